@@ -1,0 +1,1 @@
+"""Services of the annotation app: the only writers of queues, leases, annotations and ratings."""

@@ -1,0 +1,156 @@
+"""Serializers of the LLMOps core API: shapes only, no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from llmops_core.models import (
+    Criterion,
+    ImportJob,
+    Membership,
+    ModelOutput,
+    Project,
+    PromptTemplate,
+    PromptVersion,
+    Rubric,
+    RubricVersion,
+)
+
+
+class ProjectSerializer(serializers.ModelSerializer[Project]):
+    class Meta:
+        model = Project
+        fields = ["id", "slug", "name", "description", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"slug": {"required": False, "validators": []}}
+
+
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["username", "role", "created_at"]
+
+
+class MembershipWriteSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=["reviewer", "adjudicator", "lead", "admin"])
+
+
+class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
+    template = serializers.CharField(source="template.name", read_only=True)
+    labels = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(source="parent.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PromptVersion
+        fields = [
+            "id", "template", "number", "template_text", "system_message", "model_name",
+            "parameters", "content_hash", "parent", "labels", "note", "created_at",
+        ]
+        read_only_fields = ["id", "number", "content_hash", "created_at"]
+
+    def get_labels(self, obj: PromptVersion) -> list[str]:
+        return sorted(label.name for label in obj.labels.all())
+
+
+class PromptVersionWriteSerializer(serializers.Serializer[Any]):
+    template_text = serializers.CharField(trim_whitespace=False)
+    system_message = serializers.CharField(required=False, allow_blank=True, default="",
+                                           trim_whitespace=False)
+    model_name = serializers.CharField(max_length=200)
+    parameters = serializers.DictField(required=False, default=dict)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
+    labels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PromptTemplate
+        fields = ["id", "name", "description", "labels", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def get_labels(self, obj: PromptTemplate) -> dict[str, int]:
+        return {label.name: label.version.number for label in obj.labels.all()}
+
+
+class LabelWriteSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField(min_value=1)
+
+
+class ModelOutputSerializer(serializers.ModelSerializer[ModelOutput]):
+    prompt = serializers.CharField(source="prompt_version.template.name", read_only=True,
+                                   allow_null=True, default=None)
+    prompt_version = serializers.IntegerField(source="prompt_version.number", read_only=True,
+                                              allow_null=True, default=None)
+    output = serializers.CharField(source="output_text")
+    model = serializers.CharField(source="model_name")
+
+    class Meta:
+        model = ModelOutput
+        fields = [
+            "id", "external_id", "input", "output", "prompt", "prompt_version", "model",
+            "latency_ms", "tokens_in", "tokens_out", "cost", "metadata", "created_at",
+        ]
+
+
+class ImportResultSerializer(serializers.Serializer[Any]):
+    job = serializers.IntegerField()
+    rows_seen = serializers.IntegerField()
+    rows_created = serializers.IntegerField()
+    rows_existing = serializers.IntegerField()
+    rows_failed = serializers.IntegerField()
+    rejected = serializers.BooleanField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id", "status", "progress", "error", "source", "format", "original_name", "partial",
+            "rows_seen", "rows_created", "rows_existing", "rows_failed", "row_errors",
+            "total_bytes", "created_at", "started_at", "finished_at",
+        ]
+
+
+class ImportUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField()
+    partial = serializers.BooleanField(required=False, default=False)
+
+
+class CriterionSerializer(serializers.ModelSerializer[Criterion]):
+    class Meta:
+        model = Criterion
+        fields = ["name", "description", "scale_min", "scale_max", "anchors"]
+
+
+class RubricVersionSerializer(serializers.ModelSerializer[RubricVersion]):
+    criteria = CriterionSerializer(many=True)
+
+    class Meta:
+        model = RubricVersion
+        fields = ["id", "number", "content_hash", "note", "criteria", "created_at"]
+
+
+class RubricSerializer(serializers.ModelSerializer[Rubric]):
+    versions = RubricVersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Rubric
+        fields = ["id", "name", "description", "versions", "created_at"]
+
+
+class RubricWriteSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    criteria = CriterionSerializer(many=True)
+
+
+class RubricVersionWriteSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    criteria = CriterionSerializer(many=True)

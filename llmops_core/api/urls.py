@@ -1,0 +1,37 @@
+"""API routes."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from annotate import api as annotate_api
+from llmops_core.api import views as v
+
+P = "projects/<slug:project_slug>/"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("projects/", v.ProjectListApi.as_view(), name="api-projects"),
+    path(P, v.ProjectDetailApi.as_view(), name="api-project"),
+    path(P + "members/", v.MembershipListApi.as_view(), name="api-members"),
+    path(P + "prompts/", v.PromptTemplateListApi.as_view(), name="api-prompts"),
+    path(P + "prompts/<slug:name>/versions/", v.PromptVersionListApi.as_view(),
+         name="api-prompt-versions"),
+    path(P + "prompts/<slug:name>/versions/<int:number>/", v.PromptVersionDetailApi.as_view(),
+         name="api-prompt-version"),
+    path(P + "prompts/<slug:name>/labels/<slug:label>/", v.PromptLabelApi.as_view(),
+         name="api-prompt-label"),
+    path(P + "outputs/", v.OutputListApi.as_view(), name="api-outputs"),
+    path(P + "outputs/<int:pk>/", v.OutputDetailApi.as_view(), name="api-output"),
+    path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
+    path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
+    path(P + "rubrics/", v.RubricListApi.as_view(), name="api-rubrics"),
+    path(P + "rubrics/<int:pk>/versions/", v.RubricVersionCreateApi.as_view(),
+         name="api-rubric-versions"),
+    path(P + "queues/", annotate_api.QueueListApi.as_view(), name="api-queues"),
+    path(P + "queues/<int:pk>/", annotate_api.QueueDetailApi.as_view(), name="api-queue"),
+    path(P + "queues/<int:pk>/items/", annotate_api.QueueAddItemsApi.as_view(),
+         name="api-queue-items"),
+]

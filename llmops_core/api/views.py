@@ -1,0 +1,338 @@
+"""REST endpoints of the LLMOps core: projects, members, prompts, outputs, imports, rubrics."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from llmops_core.api import serializers as s
+from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser
+from llmops_core.errors import DomainError
+from llmops_core.models import ImportFormat, Project, PromptTemplate, Role
+from llmops_core.pagination import KeysetPagination
+from llmops_core.permissions import ProjectRolePermission
+from llmops_core.selectors import (
+    import_job_list,
+    membership_list,
+    output_list,
+    project_list_for_user,
+    prompt_template_list,
+    prompt_version_by_label,
+    prompt_version_list,
+    rubric_list,
+)
+from llmops_core.services.import_jobs import import_bytes, import_job_create, import_job_enqueue
+from llmops_core.services.projects import membership_set, project_create
+from llmops_core.services.prompts import (
+    prompt_label_set,
+    prompt_template_create,
+    prompt_version_create,
+)
+from llmops_core.services.rubrics import CriterionSpec, rubric_create, rubric_version_create
+
+
+class ProjectScopedMixin:
+    """Resolve ``project_slug`` from the URL and check the role (404 for non-members)."""
+
+    permission_classes = [ProjectRolePermission]
+    read_role: str = Role.REVIEWER
+    write_role: str = Role.LEAD
+    project: Project
+    role: str
+
+
+class ProjectListApi(generics.ListCreateAPIView[Project]):
+    """List the projects you belong to; staff create projects (the creator becomes admin)."""
+
+    serializer_class = s.ProjectSerializer
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return project_list_for_user(user=self.request.user).order_by("slug")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Project]) -> None:
+        if not self.request.user.is_staff:
+            raise PermissionDenied("only staff users create projects")
+        data = serializer.validated_data
+        serializer.instance = project_create(
+            name=data["name"], slug=data.get("slug"), description=data.get("description", ""),
+            created_by=self.request.user,
+        )
+
+
+class ProjectDetailApi(ProjectScopedMixin, APIView):
+    @extend_schema(responses=s.ProjectSerializer)
+    def get(self, request: Request, project_slug: str) -> Response:
+        return Response(s.ProjectSerializer(self.project).data)
+
+
+class MembershipListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
+    """List members (leads); set a member's role (admins)."""
+
+    serializer_class = s.MembershipSerializer
+    read_role = Role.LEAD
+    write_role = Role.ADMIN
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return membership_list(project=self.project)
+
+    @extend_schema(request=s.MembershipWriteSerializer, responses=s.MembershipSerializer)
+    def post(self, request: Request, project_slug: str) -> Response:
+        data = s.MembershipWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = get_user_model().objects.filter(username=data.validated_data["username"]).first()
+        if user is None:
+            raise ValidationError({"username": "no such user"})
+        membership = membership_set(project=self.project, user=user,
+                                    role=data.validated_data["role"], actor=request.user)
+        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class PromptTemplateListApi(ProjectScopedMixin, generics.ListCreateAPIView[PromptTemplate]):
+    serializer_class = s.PromptTemplateSerializer
+    read_role = Role.LEAD
+
+    def get_queryset(self) -> QuerySet[PromptTemplate]:
+        return prompt_template_list(project=self.project).order_by("name")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[PromptTemplate]) -> None:
+        data = serializer.validated_data
+        serializer.instance = prompt_template_create(
+            project=self.project, name=data["name"], description=data.get("description", "")
+        )
+
+
+class TemplateScopedMixin(ProjectScopedMixin):
+    read_role = Role.LEAD
+    kwargs: dict[str, Any]
+
+    def get_template(self) -> PromptTemplate:
+        return get_object_or_404(PromptTemplate, project=self.project, name=self.kwargs["name"])
+
+
+class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
+    """List a template's versions (``?label=production`` narrows to the labelled one); create one."""
+
+    serializer_class = s.PromptVersionSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("label", OpenApiTypes.STR)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = prompt_version_list(template=self.get_template()).order_by("-number")
+        label = self.request.query_params.get("label")
+        return qs.filter(labels__name=label) if label else qs
+
+    @extend_schema(request=s.PromptVersionWriteSerializer, responses=s.PromptVersionSerializer)
+    def post(self, request: Request, project_slug: str, name: str) -> Response:
+        data = s.PromptVersionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version, created = prompt_version_create(
+            template=self.get_template(), created_by=request.user, **data.validated_data
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(s.PromptVersionSerializer(version).data, status=code)
+
+
+class PromptVersionDetailApi(TemplateScopedMixin, APIView):
+    @extend_schema(responses=s.PromptVersionSerializer)
+    def get(self, request: Request, project_slug: str, name: str, number: int) -> Response:
+        version = get_object_or_404(prompt_version_list(template=self.get_template()), number=number)
+        return Response(s.PromptVersionSerializer(version).data)
+
+
+class PromptLabelApi(TemplateScopedMixin, APIView):
+    """Read the version a label points at; move the label (admins; gated promotion comes later)."""
+
+    write_role = Role.ADMIN
+
+    @extend_schema(responses=s.PromptVersionSerializer)
+    def get(self, request: Request, project_slug: str, name: str, label: str) -> Response:
+        version = prompt_version_by_label(template=self.get_template(), label=label)
+        if version is None:
+            raise NotFound(f'prompt "{name}" has no label "{label}"')
+        return Response(s.PromptVersionSerializer(version).data)
+
+    @extend_schema(request=s.LabelWriteSerializer, responses=s.PromptVersionSerializer)
+    def put(self, request: Request, project_slug: str, name: str, label: str) -> Response:
+        data = s.LabelWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = self.get_template()
+        version = get_object_or_404(template.versions, number=data.validated_data["version"])
+        prompt_label_set(version=version, label=label, actor=request.user)
+        return Response(s.PromptVersionSerializer(version).data)
+
+
+IMPORT_BODY_FORMATS = {
+    "application/x-ndjson": ImportFormat.JSONL,
+    "application/jsonl": ImportFormat.JSONL,
+    "text/csv": ImportFormat.CSV,
+}
+
+
+class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
+    """List outputs (keyset pages; filter by ``prompt``, ``prompt_version_id``, ``model``).
+
+    POST one JSON object, a JSON array (bulk), a JSON Lines body (``application/x-ndjson``)
+    or CSV (``text/csv``). ``?partial=1`` imports the good rows and reports the bad ones;
+    otherwise any bad row rejects the whole body with 400 and every row's error.
+    """
+
+    serializer_class = s.ModelOutputSerializer
+    pagination_class = KeysetPagination
+    read_role = Role.LEAD
+    parser_classes = [JSONParser, JSONLinesParser, JSONLParser, CSVParser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("prompt", OpenApiTypes.STR),
+            OpenApiParameter("prompt_version_id", OpenApiTypes.INT),
+            OpenApiParameter("model", OpenApiTypes.STR),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        params = self.request.query_params
+        version_id = params.get("prompt_version_id")
+        if version_id is not None and not version_id.isdigit():
+            raise ValidationError({"prompt_version_id": f"{version_id!r} is not an integer"})
+        return output_list(
+            project=self.project,
+            prompt_version_id=int(version_id) if version_id else None,
+            prompt=params.get("prompt"),
+            model_name=params.get("model"),
+        )
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT,
+                 "application/x-ndjson": OpenApiTypes.BINARY},
+        parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL)],
+        responses={201: s.ImportResultSerializer, 400: s.ImportResultSerializer},
+    )
+    def post(self, request: Request, project_slug: str) -> Response:
+        media = (request.content_type or "").split(";")[0].strip()
+        fmt = IMPORT_BODY_FORMATS.get(media)
+        if fmt is None:
+            payload = request.data
+            if isinstance(payload, dict):
+                payload = [payload]
+            if not isinstance(payload, list):
+                raise ValidationError("send a JSON object, a JSON array or a JSON Lines body")
+            # Re-encode as JSON Lines so every door shares the one reader and its row numbers.
+            body = "\n".join(json.dumps(row) for row in payload).encode()
+            fmt = ImportFormat.JSONL
+        else:
+            body = request.data
+        if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise ValidationError("body too large: upload the file to the imports endpoint")
+        partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
+        job, result = import_bytes(project=self.project, created_by=request.user, data=body,
+                                   fmt=fmt, partial=partial, source="api")
+        data = {"job": job.pk, **result.as_dict()}
+        if result.rejected:
+            data["detail"] = f"{result.rows_failed} bad row(s); nothing was imported"
+            return Response(data, status=status.HTTP_400_BAD_REQUEST)
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class OutputDetailApi(ProjectScopedMixin, APIView):
+    read_role = Role.LEAD
+
+    @extend_schema(responses=s.ModelOutputSerializer)
+    def get(self, request: Request, project_slug: str, pk: int) -> Response:
+        output = get_object_or_404(output_list(project=self.project), pk=pk)
+        return Response(s.ModelOutputSerializer(output).data)
+
+
+class ImportJobListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
+    """List import jobs; upload a file (multipart ``file``) to import it in the background."""
+
+    serializer_class = s.ImportJobSerializer
+    read_role = Role.LEAD
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return import_job_list(project=self.project)
+
+    @extend_schema(request=s.ImportUploadSerializer, responses={202: s.ImportJobSerializer})
+    def post(self, request: Request, project_slug: str) -> Response:
+        data = s.ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise ValidationError({"file": f"{upload.size} bytes is over the "
+                                           f"{settings.IMPORT_MAX_UPLOAD_BYTES}-byte limit"})
+        try:
+            job = import_job_create(project=self.project, created_by=request.user,
+                                    content=upload, filename=upload.name,
+                                    partial=data.validated_data["partial"], source="upload")
+        except DomainError as exc:
+            raise ValidationError({"file": str(exc)}) from exc
+        import_job_enqueue(job=job)
+        return Response(s.ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobDetailApi(ProjectScopedMixin, APIView):
+    read_role = Role.LEAD
+
+    @extend_schema(responses=s.ImportJobSerializer)
+    def get(self, request: Request, project_slug: str, pk: int) -> Response:
+        job = get_object_or_404(import_job_list(project=self.project), pk=pk)
+        return Response(s.ImportJobSerializer(job).data)
+
+
+def _specs(criteria: list[dict[str, Any]]) -> list[CriterionSpec]:
+    return [
+        CriterionSpec(name=c["name"], description=c.get("description", ""),
+                      anchors={str(k): v for k, v in (c.get("anchors") or {}).items()},
+                      scale_min=c.get("scale_min", 1), scale_max=c.get("scale_max", 5))
+        for c in criteria
+    ]
+
+
+class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
+    """List rubrics with their versions and criteria; create a rubric (leads)."""
+
+    serializer_class = s.RubricSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return rubric_list(project=self.project).order_by("name")
+
+    @extend_schema(request=s.RubricWriteSerializer, responses=s.RubricSerializer)
+    def post(self, request: Request, project_slug: str) -> Response:
+        data = s.RubricWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = rubric_create(project=self.project, name=data.validated_data["name"],
+                                description=data.validated_data["description"],
+                                criteria=_specs(data.validated_data["criteria"]),
+                                created_by=request.user)
+        return Response(s.RubricSerializer(version.rubric).data, status=status.HTTP_201_CREATED)
+
+
+class RubricVersionCreateApi(ProjectScopedMixin, APIView):
+    """Create a new version of a rubric (changing criteria, scales or anchors)."""
+
+    @extend_schema(request=s.RubricVersionWriteSerializer, responses=s.RubricVersionSerializer)
+    def post(self, request: Request, project_slug: str, pk: int) -> Response:
+        rubric = get_object_or_404(rubric_list(project=self.project), pk=pk)
+        data = s.RubricVersionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version, created = rubric_version_create(
+            rubric=rubric, criteria=_specs(data.validated_data["criteria"]),
+            created_by=request.user, note=data.validated_data["note"])
+        return Response(s.RubricVersionSerializer(version).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

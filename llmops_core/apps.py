@@ -1,0 +1,9 @@
+"""App config for the LLMOps core."""
+
+from django.apps import AppConfig
+
+
+class LlmopsCoreConfig(AppConfig):
+    name = "llmops_core"
+    verbose_name = "LLMOps core"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,62 @@
+"""``python manage.py import_outputs FILE --project SLUG [--partial] [--async]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from llmops_core.errors import DomainError
+from llmops_core.io.imports import RowError
+from llmops_core.models import Project
+from llmops_core.services.import_jobs import import_job_create, import_job_enqueue, import_job_run
+
+
+class Command(BaseCommand):
+    help = "Import model outputs from a JSONL or CSV file into a project."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument("--partial", action="store_true",
+                            help="Import the good rows and report the bad ones.")
+        parser.add_argument("--format", choices=["jsonl", "csv"], default=None,
+                            help="Default: from the file name and content.")
+        parser.add_argument("--async", dest="run_async", action="store_true",
+                            help="Queue the import for a Celery worker and print the job id.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        project = Project.objects.filter(slug=options["project"]).first()
+        if project is None:
+            raise CommandError(f'no project "{options["project"]}"')
+        with path.open("rb") as handle:
+            try:
+                job = import_job_create(
+                    project=project, created_by=None, content=handle, filename=path.name,
+                    partial=options["partial"], source="cli", fmt=options["format"],
+                    keep_file=options["run_async"],
+                )
+            except DomainError as exc:
+                raise CommandError(str(exc)) from exc
+        if options["run_async"]:
+            import_job_enqueue(job=job)
+            self.stdout.write(f"queued import job {job.pk}")
+            return
+
+        def on_error(error: RowError) -> None:
+            self.stderr.write(str(error))
+
+        try:
+            result = import_job_run(job=job, opener=lambda: path.open("rb"),
+                                    size=path.stat().st_size, on_error=on_error)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
+        summary = (f"{result.rows_seen} rows: {result.rows_created} created, "
+                   f"{result.rows_existing} already present, {result.rows_failed} bad")
+        if result.rejected:
+            raise CommandError(f"rejected, nothing imported ({summary})")
+        self.stdout.write(summary)

@@ -1,0 +1,48 @@
+"""Role-based permissions shared by the API and the HTML views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from llmops_core.models import Project, Role
+from llmops_core.selectors import project_get_for_user, project_role, role_allows
+
+
+def project_for_request(user: Any, slug: str, required: str) -> tuple[Project, str]:
+    """Return the project and the user's role, or raise 404 (not a member) / 403 (role too low).
+
+    Non-members get 404 so that a project's existence does not leak.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    project = project_get_for_user(user=user, slug=slug)
+    if project is None:
+        raise Http404("No such project.")
+    role = project_role(user=user, project=project)
+    if not role_allows(role, required):
+        raise PermissionDenied(f"this needs the {required} role in project {slug}")
+    assert role is not None
+    return project, role
+
+
+class ProjectRolePermission(BasePermission):
+    """Require a role in the project named by the URL's ``project_slug``.
+
+    Views set ``read_role`` (safe methods) and ``write_role`` (the rest).
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        slug = view.kwargs.get("project_slug")
+        if slug is None:
+            return True
+        required = (
+            getattr(view, "read_role", Role.REVIEWER)
+            if request.method in SAFE_METHODS
+            else getattr(view, "write_role", Role.LEAD)
+        )
+        view.project, view.role = project_for_request(request.user, slug, required)
+        return True

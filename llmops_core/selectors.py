@@ -1,0 +1,93 @@
+"""Named reads of the LLMOps core, scoped by user and role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from llmops_core.models import (
+    ROLE_RANK,
+    ImportJob,
+    Membership,
+    ModelOutput,
+    Project,
+    PromptTemplate,
+    PromptVersion,
+    Role,
+    Rubric,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def project_role(*, user: User, project: Project) -> str | None:
+    """Return the user's role in ``project`` (superusers are admins everywhere), or None."""
+    if not user.is_authenticated:
+        return None
+    if getattr(user, "is_superuser", False):
+        return Role.ADMIN
+    return (
+        Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+    )
+
+
+def role_allows(role: str | None, required: str) -> bool:
+    """Return whether ``role`` is ``required`` or above it."""
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[required]
+
+
+def project_list_for_user(*, user: User) -> QuerySet[Project]:
+    """Return the projects ``user`` belongs to (all of them for superusers)."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if getattr(user, "is_superuser", False):
+        return Project.objects.all()
+    return Project.objects.filter(memberships__user=user).distinct()
+
+
+def project_get_for_user(*, user: User, slug: str) -> Project | None:
+    """Return the project ``slug`` if ``user`` may see it."""
+    return project_list_for_user(user=user).filter(slug=slug).first()
+
+
+def membership_list(*, project: Project) -> QuerySet[Membership]:
+    return Membership.objects.filter(project=project).select_related("user").order_by("user__username")
+
+
+def output_list(
+    *,
+    project: Project,
+    prompt_version_id: int | None = None,
+    prompt: str | None = None,
+    model_name: str | None = None,
+) -> QuerySet[ModelOutput]:
+    """Return the project's outputs, optionally narrowed to a prompt (version) or model."""
+    qs = ModelOutput.objects.filter(project=project).select_related("prompt_version__template")
+    if prompt_version_id is not None:
+        qs = qs.filter(prompt_version_id=prompt_version_id)
+    if prompt:
+        qs = qs.filter(prompt_version__template__name=prompt)
+    if model_name:
+        qs = qs.filter(model_name=model_name)
+    return qs
+
+
+def prompt_template_list(*, project: Project) -> QuerySet[PromptTemplate]:
+    return PromptTemplate.objects.filter(project=project).prefetch_related("labels__version")
+
+
+def prompt_version_list(*, template: PromptTemplate) -> QuerySet[PromptVersion]:
+    return PromptVersion.objects.filter(template=template).prefetch_related("labels")
+
+
+def prompt_version_by_label(*, template: PromptTemplate, label: str) -> PromptVersion | None:
+    """Return the version ``label`` points at, or None."""
+    return PromptVersion.objects.filter(template=template, labels__name=label).first()
+
+
+def rubric_list(*, project: Project) -> QuerySet[Rubric]:
+    return Rubric.objects.filter(project=project).prefetch_related("versions__criteria")
+
+
+def import_job_list(*, project: Project) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(project=project).select_related("created_by")

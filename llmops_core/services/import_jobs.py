@@ -1,0 +1,178 @@
+"""Import jobs: the row behind every import, run inline for small files or by Celery for big ones."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from llmops_core.errors import DomainError
+from llmops_core.io.imports import FileError, RowError, detect_format, iter_records
+from llmops_core.models import ImportJob, JobStatus, Project
+from llmops_core.services.imports import ImportResult, outputs_import
+
+Opener = Callable[[], IO[bytes]]
+
+
+class _PositionTracker:
+    """Open the file for each pass and remember it, so progress can read its position."""
+
+    def __init__(self, opener: Opener, size: int) -> None:
+        self.opener = opener
+        self.size = max(size, 1)
+        self.current: IO[bytes] | None = None
+
+    def open(self) -> IO[bytes]:
+        if self.current is not None:
+            self.current.close()
+        self.current = self.opener()
+        return self.current
+
+    def fraction(self) -> float:
+        if self.current is None or self.current.closed:
+            return 1.0
+        try:
+            return min(self.current.tell() / self.size, 1.0)
+        except (OSError, ValueError):
+            return 0.0
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+
+
+def import_job_create(
+    *,
+    project: Project,
+    created_by: AbstractBaseUser | None,
+    content: IO[bytes] | None = None,
+    filename: str,
+    partial: bool,
+    source: str,
+    fmt: str | None = None,
+    keep_file: bool = True,
+) -> ImportJob:
+    """Create the job row for an import, storing the uploaded file with it if asked."""
+    if fmt is None:
+        head = b""
+        if content is not None:
+            head = content.read(4096)
+            content.seek(0)
+        try:
+            fmt = detect_format(filename, head)
+        except FileError as exc:
+            raise DomainError(str(exc)) from exc
+    job = ImportJob(
+        project=project,
+        created_by=created_by,
+        source=source,
+        format=fmt,
+        original_name=Path(filename).name[:255],
+        partial=partial,
+    )
+    if content is not None and keep_file:
+        job.file.save(Path(filename).name or f"import.{fmt}", File(content), save=False)
+        job.total_bytes = job.file.size
+    job.save()
+    return job
+
+
+def import_job_run(
+    *,
+    job: ImportJob,
+    opener: Opener | None = None,
+    size: int | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+) -> ImportResult:
+    """Run ``job`` over its stored file (or ``opener``) and record the outcome on the row."""
+    if opener is None:
+        if not job.file:
+            raise DomainError(f"import job {job.pk} has no file to read")
+        path = job.file.path
+        opener = lambda: open(path, "rb")  # noqa: E731, SIM115
+        size = Path(path).stat().st_size
+    tracker = _PositionTracker(opener, size or job.total_bytes)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, error=""
+    )
+
+    def on_progress(phase: str, result: ImportResult) -> None:
+        share = tracker.fraction()
+        if not job.partial:
+            share = share / 2 if phase == "validate" else 0.5 + share / 2
+        ImportJob.objects.filter(pk=job.pk).update(
+            progress=round(min(share, 0.99), 4), rows_seen=result.rows_seen
+        )
+
+    try:
+        result = outputs_import(
+            project=job.project,
+            source=lambda: iter_records(tracker.open(), job.format),
+            partial=job.partial,
+            on_error=on_error,
+            on_progress=on_progress,
+        )
+    except FileError as exc:
+        _finish(job, ImportResult(rejected=True), error=str(exc))
+        raise DomainError(str(exc)) from exc
+    finally:
+        tracker.close()
+    error = ""
+    if result.rejected:
+        error = f"{result.rows_failed} bad row(s); nothing was imported"
+    _finish(job, result, error=error)
+    return result
+
+
+def _finish(job: ImportJob, result: ImportResult, *, error: str) -> None:
+    job.status = JobStatus.FAILED if (result.rejected or error) else JobStatus.SUCCEEDED
+    job.error = error
+    job.progress = 1.0
+    job.rows_seen = result.rows_seen
+    job.rows_created = result.rows_created
+    job.rows_existing = result.rows_existing
+    job.rows_failed = result.rows_failed
+    job.row_errors = [str(e) for e in result.errors]
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status", "error", "progress", "rows_seen", "rows_created", "rows_existing",
+            "rows_failed", "row_errors", "finished_at",
+        ]
+    )
+
+
+def import_job_enqueue(*, job: ImportJob) -> None:
+    """Queue ``job`` for a Celery worker once the current transaction commits."""
+    from llmops_core.tasks import import_job_run_task
+
+    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+
+
+def import_bytes(
+    *,
+    project: Project,
+    created_by: AbstractBaseUser | None,
+    data: bytes,
+    fmt: str,
+    partial: bool,
+    source: str,
+    filename: str = "",
+) -> tuple[ImportJob, ImportResult]:
+    """Import a small in-memory body (an API request) inline and return the job and result."""
+    job = import_job_create(
+        project=project,
+        created_by=created_by,
+        filename=filename or f"request.{fmt}",
+        partial=partial,
+        source=source,
+        fmt=fmt,
+    )
+    result = import_job_run(job=job, opener=lambda: io.BytesIO(data), size=len(data))
+    return job, result

@@ -1,0 +1,72 @@
+"""Projects and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.text import slugify
+
+from llmops_core.errors import DomainError
+from llmops_core.models import Membership, Project, Role
+from llmops_core.services.audit import audit_record
+from llmops_core.services.rubrics import rubric_create_default
+
+
+@transaction.atomic
+def project_create(
+    *,
+    name: str,
+    slug: str | None = None,
+    description: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> Project:
+    """Create a project with the default rubric; its creator becomes its admin."""
+    slug = slug or slugify(name)
+    if not slug:
+        raise DomainError(f"cannot make a slug from the name {name!r}: give one")
+    if Project.objects.filter(slug=slug).exists():
+        raise DomainError(f'a project with the slug "{slug}" already exists')
+    project = Project.objects.create(
+        name=name, slug=slug, description=description, created_by=created_by
+    )
+    rubric_create_default(project=project)
+    if created_by is not None:
+        Membership.objects.create(project=project, user=created_by, role=Role.ADMIN)
+    audit_record(actor=created_by, action="project.create", obj=project, project=project,
+                 after={"slug": slug, "name": name})
+    return project
+
+
+@transaction.atomic
+def membership_set(
+    *,
+    project: Project,
+    user: AbstractBaseUser,
+    role: str,
+    actor: AbstractBaseUser | None = None,
+) -> Membership:
+    """Give ``user`` the ``role`` in ``project``, adding them if they are not a member."""
+    if role not in Role.values:
+        raise DomainError(f'role "{role}" is not one of {", ".join(Role.values)}')
+    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    before = membership.role if membership else None
+    if membership is None:
+        membership = Membership.objects.create(project=project, user=user, role=role)
+    elif membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    if before != role:
+        audit_record(actor=actor, action="membership.set", obj=membership, project=project,
+                     before={"role": before}, after={"role": role, "user": user.get_username()})
+    return membership
+
+
+@transaction.atomic
+def membership_remove(
+    *, project: Project, user: AbstractBaseUser, actor: AbstractBaseUser | None = None
+) -> None:
+    """Remove ``user`` from ``project``."""
+    deleted, _ = Membership.objects.filter(project=project, user=user).delete()
+    if deleted:
+        audit_record(actor=actor, action="membership.remove", obj=project, project=project,
+                     before={"user": user.get_username()})

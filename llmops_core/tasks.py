@@ -1,0 +1,25 @@
+"""Celery tasks of the LLMOps core: thin wrappers that load a job row and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from llmops_core.models import ImportJob
+from llmops_core.services.import_jobs import import_job_run
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def import_job_run_task(job_id: int) -> None:
+    """Run import job ``job_id``; re-running is safe (existing rows are skipped)."""
+    job = ImportJob.objects.select_related("project").filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return
+    import_job_run(job=job)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def ping_task(marker: str) -> None:
+    """Write ``marker`` to the audit log: the smallest real round trip through a worker."""
+    from llmops_core.services.audit import audit_record
+
+    audit_record(actor=None, action="worker.ping", obj=None, after={"marker": marker})

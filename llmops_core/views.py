@@ -1,0 +1,78 @@
+"""HTML views of the LLMOps core: home, project overview, output import."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from annotate.selectors import queue_list_for_user
+from llmops_core.errors import DomainError
+from llmops_core.forms import ImportUploadForm
+from llmops_core.models import Role
+from llmops_core.permissions import project_for_request
+from llmops_core.selectors import (
+    import_job_list,
+    project_list_for_user,
+    prompt_template_list,
+    role_allows,
+)
+from llmops_core.services.import_jobs import import_job_create, import_job_enqueue, import_job_run
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """List the projects the user belongs to."""
+    projects = project_list_for_user(user=request.user).order_by("name")
+    return render(request, "llmops_core/home.html", {"projects": projects})
+
+
+@login_required
+def project_detail(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Show a project: queues for everyone, prompts and imports for leads."""
+    project, role = project_for_request(request.user, project_slug, Role.REVIEWER)
+    is_lead = role_allows(role, Role.LEAD)
+    context = {
+        "project": project,
+        "role": role,
+        "is_lead": is_lead,
+        "queues": queue_list_for_user(user=request.user, project=project)[:50],
+        "templates": prompt_template_list(project=project)[:50] if is_lead else [],
+        "imports": import_job_list(project=project)[:10] if is_lead else [],
+        "output_count": project.outputs.count() if is_lead else None,
+    }
+    return render(request, "llmops_core/project_detail.html", context)
+
+
+@login_required
+def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Upload a JSONL/CSV file of outputs; big files are imported by a Celery worker."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_job_create(project=project, created_by=request.user, content=upload,
+                                    filename=upload.name, partial=form.cleaned_data["partial"],
+                                    source="upload")
+        except DomainError as exc:
+            form.add_error("file", str(exc))
+        else:
+            if upload.size > settings.IMPORT_ASYNC_THRESHOLD_BYTES:
+                import_job_enqueue(job=job)
+            else:
+                try:
+                    import_job_run(job=job)
+                except DomainError:
+                    pass  # The job row holds the file-level error; the detail page shows it.
+            return redirect("import-detail", project_slug=project.slug, pk=job.pk)
+    return render(request, "llmops_core/import_upload.html", {"project": project, "form": form})
+
+
+@login_required
+def import_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Show an import job: progress while it runs, then its counts and bad rows."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    job = get_object_or_404(import_job_list(project=project), pk=pk)
+    return render(request, "llmops_core/import_detail.html", {"project": project, "job": job})
