@@ -36,6 +36,8 @@ class ProjectRolePermission(BasePermission):
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
         slug = view.kwargs.get("project_slug")
         if slug is None:
             return True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("p/<slug:project_slug>/", views.project_detail, name="project"),
     path("p/<slug:project_slug>/imports/new/", views.import_upload, name="import-upload"),
     path("p/<slug:project_slug>/imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("", include("annotate.urls")),
     path("api/", include("llmops_core.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework.test import APIClient
 
 from llmops_core.models import Project, Role
+from tests.support.db import database_url_for_subprocess
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 ROLES = ["reviewer", "adjudicator", "lead", "admin"]
@@ -74,16 +74,6 @@ def api_as(api: APIClient) -> Callable[[object], APIClient]:
         return api
 
     return login
-
-
-def database_url_for_subprocess() -> str:
-    """Return a DATABASE_URL for the test database this process is using."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    user = s.get("USER") or "postgres"
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
 @pytest.fixture

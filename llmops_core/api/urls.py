@@ -1,10 +1,9 @@
 """API routes."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from annotate import api as annotate_api
 from llmops_core.api import views as v
 
 P = "projects/<slug:project_slug>/"
@@ -30,8 +29,6 @@ urlpatterns = [
     path(P + "rubrics/", v.RubricListApi.as_view(), name="api-rubrics"),
     path(P + "rubrics/<int:pk>/versions/", v.RubricVersionCreateApi.as_view(),
          name="api-rubric-versions"),
-    path(P + "queues/", annotate_api.QueueListApi.as_view(), name="api-queues"),
-    path(P + "queues/<int:pk>/", annotate_api.QueueDetailApi.as_view(), name="api-queue"),
-    path(P + "queues/<int:pk>/items/", annotate_api.QueueAddItemsApi.as_view(),
-         name="api-queue-items"),
+    # The annotation app's endpoints (queues, next item, submit) live with it.
+    path("", include("annotate.api_urls")),
 ]

@@ -1,28 +1,60 @@
 """Domain models of the LLMOps core, split by subdomain."""
 
+from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
+from llmops_core.models.gates import ReleaseGate
+from llmops_core.models.generation import GenerationRun
 from llmops_core.models.jobs import AsyncJob, AuditEvent, ImportFormat, ImportJob, JobStatus
+from llmops_core.models.judges import (
+    JudgeConfig,
+    JudgeMode,
+    JudgePairVerdict,
+    JudgeRun,
+    JudgeScore,
+    JudgeVersion,
+    PairVerdict,
+)
+from llmops_core.models.llm import CallStatus, LLMCacheEntry, LLMCall, LLMEndpoint
 from llmops_core.models.outputs import Dataset, DatasetRow, ModelOutput
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import Promotion, PromptLabel, PromptTemplate, PromptVersion
+from llmops_core.models.reports import Report, ReportKind
 from llmops_core.models.rubrics import Criterion, Rubric, RubricVersion
 
 __all__ = [
     "ROLE_RANK",
     "AsyncJob",
     "AuditEvent",
+    "CallStatus",
     "Criterion",
     "Dataset",
     "DatasetRow",
+    "ExportFormat",
+    "ExportJob",
+    "ExportKind",
+    "GenerationRun",
     "ImportFormat",
     "ImportJob",
     "JobStatus",
+    "JudgeConfig",
+    "JudgeMode",
+    "JudgePairVerdict",
+    "JudgeRun",
+    "JudgeScore",
+    "JudgeVersion",
+    "LLMCacheEntry",
+    "LLMCall",
+    "LLMEndpoint",
     "Membership",
     "ModelOutput",
+    "PairVerdict",
     "Project",
     "Promotion",
     "PromptLabel",
     "PromptTemplate",
     "PromptVersion",
+    "ReleaseGate",
+    "Report",
+    "ReportKind",
     "Role",
     "Rubric",
     "RubricVersion",

@@ -31,6 +31,7 @@ class WorkerProcess:
         env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
         env["CELERY_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
         env["DEBUG"] = "1"
+        env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
         return env
 
     def start(self, timeout: float = 60) -> None:

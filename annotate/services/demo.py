@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from annotate.models import Queue
+from annotate.services.queues import queue_add_outputs, queue_create
 from llmops_core.demo import DemoInput, demo_answer, demo_inputs, demo_summary
 from llmops_core.io.imports import ImportRow, RowError, iter_json_array
 from llmops_core.models import Project, PromptTemplate, PromptVersion, Role
@@ -120,9 +122,6 @@ def _source(records: list[dict[str, object]]) -> Iterator[ImportRow | list[RowEr
 @transaction.atomic
 def demo_seed() -> DemoSummary:
     """Create (or complete) the demo project and return what it holds."""
-    from annotate.models import Queue
-    from annotate.services.queues import queue_add_outputs, queue_create
-
     lead = _demo_user("lead", is_staff=True)
     project = Project.objects.filter(slug=DEMO_SLUG).first() or project_create(
         name="Demo: support assistant", slug=DEMO_SLUG, created_by=lead,

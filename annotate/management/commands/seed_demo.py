@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from llmops_core.services.demo import demo_seed
+from annotate.services.demo import demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,295 @@
+"""Make one chat completion with retries, classify its failures and read its reply."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from llmops_core.llm.costs import PriceTable, cost_of
+from llmops_core.llm.datatypes import CallRequest, CallResult, ErrorKind, Message
+from llmops_core.llm.errors import ParseError
+from llmops_core.llm.parsing import repair_messages
+from llmops_core.llm.retry import RetryPolicy, backoff_delay, parse_retry_after
+
+Parser = Callable[[CallRequest, str], Any]
+Sleep = Callable[[float], None]
+
+_CREATE_ARGUMENTS = frozenset(
+    inspect.signature(openai.resources.chat.Completions.create).parameters
+) - {"self", "model", "messages", "extra_body"}
+_WHOLE_REPLIES_ONLY = frozenset({"stream", "stream_options"})
+
+
+@dataclass
+class Attempt:
+    """What one HTTP request for a call produced."""
+
+    ok: bool
+    content: str | None = None
+    raw: dict[str, Any] | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    latency_ms: float | None = None
+    status_code: int | None = None
+    finish_reason: str | None = None
+    error_kind: str | None = None
+    error: str = ""
+    retry_after: float | None = None
+
+
+@dataclass
+class CallContext:
+    """Everything one worker needs to make calls: client, policy, clock and cancel flag."""
+
+    client: openai.OpenAI
+    policy: RetryPolicy
+    sleep: Sleep
+    rng: random.Random
+    cancelled: threading.Event
+    parser: Parser | None = None
+    prices: PriceTable | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    retries: int = 0
+
+
+def split_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return keyword arguments for ``create``; parameters it does not know go in the body.
+
+    Streaming parameters are dropped: the executor records whole replies.
+    """
+    wanted = {key: value for key, value in params.items() if key not in _WHOLE_REPLIES_ONLY}
+    known = {key: value for key, value in wanted.items() if key in _CREATE_ARGUMENTS}
+    extra = {key: value for key, value in wanted.items() if key not in _CREATE_ARGUMENTS}
+    if extra:
+        known["extra_body"] = extra
+    return known
+
+
+def _status_kind(status: int) -> str:
+    """Return the error kind of an HTTP error status."""
+    if status == 429:
+        return ErrorKind.RATE_LIMITED
+    if status == 408:
+        return ErrorKind.TIMEOUT
+    if status >= 500:
+        return ErrorKind.SERVER_ERROR
+    if status in (401, 403):
+        return ErrorKind.AUTH
+    return ErrorKind.BAD_REQUEST
+
+
+def _error_message(error: openai.APIStatusError) -> str:
+    """Return the endpoint's own error message when the body carries one."""
+    body = error.body
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return error.message
+
+
+def _usage(raw: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """Return (prompt tokens, completion tokens) from a response, None where not reported."""
+    usage = raw.get("usage")
+    if not isinstance(usage, Mapping):
+        return None, None
+    tokens = [usage.get("prompt_tokens"), usage.get("completion_tokens")]
+    tin, tout = (value if isinstance(value, int) and value >= 0 else None for value in tokens)
+    return tin, tout
+
+
+def read_completion(text: str, latency_ms: float, status: int) -> Attempt:
+    """Return the attempt described by a 2xx response body; any surprise is malformed."""
+    bad = ErrorKind.MALFORMED_RESPONSE
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        snippet = text[:80].replace("\n", " ")
+        return Attempt(
+            False,
+            latency_ms=latency_ms,
+            status_code=status,
+            error_kind=bad,
+            error=f"response body is not JSON: {snippet!r}",
+        )
+    if not isinstance(raw, dict):
+        return Attempt(
+            False,
+            latency_ms=latency_ms,
+            status_code=status,
+            error_kind=bad,
+            error="response body is not a JSON object",
+        )
+    tokens_in, tokens_out = _usage(raw)
+    attempt = Attempt(
+        False,
+        raw=raw,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        latency_ms=latency_ms,
+        status_code=status,
+        error_kind=bad,
+    )
+    choices = raw.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        attempt.error = "response has no choices[0].message"
+        return attempt
+    attempt.finish_reason = choice.get("finish_reason") if isinstance(choice, dict) else None
+    content, refusal = message.get("content"), message.get("refusal")
+    if isinstance(refusal, str) and refusal and not content:
+        attempt.error_kind, attempt.error = ErrorKind.REFUSAL, f"model refused: {refusal}"
+        return attempt
+    if not isinstance(content, str):
+        attempt.error = "choices[0].message.content is not text"
+        return attempt
+    attempt.ok, attempt.content, attempt.error_kind = True, content, None
+    return attempt
+
+
+def send_once(
+    client: openai.OpenAI, model: str, messages: Sequence[Message], params: Mapping[str, Any]
+) -> Attempt:
+    """Send one chat completion request and return what came back; never raise."""
+    started = time.monotonic()
+
+    def elapsed() -> float:
+        return (time.monotonic() - started) * 1000
+
+    try:
+        response = client.chat.completions.with_raw_response.create(
+            model=model,
+            messages=cast("list[ChatCompletionMessageParam]", list(messages)),
+            **split_params(params),
+        )
+        text = response.text
+    except openai.APITimeoutError:
+        return Attempt(
+            False, latency_ms=elapsed(), error_kind=ErrorKind.TIMEOUT, error="request timed out"
+        )
+    except openai.APIConnectionError as error:
+        cause = error.__cause__ or error
+        return Attempt(
+            False,
+            latency_ms=elapsed(),
+            error_kind=ErrorKind.CONNECTION,
+            error=f"connection failed: {type(cause).__name__}: {cause}",
+        )
+    except openai.APIStatusError as error:
+        status = error.status_code
+        headers = dict(error.response.headers)
+        return Attempt(
+            False,
+            raw=error.body if isinstance(error.body, dict) else None,
+            latency_ms=elapsed(),
+            status_code=status,
+            error_kind=_status_kind(status),
+            error=f"HTTP {status}: {_error_message(error)}",
+            retry_after=parse_retry_after(headers),
+        )
+    return read_completion(text, elapsed(), response.status_code)
+
+
+def attempt_with_retries(
+    context: CallContext, model: str, messages: Sequence[Message], params: Mapping[str, Any]
+) -> Attempt:
+    """Return the first usable attempt, retrying transient failures under the policy."""
+    policy = context.policy
+    for number in range(policy.max_attempts):
+        if context.cancelled.is_set():
+            last = context.attempts[-1].error if context.attempts else "not started"
+            return Attempt(False, error_kind=ErrorKind.CANCELLED, error=f"cancelled ({last})")
+        attempt = send_once(context.client, model, messages, params)
+        context.attempts.append(attempt)
+        retryable = attempt.error_kind in ErrorKind.RETRYABLE
+        if not retryable or number == policy.max_attempts - 1:
+            break
+        context.retries += 1
+        context.sleep(backoff_delay(policy, number, context.rng, attempt.retry_after))
+    return attempt
+
+
+def _finish(
+    context: CallContext,
+    request: CallRequest,
+    last: Attempt,
+    started: float,
+    parsed: Any = None,
+    *,
+    repaired: bool = False,
+) -> CallResult:
+    """Return the call's result, adding up tokens over every attempt."""
+    spent = [a for a in context.attempts if a.tokens_in is not None or a.tokens_out is not None]
+    tokens_in = sum(a.tokens_in or 0 for a in spent) if spent else None
+    tokens_out = sum(a.tokens_out or 0 for a in spent) if spent else None
+    cost: Decimal | None = None
+    if context.prices is not None and spent:
+        cost = cost_of(request.model, tokens_in or 0, tokens_out or 0, context.prices)
+    error = last.error
+    if last.error_kind in ErrorKind.RETRYABLE and context.policy.max_attempts > 1:
+        error = f"{error} (gave up after {context.policy.max_attempts} attempts)"
+    return CallResult(
+        key=request.key,
+        ok=last.ok,
+        content=last.content,
+        parsed=parsed,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost=cost,
+        latency_ms=last.latency_ms,
+        total_ms=(time.monotonic() - started) * 1000,
+        attempts=len(context.attempts),
+        retries=context.retries,
+        repaired=repaired,
+        error_kind=last.error_kind,
+        error=error,
+        attempt_errors=[f"{a.error_kind}: {a.error}" for a in context.attempts if not a.ok],
+        status_code=last.status_code,
+        finish_reason=last.finish_reason,
+        raw=last.raw,
+    )
+
+
+def _parse(parser: Parser, request: CallRequest, content: str) -> tuple[Any, str | None]:
+    """Return (parsed value, None), or (None, the parser's complaint)."""
+    try:
+        return parser(request, content), None
+    except ParseError as error:
+        return None, str(error)
+
+
+def perform_call(context: CallContext, request: CallRequest) -> CallResult:
+    """Make one call, parse its reply when a parser is set, and repair it once if allowed.
+
+    The repair is one follow-up call (see ``parsing.repair_messages``) with its own retries;
+    a reply that still does not parse ends as ``parse_error`` with the last reply kept.
+    """
+    started = time.monotonic()
+    last = attempt_with_retries(context, request.model, request.messages, request.params)
+    parser = context.parser
+    if parser is None or not last.ok:
+        return _finish(context, request, last, started)
+    parsed, problem = _parse(parser, request, last.content or "")
+    if problem is None:
+        return _finish(context, request, last, started, parsed)
+    repaired = context.policy.repair
+    if repaired:
+        follow_up = repair_messages(request.messages, last.content or "", problem)
+        last = attempt_with_retries(context, request.model, follow_up, request.params)
+        if not last.ok:
+            return _finish(context, request, last, started, repaired=True)
+        parsed, again = _parse(parser, request, last.content or "")
+        if again is None:
+            return _finish(context, request, last, started, parsed, repaired=True)
+        problem = f"{again} (after one repair)"
+    last.ok, last.error_kind, last.error = False, ErrorKind.PARSE_ERROR, problem
+    return _finish(context, request, last, started, repaired=repaired)

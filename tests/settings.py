@@ -1,0 +1,20 @@
+"""Settings for the test run: local defaults in the environment, then the real settings.
+
+The environment is set before importing so that subprocesses the tests start (a Celery worker,
+the CLI) inherit the same database, broker folder and queue.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("DEBUG", "1")
+# Tests keep their SQLite file, broker folder and media apart from a running `make run`.
+os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+os.environ.setdefault("CELERY_QUEUE", f"test-{os.getpid()}")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from llmops_core.settings import *  # noqa: E402, F403
+
+# Fast password hashing: the tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
