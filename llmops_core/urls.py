@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from llmops_core import views
+from llmops_core.views import core as views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,4 +1,4 @@
-"""Celery tasks of the LLMOps core: thin wrappers that load a job row and call one service."""
+"""Celery tasks for imports, and the ping task that proves a worker round trip."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTML views of the LLMOps core: home, project overview, output import."""
+"""HTML views: home, project overview, output import."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from annotate.selectors import queue_list_for_user
+from annotate.selectors import queue_cards_for_user, queue_list_for_user
 from llmops_core.errors import DomainError
 from llmops_core.forms import ImportUploadForm
 from llmops_core.models import Role
@@ -23,9 +23,10 @@ from llmops_core.services.import_jobs import import_job_create, import_job_enque
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """List the projects the user belongs to."""
+    """List the user's queues with progress, then the projects they belong to."""
     projects = project_list_for_user(user=request.user).order_by("name")
-    return render(request, "llmops_core/home.html", {"projects": projects})
+    queues = queue_cards_for_user(user=request.user)
+    return render(request, "llmops_core/home.html", {"projects": projects, "queues": queues})
 
 
 @login_required

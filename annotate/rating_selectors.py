@@ -1,0 +1,166 @@
+"""Named reads of ratings as plain rows: what reports, the judge comparison and exports consume.
+
+The LLMOps core reads ratings only through the annotation app's selectors; these return plain
+dicts and tuples, never model instances, and stream in chunks so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from annotate.models import Adjudication, Annotation, Assignment, AssignmentStatus, QueueItem, Rating
+
+
+@dataclass(frozen=True)
+class RatingFilter:
+    """Which ratings a report or export covers. Empty fields mean "no restriction"."""
+
+    project_id: int
+    queue_ids: Sequence[int] = ()
+    prompt_version_ids: Sequence[int] = ()
+    output_ids: Sequence[int] = ()
+    reviewer_ids: Sequence[int] = ()
+    rubric_version_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def annotation_q(self, prefix: str = "") -> Q:
+        p = prefix
+        q = Q(**{f"{p}item__queue__project_id": self.project_id})
+        if self.queue_ids:
+            q &= Q(**{f"{p}item__queue_id__in": list(self.queue_ids)})
+        if self.prompt_version_ids:
+            q &= Q(**{f"{p}item__output__prompt_version_id__in": list(self.prompt_version_ids)})
+        if self.output_ids:
+            q &= Q(**{f"{p}item__output_id__in": list(self.output_ids)})
+        if self.reviewer_ids:
+            q &= Q(**{f"{p}reviewer_id__in": list(self.reviewer_ids)})
+        if self.rubric_version_id is not None:
+            q &= Q(**{f"{p}rubric_version_id": self.rubric_version_id})
+        if self.since is not None:
+            q &= Q(**{f"{p}created_at__gte": self.since})
+        if self.until is not None:
+            q &= Q(**{f"{p}created_at__lt": self.until})
+        return q
+
+
+RATING_FIELDS = {
+    "rating_id": F("id"),
+    "score": F("score"),
+    "criterion": F("criterion__name"),
+    "criterion_id": F("criterion_id"),
+    "scale_min": F("criterion__scale_min"),
+    "scale_max": F("criterion__scale_max"),
+    "annotation_id": F("annotation_id"),
+    "item_id": F("annotation__item_id"),
+    "queue_id": F("annotation__item__queue_id"),
+    "output_id": F("annotation__item__output_id"),
+    "is_gold": F("annotation__item__is_gold"),
+    "prompt_version_id": F("annotation__item__output__prompt_version_id"),
+    "reviewer_id": F("annotation__reviewer_id"),
+    "reviewer": F("annotation__reviewer__username"),
+    "rubric_version_id": F("annotation__rubric_version_id"),
+    "active_ms": F("annotation__active_ms"),
+    "created_at": F("annotation__created_at"),
+    "updated_at": F("annotation__updated_at"),
+}
+
+
+def rating_queryset(flt: RatingFilter) -> QuerySet[Rating]:
+    """Return the ratings the filter covers, ordered by id (stable for hashing and paging)."""
+    return Rating.objects.filter(flt.annotation_q("annotation__")).order_by("id")
+
+
+def rating_rows(flt: RatingFilter, *, chunk_size: int = 5000,
+                extra: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one plain dict per rating (see ``RATING_FIELDS``), streaming in chunks."""
+    fields = {**RATING_FIELDS, **(extra or {})}
+    yield from rating_queryset(flt).values(**fields).iterator(chunk_size=chunk_size)
+
+
+@dataclass
+class RatingsSnapshot:
+    """Ratings in long format plus the fingerprint of exactly what was read."""
+
+    item: list[int] = field(default_factory=list)
+    output: list[int] = field(default_factory=list)
+    reviewer: list[str] = field(default_factory=list)
+    criterion: list[str] = field(default_factory=list)
+    score: list[int] = field(default_factory=list)
+    timestamp: list[datetime] = field(default_factory=list)
+    gold: dict[tuple[int, str], float] = field(default_factory=dict)
+    scales: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sha256: str = ""
+
+    @property
+    def n_ratings(self) -> int:
+        return len(self.score)
+
+
+def ratings_snapshot(flt: RatingFilter) -> RatingsSnapshot:
+    """Read the filter's ratings in long format, with gold scores and a SHA-256 of the data.
+
+    Items are queue items (an output rated in two queues is two items); ``output`` carries the
+    output id for joins with judge scores.
+    """
+    snap = RatingsSnapshot()
+    digest = hashlib.sha256()
+    for row in rating_rows(flt):
+        snap.item.append(row["item_id"])
+        snap.output.append(row["output_id"])
+        snap.reviewer.append(row["reviewer"])
+        snap.criterion.append(row["criterion"])
+        snap.score.append(row["score"])
+        snap.timestamp.append(row["created_at"])
+        snap.scales.setdefault(row["criterion"], (row["scale_min"], row["scale_max"]))
+        digest.update(f"{row['rating_id']}:{row['score']}:{row['updated_at'].isoformat()}\n"
+                      .encode())
+    snap.sha256 = digest.hexdigest()
+    snap.gold = gold_scores(flt)
+    return snap
+
+
+def gold_scores(flt: RatingFilter) -> dict[tuple[int, str], float]:
+    """Return the known scores of the filter's gold items, keyed by (queue item id, criterion)."""
+    items = QueueItem.objects.filter(queue__project_id=flt.project_id, is_gold=True)
+    if flt.queue_ids:
+        items = items.filter(queue_id__in=list(flt.queue_ids))
+    gold: dict[tuple[int, str], float] = {}
+    for item_id, scores in items.values_list("id", "gold_scores"):
+        for criterion, value in (scores or {}).items():
+            gold[(item_id, criterion)] = float(value)
+    return gold
+
+
+def adjudicated_scores(flt: RatingFilter) -> dict[tuple[int, str], float]:
+    """Return adjudicated final scores keyed by (queue item id, criterion)."""
+    rows = Adjudication.objects.filter(item__queue__project_id=flt.project_id)
+    if flt.queue_ids:
+        rows = rows.filter(item__queue_id__in=list(flt.queue_ids))
+    if flt.output_ids:
+        rows = rows.filter(item__output_id__in=list(flt.output_ids))
+    result: dict[tuple[int, str], float] = {}
+    for item_id, scores in rows.values_list("item_id", "scores"):
+        for criterion, value in (scores or {}).items():
+            result[(item_id, criterion)] = float(value)
+    return result
+
+
+def flag_and_skip_counts(flt: RatingFilter) -> dict[str, int]:
+    """Return counts of annotations, flagged annotations and skips under the filter."""
+    annotations = Annotation.objects.filter(flt.annotation_q())
+    # Assignments carry no rubric version: a skip is counted whatever the rubric.
+    unversioned = RatingFilter(**{**flt.__dict__, "rubric_version_id": None})
+    skips = Assignment.objects.filter(unversioned.annotation_q(),
+                                      status=AssignmentStatus.SKIPPED)
+    return {
+        "annotations": annotations.count(),
+        "flagged": annotations.exclude(flags=[]).count(),
+        "skipped": skips.count(),
+    }

@@ -1,0 +1,1 @@
+"""HTML views of the LLMOps core, one module per area."""
