@@ -14,7 +14,14 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from annotate.models import Adjudication, Annotation, Assignment, AssignmentStatus, QueueItem, Rating
+from annotate.models import (
+    Adjudication,
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    QueueItem,
+    Rating,
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,9 @@ def rating_queryset(flt: RatingFilter) -> QuerySet[Rating]:
     return Rating.objects.filter(flt.annotation_q("annotation__")).order_by("id")
 
 
-def rating_rows(flt: RatingFilter, *, chunk_size: int = 5000,
-                extra: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+def rating_rows(
+    flt: RatingFilter, *, chunk_size: int = 5000, extra: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
     """Yield one plain dict per rating (see ``RATING_FIELDS``), streaming in chunks."""
     fields = {**RATING_FIELDS, **(extra or {})}
     yield from rating_queryset(flt).values(**fields).iterator(chunk_size=chunk_size)
@@ -119,8 +127,9 @@ def ratings_snapshot(flt: RatingFilter) -> RatingsSnapshot:
         snap.score.append(row["score"])
         snap.timestamp.append(row["created_at"])
         snap.scales.setdefault(row["criterion"], (row["scale_min"], row["scale_max"]))
-        digest.update(f"{row['rating_id']}:{row['score']}:{row['updated_at'].isoformat()}\n"
-                      .encode())
+        digest.update(
+            f"{row['rating_id']}:{row['score']}:{row['updated_at'].isoformat()}\n".encode()
+        )
     snap.sha256 = digest.hexdigest()
     snap.gold = gold_scores(flt)
     return snap
@@ -157,8 +166,7 @@ def flag_and_skip_counts(flt: RatingFilter) -> dict[str, int]:
     annotations = Annotation.objects.filter(flt.annotation_q())
     # Assignments carry no rubric version: a skip is counted whatever the rubric.
     unversioned = RatingFilter(**{**flt.__dict__, "rubric_version_id": None})
-    skips = Assignment.objects.filter(unversioned.annotation_q(),
-                                      status=AssignmentStatus.SKIPPED)
+    skips = Assignment.objects.filter(unversioned.annotation_q(), status=AssignmentStatus.SKIPPED)
     return {
         "annotations": annotations.count(),
         "flagged": annotations.exclude(flags=[]).count(),

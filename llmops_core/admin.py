@@ -53,8 +53,15 @@ class RubricVersionAdmin(admin.ModelAdmin[m.RubricVersion]):
 @admin.register(m.Criterion)
 class CriterionAdmin(admin.ModelAdmin[m.Criterion]):
     list_display = ["name", "rubric_version", "scale_min", "scale_max"]
-    readonly_fields = ["rubric_version", "name", "description", "scale_min", "scale_max",
-                       "anchors", "position"]
+    readonly_fields = [
+        "rubric_version",
+        "name",
+        "description",
+        "scale_min",
+        "scale_max",
+        "anchors",
+        "position",
+    ]
 
 
 @admin.register(m.PromptTemplate)
@@ -70,8 +77,18 @@ class PromptVersionAdmin(admin.ModelAdmin[m.PromptVersion]):
 
     list_display = ["template", "number", "model_name", "created_at"]
     list_filter = ["template__project"]
-    readonly_fields = ["template", "number", "template_text", "system_message", "model_name",
-                       "parameters", "content_hash", "parent", "created_by", "created_at"]
+    readonly_fields = [
+        "template",
+        "number",
+        "template_text",
+        "system_message",
+        "model_name",
+        "parameters",
+        "content_hash",
+        "parent",
+        "created_by",
+        "created_at",
+    ]
 
 
 @admin.register(m.PromptLabel)
@@ -82,8 +99,15 @@ class PromptLabelAdmin(admin.ModelAdmin[m.PromptLabel]):
 
 @admin.register(m.Promotion)
 class PromotionAdmin(admin.ModelAdmin[m.Promotion]):
-    list_display = ["template", "label", "from_version", "to_version", "actor", "gate_passed",
-                    "created_at"]
+    list_display = [
+        "template",
+        "label",
+        "from_version",
+        "to_version",
+        "actor",
+        "gate_passed",
+        "created_at",
+    ]
     readonly_fields = [f.name for f in m.Promotion._meta.fields]
 
 
@@ -110,8 +134,15 @@ class ModelOutputAdmin(admin.ModelAdmin[m.ModelOutput]):
 
 @admin.register(m.ImportJob)
 class ImportJobAdmin(admin.ModelAdmin[m.ImportJob]):
-    list_display = ["pk", "project", "status", "source", "rows_created", "rows_failed",
-                    "created_at"]
+    list_display = [
+        "pk",
+        "project",
+        "status",
+        "source",
+        "rows_created",
+        "rows_failed",
+        "created_at",
+    ]
     list_filter = ["status", "source"]
 
 
@@ -126,3 +157,111 @@ class AuditEventAdmin(admin.ModelAdmin[m.AuditEvent]):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(m.LLMEndpoint)
+class LLMEndpointAdmin(admin.ModelAdmin[m.LLMEndpoint]):
+    """The stored key is never shown: only its last four characters."""
+
+    list_display = ["name", "project", "base_url", "api_key_env", "api_key_last4"]
+    exclude = ["api_key_encrypted"]
+    readonly_fields = ["api_key_last4"]
+
+
+@admin.register(m.LLMCacheEntry)
+class LLMCacheEntryAdmin(admin.ModelAdmin[m.LLMCacheEntry]):
+    list_display = ["request_hash", "model_name", "tokens_in", "tokens_out", "created_at"]
+    search_fields = ["request_hash"]
+    show_full_result_count = False
+
+
+@admin.register(m.LLMCall)
+class LLMCallAdmin(admin.ModelAdmin[m.LLMCall]):
+    list_display = [
+        "run_kind",
+        "run_id",
+        "subject_key",
+        "status",
+        "error_kind",
+        "latency_ms",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+    ]
+    list_filter = ["run_kind", "status", "error_kind"]
+    show_full_result_count = False
+
+
+@admin.register(m.JudgeConfig)
+class JudgeConfigAdmin(admin.ModelAdmin[m.JudgeConfig]):
+    list_display = ["name", "project", "created_at"]
+
+
+@admin.register(m.JudgeVersion)
+class JudgeVersionAdmin(admin.ModelAdmin[m.JudgeVersion]):
+    """Judge versions are immutable: read-only here."""
+
+    list_display = ["config", "number", "model_name", "mode", "created_at"]
+    readonly_fields = [f.name for f in m.JudgeVersion._meta.fields]
+
+
+@admin.register(m.JudgeRun)
+class JudgeRunAdmin(admin.ModelAdmin[m.JudgeRun]):
+    list_display = [
+        "pk",
+        "project",
+        "judge_version",
+        "status",
+        "done_calls",
+        "total_calls",
+        "error_calls",
+        "cost",
+        "created_at",
+    ]
+    list_filter = ["status"]
+
+
+@admin.register(m.JudgeScore)
+class JudgeScoreAdmin(admin.ModelAdmin[m.JudgeScore]):
+    list_display = ["run", "output", "criterion", "score"]
+    raw_id_fields = ["output"]
+    show_full_result_count = False
+
+
+@admin.register(m.JudgePairVerdict)
+class JudgePairVerdictAdmin(admin.ModelAdmin[m.JudgePairVerdict]):
+    list_display = ["run", "output_a", "output_b", "criterion", "verdict_ab", "verdict_ba", "final"]
+    raw_id_fields = ["output_a", "output_b"]
+
+
+@admin.register(m.GenerationRun)
+class GenerationRunAdmin(admin.ModelAdmin[m.GenerationRun]):
+    list_display = [
+        "pk",
+        "project",
+        "prompt_version",
+        "dataset",
+        "status",
+        "done_calls",
+        "total_calls",
+        "cost",
+        "created_at",
+    ]
+    list_filter = ["status"]
+
+
+@admin.register(m.Report)
+class ReportAdmin(admin.ModelAdmin[m.Report]):
+    list_display = ["pk", "project", "kind", "status", "snapshot_hash", "created_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(m.ExportJob)
+class ExportJobAdmin(admin.ModelAdmin[m.ExportJob]):
+    list_display = ["pk", "project", "kind", "format", "status", "rows", "sha256", "created_at"]
+    list_filter = ["kind", "format", "status"]
+
+
+@admin.register(m.ReleaseGate)
+class ReleaseGateAdmin(admin.ModelAdmin[m.ReleaseGate]):
+    list_display = ["project", "updated_at"]

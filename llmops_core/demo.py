@@ -26,7 +26,7 @@ QUESTIONS = [
     ("The sync has been stuck at 99% for an hour.", "sync"),
 ]
 GOOD = {
-    "password": "Open the sign-in page, choose \"Forgot password\", and follow the link we email "
+    "password": 'Open the sign-in page, choose "Forgot password", and follow the link we email '
     "you. The link is valid for 30 minutes.",
     "billing": "A double charge is usually a pending authorisation that drops off within 3 to 5 "
     "business days. If both charges settle, reply with the last four digits of the card and we "
@@ -106,7 +106,7 @@ def demo_answer(item: DemoInput, *, quality: float, rng: random.Random) -> str:
 def demo_summary(item: DemoInput, *, quality: float, rng: random.Random) -> str:
     """Write a one-line ticket summary whose precision grows with ``quality``."""
     if quality > 0.7:
-        return f"{item.product}: customer asks \"{item.question}\" ({item.topic})."
+        return f'{item.product}: customer asks "{item.question}" ({item.topic}).'
     if quality > 0.4:
         return f"Customer has a question about {item.product}."
     return rng.choice(["Customer is unhappy.", "Ticket about a product.", "General enquiry."])

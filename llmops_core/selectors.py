@@ -51,7 +51,9 @@ def project_get_for_user(*, user: User, slug: str) -> Project | None:
 
 
 def membership_list(*, project: Project) -> QuerySet[Membership]:
-    return Membership.objects.filter(project=project).select_related("user").order_by("user__username")
+    return (
+        Membership.objects.filter(project=project).select_related("user").order_by("user__username")
+    )
 
 
 def output_list(

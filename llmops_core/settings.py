@@ -60,7 +60,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set SECRET_KEY (50+ random characters) or DEBUG=1 for local use."
+            "SECRET_KEY is not set. Set SECRET_KEY (50+ random characters), "
+            "or DEBUG=1 for local use."
         )
     SECRET_KEY = "django-insecure-local-development-key-never-used-with-debug-off"  # noqa: S105
 

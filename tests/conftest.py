@@ -11,8 +11,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from llmops_core.models import Project, Role
-from tests.support.db import database_url_for_subprocess
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.support.db import database_url_for_subprocess
 
 ROLES = ["reviewer", "adjudicator", "lead", "admin"]
 

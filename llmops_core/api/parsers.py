@@ -12,8 +12,12 @@ class JSONLinesParser(BaseParser):
 
     media_type = "application/x-ndjson"
 
-    def parse(self, stream: IO[bytes], media_type: str | None = None,
-              parser_context: dict[str, Any] | None = None) -> bytes:
+    def parse(
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> bytes:
         return stream.read()
 
 

@@ -48,8 +48,18 @@ class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
     class Meta:
         model = PromptVersion
         fields = [
-            "id", "template", "number", "template_text", "system_message", "model_name",
-            "parameters", "content_hash", "parent", "labels", "note", "created_at",
+            "id",
+            "template",
+            "number",
+            "template_text",
+            "system_message",
+            "model_name",
+            "parameters",
+            "content_hash",
+            "parent",
+            "labels",
+            "note",
+            "created_at",
         ]
         read_only_fields = ["id", "number", "content_hash", "created_at"]
 
@@ -59,8 +69,9 @@ class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
 
 class PromptVersionWriteSerializer(serializers.Serializer[Any]):
     template_text = serializers.CharField(trim_whitespace=False)
-    system_message = serializers.CharField(required=False, allow_blank=True, default="",
-                                           trim_whitespace=False)
+    system_message = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
+    )
     model_name = serializers.CharField(max_length=200)
     parameters = serializers.DictField(required=False, default=dict)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -83,18 +94,31 @@ class LabelWriteSerializer(serializers.Serializer[Any]):
 
 
 class ModelOutputSerializer(serializers.ModelSerializer[ModelOutput]):
-    prompt = serializers.CharField(source="prompt_version.template.name", read_only=True,
-                                   allow_null=True, default=None)
-    prompt_version = serializers.IntegerField(source="prompt_version.number", read_only=True,
-                                              allow_null=True, default=None)
+    prompt = serializers.CharField(
+        source="prompt_version.template.name", read_only=True, allow_null=True, default=None
+    )
+    prompt_version = serializers.IntegerField(
+        source="prompt_version.number", read_only=True, allow_null=True, default=None
+    )
     output = serializers.CharField(source="output_text")
     model = serializers.CharField(source="model_name")
 
     class Meta:
         model = ModelOutput
         fields = [
-            "id", "external_id", "input", "output", "prompt", "prompt_version", "model",
-            "latency_ms", "tokens_in", "tokens_out", "cost", "metadata", "created_at",
+            "id",
+            "external_id",
+            "input",
+            "output",
+            "prompt",
+            "prompt_version",
+            "model",
+            "latency_ms",
+            "tokens_in",
+            "tokens_out",
+            "cost",
+            "metadata",
+            "created_at",
         ]
 
 
@@ -112,9 +136,23 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     class Meta:
         model = ImportJob
         fields = [
-            "id", "status", "progress", "error", "source", "format", "original_name", "partial",
-            "rows_seen", "rows_created", "rows_existing", "rows_failed", "row_errors",
-            "total_bytes", "created_at", "started_at", "finished_at",
+            "id",
+            "status",
+            "progress",
+            "error",
+            "source",
+            "format",
+            "original_name",
+            "partial",
+            "rows_seen",
+            "rows_created",
+            "rows_existing",
+            "rows_failed",
+            "row_errors",
+            "total_bytes",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
 

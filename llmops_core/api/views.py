@@ -66,7 +66,9 @@ class ProjectListApi(generics.ListCreateAPIView[Project]):
             raise PermissionDenied("only staff users create projects")
         data = serializer.validated_data
         serializer.instance = project_create(
-            name=data["name"], slug=data.get("slug"), description=data.get("description", ""),
+            name=data["name"],
+            slug=data.get("slug"),
+            description=data.get("description", ""),
             created_by=self.request.user,
         )
 
@@ -94,8 +96,9 @@ class MembershipListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         user = get_user_model().objects.filter(username=data.validated_data["username"]).first()
         if user is None:
             raise ValidationError({"username": "no such user"})
-        membership = membership_set(project=self.project, user=user,
-                                    role=data.validated_data["role"], actor=request.user)
+        membership = membership_set(
+            project=self.project, user=user, role=data.validated_data["role"], actor=request.user
+        )
         return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -122,7 +125,7 @@ class TemplateScopedMixin(ProjectScopedMixin):
 
 
 class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
-    """List a template's versions (``?label=production`` narrows to the labelled one); create one."""
+    """List a template's versions (``?label=production`` narrows to that one); create one."""
 
     serializer_class = s.PromptVersionSerializer
 
@@ -149,7 +152,9 @@ class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
 class PromptVersionDetailApi(TemplateScopedMixin, APIView):
     @extend_schema(responses=s.PromptVersionSerializer)
     def get(self, request: Request, project_slug: str, name: str, number: int) -> Response:
-        version = get_object_or_404(prompt_version_list(template=self.get_template()), number=number)
+        version = get_object_or_404(
+            prompt_version_list(template=self.get_template()), number=number
+        )
         return Response(s.PromptVersionSerializer(version).data)
 
 
@@ -218,8 +223,10 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         )
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT,
-                 "application/x-ndjson": OpenApiTypes.BINARY},
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/x-ndjson": OpenApiTypes.BINARY,
+        },
         parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL)],
         responses={201: s.ImportResultSerializer, 400: s.ImportResultSerializer},
     )
@@ -240,8 +247,14 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise ValidationError("body too large: upload the file to the imports endpoint")
         partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
-        job, result = import_bytes(project=self.project, created_by=request.user, data=body,
-                                   fmt=fmt, partial=partial, source="api")
+        job, result = import_bytes(
+            project=self.project,
+            created_by=request.user,
+            data=body,
+            fmt=fmt,
+            partial=partial,
+            source="api",
+        )
         data = {"job": job.pk, **result.as_dict()}
         if result.rejected:
             data["detail"] = f"{result.rows_failed} bad row(s); nothing was imported"
@@ -274,12 +287,21 @@ class ImportJobListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise ValidationError({"file": f"{upload.size} bytes is over the "
-                                           f"{settings.IMPORT_MAX_UPLOAD_BYTES}-byte limit"})
+            raise ValidationError(
+                {
+                    "file": f"{upload.size} bytes is over the "
+                    f"{settings.IMPORT_MAX_UPLOAD_BYTES}-byte limit"
+                }
+            )
         try:
-            job = import_job_create(project=self.project, created_by=request.user,
-                                    content=upload, filename=upload.name,
-                                    partial=data.validated_data["partial"], source="upload")
+            job = import_job_create(
+                project=self.project,
+                created_by=request.user,
+                content=upload,
+                filename=upload.name,
+                partial=data.validated_data["partial"],
+                source="upload",
+            )
         except DomainError as exc:
             raise ValidationError({"file": str(exc)}) from exc
         import_job_enqueue(job=job)
@@ -297,9 +319,13 @@ class ImportJobDetailApi(ProjectScopedMixin, APIView):
 
 def _specs(criteria: list[dict[str, Any]]) -> list[CriterionSpec]:
     return [
-        CriterionSpec(name=c["name"], description=c.get("description", ""),
-                      anchors={str(k): v for k, v in (c.get("anchors") or {}).items()},
-                      scale_min=c.get("scale_min", 1), scale_max=c.get("scale_max", 5))
+        CriterionSpec(
+            name=c["name"],
+            description=c.get("description", ""),
+            anchors={str(k): v for k, v in (c.get("anchors") or {}).items()},
+            scale_min=c.get("scale_min", 1),
+            scale_max=c.get("scale_max", 5),
+        )
         for c in criteria
     ]
 
@@ -316,10 +342,13 @@ class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     def post(self, request: Request, project_slug: str) -> Response:
         data = s.RubricWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = rubric_create(project=self.project, name=data.validated_data["name"],
-                                description=data.validated_data["description"],
-                                criteria=_specs(data.validated_data["criteria"]),
-                                created_by=request.user)
+        version = rubric_create(
+            project=self.project,
+            name=data.validated_data["name"],
+            description=data.validated_data["description"],
+            criteria=_specs(data.validated_data["criteria"]),
+            created_by=request.user,
+        )
         return Response(s.RubricSerializer(version.rubric).data, status=status.HTTP_201_CREATED)
 
 
@@ -332,7 +361,12 @@ class RubricVersionCreateApi(ProjectScopedMixin, APIView):
         data = s.RubricVersionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version, created = rubric_version_create(
-            rubric=rubric, criteria=_specs(data.validated_data["criteria"]),
-            created_by=request.user, note=data.validated_data["note"])
-        return Response(s.RubricVersionSerializer(version).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            rubric=rubric,
+            criteria=_specs(data.validated_data["criteria"]),
+            created_by=request.user,
+            note=data.validated_data["note"],
+        )
+        return Response(
+            s.RubricVersionSerializer(version).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -14,21 +14,23 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 PALETTE = ["#3457d5", "#e07a1f", "#1d7a46", "#b42318", "#7a4fd1", "#0f8a8a"]
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
-plt.rcParams.update({
-    "font.family": "DejaVu Sans",
-    "font.size": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    "svg.hashsalt": "llmops",  # deterministic SVG ids
-    "svg.fonttype": "none",
-})
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "svg.hashsalt": "llmops",  # deterministic SVG ids
+        "svg.fonttype": "none",
+    }
+)
 
 
 def new_figure(width: float = 6.4, height: float = 3.6) -> tuple[Figure, Any]:

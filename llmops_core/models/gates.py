@@ -10,9 +10,10 @@ from llmops_core.models.projects import Project
 class ReleaseGate(models.Model):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="release_gate")
     rules = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='e.g. [{"rule": "no_significant_regression"}, '
-                  '{"rule": "min_mean", "criterion": "factuality", "value": 4.0}]',
+        '{"rule": "min_mean", "criterion": "factuality", "value": 4.0}]',
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,13 +14,16 @@ from llmops_core.models.prompts import PromptVersion
 
 class GenerationRun(AsyncJob):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="generation_runs")
-    prompt_version = models.ForeignKey(PromptVersion, on_delete=models.PROTECT,
-                                       related_name="generation_runs")
+    prompt_version = models.ForeignKey(
+        PromptVersion, on_delete=models.PROTECT, related_name="generation_runs"
+    )
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="generation_runs")
-    endpoint = models.ForeignKey(LLMEndpoint, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
-    parameters = models.JSONField(default=dict, blank=True,
-                                  help_text="queue_id to send outputs to, judge to run, ...")
+    endpoint = models.ForeignKey(
+        LLMEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="queue_id to send outputs to, judge to run, ..."
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

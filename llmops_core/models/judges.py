@@ -12,8 +12,16 @@ from llmops_core.models.projects import Project
 from llmops_core.models.rubrics import Criterion, RubricVersion
 
 JUDGE_VERSION_CONTENT_FIELDS = (
-    "prompt_template", "system_message", "model_name", "parameters", "mode",
-    "response_format", "content_hash", "number", "config_id", "rubric_version_id",
+    "prompt_template",
+    "system_message",
+    "model_name",
+    "parameters",
+    "mode",
+    "response_format",
+    "content_hash",
+    "number",
+    "config_id",
+    "rubric_version_id",
 )
 
 
@@ -65,8 +73,9 @@ class JudgeVersion(models.Model):
         ordering = ["config", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["config", "number"], name="judgeversion_unique_number"),
-            models.UniqueConstraint(fields=["config", "content_hash"],
-                                    name="judgeversion_unique_content"),
+            models.UniqueConstraint(
+                fields=["config", "content_hash"], name="judgeversion_unique_content"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -78,8 +87,9 @@ class JudgeRun(AsyncJob):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="judge_runs")
     judge_version = models.ForeignKey(JudgeVersion, on_delete=models.PROTECT, related_name="runs")
-    parameters = models.JSONField(default=dict, blank=True,
-                                  help_text="queue_id or output_ids; pairs for pairwise runs")
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="queue_id or output_ids; pairs for pairwise runs"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -114,8 +124,9 @@ class JudgeScore(models.Model):
     class Meta:
         ordering = ["run", "output", "criterion"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "output", "criterion"],
-                                    name="judgescore_unique"),
+            models.UniqueConstraint(
+                fields=["run", "output", "criterion"], name="judgescore_unique"
+            ),
         ]
         indexes = [models.Index(fields=["output", "criterion"], name="judgescore_output")]
 
@@ -137,16 +148,21 @@ class JudgePairVerdict(models.Model):
     output_b = models.ForeignKey(ModelOutput, on_delete=models.CASCADE, related_name="+")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
     verdict_ab = models.CharField(max_length=3, choices=PairVerdict.choices, blank=True)
-    verdict_ba = models.CharField(max_length=3, choices=PairVerdict.choices, blank=True,
-                                  help_text="Asked with B shown first, mapped back to A/B.")
+    verdict_ba = models.CharField(
+        max_length=3,
+        choices=PairVerdict.choices,
+        blank=True,
+        help_text="Asked with B shown first, mapped back to A/B.",
+    )
     final = models.CharField(max_length=3, choices=PairVerdict.choices, blank=True)
     rationale = models.TextField(blank=True)
 
     class Meta:
         ordering = ["run", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "output_a", "output_b", "criterion"],
-                                    name="judgepair_unique"),
+            models.UniqueConstraint(
+                fields=["run", "output_a", "output_b", "criterion"], name="judgepair_unique"
+            ),
         ]
 
     def __str__(self) -> str:

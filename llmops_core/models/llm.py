@@ -28,8 +28,9 @@ class LLMEndpoint(models.Model):
         ordering = ["project", "name"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="llmendpoint_unique_name"),
-            models.CheckConstraint(condition=models.Q(concurrency__gte=1),
-                                   name="llmendpoint_concurrency_pos"),
+            models.CheckConstraint(
+                condition=models.Q(concurrency__gte=1), name="llmendpoint_concurrency_pos"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,8 +93,9 @@ class LLMCall(models.Model):
         ordering = ["run_kind", "run_id", "id"]
         constraints = [
             # A resumed run never records (or pays for) the same subject twice.
-            models.UniqueConstraint(fields=["run_kind", "run_id", "subject_key"],
-                                    name="llmcall_unique_subject"),
+            models.UniqueConstraint(
+                fields=["run_kind", "run_id", "subject_key"], name="llmcall_unique_subject"
+            ),
         ]
         indexes = [
             models.Index(fields=["run_kind", "run_id", "status"], name="llmcall_run_status"),

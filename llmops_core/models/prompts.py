@@ -57,11 +57,15 @@ class PromptVersion(models.Model):
     class Meta:
         ordering = ["template", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "number"], name="promptversion_unique_number"),
+            models.UniqueConstraint(
+                fields=["template", "number"], name="promptversion_unique_number"
+            ),
             models.UniqueConstraint(
                 fields=["template", "content_hash"], name="promptversion_unique_content"
             ),
-            models.CheckConstraint(condition=models.Q(number__gte=1), name="promptversion_number_pos"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="promptversion_number_pos"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -89,7 +93,9 @@ class PromptLabel(models.Model):
 class Promotion(models.Model):
     """A label move, with who, when, the gate's verdict and the evidence frozen at that time."""
 
-    template = models.ForeignKey(PromptTemplate, on_delete=models.CASCADE, related_name="promotions")
+    template = models.ForeignKey(
+        PromptTemplate, on_delete=models.CASCADE, related_name="promotions"
+    )
     label = models.SlugField(max_length=64)
     from_version = models.ForeignKey(
         PromptVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -24,7 +24,8 @@ class Report(AsyncJob):
     kind = models.CharField(max_length=32, choices=ReportKind.choices)
     title = models.CharField(max_length=200, blank=True)
     parameters = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text="What the report covers: queue_id, prompt_version_ids, since, until, ...",
     )
     subject_version = models.ForeignKey(
@@ -45,8 +46,9 @@ class Report(AsyncJob):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["project", "kind", "-created_at"], name="report_project_kind"),
-            models.Index(fields=["subject_version", "kind", "-created_at"],
-                         name="report_subject_kind"),
+            models.Index(
+                fields=["subject_version", "kind", "-created_at"], name="report_subject_kind"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -39,11 +39,15 @@ class RubricVersion(models.Model):
     class Meta:
         ordering = ["rubric", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "number"], name="rubricversion_unique_number"),
+            models.UniqueConstraint(
+                fields=["rubric", "number"], name="rubricversion_unique_number"
+            ),
             models.UniqueConstraint(
                 fields=["rubric", "content_hash"], name="rubricversion_unique_content"
             ),
-            models.CheckConstraint(condition=models.Q(number__gte=1), name="rubricversion_number_pos"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="rubricversion_number_pos"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Import jobs: the row behind every import, run inline for small files or by Celery for big ones."""
+"""Import jobs: the row behind every import, run inline for small files, by Celery for big ones."""
 
 from __future__ import annotations
 
@@ -142,8 +142,15 @@ def _finish(job: ImportJob, result: ImportResult, *, error: str) -> None:
     job.finished_at = timezone.now()
     job.save(
         update_fields=[
-            "status", "error", "progress", "rows_seen", "rows_created", "rows_existing",
-            "rows_failed", "row_errors", "finished_at",
+            "status",
+            "error",
+            "progress",
+            "rows_seen",
+            "rows_created",
+            "rows_existing",
+            "rows_failed",
+            "row_errors",
+            "finished_at",
         ]
     )
 

@@ -66,7 +66,7 @@ class PromptResolver:
                 self._default[name] = versions.get(label.version.number) if label else latest
         return self._templates[name]
 
-    def resolve(self, row: ImportRow) -> PromptVersion | None | list[RowError]:
+    def resolve(self, row: ImportRow) -> PromptVersion | list[RowError] | None:
         """Return the row's prompt version (None if it names none) or its errors."""
         if not row.prompt:
             return None
@@ -76,7 +76,9 @@ class PromptResolver:
         if row.prompt_version is None:
             default = self._default.get(row.prompt)
             if default is None:
-                return [RowError(row.row, "prompt_version", f'prompt "{row.prompt}" has no versions')]
+                return [
+                    RowError(row.row, "prompt_version", f'prompt "{row.prompt}" has no versions')
+                ]
             return default
         version = versions.get(row.prompt_version)
         if version is None:
@@ -102,8 +104,19 @@ def _checked(
 
 
 OUTPUT_COLUMNS = (
-    "project_id", "external_id", "prompt_version_id", "input", "input_hash", "output_text",
-    "model_name", "latency_ms", "tokens_in", "tokens_out", "cost", "metadata", "created_at",
+    "project_id",
+    "external_id",
+    "prompt_version_id",
+    "input",
+    "input_hash",
+    "output_text",
+    "model_name",
+    "latency_ms",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "metadata",
+    "created_at",
 )
 JSON_COLUMNS = frozenset({"input", "metadata"})
 
@@ -116,25 +129,39 @@ def _insert_sql(rows: int) -> str:
     cols = ", ".join(connection.ops.quote_name(c) for c in OUTPUT_COLUMNS)
     json_slot = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     group = "(" + ", ".join(json_slot if c in JSON_COLUMNS else "%s" for c in OUTPUT_COLUMNS) + ")"
-    return (f"INSERT INTO {table} ({cols}) VALUES {', '.join([group] * rows)} "
-            "ON CONFLICT (project_id, external_id) DO NOTHING")
+    # Table and column names come from the model, values are parameters: nothing user-made here.
+    return (
+        f"INSERT INTO {table} ({cols}) VALUES {', '.join([group] * rows)} "  # noqa: S608
+        "ON CONFLICT (project_id, external_id) DO NOTHING"
+    )
 
 
-def _row_values(project: Project, row: ImportRow, version: PromptVersion | None,
-                created_at: object) -> tuple[object, ...]:
+def _row_values(
+    project: Project, row: ImportRow, version: PromptVersion | None, created_at: object
+) -> tuple[object, ...]:
     cost = None
     if row.cost is not None:
         cost = connection.ops.adapt_decimalfield_value(row.cost, 14, 8)
     return (
-        project.pk, row.external_id, version.pk if version else None,
-        canonical_json(row.input), content_hash(row.input), row.output,
-        row.model or (version.model_name if version else ""), row.latency_ms, row.tokens_in,
-        row.tokens_out, cost, canonical_json(row.metadata or {}), created_at,
+        project.pk,
+        row.external_id,
+        version.pk if version else None,
+        canonical_json(row.input),
+        content_hash(row.input),
+        row.output,
+        row.model or (version.model_name if version else ""),
+        row.latency_ms,
+        row.tokens_in,
+        row.tokens_out,
+        cost,
+        canonical_json(row.metadata or {}),
+        created_at,
     )
 
 
-def _insert_batch(project: Project, batch: list[tuple[ImportRow, PromptVersion | None]],
-                  result: ImportResult) -> None:
+def _insert_batch(
+    project: Project, batch: list[tuple[ImportRow, PromptVersion | None]], result: ImportResult
+) -> None:
     """Insert a batch with multi-row statements; rows whose external_id exists are left alone.
 
     The ORM's bulk_create spends most of its time building model instances and compiling each
@@ -145,10 +172,12 @@ def _insert_batch(project: Project, batch: list[tuple[ImportRow, PromptVersion |
         unique.setdefault(row.external_id, (row, version))
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with transaction.atomic():
-        existing = ModelOutput.objects.filter(project=project,
-                                              external_id__in=list(unique)).count()
-        values = [_row_values(project, row, version, created_at)
-                  for row, version in unique.values()] if existing < len(unique) else []
+        existing = ModelOutput.objects.filter(project=project, external_id__in=list(unique)).count()
+        values = (
+            [_row_values(project, row, version, created_at) for row, version in unique.values()]
+            if existing < len(unique)
+            else []
+        )
         with connection.cursor() as cursor:
             for start in range(0, len(values), ROWS_PER_STATEMENT):
                 chunk = values[start : start + ROWS_PER_STATEMENT]

@@ -32,8 +32,13 @@ def project_create(
     rubric_create_default(project=project)
     if created_by is not None:
         Membership.objects.create(project=project, user=created_by, role=Role.ADMIN)
-    audit_record(actor=created_by, action="project.create", obj=project, project=project,
-                 after={"slug": slug, "name": name})
+    audit_record(
+        actor=created_by,
+        action="project.create",
+        obj=project,
+        project=project,
+        after={"slug": slug, "name": name},
+    )
     return project
 
 
@@ -56,8 +61,14 @@ def membership_set(
         membership.role = role
         membership.save(update_fields=["role"])
     if before != role:
-        audit_record(actor=actor, action="membership.set", obj=membership, project=project,
-                     before={"role": before}, after={"role": role, "user": user.get_username()})
+        audit_record(
+            actor=actor,
+            action="membership.set",
+            obj=membership,
+            project=project,
+            before={"role": before},
+            after={"role": role, "user": user.get_username()},
+        )
     return membership
 
 
@@ -68,5 +79,10 @@ def membership_remove(
     """Remove ``user`` from ``project``."""
     deleted, _ = Membership.objects.filter(project=project, user=user).delete()
     if deleted:
-        audit_record(actor=actor, action="membership.remove", obj=project, project=project,
-                     before={"user": user.get_username()})
+        audit_record(
+            actor=actor,
+            action="membership.remove",
+            obj=project,
+            project=project,
+            before={"user": user.get_username()},
+        )

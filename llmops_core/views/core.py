@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -54,19 +56,23 @@ def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = import_job_create(project=project, created_by=request.user, content=upload,
-                                    filename=upload.name, partial=form.cleaned_data["partial"],
-                                    source="upload")
+            job = import_job_create(
+                project=project,
+                created_by=request.user,
+                content=upload,
+                filename=upload.name,
+                partial=form.cleaned_data["partial"],
+                source="upload",
+            )
         except DomainError as exc:
             form.add_error("file", str(exc))
         else:
             if upload.size > settings.IMPORT_ASYNC_THRESHOLD_BYTES:
                 import_job_enqueue(job=job)
             else:
-                try:
+                # A file-level error is kept on the job row; the detail page shows it.
+                with contextlib.suppress(DomainError):
                     import_job_run(job=job)
-                except DomainError:
-                    pass  # The job row holds the file-level error; the detail page shows it.
             return redirect("import-detail", project_slug=project.slug, pk=job.pk)
     return render(request, "llmops_core/import_upload.html", {"project": project, "form": form})
 

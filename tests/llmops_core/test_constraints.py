@@ -18,18 +18,21 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def version(project: Project) -> PromptVersion:
     template = prompt_template_create(project=project, name="answer")
-    return prompt_version_create(template=template, template_text="Q: {{ q }}",
-                                 model_name="demo-model")[0]
+    return prompt_version_create(
+        template=template, template_text="Q: {{ q }}", model_name="demo-model"
+    )[0]
 
 
 @pytest.fixture
 def annotation(project: Project) -> Annotation:
     rubric_version = project.rubrics.get().versions.get()
     queue = Queue.objects.create(project=project, name="q", rubric_version=rubric_version)
-    item = QueueItem.objects.create(queue=queue, output=ModelOutputFactory(project=project),
-                                    target_reviews=3)
-    return Annotation.objects.create(item=item, reviewer=UserFactory(),
-                                     rubric_version=rubric_version, client_token=uuid.uuid4())
+    item = QueueItem.objects.create(
+        queue=queue, output=ModelOutputFactory(project=project), target_reviews=3
+    )
+    return Annotation.objects.create(
+        item=item, reviewer=UserFactory(), rubric_version=rubric_version, client_token=uuid.uuid4()
+    )
 
 
 def test_prompt_version_update_is_refused_by_the_database(version: PromptVersion) -> None:
@@ -46,27 +49,35 @@ def test_prompt_version_parameters_cannot_change_through_save(version: PromptVer
 
 
 def test_prompt_version_with_the_same_content_is_stored_once(version: PromptVersion) -> None:
-    again, created = prompt_version_create(template=version.template,
-                                           template_text="Q: {{ q }}", model_name="demo-model")
+    again, created = prompt_version_create(
+        template=version.template, template_text="Q: {{ q }}", model_name="demo-model"
+    )
     assert (again.pk, created) == (version.pk, False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        PromptVersion.objects.create(template=version.template, number=9,
-                                     template_text="x", model_name="m",
-                                     content_hash=version.content_hash)
+        PromptVersion.objects.create(
+            template=version.template,
+            number=9,
+            template_text="x",
+            model_name="m",
+            content_hash=version.content_hash,
+        )
 
 
 def test_new_content_gets_the_next_number(version: PromptVersion) -> None:
-    second, created = prompt_version_create(template=version.template,
-                                            template_text="Answer: {{ q }}",
-                                            model_name="demo-model")
+    second, created = prompt_version_create(
+        template=version.template, template_text="Answer: {{ q }}", model_name="demo-model"
+    )
     assert created and second.number == 2 and second.parent == version
 
 
 def test_duplicate_annotation_for_reviewer_and_item_is_refused(annotation: Annotation) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        Annotation.objects.create(item=annotation.item, reviewer=annotation.reviewer,
-                                  rubric_version=annotation.rubric_version,
-                                  client_token=uuid.uuid4())
+        Annotation.objects.create(
+            item=annotation.item,
+            reviewer=annotation.reviewer,
+            rubric_version=annotation.rubric_version,
+            client_token=uuid.uuid4(),
+        )
 
 
 def test_out_of_scale_score_is_refused_by_the_database(annotation: Annotation) -> None:
@@ -97,8 +108,9 @@ def test_rating_on_a_criterion_of_another_rubric_version_is_refused(
 ) -> None:
     from llmops_core.services.rubrics import CriterionSpec, rubric_version_create
 
-    other, _ = rubric_version_create(rubric=annotation.rubric_version.rubric,
-                                     criteria=[CriterionSpec("tone", "Is it polite?")])
+    other, _ = rubric_version_create(
+        rubric=annotation.rubric_version.rubric, criteria=[CriterionSpec("tone", "Is it polite?")]
+    )
     foreign = Criterion.objects.get(rubric_version=other)
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.create(annotation=annotation, criterion=foreign, score=3)
@@ -119,5 +131,6 @@ def test_queue_item_cannot_exceed_its_target(annotation: Annotation) -> None:
 
 def test_criterion_scale_must_be_ordered(annotation: Annotation) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        Criterion.objects.create(rubric_version=annotation.rubric_version, name="bad",
-                                 scale_min=5, scale_max=5)
+        Criterion.objects.create(
+            rubric_version=annotation.rubric_version, name="bad", scale_min=5, scale_max=5
+        )

@@ -32,8 +32,11 @@ def test_seed_demo_creates_the_demo_project_and_prints_logins(
 
 def test_seed_demo_is_deterministic_and_idempotent() -> None:
     call_command("seed_demo")
-    first = list(ModelOutput.objects.order_by("external_id").values_list("external_id",
-                                                                         "output_text"))
+    first = list(
+        ModelOutput.objects.order_by("external_id").values_list("external_id", "output_text")
+    )
     call_command("seed_demo")
-    assert list(ModelOutput.objects.order_by("external_id").values_list(
-        "external_id", "output_text")) == first
+    assert (
+        list(ModelOutput.objects.order_by("external_id").values_list("external_id", "output_text"))
+        == first
+    )

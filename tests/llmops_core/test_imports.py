@@ -33,9 +33,17 @@ def source(data: bytes, fmt: str = "jsonl") -> Callable[[], object]:
 
 GOOD = [
     {"external_id": "a", "output": "Hello", "input": "Hi"},
-    {"external_id": "b", "output": "Paris", "input": {"question": "Capital of France?"},
-     "model": "m1", "latency_ms": 120, "tokens_in": 5, "tokens_out": 1, "cost": 0.0001,
-     "metadata": {"lang": "en"}},
+    {
+        "external_id": "b",
+        "output": "Paris",
+        "input": {"question": "Capital of France?"},
+        "model": "m1",
+        "latency_ms": 120,
+        "tokens_in": 5,
+        "tokens_out": 1,
+        "cost": 0.0001,
+        "metadata": {"lang": "en"},
+    },
     {"external_id": "c", "output": "Sure.", "input": [{"role": "user", "content": "Help?"}]},
 ]
 
@@ -59,8 +67,11 @@ def test_a_bad_row_rejects_the_whole_file_and_names_row_and_field(project: Proje
 
 
 def test_every_bad_row_is_reported(project: Project) -> None:
-    rows = [{"external_id": "a", "input": "q"}, GOOD[0],
-            {"external_id": "c", "output": "x", "input": "q", "colour": "red"}]
+    rows = [
+        {"external_id": "a", "input": "q"},
+        GOOD[0],
+        {"external_id": "c", "output": "x", "input": "q", "colour": "red"},
+    ]
     result = outputs_import(project=project, source=source(jsonl(rows)))
     messages = [str(e) for e in result.errors]
     assert 'row 1, field "output": required' in messages
@@ -84,10 +95,10 @@ def test_reimport_is_idempotent(project: Project) -> None:
 
 def test_csv_with_nested_json_cells(project: Project) -> None:
     data = (
-        "external_id,output,input,metadata,tokens_in\n"
-        'r1,Fine,"{""question"": ""How?""}","{""k"": 1}",7\n'
-        "r2,Plain,just text,,\n"
-    ).encode()
+        b"external_id,output,input,metadata,tokens_in\n"
+        b'r1,Fine,"{""question"": ""How?""}","{""k"": 1}",7\n'
+        b"r2,Plain,just text,,\n"
+    )
     result = outputs_import(project=project, source=source(data, "csv"))
     assert result.rows_created == 2
     assert ModelOutput.objects.get(external_id="r1").input == {"question": "How?"}
@@ -107,9 +118,10 @@ def test_prompt_and_version_resolve_and_unknown_ones_are_row_errors(project: Pro
     assert ModelOutput.objects.get(external_id="1").prompt_version == v2
     second = ModelOutput.objects.get(external_id="2")
     assert second.prompt_version == v1 and second.model_name == "m-a"
-    bad = [{"external_id": "3", "output": "o", "input": "i", "prompt": "support",
-            "prompt_version": 9},
-           {"external_id": "4", "output": "o", "input": "i", "prompt": "nope"}]
+    bad = [
+        {"external_id": "3", "output": "o", "input": "i", "prompt": "support", "prompt_version": 9},
+        {"external_id": "4", "output": "o", "input": "i", "prompt": "nope"},
+    ]
     result = outputs_import(project=project, source=source(jsonl(bad)))
     assert [str(e) for e in result.errors] == [
         'row 1, field "prompt_version": prompt "support" has no version 9',
@@ -117,8 +129,9 @@ def test_prompt_and_version_resolve_and_unknown_ones_are_row_errors(project: Pro
     ]
 
 
-def test_cli_rejects_a_bad_file_with_row_messages(project: Project, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_rejects_a_bad_file_with_row_messages(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_bytes(jsonl([GOOD[0], {"external_id": "z", "output": 5, "input": "i"}]))
     with pytest.raises(CommandError, match="rejected"):
@@ -144,8 +157,13 @@ def test_cli_exit_status_is_non_zero_on_rejection(project: Project, tmp_path: Pa
     env = {**os.environ, "DATABASE_URL": database_url_for_subprocess()}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "manage.py", "import_outputs", *args],
-                              capture_output=True, text=True, check=False, env=env)
+        return subprocess.run(
+            [sys.executable, "manage.py", "import_outputs", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
 
     rejected = run(str(path), "--project", project.slug)
     assert rejected.returncode != 0
@@ -160,16 +178,25 @@ def test_cli_exit_status_is_non_zero_on_rejection(project: Project, tmp_path: Pa
 def _write_rows(path: Path, count: int) -> None:
     with path.open("w") as handle:
         for i in range(count):
-            handle.write(json.dumps({"external_id": f"id-{i}", "output": f"answer {i} " * 5,
-                                     "input": {"question": f"q {i}"}, "tokens_in": i % 100}))
+            handle.write(
+                json.dumps(
+                    {
+                        "external_id": f"id-{i}",
+                        "output": f"answer {i} " * 5,
+                        "input": {"question": f"q {i}"},
+                        "tokens_in": i % 100,
+                    }
+                )
+            )
             handle.write("\n")
 
 
 def _peak_bytes(project: Project, path: Path) -> int:
     tracemalloc.start()
     try:
-        result = outputs_import(project=project, source=lambda: iter_records(path.open("rb"),
-                                                                             "jsonl"))
+        result = outputs_import(
+            project=project, source=lambda: iter_records(path.open("rb"), "jsonl")
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -178,8 +205,9 @@ def _peak_bytes(project: Project, path: Path) -> int:
 
 
 @pytest.mark.slow
-def test_100k_row_import_runs_in_flat_memory(project: Project, tmp_path: Path,
-                                             settings: object) -> None:
+def test_100k_row_import_runs_in_flat_memory(
+    project: Project, tmp_path: Path, settings: object
+) -> None:
     """Peak Python memory for 100,000 rows stays near that for 10,000 (batches, streaming)."""
     small, big = tmp_path / "small.jsonl", tmp_path / "big.jsonl"
     _write_rows(small, 10_000)

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pages_require_login(client: Client, project: Project) -> None:
-    for path in (reverse("home"), reverse("project", args=[project.slug]),
-                 reverse("import-upload", args=[project.slug])):
+    for path in (
+        reverse("home"),
+        reverse("project", args=[project.slug]),
+        reverse("import-upload", args=[project.slug]),
+    ):
         response = client.get(path)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -28,26 +31,35 @@ def test_home_lists_only_my_projects(client: Client, project: Project, reviewer:
     assert client.get(reverse("project", args=[other.slug])).status_code == 404
 
 
-def test_reviewer_cannot_open_the_import_form(client: Client, project: Project,
-                                              reviewer: object) -> None:
+def test_reviewer_cannot_open_the_import_form(
+    client: Client, project: Project, reviewer: object
+) -> None:
     client.force_login(reviewer)  # type: ignore[arg-type]
     assert client.get(reverse("import-upload", args=[project.slug])).status_code == 403
 
 
-def test_upload_form_imports_and_shows_bad_rows_escaped(client: Client, project: Project,
-                                                        lead: object) -> None:
+def test_upload_form_imports_and_shows_bad_rows_escaped(
+    client: Client, project: Project, lead: object
+) -> None:
     client.force_login(lead)  # type: ignore[arg-type]
-    data = (b'{"external_id": "a", "output": "fine", "input": "q"}\n'
-            b'{"external_id": "<b>x</b>", "output": "o", "input": "q", "<script>": 1}\n')
-    response = client.post(reverse("import-upload", args=[project.slug]),
-                           {"file": SimpleUploadedFile("rows.jsonl", data)}, follow=True)
+    data = (
+        b'{"external_id": "a", "output": "fine", "input": "q"}\n'
+        b'{"external_id": "<b>x</b>", "output": "o", "input": "q", "<script>": 1}\n'
+    )
+    response = client.post(
+        reverse("import-upload", args=[project.slug]),
+        {"file": SimpleUploadedFile("rows.jsonl", data)},
+        follow=True,
+    )
     body = response.content.decode()
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.rows_failed == 1
     assert "row 2" in body and "<script>" not in body and "&lt;script&gt;" in body
     assert not ModelOutput.objects.exists()
-    client.post(reverse("import-upload", args=[project.slug]),
-                {"file": SimpleUploadedFile("rows.jsonl", data), "partial": "on"})
+    client.post(
+        reverse("import-upload", args=[project.slug]),
+        {"file": SimpleUploadedFile("rows.jsonl", data), "partial": "on"},
+    )
     assert ModelOutput.objects.filter(project=project).count() == 1
 
 

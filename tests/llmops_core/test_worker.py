@@ -19,16 +19,18 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def test_worker_executes_a_task_through_the_broker(celery_worker_process: WorkerProcess) -> None:
     ping_task.delay("hello-from-the-test")
     assert wait_for(
-        lambda: AuditEvent.objects.filter(action="worker.ping",
-                                          after__marker="hello-from-the-test").exists()
+        lambda: AuditEvent.objects.filter(
+            action="worker.ping", after__marker="hello-from-the-test"
+        ).exists()
     ), celery_worker_process.log()
 
 
 def test_uploaded_file_is_imported_by_the_worker_with_progress(
     celery_worker_process: WorkerProcess, project: Project, lead: object
 ) -> None:
-    rows = "\n".join(json.dumps({"external_id": f"w{i}", "output": "o", "input": "i"})
-                     for i in range(2500)).encode()
+    rows = "\n".join(
+        json.dumps({"external_id": f"w{i}", "output": "o", "input": "i"}) for i in range(2500)
+    ).encode()
     client = APIClient()
     client.force_authenticate(lead)  # type: ignore[arg-type]
     response = client.post(
@@ -39,7 +41,8 @@ def test_uploaded_file_is_imported_by_the_worker_with_progress(
     assert response.status_code == 202, response.content
     job_id = response.json()["id"]
     assert wait_for(lambda: ImportJob.objects.get(pk=job_id).is_finished, timeout=60), (
-        celery_worker_process.log())
+        celery_worker_process.log()
+    )
     job = ImportJob.objects.get(pk=job_id)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert (job.rows_created, job.progress) == (2500, 1.0)

@@ -19,12 +19,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument("--partial", action="store_true",
-                            help="Import the good rows and report the bad ones.")
-        parser.add_argument("--format", choices=["jsonl", "csv"], default=None,
-                            help="Default: from the file name and content.")
-        parser.add_argument("--async", dest="run_async", action="store_true",
-                            help="Queue the import for a Celery worker and print the job id.")
+        parser.add_argument(
+            "--partial", action="store_true", help="Import the good rows and report the bad ones."
+        )
+        parser.add_argument(
+            "--format",
+            choices=["jsonl", "csv"],
+            default=None,
+            help="Default: from the file name and content.",
+        )
+        parser.add_argument(
+            "--async",
+            dest="run_async",
+            action="store_true",
+            help="Queue the import for a Celery worker and print the job id.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -36,8 +45,13 @@ class Command(BaseCommand):
         with path.open("rb") as handle:
             try:
                 job = import_job_create(
-                    project=project, created_by=None, content=handle, filename=path.name,
-                    partial=options["partial"], source="cli", fmt=options["format"],
+                    project=project,
+                    created_by=None,
+                    content=handle,
+                    filename=path.name,
+                    partial=options["partial"],
+                    source="cli",
+                    fmt=options["format"],
                     keep_file=options["run_async"],
                 )
             except DomainError as exc:
@@ -51,12 +65,15 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
 
         try:
-            result = import_job_run(job=job, opener=lambda: path.open("rb"),
-                                    size=path.stat().st_size, on_error=on_error)
+            result = import_job_run(
+                job=job, opener=lambda: path.open("rb"), size=path.stat().st_size, on_error=on_error
+            )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
-        summary = (f"{result.rows_seen} rows: {result.rows_created} created, "
-                   f"{result.rows_existing} already present, {result.rows_failed} bad")
+        summary = (
+            f"{result.rows_seen} rows: {result.rows_created} created, "
+            f"{result.rows_existing} already present, {result.rows_failed} bad"
+        )
         if result.rejected:
             raise CommandError(f"rejected, nothing imported ({summary})")
         self.stdout.write(summary)
