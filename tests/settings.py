@@ -18,3 +18,7 @@ from llmops_core.settings import *  # noqa: F403
 
 # Fast password hashing: the tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # One test database file per test process: parallel runs never share (or clobber) one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}  # noqa: F405

@@ -20,7 +20,17 @@ from rest_framework.views import APIView
 from llmops_core.api import serializers as s
 from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser
 from llmops_core.errors import DomainError
-from llmops_core.models import ImportFormat, Project, PromptTemplate, Role
+from llmops_core.models import (
+    ImportFormat,
+    ImportJob,
+    Membership,
+    ModelOutput,
+    Project,
+    PromptTemplate,
+    PromptVersion,
+    Role,
+    Rubric,
+)
 from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import ProjectRolePermission
 from llmops_core.selectors import (
@@ -44,13 +54,27 @@ from llmops_core.services.rubrics import CriterionSpec, rubric_create, rubric_ve
 
 
 class ProjectScopedMixin:
-    """Resolve ``project_slug`` from the URL and check the role (404 for non-members)."""
+    """Resolve ``project_slug`` from the URL and check the role (404 for non-members).
+
+    List views implement ``get_project_queryset``; during OpenAPI schema generation there is
+    no request or project, so ``get_queryset`` then returns an empty queryset of ``model``.
+    """
 
     permission_classes = [ProjectRolePermission]
     read_role: str = Role.REVIEWER
     write_role: str = Role.LEAD
     project: Project
     role: str
+    model: type[Any] | None = None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            assert self.model is not None, f"{type(self).__name__} must set model"
+            return self.model.objects.none()
+        return self.get_project_queryset()
+
+    def get_project_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
 
 
 class ProjectListApi(generics.ListCreateAPIView[Project]):
@@ -82,11 +106,12 @@ class ProjectDetailApi(ProjectScopedMixin, APIView):
 class MembershipListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     """List members (leads); set a member's role (admins)."""
 
+    model = Membership
     serializer_class = s.MembershipSerializer
     read_role = Role.LEAD
     write_role = Role.ADMIN
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_project_queryset(self) -> QuerySet[Any]:
         return membership_list(project=self.project)
 
     @extend_schema(request=s.MembershipWriteSerializer, responses=s.MembershipSerializer)
@@ -103,10 +128,11 @@ class MembershipListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
 
 
 class PromptTemplateListApi(ProjectScopedMixin, generics.ListCreateAPIView[PromptTemplate]):
+    model = PromptTemplate
     serializer_class = s.PromptTemplateSerializer
     read_role = Role.LEAD
 
-    def get_queryset(self) -> QuerySet[PromptTemplate]:
+    def get_project_queryset(self) -> QuerySet[PromptTemplate]:
         return prompt_template_list(project=self.project).order_by("name")
 
     def perform_create(self, serializer: serializers.BaseSerializer[PromptTemplate]) -> None:
@@ -127,13 +153,14 @@ class TemplateScopedMixin(ProjectScopedMixin):
 class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
     """List a template's versions (``?label=production`` narrows to that one); create one."""
 
+    model = PromptVersion
     serializer_class = s.PromptVersionSerializer
 
     @extend_schema(parameters=[OpenApiParameter("label", OpenApiTypes.STR)])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_project_queryset(self) -> QuerySet[Any]:
         qs = prompt_version_list(template=self.get_template()).order_by("-number")
         label = self.request.query_params.get("label")
         return qs.filter(labels__name=label) if label else qs
@@ -195,6 +222,7 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     otherwise any bad row rejects the whole body with 400 and every row's error.
     """
 
+    model = ModelOutput
     serializer_class = s.ModelOutputSerializer
     pagination_class = KeysetPagination
     read_role = Role.LEAD
@@ -210,7 +238,7 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_project_queryset(self) -> QuerySet[Any]:
         params = self.request.query_params
         version_id = params.get("prompt_version_id")
         if version_id is not None and not version_id.isdigit():
@@ -274,11 +302,12 @@ class OutputDetailApi(ProjectScopedMixin, APIView):
 class ImportJobListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     """List import jobs; upload a file (multipart ``file``) to import it in the background."""
 
+    model = ImportJob
     serializer_class = s.ImportJobSerializer
     read_role = Role.LEAD
     parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_project_queryset(self) -> QuerySet[Any]:
         return import_job_list(project=self.project)
 
     @extend_schema(request=s.ImportUploadSerializer, responses={202: s.ImportJobSerializer})
@@ -333,9 +362,10 @@ def _specs(criteria: list[dict[str, Any]]) -> list[CriterionSpec]:
 class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     """List rubrics with their versions and criteria; create a rubric (leads)."""
 
+    model = Rubric
     serializer_class = s.RubricSerializer
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_project_queryset(self) -> QuerySet[Any]:
         return rubric_list(project=self.project).order_by("name")
 
     @extend_schema(request=s.RubricWriteSerializer, responses=s.RubricSerializer)

@@ -1,0 +1,1 @@
+"""Pure import readers and export writers: plain data in and out, never Django."""
