@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from llmops_core.api import tokens as t
 from llmops_core.api import views as v
 
 P = "projects/<slug:project_slug>/"
@@ -11,7 +11,9 @@ P = "projects/<slug:project_slug>/"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", t.TokenObtainApi.as_view(), name="api-token"),
+    path("tokens/", t.TokenListApi.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", t.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("projects/", v.ProjectListApi.as_view(), name="api-projects"),
     path(P, v.ProjectDetailApi.as_view(), name="api-project"),
     path(P + "members/", v.MembershipListApi.as_view(), name="api-members"),

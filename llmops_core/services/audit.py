@@ -23,7 +23,7 @@ def audit_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         project=project,
         action=action,
-        object_type=type(obj).__name__,
+        object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "pk", "") or ""),
         before=before,
         after=after,

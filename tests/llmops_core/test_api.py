@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from llmops_core.models import ModelOutput, Project
@@ -16,6 +15,7 @@ from llmops_core.services.prompts import (
     prompt_template_create,
     prompt_version_create,
 )
+from llmops_core.services.tokens import token_create
 from tests.factories import ModelOutputFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +101,8 @@ def test_project_list_shows_only_my_projects(
 
 
 def test_token_authentication_works(api: APIClient, project: Project, lead: object) -> None:
-    token = Token.objects.create(user=lead)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_create(user=lead, name="ci")  # type: ignore[arg-type]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(url("api-outputs", project)).status_code == 200
 
 

@@ -63,6 +63,7 @@ def test_database_and_broker_urls_are_read_from_the_environment(tmp_path: Path) 
     )
     proc = run_manage(
         "shell",
+        "--no-imports",
         "-c",
         code,
         DEBUG="1",
@@ -75,7 +76,7 @@ def test_database_and_broker_urls_are_read_from_the_environment(tmp_path: Path) 
         "feedback",
         "redis://cache.internal:6379/0",
     ], proc.stderr
-    default = run_manage("shell", "-c", code, DEBUG="1", VAR_DIR=str(tmp_path))
+    default = run_manage("shell", "--no-imports", "-c", code, DEBUG="1", VAR_DIR=str(tmp_path))
     engine, name, broker = default.stdout.split()
     assert engine == "django.db.backends.sqlite3" and name.endswith("db.sqlite3")
     assert broker == "filesystem://"

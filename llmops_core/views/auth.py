@@ -1,0 +1,83 @@
+"""Login with rate limiting, and the user's API tokens page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from llmops_core.errors import DomainError
+from llmops_core.models import ApiToken
+from llmops_core.services.login_limits import (
+    login_failure_record,
+    login_limit_check,
+    login_success_record,
+)
+from llmops_core.services.tokens import token_create, token_revoke
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the client's address (the proxy sets REMOTE_ADDR; we do not trust X-Forwarded-For)."""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class RateLimitedAuthenticationForm(AuthenticationForm):
+    """Refuse logins while an account or address is locked, and say for how long."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request else ""
+        limit = login_limit_check(username=username, ip=ip)
+        if limit.locked:
+            raise self._locked_error(limit.retry_after_seconds)
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            after = login_failure_record(username=username, ip=ip)
+            if after.locked:
+                raise self._locked_error(after.retry_after_seconds) from None
+            raise
+        login_success_record(username=username, ip=ip)
+        return cleaned
+
+    @staticmethod
+    def _locked_error(seconds: int) -> ValidationError:
+        minutes = max(1, round(seconds / 60))
+        return ValidationError(
+            f"Too many failed logins. This account is locked for {minutes} minutes; "
+            "try again later or ask an admin.",
+            code="locked",
+        )
+
+
+class LoginView(auth_views.LoginView):
+    form_class = RateLimitedAuthenticationForm
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """List the user's API tokens (last four characters only) and create new ones."""
+    new_key = None
+    if request.method == "POST":
+        try:
+            _, new_key = token_create(user=request.user, name=request.POST.get("name", ""))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    tokens = ApiToken.objects.filter(user=request.user)[:200]
+    return render(request, "llmops_core/tokens.html", {"tokens": tokens, "new_key": new_key})
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token “{token.name}” (…{token.last4}) revoked.")
+    return redirect("tokens")
