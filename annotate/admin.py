@@ -7,17 +7,28 @@ from django.contrib import admin
 from annotate import models as m
 
 
+class QueueReviewerInline(admin.TabularInline[m.QueueReviewer, m.Queue]):
+    model = m.QueueReviewer
+    extra = 0
+    raw_id_fields = ["reviewer"]
+    readonly_fields = ["done_count", "skipped_count", "flagged_count", "active_ms_total",
+                       "pin_count"]
+
+
 @admin.register(m.Queue)
 class QueueAdmin(admin.ModelAdmin[m.Queue]):
-    list_display = ["name", "project", "overlap", "status", "item_count", "created_at"]
+    list_display = ["name", "project", "overlap", "status", "item_count", "complete_count",
+                    "created_at"]
     list_filter = ["status", "project"]
-    filter_horizontal = ["reviewers"]
+    readonly_fields = ["item_count", "complete_count", "review_count", "gold_count"]
+    inlines = [QueueReviewerInline]
 
 
 @admin.register(m.QueueItem)
 class QueueItemAdmin(admin.ModelAdmin[m.QueueItem]):
-    list_display = ["queue", "position", "output", "done_count", "target_reviews", "is_gold"]
-    list_filter = ["queue", "is_gold", "contested"]
+    list_display = ["queue", "position", "output", "done_count", "leased_count",
+                    "target_reviews", "is_gold", "contested"]
+    list_filter = ["queue", "is_gold", "contested", "pinned"]
     raw_id_fields = ["output"]
     list_select_related = ["queue", "output"]
     show_full_result_count = False
@@ -53,3 +64,39 @@ class RatingAdmin(admin.ModelAdmin[m.Rating]):
 class RatingRevisionAdmin(admin.ModelAdmin[m.RatingRevision]):
     list_display = ["annotation", "changed_by", "changed_at"]
     readonly_fields = ["annotation", "changed_by", "changed_at", "before", "after"]
+
+
+@admin.register(m.Adjudication)
+class AdjudicationAdmin(admin.ModelAdmin[m.Adjudication]):
+    list_display = ["item", "adjudicator", "updated_at"]
+    raw_id_fields = ["item"]
+    readonly_fields = ["item", "adjudicator", "rubric_version", "scores", "note", "created_at",
+                       "updated_at"]
+
+
+@admin.register(m.GoldCheck)
+class GoldCheckAdmin(admin.ModelAdmin[m.GoldCheck]):
+    list_display = ["annotation", "reviewer", "criteria", "exact", "within_one", "abs_error"]
+    raw_id_fields = ["annotation"]
+
+
+@admin.register(m.ItemPin)
+class ItemPinAdmin(admin.ModelAdmin[m.ItemPin]):
+    list_display = ["item", "reviewer", "created_at"]
+    raw_id_fields = ["item"]
+
+
+@admin.register(m.QueueReviewer)
+class QueueReviewerAdmin(admin.ModelAdmin[m.QueueReviewer]):
+    list_display = ["queue", "reviewer", "quota", "done_count", "skipped_count", "flagged_count"]
+    list_filter = ["queue"]
+    raw_id_fields = ["reviewer"]
+    readonly_fields = ["done_count", "skipped_count", "flagged_count", "active_ms_total",
+                       "pin_count"]
+
+
+@admin.register(m.PairwisePreference)
+class PairwisePreferenceAdmin(admin.ModelAdmin[m.PairwisePreference]):
+    list_display = ["reviewer", "output_a", "output_b", "choice", "created_at"]
+    raw_id_fields = ["output_a", "output_b"]
+    show_full_result_count = False

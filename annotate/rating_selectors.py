@@ -89,7 +89,11 @@ def rating_rows(
 ) -> Iterator[dict[str, Any]]:
     """Yield one plain dict per rating (see ``RATING_FIELDS``), streaming in chunks."""
     fields = {**RATING_FIELDS, **(extra or {})}
-    yield from rating_queryset(flt).values(**fields).iterator(chunk_size=chunk_size)
+    names = list(fields)
+    # values_list, not values(**fields): aliases such as "score" clash with model field names.
+    rows = rating_queryset(flt).values_list(*fields.values()).iterator(chunk_size=chunk_size)
+    for values in rows:
+        yield dict(zip(names, values, strict=True))
 
 
 @dataclass

@@ -265,3 +265,15 @@ class ExportJobAdmin(admin.ModelAdmin[m.ExportJob]):
 @admin.register(m.ReleaseGate)
 class ReleaseGateAdmin(admin.ModelAdmin[m.ReleaseGate]):
     list_display = ["project", "updated_at"]
+
+
+@admin.register(m.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[m.ApiToken]):
+    """Keys are stored hashed: the admin shows the last four characters and can revoke."""
+
+    list_display = ["name", "user", "last4", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "name", "last4", "created_at", "last_used_at"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

@@ -7,3 +7,6 @@ class LlmopsCoreConfig(AppConfig):
     name = "llmops_core"
     verbose_name = "LLMOps core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from llmops_core import schema  # noqa: F401  (registers the OpenAPI extensions)

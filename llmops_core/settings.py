@@ -235,6 +235,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind", "format" or "status"; give each choice set its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ImportFormatEnum": "llmops_core.models.jobs.ImportFormat",
+        "ExportFormatEnum": "llmops_core.models.exports.ExportFormat",
+        "ExportKindEnum": "llmops_core.models.exports.ExportKind",
+        "ReportKindEnum": "llmops_core.models.reports.ReportKind",
+        "JobStatusEnum": "llmops_core.models.jobs.JobStatus",
+        "CallStatusEnum": "llmops_core.models.llm.CallStatus",
+        "QueueStatusEnum": "annotate.models.queues.QueueStatus",
+        "AssignmentStatusEnum": "annotate.models.labels.AssignmentStatus",
+    },
 }
 
 # Celery ----------------------------------------------------------------------------------------
@@ -265,7 +276,30 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "default")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Recompute agreement reports whose ratings changed; requeue or fail stuck ones.
+    "reports-refresh-stale": {
+        "task": "llmops_core.tasks.reports.report_refresh_stale_task",
+        "schedule": 3600.0,
+    },
+    # Recompute scorecards and version comparisons whose ratings or judge scores changed.
+    "version-reports-refresh": {
+        "task": "llmops_core.tasks.versions.version_reports_refresh_task",
+        "schedule": 300.0,
+    },
+    # Resume judge and generation runs whose worker died (stale lease / heartbeat).
+    "llm-runs-resume-stale": {
+        "task": "llmops_core.tasks.judges.llm_runs_resume_stale_task",
+        "schedule": 60.0,
+    },
+}
+
+# Reports ---------------------------------------------------------------------------------------
+REPORT_BOOTSTRAP_DRAWS = env_int("REPORT_BOOTSTRAP_DRAWS", 1000)
+REPORT_REFRESH_WINDOW_DAYS = env_int("REPORT_REFRESH_WINDOW_DAYS", 30)
+REPORT_STUCK_MINUTES = env_int("REPORT_STUCK_MINUTES", 60)
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+PROMPT_SERVING_CACHE_SECONDS = env_int("PROMPT_SERVING_CACHE_SECONDS", 300)
 
 # LLM endpoints -------------------------------------------------------------------------------
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "http://127.0.0.1:8011/v1")
@@ -281,6 +315,8 @@ LLM_PRICES.update(json.loads(os.environ.get("LLM_PRICES", "{}")))
 LLM_CONCURRENCY = env_int("LLM_CONCURRENCY", 16)
 LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "60"))
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 5)
+LLM_RUN_CHUNK_SIZE = env_int("LLM_RUN_CHUNK_SIZE", 200)
+LLM_RUN_STALE_SECONDS = env_int("LLM_RUN_STALE_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

@@ -4,17 +4,27 @@ from annotate.models.labels import (
     Annotation,
     Assignment,
     AssignmentStatus,
+    Flag,
     Rating,
     RatingRevision,
 )
-from annotate.models.queues import Queue, QueueItem, QueueStatus
+from annotate.models.preferences import PairwisePreference, PreferenceChoice
+from annotate.models.queues import ItemPin, Queue, QueueItem, QueueReviewer, QueueStatus
+from annotate.models.review import Adjudication, GoldCheck
 
 __all__ = [
+    "Adjudication",
     "Annotation",
     "Assignment",
     "AssignmentStatus",
+    "Flag",
+    "GoldCheck",
+    "ItemPin",
+    "PairwisePreference",
+    "PreferenceChoice",
     "Queue",
     "QueueItem",
+    "QueueReviewer",
     "QueueStatus",
     "Rating",
     "RatingRevision",

@@ -9,6 +9,15 @@ from annotate.models.queues import QueueItem
 from llmops_core.models import Criterion, RubricVersion
 
 
+class Flag(models.TextChoices):
+    """Problems a reviewer can flag on an output; a flagged item needs no scores."""
+
+    UNSAFE = "unsafe", "Unsafe or harmful"
+    BROKEN = "broken", "Broken or truncated"
+    PII = "pii", "Contains personal data"
+    OTHER = "other", "Other problem"
+
+
 class AssignmentStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     SUBMITTED = "submitted", "Submitted"
@@ -44,6 +53,11 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["item", "status", "expires_at"], name="assignment_item_active"),
             models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),
+            # Lazy expiry looks for active leases past their time; there are few of them.
+            models.Index(
+                fields=["expires_at"], name="assignment_active_expiry",
+                condition=models.Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,7 +89,9 @@ class Annotation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "reviewer"], name="annotation_one_per_reviewer"),
+            models.UniqueConstraint(
+                fields=["item", "reviewer"], name="annotation_one_per_reviewer"
+            ),
             models.UniqueConstraint(
                 fields=["reviewer", "client_token"], name="annotation_unique_client_token"
             ),

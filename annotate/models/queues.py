@@ -1,4 +1,4 @@
-"""Review queues and their items."""
+"""Review queues, their reviewers (with quotas and counters), items and item pins."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ class QueueStatus(models.TextChoices):
 class Queue(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="queues")
     name = models.CharField(max_length=200)
-    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="queues")
+    rubric_version = models.ForeignKey(
+        RubricVersion, on_delete=models.PROTECT, related_name="queues"
+    )
     overlap = models.PositiveSmallIntegerField(
         default=3, help_text="How many distinct reviewers rate each item."
     )
@@ -38,11 +40,23 @@ class Queue(models.Model):
     lease_seconds = models.PositiveIntegerField(
         default=900, help_text="An open assignment returns to the pool after this long."
     )
+    gold_every = models.PositiveSmallIntegerField(
+        default=10, help_text="About one item in this many is a gold item, while any are unseen."
+    )
     status = models.CharField(max_length=16, choices=QueueStatus.choices, default=QueueStatus.OPEN)
     reviewers = models.ManyToManyField(  # type: ignore[var-annotated]
-        settings.AUTH_USER_MODEL, blank=True, related_name="review_queues"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="review_queues",
+        through="QueueReviewer",
+        through_fields=("queue", "reviewer"),
     )
     item_count = models.PositiveIntegerField(default=0)
+    complete_count = models.PositiveIntegerField(
+        default=0, help_text="Items that have all the reviews they need."
+    )
+    review_count = models.PositiveIntegerField(default=0, help_text="Annotations submitted.")
+    gold_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -61,10 +75,53 @@ class Queue(models.Model):
             models.CheckConstraint(
                 condition=models.Q(lease_seconds__gte=10), name="queue_lease_min"
             ),
+            models.CheckConstraint(
+                condition=models.Q(complete_count__lte=models.F("item_count")),
+                name="queue_complete_le_items",
+            ),
+            models.CheckConstraint(condition=models.Q(gold_every__gte=2), name="queue_gold_every"),
         ]
 
     def __str__(self) -> str:
         return f"{self.project.slug}/{self.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == QueueStatus.OPEN
+
+
+class QueueReviewer(models.Model):
+    """A reviewer of a queue: their quota and counters the services keep up to date."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="memberships")
+    # The column keeps the name of the former auto-created many-to-many table.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_column="user_id",
+        related_name="queue_memberships",
+    )
+    quota = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most items this reviewer rates in the queue (no limit if empty).",
+    )
+    done_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    flagged_count = models.PositiveIntegerField(default=0)
+    active_ms_total = models.PositiveBigIntegerField(default=0)
+    pin_count = models.PositiveIntegerField(
+        default=0, help_text="Items the lead assigned to this reviewer specifically."
+    )
+
+    class Meta:
+        db_table = "annotate_queue_reviewers"
+        unique_together = [("queue", "reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} in {self.queue}"
+
+    @property
+    def quota_reached(self) -> bool:
+        return self.quota is not None and self.done_count >= self.quota
 
 
 class QueueItem(models.Model):
@@ -77,9 +134,17 @@ class QueueItem(models.Model):
         help_text="Reviews wanted: the queue's overlap, raised by adaptive overlap."
     )
     done_count = models.PositiveSmallIntegerField(default=0)
+    leased_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Active, unexpired assignments (leases) on this item."
+    )
+    skip_count = models.PositiveSmallIntegerField(default=0)
+    flag_count = models.PositiveSmallIntegerField(default=0)
     is_gold = models.BooleanField(default=False)
     gold_scores = models.JSONField(
         default=dict, blank=True, help_text='Known scores per criterion, {"fluency": 4}'
+    )
+    pinned = models.BooleanField(
+        default=False, help_text="Only the reviewers it is pinned to may rate it."
     )
     contested = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,14 +158,32 @@ class QueueItem(models.Model):
                 name="queueitem_done_le_target",
             ),
             models.CheckConstraint(
+                condition=models.Q(
+                    leased_count__lte=models.F("target_reviews") - models.F("done_count")
+                ),
+                name="queueitem_leased_le_open",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(target_reviews__gte=1), name="queueitem_target_pos"
             ),
         ]
         indexes = [
-            # "Next item": open items of a queue, fullest first, then queue order.
+            # "Next item" from the common pool: open items, fullest first, then queue order.
             models.Index(
-                fields=["queue", "-done_count", "position", "id"], name="queueitem_next"
+                fields=["queue", "-done_count", "position", "id"],
+                name="queueitem_pool",
+                condition=models.Q(done_count__lt=models.F("target_reviews"), is_gold=False,
+                                   pinned=False),
             ),
+            models.Index(
+                fields=["queue", "position", "id"], name="queueitem_gold",
+                condition=models.Q(is_gold=True),
+            ),
+            models.Index(
+                fields=["queue", "position", "id"], name="queueitem_contested",
+                condition=models.Q(contested=True),
+            ),
+            models.Index(fields=["queue", "position", "id"], name="queueitem_order"),
         ]
 
     def __str__(self) -> str:
@@ -109,3 +192,25 @@ class QueueItem(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.done_count >= self.target_reviews
+
+
+class ItemPin(models.Model):
+    """A lead's assignment of one item to one reviewer; pinned items go only to their reviewers."""
+
+    item = models.ForeignKey(QueueItem, on_delete=models.CASCADE, related_name="pins")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_pins"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "reviewer"], name="itempin_unique"),
+        ]
+        indexes = [models.Index(fields=["reviewer", "item"], name="itempin_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.item} → {self.reviewer}"

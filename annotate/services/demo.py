@@ -16,11 +16,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from annotate.models import Queue
+from annotate.services.demo_ratings import demo_ratings_seed
 from annotate.services.queues import queue_add_outputs, queue_create
 from llmops_core.demo import DemoInput, demo_answer, demo_inputs, demo_summary
 from llmops_core.io.imports import ImportRow, RowError, iter_json_array
 from llmops_core.models import Project, PromptTemplate, PromptVersion, Role
+from llmops_core.services.datasets import versions_demo_seed
 from llmops_core.services.imports import outputs_import
+from llmops_core.services.judges.demo import judge_demo_seed
 from llmops_core.services.projects import membership_set, project_create
 from llmops_core.services.prompts import (
     prompt_label_set,
@@ -30,8 +33,12 @@ from llmops_core.services.prompts import (
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105  (demo users only; printed by seed_demo)
-DEMO_USERS = [("lead", Role.LEAD), ("reviewer1", Role.REVIEWER), ("reviewer2", Role.REVIEWER),
-              ("reviewer3", Role.REVIEWER)]
+DEMO_USERS = [
+    ("lead", Role.LEAD),
+    ("reviewer1", Role.REVIEWER),
+    ("reviewer2", Role.REVIEWER),
+    ("reviewer3", Role.REVIEWER),
+]
 SUPPORT_SYSTEM = "You are a friendly, precise support agent for {{ product }}."
 
 
@@ -41,6 +48,7 @@ class DemoSummary:
     users: list[tuple[str, str]] = field(default_factory=list)
     outputs_created: int = 0
     queue_items_added: int = 0
+    ratings_created: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,21 +63,56 @@ class VersionPlan:
 
 
 SUPPORT_PLAN = [
-    VersionPlan(1, "Answer the customer's question about {{ product }}:\n\n{{ question }}",
-                SUPPORT_SYSTEM, "demo-model", {"temperature": 0.7}, 0.55, 60),
-    VersionPlan(2, "Answer the question about {{ product }} in two sentences at most.\n\n"
-                "Question: {{ question }}", SUPPORT_SYSTEM, "demo-model", {"temperature": 0.5},
-                0.5, 30),
-    VersionPlan(3, "Answer the question about {{ product }}. Use only facts from the help "
-                "centre; if unsure, say so and offer to escalate.\n\nQuestion: {{ question }}",
-                SUPPORT_SYSTEM, "demo-model", {"temperature": 0.2}, 0.72, 60),
+    VersionPlan(
+        1,
+        "Answer the customer's question about {{ product }}:\n\n{{ question }}",
+        SUPPORT_SYSTEM,
+        "demo-model",
+        {"temperature": 0.7},
+        0.55,
+        60,
+    ),
+    VersionPlan(
+        2,
+        "Answer the question about {{ product }} in two sentences at most.\n\n"
+        "Question: {{ question }}",
+        SUPPORT_SYSTEM,
+        "demo-model",
+        {"temperature": 0.5},
+        0.5,
+        30,
+    ),
+    VersionPlan(
+        3,
+        "Answer the question about {{ product }}. Use only facts from the help "
+        "centre; if unsure, say so and offer to escalate.\n\nQuestion: {{ question }}",
+        SUPPORT_SYSTEM,
+        "demo-model",
+        {"temperature": 0.2},
+        0.72,
+        60,
+    ),
 ]
 SUMMARY_PLAN = [
-    VersionPlan(1, "Summarise this support ticket in one line:\n\n{{ question }}",
-                "You summarise support tickets.", "demo-model", {"temperature": 0.3}, 0.5, 50),
-    VersionPlan(2, "Summarise the ticket in one line, naming the product and the topic.\n\n"
-                "Product: {{ product }}\nTicket: {{ question }}",
-                "You summarise support tickets.", "demo-model", {"temperature": 0.0}, 0.75, 50),
+    VersionPlan(
+        1,
+        "Summarise this support ticket in one line:\n\n{{ question }}",
+        "You summarise support tickets.",
+        "demo-model",
+        {"temperature": 0.3},
+        0.5,
+        50,
+    ),
+    VersionPlan(
+        2,
+        "Summarise the ticket in one line, naming the product and the topic.\n\n"
+        "Product: {{ product }}\nTicket: {{ question }}",
+        "You summarise support tickets.",
+        "demo-model",
+        {"temperature": 0.0},
+        0.75,
+        50,
+    ),
 ]
 
 
@@ -77,41 +120,53 @@ def _demo_user(username: str, *, is_staff: bool = False) -> AbstractBaseUser:
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is None:
-        user = user_model.objects.create_user(username=username, password=DEMO_PASSWORD,
-                                              is_staff=is_staff)
+        user = user_model.objects.create_user(
+            username=username, password=DEMO_PASSWORD, is_staff=is_staff
+        )
     return user
 
 
 def _versions(template: PromptTemplate, plans: list[VersionPlan]) -> list[PromptVersion]:
     return [
-        prompt_version_create(template=template, template_text=p.template_text,
-                              system_message=p.system_message, model_name=p.model_name,
-                              parameters=dict(p.parameters))[0]
+        prompt_version_create(
+            template=template,
+            template_text=p.template_text,
+            system_message=p.system_message,
+            model_name=p.model_name,
+            parameters=dict(p.parameters),
+        )[0]
         for p in plans
     ]
 
 
-def _records(template: PromptTemplate, versions: list[PromptVersion], plans: list[VersionPlan],
-             inputs: list[DemoInput], summary: bool) -> list[dict[str, object]]:
+def _records(
+    template: PromptTemplate,
+    versions: list[PromptVersion],
+    plans: list[VersionPlan],
+    inputs: list[DemoInput],
+    summary: bool,
+) -> list[dict[str, object]]:
     records = []
     for version, plan in zip(versions, plans, strict=True):
         rng = random.Random(f"{template.name}-{version.number}")
         for item in inputs[: plan.inputs]:
             quality = min(max(rng.gauss(plan.mean_quality, 0.2), 0.0), 1.0)
             text = (demo_summary if summary else demo_answer)(item, quality=quality, rng=rng)
-            records.append({
-                "external_id": f"{template.name}-v{version.number}-{item.key}",
-                "input": {"question": item.question, "product": item.product},
-                "output": text,
-                "prompt": template.name,
-                "prompt_version": version.number,
-                "model": version.model_name,
-                "latency_ms": int(300 + 900 * rng.random() + 4 * len(text)),
-                "tokens_in": 40 + len(item.question.split()) * 2,
-                "tokens_out": len(text.split()) + 5,
-                "cost": round(0.0005 * (len(text.split()) + 5) / 1000 + 0.00002, 8),
-                "metadata": {"topic": item.topic, "demo_quality": round(quality, 3)},
-            })
+            records.append(
+                {
+                    "external_id": f"{template.name}-v{version.number}-{item.key}",
+                    "input": {"question": item.question, "product": item.product},
+                    "output": text,
+                    "prompt": template.name,
+                    "prompt_version": version.number,
+                    "model": version.model_name,
+                    "latency_ms": int(300 + 900 * rng.random() + 4 * len(text)),
+                    "tokens_in": 40 + len(item.question.split()) * 2,
+                    "tokens_out": len(text.split()) + 5,
+                    "cost": round(0.0005 * (len(text.split()) + 5) / 1000 + 0.00002, 8),
+                    "metadata": {"topic": item.topic, "demo_quality": round(quality, 3)},
+                }
+            )
     return records
 
 
@@ -124,16 +179,21 @@ def demo_seed() -> DemoSummary:
     """Create (or complete) the demo project and return what it holds."""
     lead = _demo_user("lead", is_staff=True)
     project = Project.objects.filter(slug=DEMO_SLUG).first() or project_create(
-        name="Demo: support assistant", slug=DEMO_SLUG, created_by=lead,
-        description="A support chatbot and a ticket summariser; compare prompt versions.")
+        name="Demo: support assistant",
+        slug=DEMO_SLUG,
+        created_by=lead,
+        description="A support chatbot and a ticket summariser; compare prompt versions.",
+    )
     summary = DemoSummary(project=project)
     for username, role in DEMO_USERS:
         membership_set(project=project, user=_demo_user(username), role=role)
         summary.users.append((username, DEMO_PASSWORD))
     inputs = demo_inputs(60)
     output_ids: list[str] = []
-    for name, plans, is_summary in (("support-reply", SUPPORT_PLAN, False),
-                                    ("summarize-ticket", SUMMARY_PLAN, True)):
+    for name, plans, is_summary in (
+        ("support-reply", SUPPORT_PLAN, False),
+        ("summarize-ticket", SUMMARY_PLAN, True),
+    ):
         template = PromptTemplate.objects.filter(project=project, name=name).first()
         if template is None:
             template = prompt_template_create(project=project, name=name)
@@ -149,15 +209,29 @@ def demo_seed() -> DemoSummary:
             output_ids = [str(r["external_id"]) for r in records]
     queue = Queue.objects.filter(project=project, name="Support replies").first()
     if queue is None:
-        reviewers = [get_user_model().objects.get(username=u) for u, r in DEMO_USERS
-                     if r == Role.REVIEWER]
+        reviewers = [
+            get_user_model().objects.get(username=u) for u, r in DEMO_USERS if r == Role.REVIEWER
+        ]
         queue = queue_create(
-            project=project, name="Support replies", created_by=lead, overlap=3,
+            project=project,
+            name="Support replies",
+            created_by=lead,
+            overlap=3,
             rubric_version=project.rubrics.get(name="default").versions.get(number=1),
             reviewers=reviewers,
             guidelines="Rate each **reply** on its own. Check facts against the help centre; "
-                       "an invented statistic is a factuality error.")
-    ids = list(project.outputs.filter(external_id__in=output_ids).order_by("id")
-               .values_list("id", flat=True))
+            "an invented statistic is a factuality error.",
+        )
+    ids = list(
+        project.outputs.filter(external_id__in=output_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     summary.queue_items_added = queue_add_outputs(queue=queue, output_ids=ids)
+    if not queue.gold_count and not queue.review_count:
+        summary.ratings_created = demo_ratings_seed(queue=queue, lead=lead)
+    # The judge (against the local demo endpoint), the release gate, the input dataset and the
+    # first scorecards and comparison, so every page of the demo has something to show.
+    judge_demo_seed(project)
+    versions_demo_seed(project=project)
     return summary

@@ -91,6 +91,10 @@ class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
 
 class LabelWriteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1)
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="Admins only: promote to production although the release gate fails.",
+    )
 
 
 class ModelOutputSerializer(serializers.ModelSerializer[ModelOutput]):

@@ -3,10 +3,12 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from llmops_core.api import reports as rep
 from llmops_core.api import tokens as t
 from llmops_core.api import views as v
 
 P = "projects/<slug:project_slug>/"
+R = P + "reports/<int:pk>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -43,6 +45,14 @@ urlpatterns = [
         v.RubricVersionCreateApi.as_view(),
         name="api-rubric-versions",
     ),
+    path(P + "reports/", rep.ReportListApi.as_view(), name="api-reports"),
+    path(R, rep.ReportDetailApi.as_view(), name="api-report"),
+    path(R + "retry/", rep.ReportRetryApi.as_view(), name="api-report-retry"),
+    path(R + "recompute/", rep.ReportRecomputeApi.as_view(), name="api-report-recompute"),
+    path(P + "exports/", include("llmops_core.api.exports")),
+    path("", include("llmops_core.api.judges")),
+    path("", include("llmops_core.api.versions")),
+    path("", include("llmops_core.api.generation")),
     # The annotation app's endpoints (queues, next item, submit) live with it.
     path("", include("annotate.api_urls")),
 ]

@@ -45,11 +45,8 @@ from llmops_core.selectors import (
 )
 from llmops_core.services.import_jobs import import_bytes, import_job_create, import_job_enqueue
 from llmops_core.services.projects import membership_set, project_create
-from llmops_core.services.prompts import (
-    prompt_label_set,
-    prompt_template_create,
-    prompt_version_create,
-)
+from llmops_core.services.promotion import prompt_promote
+from llmops_core.services.prompts import prompt_template_create, prompt_version_create
 from llmops_core.services.rubrics import CriterionSpec, rubric_create, rubric_version_create
 
 
@@ -186,9 +183,13 @@ class PromptVersionDetailApi(TemplateScopedMixin, APIView):
 
 
 class PromptLabelApi(TemplateScopedMixin, APIView):
-    """Read the version a label points at; move the label (admins; gated promotion comes later)."""
+    """Read the version a label points at; move the label.
 
-    write_role = Role.ADMIN
+    Moving ``production`` goes through the release gate (refused with reasons unless an admin
+    overrides with ``override_reason``); other labels move freely. Leads and admins only.
+    """
+
+    write_role = Role.LEAD
 
     @extend_schema(responses=s.PromptVersionSerializer)
     def get(self, request: Request, project_slug: str, name: str, label: str) -> Response:
@@ -203,7 +204,8 @@ class PromptLabelApi(TemplateScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         template = self.get_template()
         version = get_object_or_404(template.versions, number=data.validated_data["version"])
-        prompt_label_set(version=version, label=label, actor=request.user)
+        prompt_promote(version=version, actor=request.user, label=label,
+                       override_reason=data.validated_data["override_reason"])
         return Response(s.PromptVersionSerializer(version).data)
 
 

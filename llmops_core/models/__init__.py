@@ -18,8 +18,8 @@ from llmops_core.models.outputs import Dataset, DatasetRow, ModelOutput
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import Promotion, PromptLabel, PromptTemplate, PromptVersion
 from llmops_core.models.reports import Report, ReportKind
-from llmops_core.models.tokens import ApiToken
 from llmops_core.models.rubrics import Criterion, Rubric, RubricVersion
+from llmops_core.models.tokens import ApiToken
 
 __all__ = [
     "ROLE_RANK",

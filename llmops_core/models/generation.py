@@ -37,6 +37,15 @@ class GenerationRun(AsyncJob):
     tokens_out = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
     totals = models.JSONField(default=dict, blank=True)
+    cursor = models.PositiveIntegerField(
+        default=0, help_text="Subjects before this position are done; the next chunk starts here."
+    )
+    lease_token = models.CharField(
+        max_length=32, blank=True, help_text="Which worker step holds the run; empty when free."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the step holding the run."
+    )
 
     class Meta:
         ordering = ["-created_at"]

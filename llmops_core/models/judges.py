@@ -51,8 +51,16 @@ class JudgeVersion(models.Model):
 
     config = models.ForeignKey(JudgeConfig, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    prompt_template = models.TextField(blank=True, help_text="Extra instructions; may be empty.")
-    system_message = models.TextField(blank=True)
+    prompt_template = models.TextField(
+        blank=True,
+        help_text="The judge's user prompt: {{ input }}, {{ output }} (pairwise: {{ output_a }}, "
+        "{{ output_b }}) and {{ criteria }}. Empty: the built-in template.",
+    )
+    system_message = models.TextField(
+        blank=True,
+        help_text="Extra instructions for the judge's system message; the rubric and the reply "
+        "format are always added.",
+    )
     model_name = models.CharField(max_length=200)
     parameters = models.JSONField(default=dict, blank=True)
     mode = models.CharField(max_length=16, choices=JudgeMode.choices, default=JudgeMode.POINTWISE)
@@ -103,6 +111,15 @@ class JudgeRun(AsyncJob):
     tokens_out = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
     totals = models.JSONField(default=dict, blank=True, help_text="p50/p95 latency and more")
+    cursor = models.PositiveIntegerField(
+        default=0, help_text="Subjects before this position are done; the next chunk starts here."
+    )
+    lease_token = models.CharField(
+        max_length=32, blank=True, help_text="Which worker step holds the run; empty when free."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the step holding the run."
+    )
 
     class Meta:
         ordering = ["-created_at"]

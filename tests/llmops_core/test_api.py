@@ -215,18 +215,28 @@ def test_prompt_versions_are_created_idempotently_and_fetched_by_label(
     assert missing.status_code == 404
 
 
-def test_only_admins_move_labels(
+def test_moving_production_goes_through_the_release_gate(
     api_as: Callable[[object], APIClient],
     project: Project,
     lead: object,
     make_member: Callable[..., object],
 ) -> None:
+    """With no ratings behind it, a version is refused; an admin may override with a reason."""
     template = prompt_template_create(project=project, name="support")
     prompt_version_create(template=template, template_text="a", model_name="m")
     path = url("api-prompt-label", project, name="support", label="production")
-    assert api_as(lead).put(path, {"version": 1}, format="json").status_code == 403
+    refused = api_as(lead).put(path, {"version": 1}, format="json")
+    assert refused.status_code == 400 and refused.json()["detail"]
     admin = make_member("admin", "the-admin")
-    assert api_as(admin).put(path, {"version": 1}, format="json").status_code == 200
+    blank = api_as(admin).put(path, {"version": 1}, format="json")
+    assert blank.status_code == 400
+    moved = api_as(admin).put(path, {"version": 1, "override_reason": "hotfix, rated later"},
+                              format="json")
+    assert moved.status_code == 200
+    promotion = template.promotions.get()
+    assert promotion.override_reason == "hotfix, rated later" and promotion.gate_passed is False
+    staging = url("api-prompt-label", project, name="support", label="staging")
+    assert api_as(lead).put(staging, {"version": 1}, format="json").status_code == 200
 
 
 def test_rubric_changes_make_a_new_version(

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         project = summary.project
         self.stdout.write(
             f"Demo project '{project.slug}': {project.outputs.count()} outputs "
-            f"({summary.outputs_created} new), {summary.queue_items_added} queue items added."
+            f"({summary.outputs_created} new), {summary.queue_items_added} queue items added, "
+            f"{summary.ratings_created} demo annotations made."
         )
         self.stdout.write("Demo logins (demo only):")
         for username, password in summary.users:

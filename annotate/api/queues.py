@@ -1,4 +1,4 @@
-"""REST endpoints of the annotation app: queues."""
+"""Queue endpoints: list, create (from ids, a prompt version or a filter), read, change, add."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -14,11 +14,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotate.api.base import QueueScopedMixin
+from annotate.api.review import QueueItemListApi
 from annotate.models import Queue
-from annotate.selectors import queue_list_for_user
-from annotate.services.queues import queue_add_outputs, queue_create
+from annotate.selectors import output_ids_matching, queue_list_for_user
+from annotate.serializers import QueueUpdateSerializer
+from annotate.services.queues import (
+    queue_add_outputs,
+    queue_change_rubric_version,
+    queue_create,
+    queue_update,
+)
 from llmops_core.api.views import ProjectScopedMixin
-from llmops_core.models import ModelOutput, RubricVersion
+from llmops_core.models import Project, RubricVersion
 
 
 class QueueSerializer(serializers.ModelSerializer[Queue]):
@@ -29,9 +37,15 @@ class QueueSerializer(serializers.ModelSerializer[Queue]):
         model = Queue
         fields = [
             "id", "name", "rubric", "rubric_version", "overlap", "max_overlap",
-            "disagreement_threshold", "blind", "guidelines", "lease_seconds", "status",
-            "item_count", "created_at",
+            "disagreement_threshold", "blind", "guidelines", "lease_seconds", "gold_every",
+            "status", "item_count", "complete_count", "review_count", "gold_count", "created_at",
         ]
+
+
+class OutputFilterSerializer(serializers.Serializer[Any]):
+    prompt = serializers.CharField(required=False, allow_blank=True, default="")
+    prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    model = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class QueueWriteSerializer(serializers.Serializer[Any]):
@@ -48,21 +62,29 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
     output_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
     prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    filter = OutputFilterSerializer(required=False, allow_null=True, default=None,
+                                    help_text="Add every output matching all of these.")
 
 
 class AddItemsSerializer(serializers.Serializer[Any]):
     output_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
     prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    filter = OutputFilterSerializer(required=False, allow_null=True, default=None,
+                                    help_text="Add every output matching all of these.")
 
 
-def _output_ids(project_id: int, data: dict[str, Any]) -> list[int]:
+def _output_ids(project: Project, data: dict[str, Any]) -> list[int]:
+    """Return the outputs chosen by id list, prompt version and/or filter, in that order."""
     ids = list(data["output_ids"])
     if data.get("prompt_version_id"):
-        ids += list(
-            ModelOutput.objects.filter(project_id=project_id,
-                                       prompt_version_id=data["prompt_version_id"])
-            .order_by("id").values_list("id", flat=True)
-        )
+        ids += output_ids_matching(project=project, prompt_version_id=data["prompt_version_id"])
+    chosen = data.get("filter")
+    if chosen:
+        if not any(chosen.values()):
+            raise ValidationError({"filter": "give a prompt, prompt_version_id or model"})
+        ids += output_ids_matching(project=project, prompt=chosen["prompt"] or None,
+                                   prompt_version_id=chosen["prompt_version_id"],
+                                   model_name=chosen["model"] or None)
     return ids
 
 
@@ -70,8 +92,9 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
     """List queues (reviewers see the ones they are assigned to); create one (leads)."""
 
     serializer_class = QueueSerializer
+    model = Queue
 
-    def get_queryset(self) -> QuerySet[Queue]:
+    def get_project_queryset(self) -> QuerySet[Queue]:
         return queue_list_for_user(user=self.request.user, project=self.project).order_by("-id")
 
     @extend_schema(request=QueueWriteSerializer, responses=QueueSerializer)
@@ -92,28 +115,49 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
             overlap=v["overlap"], max_overlap=v["max_overlap"],
             disagreement_threshold=v["disagreement_threshold"], blind=v["blind"],
             guidelines=v["guidelines"], lease_seconds=v["lease_seconds"], reviewers=users,
-            created_by=request.user,
+            output_ids=_output_ids(self.project, v), created_by=request.user,
         )
-        queue_add_outputs(queue=queue, output_ids=_output_ids(self.project.pk, v))
+        queue.refresh_from_db()
         return Response(QueueSerializer(queue).data, status=status.HTTP_201_CREATED)
 
 
-class QueueDetailApi(ProjectScopedMixin, APIView):
+class QueueDetailApi(QueueScopedMixin, APIView):
+    """Read a queue (its reviewers, adjudicators, leads); change its settings (leads)."""
+
     @extend_schema(responses=QueueSerializer)
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
-        queue = get_object_or_404(queue_list_for_user(user=request.user, project=self.project),
-                                  pk=pk)
+        return Response(QueueSerializer(self.get_queue(pk)).data)
+
+    @extend_schema(request=QueueUpdateSerializer, responses=QueueSerializer)
+    def patch(self, request: Request, project_slug: str, pk: int) -> Response:
+        queue = self.get_queue(pk)
+        data = QueueUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        version_id = changes.pop("rubric_version_id", None)
+        if version_id is not None and version_id != queue.rubric_version_id:
+            version = RubricVersion.objects.filter(pk=version_id,
+                                                   rubric__project=self.project).first()
+            if version is None:
+                raise ValidationError({"rubric_version_id": "no such rubric version here"})
+            queue = queue_change_rubric_version(queue=queue, rubric_version=version,
+                                                actor=request.user)
+        if changes:
+            queue = queue_update(queue=queue, changes=changes, actor=request.user)
         return Response(QueueSerializer(queue).data)
 
 
-class QueueAddItemsApi(ProjectScopedMixin, APIView):
-    """Add outputs (by id list or prompt version) to an open queue; duplicates are skipped."""
+class QueueItemsApi(QueueItemListApi):
+    """List the queue's items (leads); add outputs by ids, prompt version or filter (leads).
 
-    @extend_schema(request=AddItemsSerializer, responses={200: serializers.DictField()})
+    Outputs already in the queue are skipped, so adding is safe to repeat.
+    """
+
+    @extend_schema(request=AddItemsSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
-        queue = get_object_or_404(Queue, project=self.project, pk=pk)
+        queue = self.get_queue(pk)
         data = AddItemsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        added = queue_add_outputs(queue=queue, output_ids=_output_ids(self.project.pk,
+        added = queue_add_outputs(queue=queue, output_ids=_output_ids(self.project,
                                                                       data.validated_data))
         return Response({"added": added, "item_count": queue.item_count})

@@ -1,0 +1,1 @@
+"""REST endpoints of the annotation app: queues, the rating flow, and review by leads."""

@@ -1,0 +1,43 @@
+"""What the annotation app does when a generation run finishes: queue the outputs for review.
+
+The LLMOps core never imports this app's services; when a run that names a queue succeeds, it
+asks for ``annotate.generation_outputs_to_queue`` by task name, and this module answers.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import transaction
+
+from annotate.models import Queue
+from annotate.services.queues import queue_add_outputs
+from llmops_core.errors import DomainError
+from llmops_core.models import GenerationRun, JobStatus, ModelOutput
+
+TASK_NAME = "annotate.generation_outputs_to_queue"
+
+
+@transaction.atomic
+def generation_outputs_to_queue(*, run_id: int) -> int:
+    """Add the outputs of a succeeded generation run to its queue; return how many were new.
+
+    The outputs are the run's version's outputs for the run's dataset rows (so a rerun that
+    made nothing new still queues them). Safe to repeat: outputs in the queue are skipped.
+    """
+    run = GenerationRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != JobStatus.SUCCEEDED:
+        return 0
+    queue_id = run.parameters.get("queue_id")
+    queue = Queue.objects.filter(pk=queue_id, project_id=run.project_id).first()
+    if queue is None:
+        raise DomainError(f"generation run {run_id}: queue {queue_id} is gone")
+    ids = list(ModelOutput.objects.filter(
+        prompt_version_id=run.prompt_version_id, dataset_row__dataset_id=run.dataset_id,
+    ).order_by("dataset_row__index", "id").values_list("id", flat=True))
+    return queue_add_outputs(queue=queue, output_ids=ids)
+
+
+@shared_task(name=TASK_NAME, acks_late=True, ignore_result=True)
+def generation_outputs_to_queue_task(run_id: int) -> None:
+    """Queue the outputs of generation run ``run_id`` for review (safe to run twice)."""
+    generation_outputs_to_queue(run_id=run_id)

@@ -1,0 +1,159 @@
+"""HTML pages of the annotation app: the rating page, a queue's page, adjudication, new queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from annotate.forms import QueueForm
+from annotate.models import Flag, Queue, QueueReviewer
+from annotate.rendering import safe_markdown
+from annotate.selectors import (
+    done_today,
+    output_ids_matching,
+    queue_item_counts,
+    reviewer_rows,
+)
+from annotate.serializers import rubric_payload
+from annotate.services.queues import queue_create
+from llmops_core.errors import DomainError
+from llmops_core.models import Project, Role
+from llmops_core.permissions import project_for_request
+from llmops_core.selectors import role_allows
+
+SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear",
+                "Other"]
+PLACEHOLDER = 999_999_999  # stands for an id in URL templates handed to the page's script
+
+
+def _queue(user: Any, project_slug: str, pk: int) -> tuple[Project, str, Queue,
+                                                            QueueReviewer | None]:
+    """Return the queue with the user's role and membership; 404 if they may not see it."""
+    project, role = project_for_request(user, project_slug, Role.REVIEWER)
+    queue = (
+        Queue.objects.select_related("rubric_version__rubric", "project")
+        .filter(project=project, pk=pk).first()
+    )
+    if queue is None:
+        raise Http404("No such queue.")
+    membership = QueueReviewer.objects.filter(queue=queue, reviewer=user).first()
+    if membership is None and not role_allows(role, Role.ADJUDICATOR):
+        raise Http404("No such queue.")
+    return project, role, queue, membership
+
+
+def _url(name: str, *args: Any) -> str:
+    return reverse(name, args=args).replace(str(PLACEHOLDER), "{id}")
+
+
+@login_required
+def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Show a queue: per-reviewer progress for leads; progress and guidelines for reviewers."""
+    project, role, queue, membership = _queue(request.user, project_slug, pk)
+    is_lead = role_allows(role, Role.LEAD)
+    context = {
+        "project": project, "queue": queue, "role": role, "is_lead": is_lead,
+        "can_adjudicate": role_allows(role, Role.ADJUDICATOR),
+        "membership": membership,
+        "today": done_today(queue=queue, reviewer=request.user) if membership else 0,
+        "percent": int(100 * queue.complete_count / queue.item_count) if queue.item_count else 0,
+        "fraction": queue.complete_count / queue.item_count if queue.item_count else 0.0,
+        "guidelines_html": safe_markdown(queue.guidelines),
+        "rows": reviewer_rows(queue=queue) if is_lead else [],
+        "counts": queue_item_counts(queue=queue) if role_allows(role, Role.ADJUDICATOR) else {},
+    }
+    return render(request, "annotate/queue_detail.html", context)
+
+
+@login_required
+def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """The rating page of a queue's reviewer; its script drives the rating API."""
+    project, _, queue, membership = _queue(request.user, project_slug, pk)
+    if membership is None:
+        raise PermissionDenied("you are not a reviewer of this queue")
+    slug = project.slug
+    rubric = rubric_payload(queue.rubric_version)
+    config = {
+        "queue": {"id": queue.pk, "name": queue.name, "blind": queue.blind},
+        "rubric": rubric,
+        "flags": [[value, label] for value, label in Flag.choices],
+        "skipReasons": SKIP_REASONS,
+        "user": request.user.get_username(),
+        "csrf": get_token(request),
+        "progress": {"complete": queue.complete_count, "items": queue.item_count,
+                     "reviews": queue.review_count, "mine": membership.done_count,
+                     "quota": membership.quota,
+                     "today": done_today(queue=queue, reviewer=request.user)},
+        "urls": {
+            "next": _url("api-queue-next", slug, queue.pk),
+            "undo": _url("api-queue-undo", slug, queue.pk),
+            "progress": _url("api-queue-progress", slug, queue.pk),
+            "release": _url("api-queue-release", slug, queue.pk),
+            "history": _url("api-queue-annotations", slug, queue.pk),
+            "submit": _url("api-item-submit", slug, queue.pk, PLACEHOLDER),
+            "skip": _url("api-item-skip", slug, queue.pk, PLACEHOLDER),
+            "renew": _url("api-item-renew", slug, queue.pk, PLACEHOLDER),
+            "annotation": _url("api-annotation", slug, PLACEHOLDER),
+            "queue": reverse("queue-detail", args=[slug, queue.pk]),
+        },
+    }
+    context = {
+        "project": project, "queue": queue, "config": config, "rubric": rubric,
+        "flags": Flag.choices, "skip_reasons": SKIP_REASONS,
+        "guidelines_html": safe_markdown(queue.guidelines),
+    }
+    return render(request, "annotate/rate.html", context)
+
+
+@login_required
+def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """The adjudication stream of a queue: contested items, all ratings side by side."""
+    project, role, queue, _ = _queue(request.user, project_slug, pk)
+    if not role_allows(role, Role.ADJUDICATOR):
+        raise PermissionDenied("adjudication needs the adjudicator role")
+    slug = project.slug
+    config = {
+        "queue": {"id": queue.pk, "name": queue.name},
+        "urls": {
+            "next": _url("api-queue-adjudication-next", slug, queue.pk),
+            "adjudicate": _url("api-item-adjudicate", slug, queue.pk, PLACEHOLDER),
+            "queue": reverse("queue-detail", args=[slug, queue.pk]),
+        },
+    }
+    return render(request, "annotate/adjudicate.html",
+                  {"project": project, "queue": queue, "config": config})
+
+
+@login_required
+def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Create a queue from a prompt version, a model and/or output ids (leads)."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    form = QueueForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ids = list(data["output_ids"])
+        if data["prompt_version"] or data["model"]:
+            ids += output_ids_matching(
+                project=project,
+                prompt_version_id=data["prompt_version"].pk if data["prompt_version"] else None,
+                model_name=data["model"] or None,
+            )
+        try:
+            queue = queue_create(
+                project=project, name=data["name"], rubric_version=data["rubric_version"],
+                overlap=data["overlap"], max_overlap=data["max_overlap"],
+                disagreement_threshold=data["disagreement_threshold"], blind=data["blind"],
+                guidelines=data["guidelines"], lease_seconds=data["lease_minutes"] * 60,
+                reviewers=list(data["reviewers"]), output_ids=ids, created_by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("queue-detail", project_slug=project.slug, pk=queue.pk)
+    return render(request, "annotate/queue_form.html", {"project": project, "form": form})
