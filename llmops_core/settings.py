@@ -277,6 +277,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "default")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Return expired review leases to the pool (claims also do it lazily).
+    "annotate-expire-leases": {
+        "task": "annotate.tasks.assignment_expire_stale_task",
+        "schedule": 60.0,
+    },
     # Recompute agreement reports whose ratings changed; requeue or fail stuck ones.
     "reports-refresh-stale": {
         "task": "llmops_core.tasks.reports.report_refresh_stale_task",

@@ -16,6 +16,7 @@ from annotate.services.reviewers import queue_set_reviewers
 from llmops_core.errors import DomainError
 from llmops_core.models import ModelOutput, Project, RubricVersion
 from llmops_core.services.audit import audit_record
+from llmops_core.services.reports import report_request_on_queue_close
 
 ADD_BATCH = 2000
 ANALYZE_AFTER = 5000
@@ -139,6 +140,9 @@ def queue_update(
                                     output_field=IntegerField())
         )
         queue_recount(queue=queue)
+    if changes.get("status") == QueueStatus.CLOSED and before.get("status") != QueueStatus.CLOSED:
+        # A closed queue gets its final agreement report (enqueued when this commits).
+        report_request_on_queue_close(queue_id=queue.pk)
     audit_record(actor=actor, action="queue.update", obj=queue, project=queue.project,
                  before=before, after=dict(changes))
     return queue

@@ -22,14 +22,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background
 
 
 @pytest.fixture
-def live_app(django_db_setup: None, live_server: Any) -> Iterator[Any]:
-    """Yield the live server (started after the test database), then close the connections.
-
-    ORM calls made beside Playwright's running event loop get connections of their own; left
-    open, PostgreSQL refuses to drop the test database.
-    """
-    yield live_server
-    connections.close_all()
+def live_app(django_db_setup: None, live_server: Any) -> Any:
+    """The live server, started after the test database so that it stops before it goes."""
+    return live_server
 
 
 @pytest.fixture
@@ -53,6 +48,9 @@ def chromium_page() -> Iterator[Any]:
             page.on("response", lambda r: page.errors.append(f"{r.status} {r.url}")
                     if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
             yield page
+            # ORM calls made while Playwright's loop runs get connections of their own;
+            # close them here, in that context, or PostgreSQL cannot drop the test database.
+            connections.close_all()
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
