@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from llmops_core.models.jobs import AsyncJob
-from llmops_core.models.llm import LLMEndpoint
+from llmops_core.models.llm import LLMEndpoint, LLMRunState
 from llmops_core.models.outputs import ModelOutput
 from llmops_core.models.projects import Project
 from llmops_core.models.rubrics import Criterion, RubricVersion
@@ -90,7 +89,7 @@ class JudgeVersion(models.Model):
         return f"{self.config} v{self.number}"
 
 
-class JudgeRun(AsyncJob):
+class JudgeRun(LLMRunState):
     """A judge scoring a set of outputs (a queue, or explicit ids), chunked through Celery."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="judge_runs")
@@ -100,25 +99,6 @@ class JudgeRun(AsyncJob):
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    cancel_requested = models.BooleanField(default=False)
-    total_calls = models.PositiveIntegerField(default=0)
-    done_calls = models.PositiveIntegerField(default=0)
-    cached_calls = models.PositiveIntegerField(default=0)
-    error_calls = models.PositiveIntegerField(default=0)
-    retries = models.PositiveIntegerField(default=0)
-    tokens_in = models.PositiveBigIntegerField(default=0)
-    tokens_out = models.PositiveBigIntegerField(default=0)
-    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
-    totals = models.JSONField(default=dict, blank=True, help_text="p50/p95 latency and more")
-    cursor = models.PositiveIntegerField(
-        default=0, help_text="Subjects before this position are done; the next chunk starts here."
-    )
-    lease_token = models.CharField(
-        max_length=32, blank=True, help_text="Which worker step holds the run; empty when free."
-    )
-    heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last sign of life of the step holding the run."
     )
 
     class Meta:

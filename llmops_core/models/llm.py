@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from llmops_core.models.jobs import AsyncJob
 from llmops_core.models.projects import Project
 
 
@@ -104,3 +105,30 @@ class LLMCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_kind}#{self.run_id} {self.subject_key} ({self.status})"
+
+
+class LLMRunState(AsyncJob):
+    """What every run of LLM calls (judge or generation) keeps: cancel flag, counters, lease."""
+
+    cancel_requested = models.BooleanField(default=False)
+    total_calls = models.PositiveIntegerField(default=0)
+    done_calls = models.PositiveIntegerField(default=0)
+    cached_calls = models.PositiveIntegerField(default=0)
+    error_calls = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    tokens_in = models.PositiveBigIntegerField(default=0)
+    tokens_out = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    totals = models.JSONField(default=dict, blank=True, help_text="p50/p95 latency and more")
+    cursor = models.PositiveIntegerField(
+        default=0, help_text="Subjects before this position are done; the next chunk starts here."
+    )
+    lease_token = models.CharField(
+        max_length=32, blank=True, help_text="Which worker step holds the run; empty when free."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the step holding the run."
+    )
+
+    class Meta(AsyncJob.Meta):
+        abstract = True
