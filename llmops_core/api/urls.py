@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import reports as rep
+from llmops_core.api import rubrics as r
 from llmops_core.api import tokens as t
 from llmops_core.api import views as v
 
@@ -39,10 +40,10 @@ urlpatterns = [
     path(P + "outputs/<int:pk>/", v.OutputDetailApi.as_view(), name="api-output"),
     path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
     path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
-    path(P + "rubrics/", v.RubricListApi.as_view(), name="api-rubrics"),
+    path(P + "rubrics/", r.RubricListApi.as_view(), name="api-rubrics"),
     path(
         P + "rubrics/<int:pk>/versions/",
-        v.RubricVersionCreateApi.as_view(),
+        r.RubricVersionCreateApi.as_view(),
         name="api-rubric-versions",
     ),
     path(P + "reports/", rep.ReportListApi.as_view(), name="api-reports"),

@@ -29,7 +29,6 @@ from llmops_core.models import (
     PromptTemplate,
     PromptVersion,
     Role,
-    Rubric,
 )
 from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import ProjectRolePermission
@@ -41,13 +40,11 @@ from llmops_core.selectors import (
     prompt_template_list,
     prompt_version_by_label,
     prompt_version_list,
-    rubric_list,
 )
 from llmops_core.services.import_jobs import import_bytes, import_job_create, import_job_enqueue
 from llmops_core.services.projects import membership_set, project_create
 from llmops_core.services.promotion import prompt_promote
 from llmops_core.services.prompts import prompt_template_create, prompt_version_create
-from llmops_core.services.rubrics import CriterionSpec, rubric_create, rubric_version_create
 
 
 class ProjectScopedMixin:
@@ -204,8 +201,12 @@ class PromptLabelApi(TemplateScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         template = self.get_template()
         version = get_object_or_404(template.versions, number=data.validated_data["version"])
-        prompt_promote(version=version, actor=request.user, label=label,
-                       override_reason=data.validated_data["override_reason"])
+        prompt_promote(
+            version=version,
+            actor=request.user,
+            label=label,
+            override_reason=data.validated_data["override_reason"],
+        )
         return Response(s.PromptVersionSerializer(version).data)
 
 
@@ -346,59 +347,3 @@ class ImportJobDetailApi(ProjectScopedMixin, APIView):
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         job = get_object_or_404(import_job_list(project=self.project), pk=pk)
         return Response(s.ImportJobSerializer(job).data)
-
-
-def _specs(criteria: list[dict[str, Any]]) -> list[CriterionSpec]:
-    return [
-        CriterionSpec(
-            name=c["name"],
-            description=c.get("description", ""),
-            anchors={str(k): v for k, v in (c.get("anchors") or {}).items()},
-            scale_min=c.get("scale_min", 1),
-            scale_max=c.get("scale_max", 5),
-        )
-        for c in criteria
-    ]
-
-
-class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
-    """List rubrics with their versions and criteria; create a rubric (leads)."""
-
-    model = Rubric
-    serializer_class = s.RubricSerializer
-
-    def get_project_queryset(self) -> QuerySet[Any]:
-        return rubric_list(project=self.project).order_by("name")
-
-    @extend_schema(request=s.RubricWriteSerializer, responses=s.RubricSerializer)
-    def post(self, request: Request, project_slug: str) -> Response:
-        data = s.RubricWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        version = rubric_create(
-            project=self.project,
-            name=data.validated_data["name"],
-            description=data.validated_data["description"],
-            criteria=_specs(data.validated_data["criteria"]),
-            created_by=request.user,
-        )
-        return Response(s.RubricSerializer(version.rubric).data, status=status.HTTP_201_CREATED)
-
-
-class RubricVersionCreateApi(ProjectScopedMixin, APIView):
-    """Create a new version of a rubric (changing criteria, scales or anchors)."""
-
-    @extend_schema(request=s.RubricVersionWriteSerializer, responses=s.RubricVersionSerializer)
-    def post(self, request: Request, project_slug: str, pk: int) -> Response:
-        rubric = get_object_or_404(rubric_list(project=self.project), pk=pk)
-        data = s.RubricVersionWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        version, created = rubric_version_create(
-            rubric=rubric,
-            criteria=_specs(data.validated_data["criteria"]),
-            created_by=request.user,
-            note=data.validated_data["note"],
-        )
-        return Response(
-            s.RubricVersionSerializer(version).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )

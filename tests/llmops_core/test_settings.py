@@ -22,6 +22,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "DATABASE_URL",
             "CELERY_BROKER_URL",
             "DJANGO_SETTINGS_MODULE",
+            # The test process's own allowance for Playwright; never part of a deployment.
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     clean.update(env)
