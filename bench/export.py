@@ -30,47 +30,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.support import BenchDatabase
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "llmops_bench_export"
+BENCH_DB = BenchDatabase("export")
 FULL, QUICK = 1_000_000, 100_000
 REVIEWERS, PER_ITEM, BATCH = 12, 3, 20_000
 FORMATS = ("jsonl", "csv", "parquet")
 TEXT = ("Thanks for reaching out. Open Settings, then Data, then Export, and choose CSV. "
         "Large exports are emailed to you as a download link within a few minutes.")
-
-
-def configure_database() -> tuple[str, str | None]:
-    """Point DATABASE_URL at a fresh bench database; return (url, admin url to drop it)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        base, _, _ = url.rpartition("/")
-        admin = base + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        bench = base + "/" + BENCH_DB
-    else:
-        path = ROOT / "var" / "bench" / "export.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        bench, admin = f"sqlite:///{path}", None
-    os.environ["DATABASE_URL"] = bench
-    return bench, admin
-
-
-def drop_database(admin: str | None) -> None:
-    """Drop the PostgreSQL bench database (the SQLite file stays for inspection)."""
-    if admin is None:
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def setup_django() -> None:
@@ -213,7 +181,7 @@ def main() -> None:
         kind, fmt, project, queue = args.measure
         print(json.dumps(measure(kind, fmt, int(project), int(queue) or None)))
         return
-    _, admin = configure_database()
+    BENCH_DB.create()
     setup_django()
     from django.core.management import call_command
     from django.db import connection
@@ -240,7 +208,7 @@ def main() -> None:
         print(f"consensus jsonl {figures['consensus_jsonl']}")
         figures["small"] = small
     finally:
-        drop_database(admin)
+        BENCH_DB.drop()
     print(json.dumps(figures))
 
 

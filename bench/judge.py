@@ -27,42 +27,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.support import BenchDatabase
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "llmops_bench_judge"
+BENCH_DB = BenchDatabase("judge")
 LATENCY_MS = 50
 TARGET_SECONDS = 10.0
-
-
-def configure_database() -> str | None:
-    """Point DATABASE_URL at a fresh bench database; return the admin URL to drop it, if any."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        base, _, _ = url.rpartition("/")
-        admin = base + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = base + "/" + BENCH_DB
-        return admin
-    path = ROOT / "var" / "bench" / "judge.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return None
-
-
-def drop_database(admin: str | None) -> None:
-    if admin is None:
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def free_port() -> int:
@@ -160,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(ROOT))
-    admin = configure_database()
+    BENCH_DB.create()
     port = free_port()
     server = start_server(port)
     import django
@@ -202,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         server.kill()
         server.wait(timeout=10)
         if not args.keep:
-            drop_database(admin)
+            BENCH_DB.drop()
 
 
 if __name__ == "__main__":

@@ -21,43 +21,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.support import BenchDatabase
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "llmops_bench"
+BENCH_DB = BenchDatabase("rating")
 FULL = {"items": 100_000, "iterations": 500}
 QUICK = {"items": 10_000, "iterations": 100}
-
-
-def configure_database() -> tuple[str, str | None]:
-    """Point DATABASE_URL at a fresh bench database; return (url, admin url to drop it)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        base, _, _ = url.rpartition("/")
-        admin = base + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        bench = base + "/" + BENCH_DB
-    else:
-        path = ROOT / "var" / "bench" / "rating.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        bench, admin = f"sqlite:///{path}", None
-    os.environ["DATABASE_URL"] = bench
-    return bench, admin
-
-
-def drop_database(admin: str | None) -> None:
-    if admin is None:
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def build(items: int, reviewers: int) -> tuple[Any, list[Any]]:
@@ -214,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmops_core.settings")
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     sys.path.insert(0, str(ROOT))
-    _, admin = configure_database()
+    BENCH_DB.create()
     import django
 
     django.setup()
@@ -239,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
     finally:
         if not args.keep:
-            drop_database(admin)
+            BENCH_DB.drop()
     return 0
 
 
