@@ -36,6 +36,9 @@ class RatingFilter:
     rubric_version_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # A half-open range of output ids [min, max): how an export splits into parallel shards.
+    output_id_min: int | None = None
+    output_id_max: int | None = None
 
     def annotation_q(self, prefix: str = "") -> Q:
         p = prefix
@@ -54,6 +57,10 @@ class RatingFilter:
             q &= Q(**{f"{p}created_at__gte": self.since})
         if self.until is not None:
             q &= Q(**{f"{p}created_at__lt": self.until})
+        if self.output_id_min is not None:
+            q &= Q(**{f"{p}item__output_id__gte": self.output_id_min})
+        if self.output_id_max is not None:
+            q &= Q(**{f"{p}item__output_id__lt": self.output_id_max})
         return q
 
 
@@ -158,6 +165,10 @@ def adjudicated_scores(flt: RatingFilter) -> dict[tuple[int, str], float]:
         rows = rows.filter(item__queue_id__in=list(flt.queue_ids))
     if flt.output_ids:
         rows = rows.filter(item__output_id__in=list(flt.output_ids))
+    if flt.output_id_min is not None:
+        rows = rows.filter(item__output_id__gte=flt.output_id_min)
+    if flt.output_id_max is not None:
+        rows = rows.filter(item__output_id__lt=flt.output_id_max)
     result: dict[tuple[int, str], float] = {}
     for item_id, scores in rows.values_list("item_id", "scores"):
         for criterion, value in (scores or {}).items():

@@ -7,8 +7,10 @@ created and dropped by this script. Every item has three reviewers (from twelve)
 criteria; outputs come in pairs (two prompt versions, one input). A tenth of the items sit in a
 queue of their own, so the same database also gives an export a tenth of the size.
 
-Each export runs in a fresh child process (``ExportRun.write``, exactly what the Celery job
-runs), so its peak resident memory is its own: a thread samples RSS every 10 ms. The small
+Each export runs in a fresh child process (``export_write``, exactly what the Celery job runs:
+exports above EXPORT_PARALLEL_MIN_RATINGS are split across EXPORT_WORKERS forked processes), so
+its peak resident memory is its own: a thread samples the RSS of it and its children every
+10 ms (``cpu_seconds`` counts the main process only). The small
 export's peak shows that memory does not grow with the size. The last line printed is one JSON
 object: per format ``rows``, ``seconds``, ``rows_per_s``, ``peak_rss_mb`` (and
 ``baseline_rss_mb``, the process before the export, and ``cpu_seconds``: on a busy machine
@@ -18,6 +20,7 @@ wall time exceeds CPU time), then the same under ``small``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -123,22 +126,37 @@ def _insert(chunk: range, *, project: Any, versions: list[Any], criteria: list[A
 
 
 def measure(kind: str, fmt: str, project_id: int, queue_id: int | None) -> dict[str, Any]:
-    """Run one export through the job's pipeline; return rows, seconds and peak RSS (child)."""
-    import psutil
+    """Run one export as the job does; return rows, seconds, parts and peak RSS (all processes).
 
-    from llmops_core.services.exports import ExportRun, ExportSpec
+    ``export_write`` is the job's own call: a large export is split into parts written by
+    forked processes (EXPORT_WORKERS, EXPORT_PARALLEL_MIN_RATINGS), so the memory figure is
+    the peak of the sum over this process and its children.
+    """
+    import psutil
+    from django.conf import settings
+
+    from llmops_core.services.exports import ExportRun, ExportSpec, export_write
+    from llmops_core.services.exports.shards import export_parts_for
     from llmops_core.services.exports.spec import ExportFilters
 
     process = psutil.Process()
     filters = ExportFilters(queue_ids=(queue_id,) if queue_id else ())
-    run = ExportRun(ExportSpec(project_id=project_id, kind=kind, format=fmt, filters=filters))
+    spec = ExportSpec(project_id=project_id, kind=kind, format=fmt, filters=filters)
+    parts = export_parts_for(ExportRun(spec))
     baseline = process.memory_info().rss
     peak = [baseline]
     done = threading.Event()
 
+    def total_rss() -> int:
+        rss = process.memory_info().rss
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # a child may have just exited
+                rss += child.memory_info().rss
+        return rss
+
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], process.memory_info().rss)
+            peak[0] = max(peak[0], total_rss())
             time.sleep(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -146,16 +164,15 @@ def measure(kind: str, fmt: str, project_id: int, queue_id: int | None) -> dict[
     path = ROOT / "var" / "bench" / f"export-{kind}.{fmt}"
     began, cpu = time.perf_counter(), time.process_time()
     with path.open("wb") as handle:
-        result = run.write(handle, on_progress=lambda _: None)
+        result = export_write(spec, handle, on_progress=lambda _: None).result
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     path.unlink()  # the files run to hundreds of megabytes; the figures are what we keep
     done.set()
     sampler.join()
-    peak[0] = max(peak[0], process.memory_info().rss)
     return {"rows": result.rows, "seconds": round(seconds, 2),
             "rows_per_s": round(result.rows / seconds), "peak_rss_mb": round(peak[0] / 2**20, 1),
             "baseline_rss_mb": round(baseline / 2**20, 1), "cpu_seconds": round(cpu, 2),
-            "bytes": result.bytes}
+            "parts": parts, "workers": settings.EXPORT_WORKERS, "bytes": result.bytes}
 
 
 def run_child(kind: str, fmt: str, project_id: int, queue_id: int | None) -> dict[str, Any]:
@@ -201,7 +218,8 @@ def main() -> None:
             small[fmt] = run_child("ratings", fmt, data["project"], data["small_queue"])
             for label, row in (("all", figures[fmt]), ("tenth", small[fmt])):
                 print(f"ratings {fmt:<8} {label:<6} {row['rows']:>9,} rows in "
-                      f"{row['seconds']:>6.2f} s ({row['rows_per_s']:>7,}/s, CPU "
+                      f"{row['seconds']:>6.2f} s ({row['rows_per_s']:>7,}/s, {row['parts']} "
+                      f"part(s), CPU "
                       f"{row['cpu_seconds']} s), peak RSS {row['peak_rss_mb']} MB (before "
                       f"export {row['baseline_rss_mb']} MB)")
         figures["consensus_jsonl"] = run_child("consensus", "jsonl", data["project"], None)

@@ -8,6 +8,7 @@ flat whatever the size of the export.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from annotate.export_selectors import (
     RatingRow,
     export_annotation_rows,
     export_flags_by_output,
+    export_output_boundaries,
     export_pairwise_preference_rows,
     export_queue_rows,
     export_rating_count,
@@ -46,6 +48,7 @@ __all__ = [
     "export_job_list",
     "export_judge_scores",
     "export_output_blocks",
+    "export_output_boundaries",
     "export_outputs",
     "export_pairwise_preference_rows",
     "export_prompt_versions",
@@ -222,7 +225,7 @@ def export_output_blocks(
     """
     rows = export_rating_rows(flt, by_input=by_input, chunk_size=block_ratings)
     for block in _blocks(rows, block_ratings):
-        yield _enrich(flt, block, real_names)
+        yield _enrich(flt, block, real_names, contiguous=not by_input)
 
 
 def _blocks(rows: Iterator[RatingRow], size: int) -> Iterator[dict[int, list[RatingRow]]]:
@@ -244,17 +247,29 @@ def _blocks(rows: Iterator[RatingRow], size: int) -> Iterator[dict[int, list[Rat
 
 
 def _enrich(flt: RatingFilter, block: dict[int, list[RatingRow]],
-            real_names: bool) -> list[OutputRatings]:
-    """Look up the block's outputs, annotations, flags, judge scores and adjudications."""
+            real_names: bool, *, contiguous: bool) -> list[OutputRatings]:
+    """Look up the block's outputs, annotations, flags, judge scores and adjudications.
+
+    A block read in output id order holds every rating in scope of the outputs between its
+    first and last id, so the annotation, flag and adjudication reads use that id range
+    instead of a list of ids (which Django prepares value by value).
+    """
     ids = list(block)
     outputs = export_outputs(output_ids=ids)
-    annotations = export_annotation_rows(flt, output_ids=ids, real_names=real_names)
+    if contiguous:
+        ranged = dataclasses.replace(flt, output_id_min=min(ids), output_id_max=max(ids) + 1)
+        annotations = export_annotation_rows(ranged, output_ids=None, real_names=real_names)
+        adjudication_filter = RatingFilter(project_id=flt.project_id, queue_ids=flt.queue_ids,
+                                           output_id_min=min(ids), output_id_max=max(ids) + 1)
+    else:
+        annotations = export_annotation_rows(flt, output_ids=ids, real_names=real_names)
+        adjudication_filter = RatingFilter(project_id=flt.project_id, queue_ids=flt.queue_ids,
+                                           output_ids=ids)
     flags = export_flags_by_output(project_id=flt.project_id, output_ids=ids,
-                                   queue_ids=flt.queue_ids)
+                                   queue_ids=flt.queue_ids, contiguous=contiguous)
     judge = export_judge_scores(output_ids=ids)
     by_item: dict[int, dict[tuple[int, str], float]] = {}
-    for key, score in adjudicated_scores(RatingFilter(
-            project_id=flt.project_id, queue_ids=flt.queue_ids, output_ids=ids)).items():
+    for key, score in adjudicated_scores(adjudication_filter).items():
         by_item.setdefault(key[0], {})[key] = score
     result = []
     for output_id, ratings in block.items():

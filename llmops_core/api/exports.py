@@ -24,12 +24,15 @@ from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.io.writers import writer_for
 from llmops_core.models import ExportFormat, ExportJob, ExportKind, JobStatus, Role
 from llmops_core.pagination import KeysetPagination
+from llmops_core.schema import ApiErrorSerializer
 from llmops_core.selectors_exports import export_job_get, export_job_list
 from llmops_core.services.exports import (
     ExportRun,
     datasheet_markdown,
     export_file_name,
+    export_job_cancel,
     export_job_create,
+    export_job_delete,
     export_job_enqueue,
     export_spec_build,
 )
@@ -99,9 +102,22 @@ class ExportJobDetailSerializer(ExportJobSerializer):
         fields = [*ExportJobSerializer.Meta.fields, "datasheet"]
 
 
+# What an export file (downloaded or streamed) may be served as, one per writer.
+EXPORT_MEDIA_TYPES = ("application/jsonl", "text/csv", "application/vnd.apache.parquet")
+
+
 class NotReady(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "the export has not succeeded yet"
+
+
+class FileExpired(APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "the export's file was deleted"
+
+
+EXPIRED = ("the file of this export was deleted by the retention policy "
+           "(EXPORT_RETENTION_DAYS); its record and datasheet remain: run the export again")
 
 
 class ExportJobPagination(KeysetPagination):
@@ -165,19 +181,49 @@ class ExportJobDetailApi(ExportScopedMixin, APIView):
                         .data)
 
 
-class ExportDownloadApi(ExportScopedMixin, APIView):
-    """Download the file of a finished export (409 until it has succeeded)."""
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_slug: str, pk: int) -> Response:
+        """Delete the export: its file and its record (a running one is cancelled first)."""
+        export_job_delete(job=self.get_job(pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+
+class ExportCancelApi(ExportScopedMixin, APIView):
+    """Cancel a pending or running export (409 if it has finished already)."""
+
+    @extend_schema(request=None, responses={200: ExportJobDetailSerializer})
+    def post(self, request: Request, project_slug: str, pk: int) -> Response:
+        job = self.get_job(pk)
+        if not export_job_cancel(job=job, actor=request.user):
+            raise NotReady(f"export #{job.pk} has finished ({job.status}); nothing to cancel")
+        return Response(ExportJobDetailSerializer(job, context={"project_slug": project_slug})
+                        .data)
+
+
+class ExportDownloadApi(ExportScopedMixin, APIView):
+    """Download the file of a finished export (409 until it has succeeded, 410 once the
+    retention policy has deleted it)."""
+
+    @extend_schema(
+        responses={
+            **{(200, media): OpenApiTypes.BINARY for media in EXPORT_MEDIA_TYPES},
+            409: ApiErrorSerializer,
+            410: ApiErrorSerializer,
+        }
+    )
     def get(self, request: Request, project_slug: str, pk: int) -> FileResponse:
-        return export_file_response(self.get_job(pk, finished=True))
+        job = self.get_job(pk, finished=True)
+        if not job.file:
+            raise FileExpired(EXPIRED)
+        return export_file_response(job)
 
 
 class ExportDatasheetApi(ExportScopedMixin, APIView):
     """The datasheet of a finished export: JSON, or Markdown with ``?format=md``."""
 
     @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "md"])],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: OpenApiTypes.OBJECT, (200, "text/markdown"): OpenApiTypes.STR,
+                              409: ApiErrorSerializer, 410: ApiErrorSerializer})
     def get(self, request: Request, project_slug: str, pk: int) -> HttpResponse:
         job = self.get_job(pk, finished=True)
         if request.query_params.get("format") == "md":
@@ -193,7 +239,7 @@ class ExportStreamApi(ExportScopedMixin, APIView):
     """
 
     @extend_schema(parameters=[ExportStreamSerializer],
-                   responses={(200, "application/jsonl"): OpenApiTypes.BINARY})
+                   responses={(200, media): OpenApiTypes.BINARY for media in EXPORT_MEDIA_TYPES})
     def get(self, request: Request, project_slug: str) -> StreamingHttpResponse:
         data = ExportStreamSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -237,6 +283,7 @@ urlpatterns = [
     path("", ExportJobListApi.as_view(), name="api-exports"),
     path("stream/", ExportStreamApi.as_view(), name="api-export-stream"),
     path("<int:pk>/", ExportJobDetailApi.as_view(), name="api-export"),
+    path("<int:pk>/cancel/", ExportCancelApi.as_view(), name="api-export-cancel"),
     path("<int:pk>/download/", ExportDownloadApi.as_view(), name="api-export-download"),
     path("<int:pk>/datasheet/", ExportDatasheetApi.as_view(), name="api-export-datasheet"),
 ]

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from llmops_core.api.exports import datasheet_markdown_response, export_file_response
+from llmops_core.api.exports import (
+    EXPIRED,
+    datasheet_markdown_response,
+    export_file_response,
+)
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.forms_exports import ExportForm
 from llmops_core.models import ExportJob, JobStatus, Project, Role
@@ -24,7 +30,9 @@ from llmops_core.permissions import project_for_request
 from llmops_core.selectors_exports import export_choices, export_job_get, export_job_list
 from llmops_core.services.exports import (
     export_file_name,
+    export_job_cancel,
     export_job_create,
+    export_job_delete,
     export_job_enqueue,
     export_spec_build,
 )
@@ -36,6 +44,12 @@ def _job(project: Project, pk: int, *, finished: bool = False) -> ExportJob:
     job = export_job_get(project_id=project.pk, pk=pk)
     if job is None or (finished and job.status != JobStatus.SUCCEEDED):
         raise Http404("No such export, or it has not finished.")
+    return job
+
+
+def _file_of(job: ExportJob) -> ExportJob:
+    if not job.file:
+        raise Http404(EXPIRED)
     return job
 
 
@@ -79,6 +93,7 @@ def export_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
         "project": project, "job": job, "sheet": sheet, "file_name": export_file_name(job),
         "filters": _filter_rows(project, job.filters),
         "agreement": (sheet.get("agreement") or {}).get("criteria", []),
+        "retention_days": settings.EXPORT_RETENTION_DAYS,
     }
     return render(request, "llmops_core/exports/detail.html", context)
 
@@ -104,7 +119,7 @@ def _filter_rows(project: Project, filters: dict[str, Any]) -> list[tuple[str, s
 def export_download(request: HttpRequest, project_slug: str, pk: int) -> HttpResponseBase:
     """Send the export's file, after checking the role."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
-    return export_file_response(_job(project, pk, finished=True))
+    return export_file_response(_file_of(_job(project, pk, finished=True)))
 
 
 @login_required
@@ -123,8 +138,34 @@ def export_datasheet(request: HttpRequest, project_slug: str, pk: int, fmt: str)
     return response
 
 
+@login_required
+@require_POST
+def export_cancel(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Cancel a pending or running export; a finished one is left as it is."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    job = _job(project, pk)
+    if export_job_cancel(job=job, actor=request.user):
+        messages.success(request, f"Export #{job.pk} was cancelled.")
+    else:
+        messages.info(request, f"Export #{job.pk} had already finished ({job.status}).")
+    return redirect("export-detail", project_slug=project.slug, pk=job.pk)
+
+
+@login_required
+@require_POST
+def export_delete(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Delete an export's file and record (audited)."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    job = _job(project, pk)
+    export_job_delete(job=job, actor=request.user)
+    messages.success(request, f"Export #{pk} was deleted.")
+    return redirect("export-list", project_slug=project.slug)
+
+
 urlpatterns = [
     path("", export_list, name="export-list"),
+    path("<int:pk>/cancel/", export_cancel, name="export-cancel"),
+    path("<int:pk>/delete/", export_delete, name="export-delete"),
     path("<int:pk>/", export_detail, name="export-detail"),
     path("<int:pk>/download/", export_download, name="export-download"),
     path("<int:pk>/datasheet.<str:fmt>", export_datasheet, name="export-datasheet"),

@@ -60,6 +60,8 @@ def test_every_endpoint_is_for_leads_and_admins(
         ("get", url(rated, f"{finished.pk}/download/"), {}, 200),
         ("get", url(rated, f"{finished.pk}/datasheet/"), {}, 200),
         ("get", url(rated, "stream/?kind=sft&format=jsonl"), {}, 200),
+        ("post", url(rated, f"{finished.pk}/cancel/"), {}, 409),  # finished: nothing to cancel
+        ("delete", url(rated, f"{finished.pk}/"), {}, 204),
     ]
     for method, path, body, ok in calls:
         response = getattr(client, method)(path, body, format="json")

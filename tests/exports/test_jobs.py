@@ -41,7 +41,13 @@ def test_a_job_records_its_snapshot(rated: RatedProject, lead: Any) -> None:
     assert job.sha256 == hashlib.sha256(data).hexdigest() and job.finished_at is not None
     assert job.datasheet["file"]["sha256"] == job.sha256 and job.app_version == "0.1.0"
     first_name = job.file.name
-    export_job_run(job=job)  # running again replaces the file with identical bytes
+    export_job_run(job=job)  # a finished job is left alone
+    job.refresh_from_db()
+    assert job.finished_at is not None and job.file.name == first_name
+    # A worker that died after storing the file left the job running: the rerun replaces the
+    # file with identical bytes.
+    ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    export_job_run(job=job)
     job.refresh_from_db()
     assert job.file.name == first_name and job.file.open("rb").read() == data
 

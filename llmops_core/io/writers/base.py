@@ -31,12 +31,12 @@ class HashingSink:
         self.closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        """Write data through, hashing it; return the number of bytes."""
-        self._hash.update(data)
-        self._fileobj.write(data)
-        size = len(data) if isinstance(data, bytes | bytearray) else data.nbytes
-        self.bytes += size
-        return size
+        """Write data through, hashing it; return the number of bytes (any buffer works)."""
+        view = memoryview(data)
+        self._hash.update(view)
+        self._fileobj.write(view)
+        self.bytes += view.nbytes
+        return view.nbytes
 
     def tell(self) -> int:
         """Return the bytes written so far (the export always starts at offset 0)."""
@@ -72,8 +72,11 @@ class ExportWriter(ABC):
     extension: ClassVar[str]
     media_type: ClassVar[str]
 
-    def __init__(self, fileobj: IO[bytes], columns: Iterable[ColumnSpec]) -> None:
+    def __init__(self, fileobj: IO[bytes], columns: Iterable[ColumnSpec], *,
+                 part: bool = False) -> None:
+        """``part=True`` writes a part for ``append_part``: no preamble (a CSV header)."""
         self.columns: tuple[Column, ...] = columns_from(columns)
+        self.part = part
         self.sink = HashingSink(fileobj)
         self.rows = 0
         self.result: WriteResult | None = None
@@ -91,10 +94,33 @@ class ExportWriter(ABC):
         if self.result is not None:
             raise ValueError("the writer is closed")
         self.open()
-        first = self.rows + 1
-        cells = [self._normaliser.cells(row, first + i) for i, row in enumerate(rows)]
-        self._write_cells(cells)
-        self.rows += len(cells)
+        if not rows:
+            return
+        values = self._normaliser.column_values(rows, self.rows + 1)
+        self._write_columns(values, len(rows))
+        self.rows += len(rows)
+
+    def append_part(self, part: IO[bytes], rows: int) -> None:
+        """Append a part written by ``part_writer_class()`` for the same columns.
+
+        Parts of one export, written in parallel over consecutive ranges of its rows and
+        appended in order, give the same bytes as writing every row through this writer.
+        """
+        if self.result is not None:
+            raise ValueError("the writer is closed")
+        self.open()
+        self._append_part(part)
+        self.rows += rows
+
+    def _append_part(self, part: IO[bytes]) -> None:
+        """Text formats: a part is exactly the bytes of its rows."""
+        while chunk := part.read(1 << 20):
+            self.sink.write(chunk)
+
+    @classmethod
+    def part_writer_class(cls) -> type[ExportWriter]:
+        """Return the writer that writes this format's parts (itself, for text formats)."""
+        return cls
 
     def close(self) -> WriteResult:
         """Finish the file and return what was written; calling it again returns the same."""
@@ -121,8 +147,11 @@ class ExportWriter(ABC):
         """Write whatever precedes the rows."""
 
     @abstractmethod
-    def _write_cells(self, rows: list[list[Any]]) -> None:
-        """Write rows given as canonical cells in column order."""
+    def _write_columns(self, values: list[list[Any]], count: int) -> None:
+        """Write ``count`` rows given column by column as canonical values.
+
+        ``values[i]`` holds column i's values; json columns hold canonical JSON text.
+        """
 
     def _finish(self) -> None:  # noqa: B027 - optional hook; most formats have no trailer
         """Write whatever follows the rows."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final, NamedTuple
+
+import orjson
 
 JSON_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
@@ -103,7 +106,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(item) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
-        raise _Wrong
+        return None  # as in float columns: no JSON form, so null
     if value is None or isinstance(value, str | int | float):
         return value
     raise _Wrong
@@ -145,32 +148,140 @@ _EXPECTED: Final[dict[ColumnType, str]] = {
 
 
 class RowNormaliser:
-    """Check rows against the columns and return their cells in column order, canonicalised."""
+    """Check rows against the columns and return their cells column by column, canonicalised.
+
+    Work is done a column at a time: a column whose values all have the expected Python type
+    (the usual case: rows come from our own shapes) is checked by one pass over the types and
+    kept as is; only a column that fails that check is walked value by value, which finds the
+    first bad row for the error message. json columns come back as canonical JSON text.
+    """
 
     def __init__(self, columns: Sequence[Column]) -> None:
         self.columns = tuple(columns)
         self.names = frozenset(column.name for column in columns)
-        self._steps = [(c.name, c.type, _NORMALISERS[c.type]) for c in columns]
+        # A getter that returns a row's values in column order as a tuple, even for one column.
+        names = [column.name for column in columns]
+        self._getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],))
 
-    def cells(self, row: Mapping[str, Any], number: int) -> list[Any]:
-        """Return one row's cells; a missing key is None, an unknown key is an error."""
-        if not self.names.issuperset(row):
-            unknown = sorted(str(key) for key in row if key not in self.names)
-            raise ValueError(f"export row {number}: unknown column(s) {', '.join(unknown)}")
-        cells: list[Any] = []
-        for name, column_type, normalise in self._steps:
-            value = row.get(name)
-            if value is None:
-                cells.append(None)
-                continue
+    def column_values(self, rows: Sequence[Mapping[str, Any]], first: int) -> list[list[Any]]:
+        """Return one list of canonical values per column; ``first`` numbers the first row.
+
+        A missing key is None, an unknown key an error naming the row.
+        """
+        names = self.names
+        if not all(map(names.issuperset, rows)):
+            for offset, row in enumerate(rows):
+                if not names.issuperset(row):
+                    unknown = sorted(str(key) for key in row if key not in names)
+                    raise ValueError(
+                        f"export row {first + offset}: unknown column(s) {', '.join(unknown)}")
+        try:
+            # Rows that carry every column transpose in C; rows with missing keys take .get.
+            table = [list(values) for values in zip(*map(self._getter, rows), strict=True)]
+        except KeyError:
+            table = [[row.get(column.name) for row in rows] for column in self.columns]
+        result = []
+        for column, values in zip(self.columns, table, strict=True):
+            fast = _FAST[column.type](values)
+            result.append(fast if fast is not None else _checked(column, values, first))
+        return result
+
+
+def _checked(column: Column, values: list[Any], first: int) -> list[Any]:
+    """Normalise a column value by value; raise TypeError naming the first bad row."""
+    normalise = _NORMALISERS[column.type]
+    out: list[Any] = []
+    for offset, value in enumerate(values):
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            out.append(normalise(value))
+        except _Wrong:
+            raise TypeError(
+                f'export row {first + offset}, column "{column.name}": expected '
+                f"{_EXPECTED[column.type]}, got {type(value).__name__}"
+            ) from None
+    if column.type is ColumnType.JSON:
+        return _json_texts(out)
+    return out
+
+
+_NONE: Final = type(None)
+
+
+def _types(values: list[Any]) -> set[type]:
+    return set(map(type, values)) - {_NONE}
+
+
+def _fast_exact(expected: type) -> Callable[[list[Any]], list[Any] | None]:
+    def check(values: list[Any]) -> list[Any] | None:
+        return values if _types(values) <= {expected} else None
+
+    return check
+
+
+def _fast_float(values: list[Any]) -> list[Any] | None:
+    if not _types(values) <= {float}:
+        return None
+    if all(map(math.isfinite, filter(None, values))):
+        return values
+    return [v if v is None or math.isfinite(v) else None for v in values]
+
+
+def _fast_timestamp(values: list[Any]) -> list[Any] | None:
+    if not _types(values) <= {datetime}:
+        return None
+    seen: dict[datetime, datetime] = {}
+    out = []
+    for value in values:
+        if value is None or value.tzinfo is UTC:
+            out.append(value)
+            continue
+        converted = seen.get(value)
+        if converted is None:
+            if value.utcoffset() is None:
+                return None  # naive: the checked path names the row
+            converted = seen[value] = value.astimezone(UTC)
+        out.append(converted)
+    return out
+
+
+def _fast_json(values: list[Any]) -> list[Any] | None:
+    """Return canonical JSON text per value (keys sorted), or None if any value needs checks."""
+    texts: dict[int, str] = {}
+    out: list[Any] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        text = texts.get(id(value))
+        if text is None:
             try:
-                cells.append(normalise(value))
-            except _Wrong:
-                raise TypeError(
-                    f'export row {number}, column "{name}": expected {_EXPECTED[column_type]}, '
-                    f"got {type(value).__name__}"
-                ) from None
-        return cells
+                text = orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+            except TypeError:
+                return None  # not JSON, or an int beyond 64 bits: the checked path decides
+            texts[id(value)] = text
+        out.append(text)
+    return out
+
+
+def _json_texts(values: list[Any]) -> list[Any]:
+    """Return canonical JSON text of already checked values (``json_text`` of each)."""
+    return [None if v is None else json_text(v) for v in values]
+
+
+_ORJSON_OPTIONS: Final = orjson.OPT_SORT_KEYS
+_FAST: Final[dict[ColumnType, Callable[[list[Any]], list[Any] | None]]] = {
+    ColumnType.STRING: _fast_exact(str),
+    ColumnType.INT: _fast_exact(int),
+    ColumnType.FLOAT: _fast_float,
+    ColumnType.BOOL: _fast_exact(bool),
+    ColumnType.TIMESTAMP: _fast_timestamp,
+    ColumnType.JSON: _fast_json,
+    ColumnType.MESSAGES: lambda values: None,  # small columns (SFT, pairs): always checked
+}
 
 
 def isoformat(value: datetime) -> str:
@@ -178,6 +289,28 @@ def isoformat(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def isoformat_column(values: list[datetime | None]) -> list[str | None]:
+    """Return ``isoformat`` of each timestamp; repeated values are formatted once."""
+    texts: dict[datetime, str] = {}
+    out: list[str | None] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = isoformat(value)
+        out.append(text)
+    return out
+
+
 def json_text(value: Any) -> str:
-    """Return compact JSON text, non-ASCII kept as is (cells are canonicalised already)."""
-    return JSON_ENCODER.encode(value)
+    """Return compact canonical JSON text (object keys sorted, non-ASCII kept as is).
+
+    orjson does the work; the standard library only takes what orjson refuses to encode
+    (an int beyond 64 bits), after ``_json`` has checked and sorted the value.
+    """
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return JSON_ENCODER.encode(_json(value))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, Final
 
 from llmops_core.io.writers.base import ExportWriter
-from llmops_core.io.writers.columns import ColumnType, isoformat, json_text
+from llmops_core.io.writers.columns import ColumnType, isoformat_column, json_text
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+_PREFIX_CHARS: Final = frozenset(FORMULA_PREFIXES)
 
 
 def neutralise(text: str) -> str:
@@ -20,26 +20,32 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _number(value: int | float) -> str:
-    return repr(value)
+def _strings(values: list[Any]) -> list[Any]:
+    prefixes = _PREFIX_CHARS
+    return [("'" + v) if v and v[0] in prefixes else v for v in values]
 
 
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
+def _bools(values: list[Any]) -> list[Any]:
+    return [None if v is None else ("true" if v else "false") for v in values]
 
 
-def _stamp(value: datetime) -> str:
-    return isoformat(value)
+def _as_is(values: list[Any]) -> list[Any]:
+    # The csv module writes None as an empty cell and numbers with str(), which is repr().
+    return values
 
 
-_FORMATTERS: Final[dict[ColumnType, Callable[[Any], str]]] = {
-    ColumnType.STRING: neutralise,
-    ColumnType.INT: _number,
-    ColumnType.FLOAT: _number,
-    ColumnType.BOOL: _bool,
-    ColumnType.TIMESTAMP: _stamp,
-    ColumnType.JSON: json_text,
-    ColumnType.MESSAGES: json_text,
+def _messages(values: list[Any]) -> list[Any]:
+    return [None if v is None else json_text(v) for v in values]
+
+
+_FORMATTERS: Final[dict[ColumnType, Callable[[list[Any]], list[Any]]]] = {
+    ColumnType.STRING: _strings,
+    ColumnType.INT: _as_is,
+    ColumnType.FLOAT: _as_is,
+    ColumnType.BOOL: _bools,
+    ColumnType.TIMESTAMP: isoformat_column,
+    ColumnType.JSON: _as_is,  # canonical JSON text already
+    ColumnType.MESSAGES: _messages,
 }
 
 
@@ -57,21 +63,14 @@ class CsvWriter(ExportWriter):
 
     def _start(self) -> None:
         self._formatters = [_FORMATTERS[column.type] for column in self.columns]
-        self._write_text_rows([[neutralise(column.name) for column in self.columns]])
+        if not self.part:
+            self._write_text_rows([[neutralise(column.name) for column in self.columns]])
 
-    def _write_cells(self, rows: list[list[Any]]) -> None:
-        formatters = self._formatters
-        self._write_text_rows(
-            [
-                [
-                    "" if value is None else fmt(value)
-                    for fmt, value in zip(formatters, cells, strict=True)
-                ]
-                for cells in rows
-            ]
-        )
+    def _write_columns(self, values: list[list[Any]], count: int) -> None:
+        formatted = [fmt(column) for fmt, column in zip(self._formatters, values, strict=True)]
+        self._write_text_rows(zip(*formatted, strict=True))
 
-    def _write_text_rows(self, rows: list[list[str]]) -> None:
+    def _write_text_rows(self, rows: Any) -> None:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerows(rows)
         self.sink.write(buffer.getvalue().encode("utf-8"))

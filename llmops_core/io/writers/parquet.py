@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmops_core.io.writers.base import ExportWriter
-from llmops_core.io.writers.columns import Column, ColumnType, json_text
+from llmops_core.io.writers.columns import Column, ColumnType
 
 ROW_GROUP_ROWS: Final = 10_000
 _MESSAGE: Final = pa.struct([("role", pa.string()), ("content", pa.string())])
@@ -66,33 +66,70 @@ class ParquetWriter(ExportWriter):
 
     def _start(self) -> None:
         self._schema = arrow_schema(self.columns)
-        self._pending: list[list[Any]] = [[] for _ in self.columns]
-        self._json_columns = [c.type is ColumnType.JSON for c in self.columns]
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         self._writer = pq.ParquetWriter(
             pa.PythonFile(self.sink, mode="w"), self._schema, **_WRITER_OPTIONS
         )
 
-    def _write_cells(self, rows: list[list[Any]]) -> None:
-        for index, is_json in enumerate(self._json_columns):
-            values = [cells[index] for cells in rows]
-            if is_json:
-                values = [None if v is None else json_text(v) for v in values]
-            self._pending[index].extend(values)
-        while len(self._pending[0]) >= self.row_group_rows:
+    def _write_columns(self, values: list[list[Any]], count: int) -> None:
+        # json columns hold canonical JSON text already, which is what the file stores.
+        self._add(arrow_table(self._schema, values))
+
+    def _append_part(self, part: IO[bytes]) -> None:
+        with pa.ipc.open_stream(part) as reader:
+            for batch in reader:
+                self._add(pa.Table.from_batches([batch], schema=self._schema))
+
+    @classmethod
+    def part_writer_class(cls) -> type[ExportWriter]:
+        return ArrowPartWriter
+
+    def _add(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        while self._pending_rows >= self.row_group_rows:
             self._flush(self.row_group_rows)
 
     def _finish(self) -> None:
-        if self._pending[0]:
-            self._flush(len(self._pending[0]))
+        if self._pending_rows:
+            self._flush(self._pending_rows)
         self._writer.close()
 
     def _flush(self, count: int) -> None:
-        arrays = [
-            pa.array(values[:count], type=field.type)
-            for values, field in zip(self._pending, self._schema, strict=True)
-        ]
-        self._writer.write_table(
-            pa.Table.from_arrays(arrays, schema=self._schema), row_group_size=count
-        )
-        for values in self._pending:
-            del values[:count]
+        # One contiguous row group whatever the batches were, so the bytes never depend on
+        # how the rows arrived (batch sizes, parts).
+        table = pa.concat_tables(self._pending)
+        self._writer.write_table(table.slice(0, count).combine_chunks(), row_group_size=count)
+        rest = table.slice(count)
+        self._pending = [rest] if rest.num_rows else []
+        self._pending_rows -= count
+
+
+def arrow_table(schema: pa.Schema, values: list[list[Any]]) -> pa.Table:
+    """Return canonical column values as an Arrow table of the export's schema."""
+    arrays = [pa.array(column, type=field.type)
+              for column, field in zip(values, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class ArrowPartWriter(ExportWriter):
+    """Write one part of a Parquet export as an Arrow IPC stream, for ``append_part``.
+
+    Parquet files cannot be concatenated, so a part carries typed columns that the Parquet
+    writer appends as if its rows had come through ``write_batch``.
+    """
+
+    format = "arrow"
+    extension = ".arrows"
+    media_type = "application/vnd.apache.arrow.stream"
+
+    def _start(self) -> None:
+        self._schema = arrow_schema(self.columns)
+        self._stream = pa.ipc.new_stream(pa.PythonFile(self.sink, mode="w"), self._schema)
+
+    def _write_columns(self, values: list[list[Any]], count: int) -> None:
+        self._stream.write_table(arrow_table(self._schema, values))
+
+    def _finish(self) -> None:
+        self._stream.close()

@@ -10,11 +10,14 @@ from llmops_core.services.exports.datasheet_md import datasheet_markdown
 from llmops_core.services.exports.jobs import (
     datasheet_json,
     export_file_name,
+    export_job_cancel,
     export_job_create,
+    export_job_delete,
     export_job_enqueue,
     export_job_run,
     export_spec_build,
     export_to_path,
+    exports_expire,
 )
 from llmops_core.services.exports.pipeline import ExportOutcome, ExportRun, export_write
 from llmops_core.services.exports.spec import ExportFilters, ExportSpec
@@ -29,10 +32,13 @@ __all__ = [
     "datasheet_json",
     "datasheet_markdown",
     "export_file_name",
+    "export_job_cancel",
     "export_job_create",
+    "export_job_delete",
     "export_job_enqueue",
     "export_job_run",
     "export_spec_build",
     "export_to_path",
     "export_write",
+    "exports_expire",
 ]

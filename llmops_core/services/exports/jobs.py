@@ -10,9 +10,11 @@ import json
 import logging
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import OperationalError, transaction
@@ -83,9 +85,10 @@ def export_job_create(
 
 def export_job_enqueue(*, job: ExportJob) -> None:
     """Queue the job for a Celery worker once the current transaction commits."""
+    from llmops_core.services.dispatch import dispatch
     from llmops_core.tasks.exports import export_job_run_task
 
-    transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
+    transaction.on_commit(lambda: dispatch(export_job_run_task, job.pk))
 
 
 def export_file_name(job: ExportJob) -> str:
@@ -93,40 +96,110 @@ def export_file_name(job: ExportJob) -> str:
     return f"{job.project.slug}-{job.kind}-{job.pk}{writer_for(job.format).extension}"
 
 
+class ExportCancelled(Exception):
+    """The job was cancelled while it ran; its partial file is thrown away."""
+
+
+ACTIVE = (JobStatus.PENDING, JobStatus.RUNNING)
+
+
 def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> ExportJob:
     """Run the job: stream the export into its file and record the snapshot on the row.
 
     Safe to run again: a rerun replaces the file. A database that is briefly unavailable
     leaves the job pending for the task to retry; any other error fails it with the message.
+    A job cancelled before or while it runs stays cancelled and keeps no file. Every status
+    change is conditional on the job still being active, so a cancel is never overwritten.
     """
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, error="")
+    active = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE)
+    if not active.update(status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0,
+                         error=""):
+        job.refresh_from_db()
+        return job
     try:
         spec = export_spec_of(job)
         outcome = _write_file(job, spec, block_ratings)
+    except ExportCancelled:
+        job.refresh_from_db()
+        return job
     except OperationalError as exc:
-        ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.PENDING,
-                                                   error=f"retrying: {exc}")
+        active.update(status=JobStatus.PENDING, error=f"retrying: {exc}")
         raise
     except Exception as exc:
         logger.exception("export job %s failed", job.pk)
-        job.status, job.error, job.finished_at = JobStatus.FAILED, str(exc), timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        active.update(status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now())
+        job.refresh_from_db()
         return job
     job.rows, job.sha256 = outcome.result.rows, outcome.result.sha256
     job.datasheet = datasheet_build(outcome.run, outcome.result, file_name=export_file_name(job))
     job.app_version = job.datasheet["app_version"]
     job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
-    job.save(update_fields=["file", "rows", "sha256", "datasheet", "app_version", "status",
-                            "progress", "finished_at"])
+    stored = active.update(file=job.file.name, rows=job.rows, sha256=job.sha256,
+                           datasheet=job.datasheet, app_version=job.app_version,
+                           status=job.status, progress=1.0, finished_at=job.finished_at)
+    if not stored:  # cancelled between the last block and now: drop the finished file
+        job.file.delete(save=False)
+        job.refresh_from_db()
     return job
+
+
+def export_job_cancel(*, job: ExportJob, actor: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Cancel a pending or running job; False if it had finished already.
+
+    A running export notices at its next block (within a second or so), stops, and keeps no
+    file; its worker is free again.
+    """
+    cancelled = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), error="cancelled")
+    if cancelled:
+        audit_record(actor=actor, action="export.cancel", obj=job, project=job.project,
+                     before={"status": job.status}, after={"status": JobStatus.CANCELLED})
+        job.refresh_from_db()
+    return bool(cancelled)
+
+
+def export_job_delete(*, job: ExportJob, actor: AbstractBaseUser | AnonymousUser | None) -> None:
+    """Delete an export: its file and its row (a running one is cancelled first)."""
+    export_job_cancel(job=job, actor=actor)
+    audit_record(actor=actor, action="export.delete", obj=job, project=job.project,
+                 before={"kind": job.kind, "format": job.format, "rows": job.rows,
+                         "sha256": job.sha256, "filters": job.filters})
+    if job.file:
+        job.file.delete(save=False)
+    job.delete()
+
+
+def exports_expire(*, now: datetime | None = None) -> list[int]:
+    """Delete the files of exports finished more than EXPORT_RETENTION_DAYS ago.
+
+    The job row stays, with its filters, row count, SHA-256 and datasheet, so what was
+    exported remains on record; only the file goes (rerun the export to get it again).
+    Returns the ids of the jobs whose file was deleted. EXPORT_RETENTION_DAYS=0 keeps files.
+    """
+    days = settings.EXPORT_RETENTION_DAYS
+    if days <= 0:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    expired = []
+    old = (ExportJob.objects.filter(finished_at__lt=cutoff).exclude(file="")
+           .select_related("project").order_by("id"))
+    for job in old.iterator(chunk_size=200):
+        job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job.pk).update(file="")
+        audit_record(actor=None, action="export.expire", obj=job, project=job.project,
+                     before={"sha256": job.sha256}, after={"retention_days": days})
+        expired.append(job.pk)
+    return expired
 
 
 def _write_file(job: ExportJob, spec: ExportSpec, block_ratings: int | None) -> ExportOutcome:
     """Write the export to a temporary file, then store it as the job's file."""
 
     def progress(fraction: float) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(progress=round(min(fraction, 0.99), 4))
+        running = ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+        if not running.update(progress=round(min(fraction, 0.99), 4),
+                              heartbeat_at=timezone.now()):
+            raise ExportCancelled
 
     options = {"block_ratings": block_ratings} if block_ratings else {}
     with tempfile.TemporaryFile() as handle:

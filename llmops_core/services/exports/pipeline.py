@@ -6,6 +6,8 @@ the job, the CLI, the streaming endpoint and the benchmark all run through ``Exp
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,10 +42,26 @@ class ExportRun:
         self.columns: list[Column] = columns_for(self.context)
         self.stats = ExportStats(scales=self.context.scales)
         self.block_ratings = block_ratings
+        self._total: int | None = None
+
+    def for_range(self, low: int | None, high: int | None) -> ExportRun:
+        """Return a run of this export restricted to outputs with ids in [low, high)."""
+        part = copy.copy(self)
+        flt = dataclasses.replace(self.context.rating_filter, output_id_min=low,
+                                  output_id_max=high)
+        part.context = dataclasses.replace(self.context, rating_filter=flt, render_fallbacks=0)
+        part.stats = ExportStats(scales=self.context.scales)
+        part._total = None
+        return part
 
     def total_ratings(self) -> int:
-        """Return how many ratings the export reads (one cheap COUNT)."""
-        return export_rating_count(self.context.rating_filter)
+        """Return how many ratings the export reads (one COUNT, remembered for the run).
+
+        Deciding on parallel parts, splitting into them and reporting progress all need it.
+        """
+        if self._total is None:
+            self._total = export_rating_count(self.context.rating_filter)
+        return self._total
 
     def rows(self, on_progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Yield the export's rows in their final order; ``on_progress`` gets 0..1 per block."""
@@ -157,9 +175,20 @@ class ExportOutcome:
 
 
 def export_write(spec: ExportSpec, fileobj: IO[bytes], *, on_progress: Progress | None = None,
-                 block_ratings: int = BLOCK_RATINGS) -> ExportOutcome:
-    """Run the export ``spec`` into ``fileobj`` and return the outcome."""
+                 block_ratings: int = BLOCK_RATINGS, parts: int | None = None) -> ExportOutcome:
+    """Run the export ``spec`` into ``fileobj`` and return the outcome.
+
+    A large export is split into ``parts`` ranges of outputs written by forked processes
+    (see ``shards``); ``parts`` None decides from the settings and the export's size. The
+    bytes are the same either way.
+    """
+    from llmops_core.services.exports.shards import export_parts_for, export_write_parts
+
     run = ExportRun(spec, block_ratings=block_ratings)
+    count = export_parts_for(run) if parts is None else parts
+    if count > 1:
+        return ExportOutcome(export_write_parts(run, fileobj, parts=count,
+                                                on_progress=on_progress), run)
     return ExportOutcome(run.write(fileobj, on_progress), run)
 
 

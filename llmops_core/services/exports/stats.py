@@ -56,6 +56,16 @@ class CriterionTally:
         self.reviewers |= reviewers
         self.coincidences += coincidence_matrix(counts)
 
+    def merge(self, other: CriterionTally) -> None:
+        """Add another part's totals (parts hold different units, so the sums are exact)."""
+        self.coincidences += other.coincidences
+        self.ratings += other.ratings
+        self.reviewers |= other.reviewers
+        self.units += other.units
+        self.pairable_units += other.pairable_units
+        self.unanimous_units += other.unanimous_units
+        self.score_sum += other.score_sum
+
     def as_dict(self) -> dict[str, Any]:
         """Return the criterion's figures, alpha with the reason when it is undefined."""
         result: dict[str, Any] = {
@@ -109,6 +119,23 @@ class ExportStats:
     gold_items: set[int] = field(default_factory=set)
     criteria: dict[str, CriterionTally] = field(default_factory=dict)
     notes: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: ExportStats) -> None:
+        """Add the figures of another part of the same export (a disjoint set of outputs)."""
+        for name in ("ratings_read", "outputs_read", "outputs", "ratings", "with_judge",
+                     "with_adjudication", "flagged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("excluded", "reviewers_per_output", "versions", "queues", "notes"):
+            getattr(self, name).update(getattr(other, name))
+        self.reviewers |= other.reviewers
+        self.input_kinds |= other.input_kinds
+        self.gold_items |= other.gold_items
+        stamps = [s for s in (self.first_rating, other.first_rating) if s is not None]
+        self.first_rating = min(stamps) if stamps else None
+        stamps = [s for s in (self.last_rating, other.last_rating) if s is not None]
+        self.last_rating = max(stamps) if stamps else None
+        for name in sorted(other.criteria):
+            self._tally(name).merge(other.criteria[name])
 
     def read(self, summaries: Sequence[OutputSummary]) -> None:
         """Count outputs and ratings read, before the output filters."""
