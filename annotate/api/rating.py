@@ -30,6 +30,7 @@ from annotate.services.edits import annotation_edit, annotation_undo
 from annotate.services.submit import annotation_skip, annotation_submit
 from llmops_core.models import Role
 from llmops_core.pagination import KeysetPagination
+from llmops_core.schema import OBJECT_LIST
 
 REASONS = {
     "done": "There is nothing left for you to rate in this queue.",
@@ -248,7 +249,7 @@ class AnnotationDetailApi(AnnotationScopedMixin, APIView):
 class AnnotationRevisionListApi(AnnotationScopedMixin, APIView):
     """Every change to an annotation: who, when, the values before and after."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         annotation = self.get_annotation(pk)
         revisions = RatingRevision.objects.filter(annotation=annotation).select_related(

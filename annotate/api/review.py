@@ -35,6 +35,7 @@ from annotate.services.reviewers import (
 )
 from llmops_core.models import Role, RubricVersion
 from llmops_core.pagination import KeysetPagination
+from llmops_core.schema import OBJECT_LIST
 
 
 def _users(usernames: list[str]) -> dict[str, Any]:
@@ -50,12 +51,12 @@ class QueueReviewersApi(QueueScopedMixin, APIView):
 
     read_role = Role.LEAD
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         return Response([row.__dict__ for row in reviewer_rows(queue=queue)])
 
-    @extend_schema(request=s.ReviewersSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.ReviewersSerializer, responses={200: OBJECT_LIST})
     def put(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = s.ReviewersSerializer(data=request.data)

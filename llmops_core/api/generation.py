@@ -13,11 +13,12 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.parsers import SafeJSONParser
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Dataset, DatasetRow, GenerationRun, Role
 from llmops_core.pagination import KeysetPagination
@@ -94,7 +95,7 @@ class DatasetListApi(GenerationScopedMixin, generics.ListAPIView[Any]):
 
     model = Dataset
     serializer_class = DatasetSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     def get_project_queryset(self) -> QuerySet[Any]:
         return dataset_list(project=self.project)

@@ -184,7 +184,9 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
 
 
 class ReportDetailSerializer(ReportSerializer):
-    results = serializers.JSONField(read_only=True)
+    # Absent when polled with ?results=0 (an output-only serializer: not read_only, so that
+    # the schema may mark the field optional).
+    results = serializers.JSONField(required=False)
 
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "results"]

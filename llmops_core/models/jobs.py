@@ -17,7 +17,11 @@ class JobStatus(models.TextChoices):
 
 
 class AsyncJob(models.Model):
-    """Fields every asynchronous job shares: status, progress, error and timing."""
+    """Fields every asynchronous job shares: status, progress, error, timing and liveness.
+
+    ``heartbeat_at`` and ``attempts`` let the stale-job sweep (``services.dispatch``) tell a
+    job whose message or worker was lost from one that is merely queued or busy.
+    """
 
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress = models.FloatField(default=0.0, help_text="0.0 to 1.0")
@@ -25,6 +29,13 @@ class AsyncJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Last sign of life: a worker's progress, or a dispatch by the stale-job sweep.",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker started the job (LLM runs: times it was resumed)."
+    )
 
     class Meta:
         abstract = True

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from celery import current_app
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
@@ -43,6 +42,7 @@ from llmops_core.selectors_reports import report_queue_row
 from llmops_core.selectors_versions import label_version
 from llmops_core.services.audit import audit_record
 from llmops_core.services.comparisons import comparison_request
+from llmops_core.services.dispatch import dispatch
 from llmops_core.services.judges.endpoints import endpoint_concurrency, endpoint_config
 from llmops_core.services.judges.runs import judge_run_create
 from llmops_core.services.llm_runs import (
@@ -66,7 +66,7 @@ def _enqueue(run_id: int) -> None:
     """Enqueue a step of generation run ``run_id`` once the current transaction commits."""
     from llmops_core.tasks.generation import generation_run_step_task
 
-    transaction.on_commit(lambda: generation_run_step_task.delay(run_id))
+    transaction.on_commit(lambda: dispatch(generation_run_step_task, run_id))
 
 
 GENERATION_RUNS = run_kind_register(RunKind(name=RUN_KIND, model=GenerationRun,
@@ -217,7 +217,7 @@ def generation_run_followups(*, run_id: int) -> None:
         run.parameters = params
         run.save(update_fields=["parameters"])
     if params.get("queue_id") and output_ids:
-        transaction.on_commit(lambda: current_app.send_task(QUEUE_TASK, args=[run.pk]))
+        transaction.on_commit(lambda: dispatch(QUEUE_TASK, run.pk))
     if not params.get("reports_requested"):
         _request_reports(run)
 

@@ -107,7 +107,8 @@ def import_job_run(
         if not job.partial:
             share = share / 2 if phase == "validate" else 0.5 + share / 2
         ImportJob.objects.filter(pk=job.pk).update(
-            progress=round(min(share, 0.99), 4), rows_seen=result.rows_seen
+            progress=round(min(share, 0.99), 4), rows_seen=result.rows_seen,
+            heartbeat_at=timezone.now(),
         )
 
     try:
@@ -157,9 +158,10 @@ def _finish(job: ImportJob, result: ImportResult, *, error: str) -> None:
 
 def import_job_enqueue(*, job: ImportJob) -> None:
     """Queue ``job`` for a Celery worker once the current transaction commits."""
+    from llmops_core.services.dispatch import dispatch
     from llmops_core.tasks import import_job_run_task
 
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    transaction.on_commit(lambda: dispatch(import_job_run_task, job.pk))
 
 
 def import_bytes(

@@ -126,9 +126,10 @@ def version_report_run(
 
 def version_report_enqueue(*, report_id: int) -> None:
     """Queue the computation of a scorecard or comparison once the transaction commits."""
+    from llmops_core.services.dispatch import dispatch
     from llmops_core.tasks.versions import version_report_compute_task
 
-    transaction.on_commit(lambda: version_report_compute_task.delay(report_id))
+    transaction.on_commit(lambda: dispatch(version_report_compute_task, report_id))
 
 
 # Requesting and computing scorecards -----------------------------------------------------------

@@ -1,5 +1,6 @@
 """Celery tasks of the LLMOps core, one module per job family (found by autodiscovery here)."""
 
+from llmops_core.tasks.dispatch import jobs_resume_stale_task  # noqa: F401
 from llmops_core.tasks.exports import export_job_run_task  # noqa: F401
 from llmops_core.tasks.generation import generation_run_step_task  # noqa: F401
 from llmops_core.tasks.imports import import_job_run_task, ping_task

@@ -5,14 +5,18 @@ from __future__ import annotations
 from celery import shared_task
 
 from llmops_core.models import ImportJob
+from llmops_core.services.dispatch import job_claim
 from llmops_core.services.import_jobs import import_job_run
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def import_job_run_task(job_id: int) -> None:
-    """Run import job ``job_id``; re-running is safe (existing rows are skipped)."""
+    """Run import job ``job_id``; re-running is safe (existing rows are skipped).
+
+    The claim makes a second message for the same job a no-op while the first one runs.
+    """
     job = ImportJob.objects.select_related("project").filter(pk=job_id).first()
-    if job is None or job.is_finished:
+    if job is None or job.is_finished or not job_claim(model=ImportJob, job_id=job_id):
         return
     import_job_run(job=job)
 

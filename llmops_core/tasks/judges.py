@@ -1,13 +1,13 @@
-"""Celery tasks of LLM runs (judge runs) and judge comparison reports; each calls one service."""
+"""Celery tasks of judge runs and judge comparison reports; each calls one service."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from llmops_core.services.judges.reports import judge_report_compute, judge_reports_resume_stale
+from llmops_core.services.judges.reports import judge_report_compute
 from llmops_core.services.judges.runs import judge_run_step
-from llmops_core.services.llm_runs import StepOutcome, llm_runs_resume_stale
+from llmops_core.services.llm_runs import StepOutcome
 
 # A lost database connection or a locked SQLite file is worth another try; nothing else is.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -19,14 +19,6 @@ def judge_run_step_task(run_id: int) -> None:
     """Do one chunk of judge run ``run_id`` and enqueue the next; safe to run twice."""
     if judge_run_step(run_id=run_id) is StepOutcome.MORE:
         judge_run_step_task.delay(run_id)
-
-
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True,
-             max_retries=3)
-def llm_runs_resume_stale_task() -> None:
-    """Resume LLM runs and judge reports whose worker died (periodic, from Celery beat)."""
-    llm_runs_resume_stale()
-    judge_reports_resume_stale()
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True,

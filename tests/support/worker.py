@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from django.conf import settings
@@ -17,9 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 class WorkerProcess:
     """A ``celery worker`` subprocess consuming this test session's queue."""
 
-    def __init__(self, *, database_url: str, concurrency: int = 2) -> None:
+    def __init__(self, *, database_url: str, concurrency: int = 2,
+                 env: Mapping[str, str] | None = None) -> None:
+        """``env`` overrides the worker's environment (a broker URL, short timeouts)."""
         self.database_url = database_url
         self.concurrency = concurrency
+        self.extra_env = dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = Path(settings.VAR_DIR) / f"worker-{os.getpid()}.log"
 
@@ -32,6 +36,7 @@ class WorkerProcess:
         env["CELERY_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
         env["DEBUG"] = "1"
         env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 60) -> None:

@@ -139,7 +139,10 @@ class JudgeVersionListApi(LeadScopedMixin, generics.ListAPIView[Any]):
     def get_queryset(self) -> QuerySet[JudgeVersion]:
         return judge_version_list(judge=self.get_judge()).select_related("config")
 
-    @extend_schema(request=s.JudgeVersionWriteSerializer, responses=s.JudgeVersionSerializer)
+    @extend_schema(
+        request=s.JudgeVersionWriteSerializer,
+        responses={200: s.JudgeVersionSerializer, 201: s.JudgeVersionSerializer},
+    )
     def post(self, request: Request, project_slug: str, name: str) -> Response:
         data = s.JudgeVersionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)

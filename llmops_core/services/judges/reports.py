@@ -25,9 +25,10 @@ STALE_REPORT = timedelta(minutes=30)
 
 
 def _enqueue(report_id: int) -> None:
+    from llmops_core.services.dispatch import dispatch
     from llmops_core.tasks.judges import judge_report_compute_task
 
-    transaction.on_commit(lambda: judge_report_compute_task.delay(report_id))
+    transaction.on_commit(lambda: dispatch(judge_report_compute_task, report_id))
 
 
 def _run_outputs(run: JudgeRun) -> list[int]:

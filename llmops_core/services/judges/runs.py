@@ -27,9 +27,10 @@ MAX_SUBJECTS = 200_000
 
 def _enqueue(run_id: int) -> None:
     """Enqueue a step of judge run ``run_id`` once the current transaction commits."""
+    from llmops_core.services.dispatch import dispatch
     from llmops_core.tasks.judges import judge_run_step_task
 
-    transaction.on_commit(lambda: judge_run_step_task.delay(run_id))
+    transaction.on_commit(lambda: dispatch(judge_run_step_task, run_id))
 
 
 JUDGE_RUNS = run_kind_register(RunKind(name=RUN_KIND, model=JudgeRun, enqueue=_enqueue))

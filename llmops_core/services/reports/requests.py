@@ -42,9 +42,10 @@ class Trigger:
 
 def report_enqueue(*, report_id: int) -> None:
     """Queue the computation of ``report_id`` for a worker once the transaction commits."""
+    from llmops_core.services.dispatch import dispatch
     from llmops_core.tasks.reports import report_compute_task
 
-    transaction.on_commit(lambda: report_compute_task.delay(report_id))
+    transaction.on_commit(lambda: dispatch(report_compute_task, report_id))
 
 
 def _title(scope: ReportScope, queue: dict[str, Any] | None) -> str:

@@ -1,0 +1,179 @@
+"""Publish tasks without trusting the broker, and sweep up jobs whose message or worker was lost.
+
+The job rows are the source of truth, not the broker. A message can be lost (Redis restarted
+with nothing on disk; a publish that failed while the broker was down) and a worker can die
+mid-job (SIGKILL, OOM: its ``acks_late`` message comes back only after Redis' visibility
+timeout, or never on the filesystem broker). Either way a row is left pending or running with
+no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatches it again:
+
+* exports and imports: pending with no dispatch for ``JOB_PENDING_GRACE_SECONDS``, or running
+  with no heartbeat for ``JOB_STALE_SECONDS``, are dispatched again; a job a worker started
+  ``JOB_MAX_ATTEMPTS`` times without finishing fails, saying so, instead of looping;
+* reports of every kind: pending past the grace are dispatched again (reports stuck running
+  are rescued by their own sweeps: ``report_refresh_stale``, ``version_reports_refresh``);
+* judge and generation runs: ``llm_runs_resume_stale`` (stale lease); judge reports:
+  ``judge_reports_resume_stale``.
+
+A job dispatched twice still runs once: export and import tasks ``job_claim`` the row first,
+LLM runs take a lease, and reports skip finished rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import Task, current_app
+from django.conf import settings
+from django.db.models import F, Model, Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from llmops_core.models import (
+    ExportJob,
+    GenerationRun,
+    ImportJob,
+    JobStatus,
+    JudgeRun,
+    Report,
+    ReportKind,
+)
+
+logger = logging.getLogger(__name__)
+
+# A web request that enqueues waits at most about half a second for a broker that is down.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
+PUBLISH_ERRORS = (BrokerError, OSError)
+SWEEP_LIMIT = 500  # rows per kind per sweep; the next sweep takes the rest
+
+EXPORT_TASK = "llmops_core.tasks.exports.export_job_run_task"
+IMPORT_TASK = "llmops_core.tasks.imports.import_job_run_task"
+REPORT_TASKS: dict[str, str] = {
+    ReportKind.AGREEMENT: "llmops_core.tasks.reports.report_compute_task",
+    ReportKind.JUDGE_COMPARISON: "llmops_core.tasks.judges.judge_report_compute_task",
+    ReportKind.SCORECARD: "llmops_core.tasks.versions.version_report_compute_task",
+    ReportKind.VERSION_COMPARISON: "llmops_core.tasks.versions.version_report_compute_task",
+}
+LLM_RUN_MODELS: dict[str, type[Model]] = {"judge": JudgeRun, "generation": GenerationRun}
+
+
+def dispatch(task: Task | str, *args: Any) -> bool:
+    """Publish ``task`` (a task or its name) with ``args``; return whether the broker took it.
+
+    When the broker is unreachable the error is logged, not raised: the job's row is already
+    committed and stays pending, and ``jobs_resume_stale`` dispatches it once the broker is
+    back. Raising here (from ``transaction.on_commit``) would turn a saved job into a 500.
+    """
+    name = task if isinstance(task, str) else task.name
+    try:
+        if isinstance(task, str):
+            current_app.send_task(task, args=list(args), retry=True, retry_policy=PUBLISH_RETRY)
+        else:
+            task.apply_async(args=args, retry=True, retry_policy=PUBLISH_RETRY)
+    except PUBLISH_ERRORS as exc:
+        logger.error("could not publish %s%r (%s); the job stays pending until the stale-job "
+                     "sweep dispatches it again", name, args, exc)
+        return False
+    return True
+
+
+def _quiet_since(cutoff: datetime) -> Q:
+    """Match rows with no sign of life since ``cutoff``: heartbeat, else start, else creation."""
+    return (Q(heartbeat_at__lt=cutoff)
+            | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+            | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cutoff))
+
+
+def job_claim(*, model: type[ExportJob] | type[ImportJob], job_id: int) -> bool:
+    """Mark a job started by this worker; False if it is finished or another worker runs it.
+
+    A pending job is claimed; so is a running one whose heartbeat is older than
+    ``JOB_STALE_SECONDS`` (its worker died and the broker redelivered the message). Each
+    claim counts an attempt, which is what bounds a job that kills its worker every time.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    claimable = Q(status=JobStatus.PENDING) | (Q(status=JobStatus.RUNNING) & _quiet_since(stale))
+    return bool(model.objects.filter(claimable, pk=job_id).update(
+        status=JobStatus.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1))
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did, by ``"kind:id"``: dispatched again, failed for good, LLM runs resumed."""
+
+    dispatched: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    resumed_runs: list[str] = field(default_factory=list)
+    resumed_judge_reports: list[int] = field(default_factory=list)
+
+
+def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
+    """Dispatch again every job whose message or worker was lost (the periodic task's call)."""
+    # Imported here: those modules enqueue through ``dispatch`` and import this module.
+    from llmops_core.services.judges.reports import judge_reports_resume_stale
+    from llmops_core.services.llm_runs import llm_runs_resume_stale
+
+    now = now or timezone.now()
+    result = SweepResult()
+    _sweep_worker_jobs("export", ExportJob, EXPORT_TASK, now, result)
+    _sweep_worker_jobs("import", ImportJob, IMPORT_TASK, now, result)
+    _sweep_pending_reports(now, result)
+    for kind, pk in llm_runs_resume_stale():
+        LLM_RUN_MODELS[kind].objects.filter(pk=pk).update(attempts=F("attempts") + 1)  # type: ignore[attr-defined]
+        result.resumed_runs.append(f"{kind}:{pk}")
+    result.resumed_judge_reports = judge_reports_resume_stale()
+    if result.dispatched or result.failed or result.resumed_runs:
+        logger.warning("stale-job sweep: dispatched %s, failed %s, resumed runs %s",
+                       result.dispatched, result.failed, result.resumed_runs)
+    return result
+
+
+def _sweep_worker_jobs(kind: str, model: type[ExportJob] | type[ImportJob], task: str,
+                       now: datetime, result: SweepResult) -> None:
+    """Dispatch lost exports or imports again, or fail them once their attempts are spent."""
+    grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
+    stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    max_attempts = settings.JOB_MAX_ATTEMPTS
+    lost = (Q(status=JobStatus.PENDING) & _quiet_since(grace)
+            | Q(status=JobStatus.RUNNING) & _quiet_since(stale))
+    rows = model.objects.filter(lost).order_by("pk").values(
+        "pk", "status", "heartbeat_at", "attempts", "file")[:SWEEP_LIMIT]
+    for row in rows:
+        label = f"{kind}:{row['pk']}"
+        # Changed only if no worker or other sweep touched the row since it was read.
+        unchanged = model.objects.filter(pk=row["pk"], status=row["status"],
+                                         heartbeat_at=row["heartbeat_at"])
+        died = row["status"] == JobStatus.RUNNING
+        if not row["file"] and kind == "import":
+            reason = ("the process importing it inline stopped before it finished; import the "
+                      "file again (rows already imported are skipped)")
+        elif died and row["attempts"] >= max_attempts:
+            reason = (f"gave up after {row['attempts']} attempts: the worker running it stopped "
+                      "each time (killed, or out of memory); ask for it again")
+        else:
+            note = (f"attempt {row['attempts']} stopped with its worker; dispatched again"
+                    if died else "")
+            if unchanged.update(status=JobStatus.PENDING, heartbeat_at=now, error=note):
+                dispatch(task, row["pk"])
+                result.dispatched.append(label)
+            continue
+        if unchanged.update(status=JobStatus.FAILED, error=reason, finished_at=now):
+            result.failed.append(label)
+
+
+def _sweep_pending_reports(now: datetime, result: SweepResult) -> None:
+    """Dispatch again the reports of every kind still pending after the grace period."""
+    grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
+    rows = Report.objects.filter(Q(status=JobStatus.PENDING) & _quiet_since(grace)).order_by(
+        "pk").values("pk", "kind", "heartbeat_at")[:SWEEP_LIMIT]
+    for row in rows:
+        task = REPORT_TASKS.get(row["kind"])
+        if task is None:
+            continue
+        if Report.objects.filter(pk=row["pk"], status=JobStatus.PENDING,
+                                 heartbeat_at=row["heartbeat_at"]).update(heartbeat_at=now):
+            dispatch(task, row["pk"])
+            result.dispatched.append(f"report:{row['pk']}")
