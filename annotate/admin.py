@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from annotate import models as m
+from llmops_core.admin import AuditedAdmin
 
 
 class QueueReviewerInline(admin.TabularInline[m.QueueReviewer, m.Queue]):
@@ -16,7 +17,7 @@ class QueueReviewerInline(admin.TabularInline[m.QueueReviewer, m.Queue]):
 
 
 @admin.register(m.Queue)
-class QueueAdmin(admin.ModelAdmin[m.Queue]):
+class QueueAdmin(AuditedAdmin):
     list_display = ["name", "project", "overlap", "status", "item_count", "complete_count",
                     "created_at"]
     list_filter = ["status", "project"]
@@ -25,7 +26,7 @@ class QueueAdmin(admin.ModelAdmin[m.Queue]):
 
 
 @admin.register(m.QueueItem)
-class QueueItemAdmin(admin.ModelAdmin[m.QueueItem]):
+class QueueItemAdmin(AuditedAdmin):
     list_display = ["queue", "position", "output", "done_count", "leased_count",
                     "target_reviews", "is_gold", "contested"]
     list_filter = ["queue", "is_gold", "contested", "pinned"]
@@ -35,7 +36,7 @@ class QueueItemAdmin(admin.ModelAdmin[m.QueueItem]):
 
 
 @admin.register(m.Assignment)
-class AssignmentAdmin(admin.ModelAdmin[m.Assignment]):
+class AssignmentAdmin(AuditedAdmin):
     list_display = ["item", "reviewer", "status", "created_at", "expires_at"]
     list_filter = ["status"]
     raw_id_fields = ["item"]
@@ -47,7 +48,7 @@ class RatingInline(admin.TabularInline[m.Rating, m.Annotation]):
 
 
 @admin.register(m.Annotation)
-class AnnotationAdmin(admin.ModelAdmin[m.Annotation]):
+class AnnotationAdmin(AuditedAdmin):
     list_display = ["item", "reviewer", "created_at", "updated_at", "active_ms"]
     raw_id_fields = ["item", "assignment"]
     inlines = [RatingInline]
@@ -55,19 +56,19 @@ class AnnotationAdmin(admin.ModelAdmin[m.Annotation]):
 
 
 @admin.register(m.Rating)
-class RatingAdmin(admin.ModelAdmin[m.Rating]):
+class RatingAdmin(AuditedAdmin):
     list_display = ["annotation", "criterion", "score"]
     raw_id_fields = ["annotation"]
 
 
 @admin.register(m.RatingRevision)
-class RatingRevisionAdmin(admin.ModelAdmin[m.RatingRevision]):
+class RatingRevisionAdmin(AuditedAdmin):
     list_display = ["annotation", "changed_by", "changed_at"]
     readonly_fields = ["annotation", "changed_by", "changed_at", "before", "after"]
 
 
 @admin.register(m.Adjudication)
-class AdjudicationAdmin(admin.ModelAdmin[m.Adjudication]):
+class AdjudicationAdmin(AuditedAdmin):
     list_display = ["item", "adjudicator", "updated_at"]
     raw_id_fields = ["item"]
     readonly_fields = ["item", "adjudicator", "rubric_version", "scores", "note", "created_at",
@@ -75,19 +76,19 @@ class AdjudicationAdmin(admin.ModelAdmin[m.Adjudication]):
 
 
 @admin.register(m.GoldCheck)
-class GoldCheckAdmin(admin.ModelAdmin[m.GoldCheck]):
+class GoldCheckAdmin(AuditedAdmin):
     list_display = ["annotation", "reviewer", "criteria", "exact", "within_one", "abs_error"]
     raw_id_fields = ["annotation"]
 
 
 @admin.register(m.ItemPin)
-class ItemPinAdmin(admin.ModelAdmin[m.ItemPin]):
+class ItemPinAdmin(AuditedAdmin):
     list_display = ["item", "reviewer", "created_at"]
     raw_id_fields = ["item"]
 
 
 @admin.register(m.QueueReviewer)
-class QueueReviewerAdmin(admin.ModelAdmin[m.QueueReviewer]):
+class QueueReviewerAdmin(AuditedAdmin):
     list_display = ["queue", "reviewer", "quota", "done_count", "skipped_count", "flagged_count"]
     list_filter = ["queue"]
     raw_id_fields = ["reviewer"]
@@ -96,7 +97,7 @@ class QueueReviewerAdmin(admin.ModelAdmin[m.QueueReviewer]):
 
 
 @admin.register(m.PairwisePreference)
-class PairwisePreferenceAdmin(admin.ModelAdmin[m.PairwisePreference]):
+class PairwisePreferenceAdmin(AuditedAdmin):
     list_display = ["reviewer", "output_a", "output_b", "choice", "created_at"]
     raw_id_fields = ["output_a", "output_b"]
     show_full_result_count = False

@@ -2,9 +2,74 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from llmops_core import models as m
+from llmops_core.services.audit import audit_record
+
+# Relations followed, in order, to find the project an admin-edited object belongs to.
+_PROJECT_PATH = ("project", "queue", "item", "annotation", "rubric", "rubric_version",
+                 "template", "prompt_version", "judge", "run", "dataset", "endpoint")
+
+
+def project_of(obj: Any, depth: int = 0) -> m.Project | None:
+    """Return the project an object belongs to, following its relations, or None."""
+    if isinstance(obj, m.Project):
+        return obj
+    if obj is None or depth > 4:
+        return None
+    for name in _PROJECT_PATH:
+        related = getattr(obj, name, None)
+        if isinstance(related, Model):
+            found = project_of(related, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+class AuditMixin:
+    """For a ModelAdmin: additions, changes and deletions also go to the audit log.
+
+    Django's own LogEntry stays; the audit log is what the app's audit page shows, so an
+    admin editing data here (a role, a rubric, a deletion) is on record like every other door.
+    """
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        _admin_audit(request, "add", obj, message)
+        return super().log_addition(request, obj, message)  # type: ignore[misc]
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        _admin_audit(request, "change", obj, message)
+        return super().log_change(request, obj, message)  # type: ignore[misc]
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        for obj in queryset:
+            _admin_audit(request, "delete", obj, str(obj))
+        return super().log_deletions(request, queryset)  # type: ignore[misc]
+
+
+class AuditedAdmin(AuditMixin, admin.ModelAdmin[Any]):
+    """The base of every ModelAdmin of the project."""
+
+
+class AuditedUserAdmin(AuditMixin, UserAdmin[Any]):
+    """Django's user admin, audited: staff and superuser flags are roles too."""
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AuditedUserAdmin)
+
+
+def _admin_audit(request: HttpRequest, verb: str, obj: Any, message: Any) -> None:
+    audit_record(actor=request.user, action=f"admin.{verb}", obj=obj, project=project_of(obj),
+                 after={"model": obj._meta.label, "repr": str(obj)[:200],
+                        "change": message if isinstance(message, list | str) else str(message)})
 
 
 class MembershipInline(admin.TabularInline[m.Membership, m.Project]):
@@ -14,14 +79,14 @@ class MembershipInline(admin.TabularInline[m.Membership, m.Project]):
 
 
 @admin.register(m.Project)
-class ProjectAdmin(admin.ModelAdmin[m.Project]):
+class ProjectAdmin(AuditedAdmin):
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
 
 
 @admin.register(m.Membership)
-class MembershipAdmin(admin.ModelAdmin[m.Membership]):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "project", "role", "created_at"]
     list_filter = ["role", "project"]
     search_fields = ["user__username", "project__slug"]
@@ -38,20 +103,20 @@ class CriterionInline(admin.TabularInline[m.Criterion, m.RubricVersion]):
 
 
 @admin.register(m.Rubric)
-class RubricAdmin(admin.ModelAdmin[m.Rubric]):
+class RubricAdmin(AuditedAdmin):
     list_display = ["name", "project", "created_at"]
     list_filter = ["project"]
 
 
 @admin.register(m.RubricVersion)
-class RubricVersionAdmin(admin.ModelAdmin[m.RubricVersion]):
+class RubricVersionAdmin(AuditedAdmin):
     list_display = ["rubric", "number", "note", "created_at"]
     readonly_fields = ["rubric", "number", "content_hash", "created_by", "created_at"]
     inlines = [CriterionInline]
 
 
 @admin.register(m.Criterion)
-class CriterionAdmin(admin.ModelAdmin[m.Criterion]):
+class CriterionAdmin(AuditedAdmin):
     list_display = ["name", "rubric_version", "scale_min", "scale_max"]
     readonly_fields = [
         "rubric_version",
@@ -65,14 +130,14 @@ class CriterionAdmin(admin.ModelAdmin[m.Criterion]):
 
 
 @admin.register(m.PromptTemplate)
-class PromptTemplateAdmin(admin.ModelAdmin[m.PromptTemplate]):
+class PromptTemplateAdmin(AuditedAdmin):
     list_display = ["name", "project", "created_at"]
     list_filter = ["project"]
     search_fields = ["name"]
 
 
 @admin.register(m.PromptVersion)
-class PromptVersionAdmin(admin.ModelAdmin[m.PromptVersion]):
+class PromptVersionAdmin(AuditedAdmin):
     """Versions are immutable: the admin shows them read-only."""
 
     list_display = ["template", "number", "model_name", "created_at"]
@@ -92,13 +157,13 @@ class PromptVersionAdmin(admin.ModelAdmin[m.PromptVersion]):
 
 
 @admin.register(m.PromptLabel)
-class PromptLabelAdmin(admin.ModelAdmin[m.PromptLabel]):
+class PromptLabelAdmin(AuditedAdmin):
     list_display = ["template", "name", "version", "updated_at"]
     readonly_fields = ["template", "name", "version", "updated_at"]
 
 
 @admin.register(m.Promotion)
-class PromotionAdmin(admin.ModelAdmin[m.Promotion]):
+class PromotionAdmin(AuditedAdmin):
     list_display = [
         "template",
         "label",
@@ -112,18 +177,18 @@ class PromotionAdmin(admin.ModelAdmin[m.Promotion]):
 
 
 @admin.register(m.Dataset)
-class DatasetAdmin(admin.ModelAdmin[m.Dataset]):
+class DatasetAdmin(AuditedAdmin):
     list_display = ["name", "version", "project", "row_count", "created_at"]
 
 
 @admin.register(m.DatasetRow)
-class DatasetRowAdmin(admin.ModelAdmin[m.DatasetRow]):
+class DatasetRowAdmin(AuditedAdmin):
     list_display = ["dataset", "index"]
     list_select_related = ["dataset"]
 
 
 @admin.register(m.ModelOutput)
-class ModelOutputAdmin(admin.ModelAdmin[m.ModelOutput]):
+class ModelOutputAdmin(AuditedAdmin):
     list_display = ["external_id", "project", "prompt_version", "model_name", "created_at"]
     list_filter = ["project"]
     search_fields = ["external_id"]
@@ -133,7 +198,7 @@ class ModelOutputAdmin(admin.ModelAdmin[m.ModelOutput]):
 
 
 @admin.register(m.ImportJob)
-class ImportJobAdmin(admin.ModelAdmin[m.ImportJob]):
+class ImportJobAdmin(AuditedAdmin):
     list_display = [
         "pk",
         "project",
@@ -147,7 +212,7 @@ class ImportJobAdmin(admin.ModelAdmin[m.ImportJob]):
 
 
 @admin.register(m.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[m.AuditEvent]):
+class AuditEventAdmin(AuditedAdmin):
     list_display = ["created_at", "actor", "project", "action", "object_type", "object_id"]
     list_filter = ["action"]
     readonly_fields = [f.name for f in m.AuditEvent._meta.fields]
@@ -160,7 +225,7 @@ class AuditEventAdmin(admin.ModelAdmin[m.AuditEvent]):
 
 
 @admin.register(m.LLMEndpoint)
-class LLMEndpointAdmin(admin.ModelAdmin[m.LLMEndpoint]):
+class LLMEndpointAdmin(AuditedAdmin):
     """The stored key is never shown: only its last four characters."""
 
     list_display = ["name", "project", "base_url", "api_key_env", "api_key_last4"]
@@ -169,14 +234,14 @@ class LLMEndpointAdmin(admin.ModelAdmin[m.LLMEndpoint]):
 
 
 @admin.register(m.LLMCacheEntry)
-class LLMCacheEntryAdmin(admin.ModelAdmin[m.LLMCacheEntry]):
+class LLMCacheEntryAdmin(AuditedAdmin):
     list_display = ["request_hash", "model_name", "tokens_in", "tokens_out", "created_at"]
     search_fields = ["request_hash"]
     show_full_result_count = False
 
 
 @admin.register(m.LLMCall)
-class LLMCallAdmin(admin.ModelAdmin[m.LLMCall]):
+class LLMCallAdmin(AuditedAdmin):
     list_display = [
         "run_kind",
         "run_id",
@@ -193,12 +258,12 @@ class LLMCallAdmin(admin.ModelAdmin[m.LLMCall]):
 
 
 @admin.register(m.JudgeConfig)
-class JudgeConfigAdmin(admin.ModelAdmin[m.JudgeConfig]):
+class JudgeConfigAdmin(AuditedAdmin):
     list_display = ["name", "project", "created_at"]
 
 
 @admin.register(m.JudgeVersion)
-class JudgeVersionAdmin(admin.ModelAdmin[m.JudgeVersion]):
+class JudgeVersionAdmin(AuditedAdmin):
     """Judge versions are immutable: read-only here."""
 
     list_display = ["config", "number", "model_name", "mode", "created_at"]
@@ -206,7 +271,7 @@ class JudgeVersionAdmin(admin.ModelAdmin[m.JudgeVersion]):
 
 
 @admin.register(m.JudgeRun)
-class JudgeRunAdmin(admin.ModelAdmin[m.JudgeRun]):
+class JudgeRunAdmin(AuditedAdmin):
     list_display = [
         "pk",
         "project",
@@ -222,20 +287,20 @@ class JudgeRunAdmin(admin.ModelAdmin[m.JudgeRun]):
 
 
 @admin.register(m.JudgeScore)
-class JudgeScoreAdmin(admin.ModelAdmin[m.JudgeScore]):
+class JudgeScoreAdmin(AuditedAdmin):
     list_display = ["run", "output", "criterion", "score"]
     raw_id_fields = ["output"]
     show_full_result_count = False
 
 
 @admin.register(m.JudgePairVerdict)
-class JudgePairVerdictAdmin(admin.ModelAdmin[m.JudgePairVerdict]):
+class JudgePairVerdictAdmin(AuditedAdmin):
     list_display = ["run", "output_a", "output_b", "criterion", "verdict_ab", "verdict_ba", "final"]
     raw_id_fields = ["output_a", "output_b"]
 
 
 @admin.register(m.GenerationRun)
-class GenerationRunAdmin(admin.ModelAdmin[m.GenerationRun]):
+class GenerationRunAdmin(AuditedAdmin):
     list_display = [
         "pk",
         "project",
@@ -251,24 +316,24 @@ class GenerationRunAdmin(admin.ModelAdmin[m.GenerationRun]):
 
 
 @admin.register(m.Report)
-class ReportAdmin(admin.ModelAdmin[m.Report]):
+class ReportAdmin(AuditedAdmin):
     list_display = ["pk", "project", "kind", "status", "snapshot_hash", "created_at"]
     list_filter = ["kind", "status"]
 
 
 @admin.register(m.ExportJob)
-class ExportJobAdmin(admin.ModelAdmin[m.ExportJob]):
+class ExportJobAdmin(AuditedAdmin):
     list_display = ["pk", "project", "kind", "format", "status", "rows", "sha256", "created_at"]
     list_filter = ["kind", "format", "status"]
 
 
 @admin.register(m.ReleaseGate)
-class ReleaseGateAdmin(admin.ModelAdmin[m.ReleaseGate]):
+class ReleaseGateAdmin(AuditedAdmin):
     list_display = ["project", "updated_at"]
 
 
 @admin.register(m.ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin[m.ApiToken]):
+class ApiTokenAdmin(AuditedAdmin):
     """Keys are stored hashed: the admin shows the last four characters and can revoke."""
 
     list_display = ["name", "user", "last4", "created_at", "last_used_at", "revoked_at"]

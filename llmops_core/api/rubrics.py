@@ -41,7 +41,7 @@ class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     def get_project_queryset(self) -> QuerySet[Any]:
         return rubric_list(project=self.project).order_by("name")
 
-    @extend_schema(request=s.RubricWriteSerializer, responses=s.RubricSerializer)
+    @extend_schema(request=s.RubricWriteSerializer, responses={201: s.RubricSerializer})
     def post(self, request: Request, project_slug: str) -> Response:
         data = s.RubricWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -58,7 +58,10 @@ class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
 class RubricVersionCreateApi(ProjectScopedMixin, APIView):
     """Create a new version of a rubric (changing criteria, scales or anchors)."""
 
-    @extend_schema(request=s.RubricVersionWriteSerializer, responses=s.RubricVersionSerializer)
+    @extend_schema(
+        request=s.RubricVersionWriteSerializer,
+        responses={200: s.RubricVersionSerializer, 201: s.RubricVersionSerializer},
+    )
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         rubric = get_object_or_404(rubric_list(project=self.project), pk=pk)
         data = s.RubricVersionWriteSerializer(data=request.data)

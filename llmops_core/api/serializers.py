@@ -136,6 +136,19 @@ class ImportResultSerializer(serializers.Serializer[Any]):
     errors = serializers.ListField(child=serializers.CharField())
 
 
+class ImportRejectionSerializer(serializers.Serializer[Any]):
+    """A refused import body: row errors with their counts, or one file-level detail."""
+
+    detail = serializers.CharField()
+    job = serializers.IntegerField(required=False)
+    rows_seen = serializers.IntegerField(required=False)
+    rows_created = serializers.IntegerField(required=False)
+    rows_existing = serializers.IntegerField(required=False)
+    rows_failed = serializers.IntegerField(required=False)
+    rejected = serializers.BooleanField(required=False)
+    errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     class Meta:
         model = ImportJob

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from llmops_core.authentication import ApiTokenAuthentication
 from llmops_core.models import ApiToken
+from llmops_core.schema import ApiErrorSerializer
 from llmops_core.services.login_limits import (
     login_failure_record,
     login_limit_check,
@@ -65,7 +66,10 @@ class TokenObtainApi(APIView):
     # Only so that a failed login answers 401 with a WWW-Authenticate header.
     authentication_classes = [ApiTokenAuthentication]
 
-    @extend_schema(request=ObtainSerializer, responses={201: CreatedTokenSerializer})
+    @extend_schema(
+        request=ObtainSerializer,
+        responses={201: CreatedTokenSerializer, 429: ApiErrorSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = ObtainSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +11,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api import serializers as s
-from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser
+from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser, RawJSONParser
 from llmops_core.errors import DomainError
 from llmops_core.models import (
     ImportFormat,
@@ -159,7 +158,10 @@ class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
         label = self.request.query_params.get("label")
         return qs.filter(labels__name=label) if label else qs
 
-    @extend_schema(request=s.PromptVersionWriteSerializer, responses=s.PromptVersionSerializer)
+    @extend_schema(
+        request=s.PromptVersionWriteSerializer,
+        responses={200: s.PromptVersionSerializer, 201: s.PromptVersionSerializer},
+    )
     def post(self, request: Request, project_slug: str, name: str) -> Response:
         data = s.PromptVersionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -229,7 +231,7 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     serializer_class = s.ModelOutputSerializer
     pagination_class = KeysetPagination
     read_role = Role.LEAD
-    parser_classes = [JSONParser, JSONLinesParser, JSONLParser, CSVParser]
+    parser_classes = [RawJSONParser, JSONLinesParser, JSONLParser, CSVParser]
 
     @extend_schema(
         parameters=[
@@ -259,24 +261,25 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
             "application/x-ndjson": OpenApiTypes.BINARY,
         },
         parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL)],
-        responses={201: s.ImportResultSerializer, 400: s.ImportResultSerializer},
+        responses={201: s.ImportResultSerializer, 400: s.ImportRejectionSerializer},
     )
     def post(self, request: Request, project_slug: str) -> Response:
+        body = request.data
+        if not isinstance(body, bytes) or not body.strip():
+            raise ValidationError(
+                "the request body is empty: send a JSON object, a JSON array, JSON Lines "
+                "(application/x-ndjson) or CSV (text/csv)"
+            )
+        if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise ValidationError("body too large: upload the file to the imports endpoint")
         media = (request.content_type or "").split(";")[0].strip()
         fmt = IMPORT_BODY_FORMATS.get(media)
         if fmt is None:
-            payload = request.data
-            if isinstance(payload, dict):
-                payload = [payload]
-            if not isinstance(payload, list):
-                raise ValidationError("send a JSON object, a JSON array or a JSON Lines body")
-            # Re-encode as JSON Lines so every door shares the one reader and its row numbers.
-            body = "\n".join(json.dumps(row) for row in payload).encode()
-            fmt = ImportFormat.JSONL
-        else:
-            body = request.data
-        if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise ValidationError("body too large: upload the file to the imports endpoint")
+            # JSON goes through the streaming array reader, one bounded element at a time.
+            body = body.removeprefix(b"\xef\xbb\xbf")
+            if body.lstrip().startswith(b"{"):
+                body = b"[" + body + b"]"
+            fmt = ImportFormat.JSON
         partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
         job, result = import_bytes(
             project=self.project,

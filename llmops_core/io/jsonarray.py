@@ -67,7 +67,14 @@ class _Buffer:
                 raise FileError(f"row {row}: nested deeper than {max_depth} levels") from None
             except json.JSONDecodeError as exc:
                 # Possibly just cut off at the end of the window: read more, up to the limit.
-                if self.eof or len(self.text) - start > max_chars or not self.fill():
+                cut_off = exc.pos >= len(self.text) - 1 or exc.msg.startswith("Unterminated")
+                if cut_off and not self.eof and len(self.text) - start > max_chars:
+                    # Past the limit and still open: the element is too long to read, and
+                    # with no end in sight there is no safe place to resume.
+                    raise FileError(
+                        f"row {row}: record is longer than {max_chars} characters"
+                    ) from None
+                if self.eof or not self.fill():
                     reason = f"{exc.msg} at character {exc.pos - start + 1} of the element"
                     raise FileError(f"row {row}: invalid JSON: {reason}") from None
                 continue
