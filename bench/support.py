@@ -1,8 +1,14 @@
-"""A throwaway database for one benchmark: a SQLite file, or PostgreSQL when DATABASE_URL is."""
+"""Helpers the benchmarks share: a throwaway database, free ports and server subprocesses."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class BenchDatabase:
-    """Point DATABASE_URL at a fresh database named after the benchmark, and drop it after."""
+    """Point DATABASE_URL at a fresh database named after the benchmark, and drop it after.
+
+    The PostgreSQL database is ``<prefix><name>`` on the server DATABASE_URL names.
+    """
 
     name: str
     url: str = ""
     admin_url: str | None = None
+    prefix: str = "llmops_bench_"
+
+    @property
+    def database(self) -> str:
+        """Return the name of the PostgreSQL database."""
+        return f"{self.prefix}{self.name}"
 
     def create(self) -> str:
         """Create the database (replacing a previous run's) and return its URL."""
@@ -26,9 +41,9 @@ class BenchDatabase:
             base, _, _ = url.rpartition("/")
             self.admin_url = base + "/postgres"
             with psycopg.connect(self.admin_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS llmops_bench_{self.name} WITH (FORCE)")
-                conn.execute(f"CREATE DATABASE llmops_bench_{self.name}")
-            self.url = f"{base}/llmops_bench_{self.name}"
+                conn.execute(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+                conn.execute(f"CREATE DATABASE {self.database}")
+            self.url = f"{base}/{self.database}"
         else:
             path = ROOT / "var" / "bench" / f"{self.name}.sqlite3"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,4 +62,86 @@ class BenchDatabase:
 
         connections.close_all()
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS llmops_bench_{self.name} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """A long-running child (a web server, a Celery worker) in its own session, logging to a file.
+
+    ``stop`` ends the whole process group: SIGTERM first, SIGKILL after ``grace`` seconds.
+    """
+
+    def __init__(self, name: str, command: Sequence[str], *, env: dict[str, str],
+                 log_path: Path) -> None:
+        self.name = name
+        self.command = list(command)
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.terminated = False
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, ready: Callable[[], bool], timeout: float) -> None:
+        """Poll ``ready()`` until it is true; raise with the log's tail if the child dies first."""
+        assert self.proc is not None, "start() first"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.proc.returncode}:\n"
+                                   f"{self.log_tail()}")
+            if ready():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} was not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def terminate(self) -> None:
+        """Ask the whole process group to stop (SIGTERM): gunicorn and Celery fork workers."""
+        if self.proc is not None and not self.terminated:
+            self.terminated = True
+            self._signal_group(signal.SIGTERM)
+
+    def stop(self, grace: float = 10) -> int | None:
+        """End the process group and return the exit code (None if it was never started)."""
+        if self.proc is None:
+            return None
+        self.terminate()
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        # Children outliving their parent (a worker of a crashed server) go too.
+        self._signal_group(signal.SIGKILL)
+        return self.proc.returncode
+
+    def _signal_group(self, sig: int) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):  # the whole group has already exited
+            os.killpg(self.proc.pid, sig)
+
+
+def stop_all(servers: Sequence[ServerProcess], grace: float = 10) -> None:
+    """Stop every server, all at the same time: SIGTERM to all, SIGKILL after ``grace``."""
+    for server in servers:
+        server.terminate()
+    deadline = time.monotonic() + grace
+    for server in servers:
+        server.stop(grace=max(0.1, deadline - time.monotonic()))
