@@ -27,7 +27,8 @@ def llm_server() -> Iterator[LocalOpenAIServer]:
 @pytest.fixture
 def llm_endpoint(project: Project, llm_server: LocalOpenAIServer) -> LLMEndpoint:
     return endpoint_create(project=project, name="local", base_url=llm_server.base_url,
-                           api_key="sk-test-secret-key-1234", concurrency=8, timeout_seconds=1)
+                           api_key="sk-test-secret-key-1234", concurrency=8,
+                           timeout_seconds=30)  # tests that want a timeout lower it
 
 
 @pytest.fixture

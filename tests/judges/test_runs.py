@@ -17,7 +17,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from llmops_core.llm.retry import RetryPolicy
-from llmops_core.models import JudgeRun, JudgeScore, LLMCacheEntry, LLMCall, Project
+from llmops_core.models import (
+    JudgeRun,
+    JudgeScore,
+    LLMCacheEntry,
+    LLMCall,
+    LLMEndpoint,
+    Project,
+)
 from llmops_core.services.judges.runs import judge_run_cancel, judge_run_create, judge_run_step
 from llmops_core.services.llm_runs import StepOptions, StepOutcome, llm_runs_resume_stale
 from tests.judges.helpers import make_outputs, make_queue, run_to_end, subject_counts
@@ -111,8 +118,9 @@ def run_calls_status(run: JudgeRun) -> list[str]:
 
 def test_429_500_and_timeouts_are_retried_with_backoff_honouring_retry_after(
     project: Project, make_judge: Callable[..., Any], llm_server: LocalOpenAIServer,
-    fast: StepOptions, sleeps: list[float],
+    llm_endpoint: LLMEndpoint, fast: StepOptions, sleeps: list[float],
 ) -> None:
+    LLMEndpoint.objects.filter(pk=llm_endpoint.pk).update(timeout_seconds=1)
     llm_server.timeout_delay = 1.5  # the endpoint times out after 1 s
     llm_server.script([Fault("429", retry_after="3"), "500", "timeout"])
     options = StepOptions(chunk_size=10, policy=RetryPolicy(max_attempts=4, base_delay=0.5),

@@ -19,5 +19,9 @@ def server() -> Iterator[LocalOpenAIServer]:
 
 @pytest.fixture
 def endpoint(server: LocalOpenAIServer) -> EndpointConfig:
-    """Return an endpoint pointing at the local server, with a short per-attempt timeout."""
-    return EndpointConfig(base_url=server.base_url, api_key="test-key", timeout=1.0)
+    """Return an endpoint pointing at the local server.
+
+    The per-attempt timeout is generous so that a loaded CI machine never turns a slow
+    answer into an extra retry; tests about timeouts build their own short one.
+    """
+    return EndpointConfig(base_url=server.base_url, api_key="test-key", timeout=15.0)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from celery import current_app
 
 from annotate.services.generation_hooks import generation_outputs_to_queue
 from llmops_core.llm.retry import RetryPolicy
@@ -45,7 +46,8 @@ def llm_server() -> Iterator[LocalOpenAIServer]:
 @pytest.fixture
 def endpoint(project: Project, llm_server: LocalOpenAIServer) -> LLMEndpoint:
     return endpoint_create(project=project, name="local", base_url=llm_server.base_url,
-                           api_key="sk-test-secret-key-1234", concurrency=4, timeout_seconds=2)
+                           api_key="sk-test-secret-key-1234", concurrency=4,
+                           timeout_seconds=30)  # generous: a loaded CI box must not time out
 
 
 @pytest.fixture
@@ -185,7 +187,7 @@ def test_followups_start_a_judge_run_and_queue_the_outputs(
                                             endpoint=endpoint)
     queue = make_queue(project, [], reviewers, overlap=1)
     sent: list[tuple[str, Any]] = []  # what would go to the broker (the process boundary)
-    monkeypatch.setattr(gen.current_app, "send_task",
+    monkeypatch.setattr(current_app, "send_task",
                         lambda name, args=None, *a, **kw: sent.append((name, args)))
     with django_capture_on_commit_callbacks(execute=True):
         run = run_to_end(start(setup, endpoint, queue_id=queue.pk, judge_version=judge_version),
