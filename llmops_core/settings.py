@@ -85,6 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: answers JSON for any error under /api/, then refuses oversized bodies unread.
+    "llmops_core.api_errors.ApiJsonErrorsMiddleware",
+    "llmops_core.api_errors.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -183,7 +186,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Uploads: files above this size go to disk; the import form caps the total size.
+# Uploads: files above this size go to disk. A request body is refused from its Content-Length
+# before it is read (llmops_core.api_errors.RequestSizeLimitMiddleware): multipart uploads above
+# IMPORT_MAX_UPLOAD_BYTES, any other body above DATA_UPLOAD_MAX_MEMORY_SIZE.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
@@ -222,7 +227,12 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "llmops_core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "llmops_core.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "llmops_core.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
@@ -263,8 +273,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task unacknowledged for this long is redelivered (acks_late): longer than any task runs.
+    # A broker host that does not answer fails a publish in seconds, not minutes (the job row
+    # then waits for the stale-job sweep, see llmops_core.services.dispatch).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "socket_connect_timeout": 5,
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -292,12 +305,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "llmops_core.tasks.versions.version_reports_refresh_task",
         "schedule": 300.0,
     },
-    # Resume judge and generation runs whose worker died (stale lease / heartbeat).
-    "llm-runs-resume-stale": {
-        "task": "llmops_core.tasks.judges.llm_runs_resume_stale_task",
+    # Dispatch again every job whose message was lost or whose worker died: exports, imports,
+    # pending reports, judge and generation runs (stale lease), judge reports.
+    "jobs-resume-stale": {
+        "task": "llmops_core.tasks.dispatch.jobs_resume_stale_task",
         "schedule": 60.0,
     },
+    # Delete export files past EXPORT_RETENTION_DAYS (the records stay).
+    "exports-expire": {
+        "task": "llmops_core.tasks.exports.exports_expire_task",
+        "schedule": 3600.0,
+    },
 }
+# The stale-job sweep: a job pending this long since it was created or last dispatched had its
+# message lost; a running export or import with no heartbeat for this long lost its worker.
+# Either is dispatched again; a job started JOB_MAX_ATTEMPTS times without finishing fails.
+JOB_PENDING_GRACE_SECONDS = env_int("JOB_PENDING_GRACE_SECONDS", 300)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# Ratings an export job reads per block (memory against round trips); 0: the pipeline's default.
+EXPORT_BLOCK_RATINGS = env_int("EXPORT_BLOCK_RATINGS", 0)
+# Exports of at least EXPORT_PARALLEL_MIN_RATINGS ratings are split across up to EXPORT_WORKERS
+# processes (same bytes as one process); EXPORT_WORKERS=1 turns that off.
+EXPORT_WORKERS = env_int("EXPORT_WORKERS", min(2, os.cpu_count() or 1))
+EXPORT_PARALLEL_MIN_RATINGS = env_int("EXPORT_PARALLEL_MIN_RATINGS", 200_000)
+# Export files are deleted this many days after the job finished (the job's record, SHA-256 and
+# datasheet stay); 0 keeps them forever.
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
 
 # Reports ---------------------------------------------------------------------------------------
 REPORT_BOOTSTRAP_DRAWS = env_int("REPORT_BOOTSTRAP_DRAWS", 1000)

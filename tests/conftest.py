@@ -15,6 +15,9 @@ from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.support.db import database_url_for_subprocess
 
 ROLES = ["reviewer", "adjudicator", "lead", "admin"]
+# Folders under tests/ that .ci/run runs in one half only (see pytest_collection_modifyitems).
+BACKEND_INDEPENDENT = {"metrics", "io", "llm", "security"}
+PRODUCTION_STACK = {"faults"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -22,12 +25,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     if os.environ.get("REQUIRE_POSTGRES_TESTS") and not on_postgres:
         raise pytest.UsageError("REQUIRE_POSTGRES_TESTS is set but DATABASE_URL is not PostgreSQL")
+    # .ci/run runs the suite on both stacks; what does not depend on the stack runs once.
+    # SQLite half: pure code (metrics, io, llm), the browser, permissions and API fuzzing.
+    # PostgreSQL + Redis half: killed workers and a restarted broker (the production stack).
     if on_postgres:
+        once = pytest.mark.skip(reason="backend-independent: runs in the SQLite half of .ci/run")
+        for item in items:
+            if _folder(item) in BACKEND_INDEPENDENT or "browser" in item.keywords:
+                item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL half of .ci/run")
+    stack = pytest.mark.skip(reason="production stack: runs in the PostgreSQL + Redis half")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+        elif _folder(item) in PRODUCTION_STACK:
+            item.add_marker(stack)
+
+
+def _folder(item: pytest.Item) -> str:
+    """Return the first folder under tests/ that holds the test."""
+    parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
+    return parts[0] if len(parts) > 1 else ""
 
 
 @pytest.fixture(autouse=True)
