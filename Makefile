@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: setup run test test-fast lint bench-quick clean
+.PHONY: setup run test test-fast lint screenshots bench-quick clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,9 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+screenshots: setup
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 bench-quick: setup
 	for n in agreement rating judge export load; do $(BIN)/python -m bench.$$n --quick || exit 1; done

@@ -6,6 +6,7 @@ Never ``playwright install``: the system chromium is used through ``executable_p
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,10 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+_ROOT = Path(__file__).resolve().parents[2]
+# Test runs write their screenshots under var/; `make screenshots` refreshes the README's.
+SCREENSHOTS = (_ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+               else _ROOT / "var" / "test" / "screenshots")
 
 
 @pytest.fixture(scope="package")
