@@ -34,7 +34,8 @@ class AsyncJob(models.Model):
         help_text="Last sign of life: a worker's progress, or a dispatch by the stale-job sweep.",
     )
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Times a worker started the job (LLM runs: times it was resumed)."
+        default=0, help_text=("Times a worker started the job (LLM runs: steps that died in a row "
+                              "without finishing a chunk).")
     )
 
     class Meta:

@@ -11,8 +11,9 @@ no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatche
   ``JOB_MAX_ATTEMPTS`` times without finishing fails, saying so, instead of looping;
 * reports of every kind: pending past the grace are dispatched again (reports stuck running
   are rescued by their own sweeps: ``report_refresh_stale``, ``version_reports_refresh``);
-* judge and generation runs: ``llm_runs_resume_stale`` (stale lease); judge reports:
-  ``judge_reports_resume_stale``.
+* judge and generation runs: ``llm_runs_resume_stale`` (stale lease); a run whose step died
+  ``JOB_MAX_ATTEMPTS`` times in a row without finishing a chunk fails instead
+  (``llm_runs_fail_exhausted``); judge reports: ``judge_reports_resume_stale``.
 
 A job dispatched twice still runs once: export and import tasks ``job_claim`` the row first,
 LLM runs take a lease, and reports skip finished rows.
@@ -27,16 +28,14 @@ from typing import Any
 
 from celery import Task, current_app
 from django.conf import settings
-from django.db.models import F, Model, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from llmops_core.models import (
     ExportJob,
-    GenerationRun,
     ImportJob,
     JobStatus,
-    JudgeRun,
     Report,
     ReportKind,
 )
@@ -56,7 +55,6 @@ REPORT_TASKS: dict[str, str] = {
     ReportKind.SCORECARD: "llmops_core.tasks.versions.version_report_compute_task",
     ReportKind.VERSION_COMPARISON: "llmops_core.tasks.versions.version_report_compute_task",
 }
-LLM_RUN_MODELS: dict[str, type[Model]] = {"judge": JudgeRun, "generation": GenerationRun}
 
 
 def dispatch(task: Task | str, *args: Any) -> bool:
@@ -114,16 +112,16 @@ def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
     """Dispatch again every job whose message or worker was lost (the periodic task's call)."""
     # Imported here: those modules enqueue through ``dispatch`` and import this module.
     from llmops_core.services.judges.reports import judge_reports_resume_stale
-    from llmops_core.services.llm_runs import llm_runs_resume_stale
+    from llmops_core.services.llm_runs import llm_runs_fail_exhausted, llm_runs_resume_stale
 
     now = now or timezone.now()
     result = SweepResult()
     _sweep_worker_jobs("export", ExportJob, EXPORT_TASK, now, result)
     _sweep_worker_jobs("import", ImportJob, IMPORT_TASK, now, result)
     _sweep_pending_reports(now, result)
-    for kind, pk in llm_runs_resume_stale():
-        LLM_RUN_MODELS[kind].objects.filter(pk=pk).update(attempts=F("attempts") + 1)  # type: ignore[attr-defined]
-        result.resumed_runs.append(f"{kind}:{pk}")
+    for kind, pk in llm_runs_fail_exhausted(max_attempts=settings.JOB_MAX_ATTEMPTS):
+        result.failed.append(f"{kind}:{pk}")
+    result.resumed_runs = [f"{kind}:{pk}" for kind, pk in llm_runs_resume_stale()]
     result.resumed_judge_reports = judge_reports_resume_stale()
     if result.dispatched or result.failed or result.resumed_runs:
         logger.warning("stale-job sweep: dispatched %s, failed %s, resumed runs %s",

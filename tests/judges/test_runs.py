@@ -26,7 +26,12 @@ from llmops_core.models import (
     Project,
 )
 from llmops_core.services.judges.runs import judge_run_cancel, judge_run_create, judge_run_step
-from llmops_core.services.llm_runs import StepOptions, StepOutcome, llm_runs_resume_stale
+from llmops_core.services.llm_runs import (
+    StepOptions,
+    StepOutcome,
+    llm_runs_fail_exhausted,
+    llm_runs_resume_stale,
+)
 from tests.judges.helpers import make_outputs, make_queue, run_to_end, subject_counts
 from tests.support.openai_server import Fault, LocalOpenAIServer
 
@@ -247,3 +252,40 @@ def test_a_budget_cap_stops_the_run_once_it_has_paid_that_much(
     assert Decimal("0.002") <= run.cost < Decimal("0.002") + Decimal("0.0004") * 8
     assert run.done_calls < 80 and llm_server.request_count == run.done_calls
     assert run_to_end(run, fast).status == "cancelled"
+
+
+def test_a_run_whose_step_dies_every_time_fails_after_the_last_attempt_and_progress_resets(
+    project: Project, make_judge: Callable[..., Any], llm_server: LocalOpenAIServer,
+    fast: StepOptions, django_capture_on_commit_callbacks: Any,
+) -> None:
+    run = _run(project, make_judge(), 12)
+    old = timezone.now() - timedelta(minutes=10)
+
+    def die_holding_the_lease() -> None:
+        JudgeRun.objects.filter(pk=run.pk).update(status="running", lease_token="dead-worker",
+                                                  heartbeat_at=old)
+
+    with django_capture_on_commit_callbacks():
+        for attempt in (1, 2):
+            die_holding_the_lease()
+            assert llm_runs_fail_exhausted(max_attempts=2, older_than=60) == []
+            assert llm_runs_resume_stale(older_than=60) == [("judge", run.pk)]
+            assert JudgeRun.objects.get(pk=run.pk).attempts == attempt
+        # A lost message (free lease) is enqueued again without counting as a death.
+        JudgeRun.objects.filter(pk=run.pk).update(heartbeat_at=old)
+        assert llm_runs_resume_stale(older_than=60) == [("judge", run.pk)]
+        assert JudgeRun.objects.get(pk=run.pk).attempts == 2
+        # A finished chunk is progress: the count starts again.
+        chunk_of_5 = StepOptions(chunk_size=5, policy=fast.policy, prices=fast.prices,
+                                 sleep=fast.sleep, cancel_poll_seconds=0.05)
+        assert judge_run_step(run_id=run.pk, options=chunk_of_5) is StepOutcome.MORE
+        assert JudgeRun.objects.get(pk=run.pk).attempts == 0
+        for _ in (1, 2):
+            die_holding_the_lease()
+            llm_runs_resume_stale(older_than=60)
+        die_holding_the_lease()
+        assert llm_runs_fail_exhausted(max_attempts=2, older_than=60) == [("judge", run.pk)]
+    run.refresh_from_db()
+    assert (run.status, run.lease_token, run.done_calls) == ("failed", "", 5)
+    assert "gave up after 2 attempts" in run.error and "not paid for again" in run.error
+    assert llm_runs_resume_stale(older_than=60) == []
