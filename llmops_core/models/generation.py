@@ -26,6 +26,11 @@ class GenerationRun(LLMRunState):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    followups_done_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When what follows a succeeded run (judge run, queueing, reports) was all done; "
+                  "the stale-job sweep finishes the followups of runs without it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,7 +13,10 @@ no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatche
   are rescued by their own sweeps: ``report_refresh_stale``, ``version_reports_refresh``);
 * judge and generation runs: ``llm_runs_resume_stale`` (stale lease); a run whose step died
   ``JOB_MAX_ATTEMPTS`` times in a row without finishing a chunk fails instead
-  (``llm_runs_fail_exhausted``); judge reports: ``judge_reports_resume_stale``.
+  (``llm_runs_fail_exhausted``); judge reports: ``judge_reports_resume_stale``;
+* succeeded generation runs whose followups (judge run, queueing the outputs, reports) are not
+  all done after the grace: ``generation_run_followups`` again (a lost queue message, or a
+  worker that died between finishing the run and starting what follows).
 
 A job dispatched twice still runs once: export and import tasks ``job_claim`` the row first,
 LLM runs take a lease, and reports skip finished rows.
@@ -111,6 +114,10 @@ class SweepResult:
 def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
     """Dispatch again every job whose message or worker was lost (the periodic task's call)."""
     # Imported here: those modules enqueue through ``dispatch`` and import this module.
+    from llmops_core.services.generation import (
+        generation_run_followups,
+        generation_runs_followups_due,
+    )
     from llmops_core.services.judges.reports import judge_reports_resume_stale
     from llmops_core.services.llm_runs import llm_runs_fail_exhausted, llm_runs_resume_stale
 
@@ -123,6 +130,10 @@ def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
         result.failed.append(f"{kind}:{pk}")
     result.resumed_runs = [f"{kind}:{pk}" for kind, pk in llm_runs_resume_stale()]
     result.resumed_judge_reports = judge_reports_resume_stale()
+    grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
+    for pk in generation_runs_followups_due(finished_before=grace, limit=SWEEP_LIMIT):
+        if generation_run_followups(run_id=pk):
+            result.dispatched.append(f"generation-followups:{pk}")
     if result.dispatched or result.failed or result.resumed_runs:
         logger.warning("stale-job sweep: dispatched %s, failed %s, resumed runs %s",
                        result.dispatched, result.failed, result.resumed_runs)

@@ -16,10 +16,12 @@ never imports the annotation app's services).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.llm.calls import Parser
@@ -197,15 +199,19 @@ def generation_run_output_ids(*, run: GenerationRun) -> list[int]:
 
 
 @transaction.atomic
-def generation_run_followups(*, run_id: int) -> None:
+def generation_run_followups(*, run_id: int) -> bool:
     """Once a run succeeded: judge its outputs, queue them, and ask for the version's reports.
 
     Safe to call twice: the judge run and the reports are asked for once (noted on the run),
-    and adding outputs to a queue skips the ones already there.
+    and adding outputs to a queue skips the ones already there. Return whether anything was
+    left to do. ``followups_done_at`` is set once everything is done: here, or by
+    ``generation_run_queued`` when the annotation app has queued the outputs; until then the
+    stale-job sweep calls this again, so a lost queue message or a worker that died between
+    finishing the run and its followups is caught up.
     """
     run = GenerationRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None or run.status != JobStatus.SUCCEEDED:
-        return
+    if run is None or run.status != JobStatus.SUCCEEDED or run.followups_done_at is not None:
+        return False
     params = dict(run.parameters)
     output_ids = generation_run_output_ids(run=run)
     if params.get("judge_version_id") and not params.get("judge_run_id") and output_ids:
@@ -216,10 +222,33 @@ def generation_run_followups(*, run_id: int) -> None:
         params["judge_run_id"] = judge.pk
         run.parameters = params
         run.save(update_fields=["parameters"])
-    if params.get("queue_id") and output_ids:
-        transaction.on_commit(lambda: dispatch(QUEUE_TASK, run.pk))
     if not params.get("reports_requested"):
         _request_reports(run)
+    if params.get("queue_id") and output_ids:
+        transaction.on_commit(lambda: dispatch(QUEUE_TASK, run.pk))
+    else:
+        run.followups_done_at = timezone.now()
+        run.save(update_fields=["followups_done_at"])
+    return True
+
+
+def generation_run_queued(*, run_id: int, note: str = "") -> None:
+    """Note that the run's outputs are in its queue (``note``: why they could not be)."""
+    run = GenerationRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or run.followups_done_at is not None:
+        return
+    run.followups_done_at = timezone.now()
+    if note:
+        run.parameters = {**run.parameters, "queue_note": note}
+    run.save(update_fields=["followups_done_at", "parameters"])
+
+
+def generation_runs_followups_due(*, finished_before: datetime, limit: int) -> list[int]:
+    """Return the succeeded runs, finished before ``finished_before``, with followups not done."""
+    return list(GenerationRun.objects.filter(
+        status=JobStatus.SUCCEEDED, followups_done_at__isnull=True,
+        finished_at__lt=finished_before,
+    ).order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def _request_reports(run: GenerationRun) -> None:

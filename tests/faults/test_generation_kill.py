@@ -91,15 +91,22 @@ def test_a_killed_generation_run_resumes_and_pays_for_no_stored_output_again(
     try:
         # What the beat task does once the dead step's heartbeat is older than the setting.
         settings.LLM_RUN_STALE_SECONDS = 1
-        assert wait_for(lambda: f"generation:{pk}" in jobs_resume_stale().resumed_runs,
-                        timeout=30), "the sweep never resumed the run"
+        resumes: list[str] = []
+
+        def resumed() -> bool:
+            resumes.extend(jobs_resume_stale().resumed_runs)
+            return f"generation:{pk}" in resumes
+
+        assert wait_for(resumed, timeout=30), "the sweep never resumed the run"
+        assert _run(pk).attempts in (0, 1), "the resume did not count the step's death"
         assert wait_for(lambda: _run(pk).is_finished, timeout=90), replacement.log()
     finally:
         replacement.kill()
 
     run = _run(pk)
     assert (run.status, run.done_calls, run.error_calls) == ("succeeded", ROWS, 0), run.error
-    assert run.attempts == 1, "the run was resumed more than once"
+    assert resumes.count(f"generation:{pk}") == 1, "the run was resumed more than once"
+    assert run.attempts == 0, "a finished chunk must set the count of step deaths back to 0"
     per_row = ModelOutput.objects.filter(prompt_version=version).values("dataset_row").annotate(
         n=Count("id"))
     assert len(per_row) == ROWS and {row["n"] for row in per_row} == {1}

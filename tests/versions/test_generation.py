@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from celery import current_app
+from django.utils import timezone
 
 from annotate.services.generation_hooks import generation_outputs_to_queue
 from llmops_core.llm.retry import RetryPolicy
@@ -24,6 +26,7 @@ from llmops_core.models import (
 from llmops_core.services import generation as gen
 from llmops_core.services.comparisons import comparison_results
 from llmops_core.services.datasets import dataset_create
+from llmops_core.services.dispatch import jobs_resume_stale
 from llmops_core.services.judges.configs import judge_create, judge_version_create
 from llmops_core.services.judges.endpoints import endpoint_create
 from llmops_core.services.llm_runs import StepOptions, StepOutcome
@@ -202,6 +205,52 @@ def test_followups_start_a_judge_run_and_queue_the_outputs(
     # the version's scorecard is asked for once (there is no production to compare with)
     assert list(Report.objects.values_list("kind", "subject_version")) == [
         ("scorecard", setup["version"].pk)]
+
+
+def test_the_sweep_catches_up_followups_whose_queue_message_was_lost(
+    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
+    reviewers: list[Any], monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    queue = make_queue(project, [], reviewers, overlap=1)
+    sent: list[tuple[str, Any]] = []
+    monkeypatch.setattr(current_app, "send_task",
+                        lambda name, args=None, *a, **kw: sent.append((name, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_to_end(start(setup, endpoint, queue_id=queue.pk), fast)
+    queued = [args for name, args in sent if name == gen.QUEUE_TASK]
+    assert queued == [[run.pk]] and run.followups_done_at is None
+    sent.clear()  # the message is lost: no worker ever queues the outputs
+    later = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_resume_stale().dispatched == [], "inside the grace the sweep waits"
+        swept = jobs_resume_stale(now=later)
+    assert f"generation-followups:{run.pk}" in swept.dispatched
+    assert [args for name, args in sent if name == gen.QUEUE_TASK] == [[run.pk]]
+    assert Report.objects.count() == 1, "the scorecard is asked for once, not again"
+    assert generation_outputs_to_queue(run_id=run.pk) == ROWS
+    run.refresh_from_db()
+    assert run.followups_done_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert f"generation-followups:{run.pk}" not in jobs_resume_stale(now=later).dispatched
+    assert queue.items.count() == ROWS
+
+
+def test_followups_end_at_once_without_a_queue_and_note_a_queue_deleted_meanwhile(
+    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
+    reviewers: list[Any], django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    run = run_to_end(start(setup, endpoint), fast)
+    assert run.followups_done_at is not None
+    queue = make_queue(project, [], reviewers, overlap=1)
+    GenerationRun.objects.filter(pk=run.pk).update(
+        followups_done_at=None, parameters={**run.parameters, "queue_id": queue.pk})
+    queue_id = queue.pk
+    queue.delete()
+    assert generation_outputs_to_queue(run_id=run.pk) == 0
+    run.refresh_from_db()
+    assert run.followups_done_at is not None
+    assert f"queue {queue_id} is gone" in run.parameters["queue_note"]
 
 
 def test_runs_refuse_what_belongs_elsewhere(project: Project, setup: dict[str, Any]) -> None:
