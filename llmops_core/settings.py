@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -311,7 +312,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "llmops_core.tasks.dispatch.jobs_resume_stale_task",
         "schedule": 60.0,
     },
-    # Delete export files past EXPORT_RETENTION_DAYS (the records stay).
+    # Delete export files past EXPORT_RETENTION_DAYS (the records stay), and parts folders of
+    # parallel exports whose processes were all killed.
     "exports-expire": {
         "task": "llmops_core.tasks.exports.exports_expire_task",
         "schedule": 3600.0,
@@ -329,6 +331,12 @@ EXPORT_BLOCK_RATINGS = env_int("EXPORT_BLOCK_RATINGS", 0)
 # processes (same bytes as one process); EXPORT_WORKERS=1 turns that off.
 EXPORT_WORKERS = env_int("EXPORT_WORKERS", min(2, os.cpu_count() or 1))
 EXPORT_PARALLEL_MIN_RATINGS = env_int("EXPORT_PARALLEL_MIN_RATINGS", 200_000)
+# Where the parts of a parallel export are written before they are appended. Parts whose export
+# process died remove themselves; the hourly exports-expire task removes any folder left there
+# (all its processes killed at once) after EXPORT_PARTS_MAX_AGE_SECONDS without a write.
+EXPORT_PARTS_DIR = Path(os.environ.get("EXPORT_PARTS_DIR")
+                        or Path(tempfile.gettempdir()) / "llmops-export-parts")
+EXPORT_PARTS_MAX_AGE_SECONDS = env_int("EXPORT_PARTS_MAX_AGE_SECONDS", 3600)
 # Export files are deleted this many days after the job finished (the job's record, SHA-256 and
 # datasheet stay); 0 keeps them forever.
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)

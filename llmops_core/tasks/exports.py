@@ -9,6 +9,7 @@ from django.db import OperationalError
 from llmops_core.models import ExportJob
 from llmops_core.services.dispatch import job_claim
 from llmops_core.services.exports import export_job_run, exports_expire
+from llmops_core.services.exports.shards import export_parts_sweep
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,),
@@ -27,5 +28,9 @@ def export_job_run_task(job_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def exports_expire_task() -> int:
-    """Delete export files past the retention period; return how many were deleted."""
+    """Delete export files past the retention period and parts folders left by killed exports.
+
+    Return how many export files were deleted.
+    """
+    export_parts_sweep()
     return len(exports_expire())

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,21 @@ from llmops_core.services.exports import (
     export_spec_build,
     export_write,
     pipeline,
+    shards,
 )
-from llmops_core.services.exports.shards import export_parts_for
+from llmops_core.services.exports.shards import export_parts_for, export_parts_sweep
+from llmops_core.tasks.exports import exports_expire_task
 from tests.exports.builders import RatedProject
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def parts_dir(settings: Any, tmp_path: Path) -> Iterator[Path]:
+    """Give each test its own parts folder; whatever happened, no part is left in it."""
+    settings.EXPORT_PARTS_DIR = tmp_path / "parts"
+    yield settings.EXPORT_PARTS_DIR
+    assert not list(settings.EXPORT_PARTS_DIR.glob("*")), "an export left its parts behind"
 
 
 def _export(rated: RatedProject, kind: str, fmt: str, parts: int) -> tuple[bytes, dict[str, Any]]:
@@ -63,6 +76,41 @@ def test_a_failing_part_fails_the_export_with_the_child_s_error(
                              role=None)
     with pytest.raises(RuntimeError, match=r"(?s)an export part failed.*disk on fire"):
         export_write(spec, io.BytesIO(), parts=2, block_ratings=3)
+
+
+def test_parts_whose_export_process_is_gone_remove_their_own_files(
+    rated: RatedProject, monkeypatch: pytest.MonkeyPatch, parts_dir: Path
+) -> None:
+    """A killed worker's parts clean up after themselves: nobody else would read them."""
+    monkeypatch.setattr(os, "getppid", lambda: -1)  # inherited by the children: "orphaned"
+    # The parent is "dead": it neither removes the folder nor kills its children (it only
+    # reaps them, so that the test knows they are done).
+    monkeypatch.setattr(shards.shutil, "rmtree", lambda *a, **kw: None)
+    monkeypatch.setattr(shards._Child, "kill",
+                        lambda child: child.pid and os.waitpid(child.pid, 0))
+    spec = export_spec_build(project=rated.project, kind="ratings", fmt="jsonl", filters={},
+                             role=None)
+    with pytest.raises(RuntimeError, match="an export part ended with status"):
+        export_write(spec, io.BytesIO(), parts=3, block_ratings=3)
+    assert parts_dir.is_dir() and not list(parts_dir.glob("*"))
+
+
+def test_the_hourly_sweep_removes_parts_folders_nothing_wrote_to_for_an_hour(
+    parts_dir: Path, settings: Any
+) -> None:
+    old, fresh = parts_dir / "export-parts-old", parts_dir / "export-parts-fresh"
+    for folder in (old, fresh):
+        folder.mkdir(parents=True)
+        (folder / "part-1").write_bytes(b"rows")
+    hour_ago = time.time() - 3601
+    for path in (old, old / "part-1"):
+        os.utime(path, (hour_ago, hour_ago))
+    (parts_dir / "unrelated").mkdir()
+    settings.EXPORT_PARTS_MAX_AGE_SECONDS = 3600
+    assert exports_expire_task() == 0
+    assert sorted(p.name for p in parts_dir.iterdir()) == ["export-parts-fresh", "unrelated"]
+    assert export_parts_sweep(max_age=0, now=time.time() + 1) == ["export-parts-fresh"]
+    (parts_dir / "unrelated").rmdir()
 
 
 def test_a_job_goes_parallel_from_the_size_threshold_and_not_below(

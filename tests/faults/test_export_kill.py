@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -90,3 +92,60 @@ def test_an_export_killed_mid_file_completes_after_a_restart_with_a_correct_file
     # The killed attempt wrote to a temporary file: one export file is stored, no leftover.
     stored = [p for p in Path(settings.MEDIA_ROOT, "exports").rglob("*") if p.is_file()]
     assert [p.name for p in stored] == [Path(job.file.name).name]
+
+
+def _children(pid: int) -> list[int]:
+    """Return the ids of the processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_parts_of_a_parallel_export_whose_process_was_killed_remove_themselves(
+    project: Project, lead: Any, team: list[Any], api_as: Callable[..., APIClient],
+    tmp_path: Path,
+) -> None:
+    """SIGKILL the pool process writing a parallel export: its forked parts outlive it.
+
+    They notice at their next block, stop, and remove their files and their folder, so a
+    killed worker leaves nothing under ``EXPORT_PARTS_DIR``.
+    """
+    rate_queue(make_queue(project, make_outputs(project, OUTPUTS)), team)
+    parts_dir = tmp_path / "parts"
+    # Blocks of 9 ratings: each part writes 200 blocks, so the kill lands while they write.
+    env = {"EXPORT_BLOCK_RATINGS": "9", "EXPORT_WORKERS": "3", "EXPORT_PARALLEL_MIN_RATINGS": "2",
+           "EXPORT_PARTS_DIR": str(parts_dir)}
+    worker = WorkerProcess(database_url=database_url_for_subprocess(), env=env)
+    worker.start()
+    try:
+        response = api_as(lead).post(reverse("api-exports", kwargs={"project_slug": project.slug}),
+                                     {"kind": "ratings", "format": "csv"}, format="json")
+        assert response.status_code == 202, response.content
+        pk = int(response.json()["id"])
+
+        def writing_parts() -> list[int]:
+            """Return the pool process with forked parts, once the export is under way."""
+            assert worker.proc is not None
+            files = list(parts_dir.glob("*/part-*"))
+            done = list(parts_dir.glob("*/*.stats"))  # a part already finished: too late
+            busy = [pool for pool in _children(worker.proc.pid) if _children(pool)]
+            under_way = files and not done and len(busy) == 1 and _mid_file(pk)
+            return busy if under_way else []
+
+        assert wait_for(writing_parts, timeout=60, interval=0.02), worker.log()
+        [exporter] = writing_parts()
+        parts = _children(exporter)
+        assert len(parts) == 2, parts
+        os.kill(exporter, signal.SIGKILL)  # only the export's process: its parts live on
+        assert not _job(pk).is_finished, "the export finished before the kill"
+        assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in parts),
+                        timeout=30), "the orphaned parts did not stop"
+        assert list(parts_dir.iterdir()) == [], "the orphaned parts left files behind"
+    finally:
+        worker.kill()

@@ -10,15 +10,21 @@ export, and the datasheet's figures (sums over outputs) are merged exactly.
 The first range runs in the calling process; the others run in children made by ``os.fork``,
 which share the parent's loaded lookups and open their own database connections (the parent
 closes its connections before forking, which is why an export inside an open transaction never
-goes parallel). A child that finds its parent gone stops at its next block.
+goes parallel). The parts are written in a folder under ``EXPORT_PARTS_DIR``, removed when the
+export ends. A child that finds its parent gone (the worker was killed) stops at its next block
+and removes its files and, last one out, the folder; ``export_parts_sweep`` removes what is
+left when every process was killed at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import shutil
 import signal
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +52,10 @@ def export_parts_for(run: ExportRun) -> int:
     if total < settings.EXPORT_PARALLEL_MIN_RATINGS:
         return 1
     return max(1, min(workers, total // max(settings.EXPORT_PARALLEL_MIN_RATINGS // 2, 1)))
+
+
+class _Orphaned(Exception):
+    """The export process that forked this part is gone (its worker was killed)."""
 
 
 @dataclass
@@ -83,9 +93,13 @@ def export_write_parts(run: ExportRun, fileobj: IO[bytes], *, parts: int,
     ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
     writer_class = writer_for(run.spec.format)
     connections.close_all()  # a forked child must never use the parent's connections
-    with tempfile.TemporaryDirectory(prefix="export-parts-") as folder:
+    root = Path(settings.EXPORT_PARTS_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="export-parts-", dir=root))
+    children: list[_Child] = []
+    try:
         children = [_fork(run.for_range(low, high), writer_class.part_writer_class(),
-                          Path(folder) / f"part-{index}")
+                          folder / f"part-{index}")
                     for index, (low, high) in enumerate(ranges[1:], start=1)]
         try:
             first = run.for_range(*ranges[0])
@@ -105,7 +119,40 @@ def export_write_parts(run: ExportRun, fileobj: IO[bytes], *, parts: int,
         finally:
             for child in children:
                 child.kill()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return writer.close()
+
+
+def export_parts_sweep(*, max_age: float | None = None, now: float | None = None) -> list[str]:
+    """Remove parts folders nothing has written to for ``max_age`` seconds; return their names.
+
+    A parallel export removes its folder when it ends, and orphaned parts remove their own
+    files; a folder is only left behind when every process of an export was killed at once.
+    """
+    root = Path(settings.EXPORT_PARTS_DIR)
+    if not root.is_dir():
+        return []
+    age = settings.EXPORT_PARTS_MAX_AGE_SECONDS if max_age is None else max_age
+    cutoff = (time.time() if now is None else now) - age
+    removed = []
+    for folder in sorted(root.glob("export-parts-*")):
+        try:
+            stamps = [folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())]
+        except FileNotFoundError:
+            continue  # its export just ended and removed it
+        if max(stamps) < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
+
+
+def _remove_own_files(path: Path) -> None:
+    """Remove a part's files and, if it is now empty, its folder (an orphan cleaning up)."""
+    for leftover in (path, path.with_suffix(".stats"), path.with_suffix(".error")):
+        leftover.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # another part's files are still there: last one out
+        path.parent.rmdir()
 
 
 def _scaled(on_progress: Progress, factor: float) -> Progress:
@@ -124,11 +171,13 @@ def _fork(part: ExportRun, writer_class: type, path: Path) -> _Child:
             with writer:
                 for batch in part.batches():
                     if os.getppid() != parent:
-                        raise RuntimeError("the export process is gone")
+                        raise _Orphaned
                     writer.write_batch(batch)
         with path.with_suffix(".stats").open("wb") as handle:
             pickle.dump((writer.rows, part.stats, part.context.render_fallbacks), handle)
         code = 0
+    except _Orphaned:
+        _remove_own_files(path)  # nobody will read the part or remove the folder
     except BaseException:  # everything reaches the parent as text
         path.with_suffix(".error").write_text(traceback.format_exc(), encoding="utf-8")
     finally:
