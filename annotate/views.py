@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
 
 from annotate.forms import QueueForm
 from annotate.models import Flag, Queue, QueueReviewer
@@ -53,6 +54,7 @@ def _url(name: str, *args: Any) -> str:
 
 
 @login_required
+@require_safe
 def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a queue: per-reviewer progress for leads; progress and guidelines for reviewers."""
     project, role, queue, membership = _queue(request.user, project_slug, pk)
@@ -72,6 +74,7 @@ def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespon
 
 
 @login_required
+@require_safe
 def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """The rating page of a queue's reviewer; its script drives the rating API."""
     project, _, queue, membership = _queue(request.user, project_slug, pk)
@@ -112,6 +115,7 @@ def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """The adjudication stream of a queue: contested items, all ratings side by side."""
     project, role, queue, _ = _queue(request.user, project_slug, pk)
@@ -131,6 +135,7 @@ def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Create a queue from a prompt version, a model and/or output ids (leads)."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
 
 from annotate.models import Queue, QueueReviewer
 from annotate.preference_selectors import next_pair, pair_outputs
@@ -71,6 +72,7 @@ def _input(value: object) -> dict[str, object]:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def pairwise(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show the reviewer's next pair, or record their choice and move on."""
     queue = _queue(request, project_slug, pk)

@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from llmops_core.models import AuditEvent, Role
 from llmops_core.permissions import project_for_request
 
 
 @login_required
+@require_safe
 def audit_log(request: HttpRequest, project_slug: str) -> HttpResponse:
     """List the project's audit events, newest first, 50 a page."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from llmops_core.errors import DomainError
 from llmops_core.models import ApiToken
@@ -59,9 +59,12 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     form_class = RateLimitedAuthenticationForm
+    # Django's default also answers PUT (as POST) and OPTIONS; a login page has no use for them.
+    http_method_names = ["get", "head", "post"]
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     """List the user's API tokens (last four characters only) and create new ones."""
     new_key = None

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
 from annotate.selectors import queue_cards_for_user, queue_list_for_user
 from llmops_core.errors import DomainError
@@ -24,6 +25,7 @@ from llmops_core.services.import_jobs import import_job_create, import_job_enque
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """List the user's queues with progress, then the projects they belong to."""
     projects = project_list_for_user(user=request.user).order_by("name")
@@ -32,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def project_detail(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Show a project: queues for everyone, prompts and imports for leads."""
     project, role = project_for_request(request.user, project_slug, Role.REVIEWER)
@@ -49,6 +52,7 @@ def project_detail(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Upload a JSONL/CSV file of outputs; big files are imported by a Celery worker."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -78,6 +82,7 @@ def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def import_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show an import job: progress while it runs, then its counts and bad rows."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)

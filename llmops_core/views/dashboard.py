@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_safe
 
 from annotate.selectors import queue_list_for_user
 from llmops_core.models import PromptTemplate, PromptVersion, Role
@@ -74,6 +75,7 @@ def _template_card(
 
 
 @login_required
+@require_safe
 def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Show the project dashboard (leads and admins)."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)

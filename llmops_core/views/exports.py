@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.api.exports import (
     EXPIRED,
@@ -54,6 +54,7 @@ def _file_of(job: ExportJob) -> ExportJob:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def export_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Show the export form and the project's export jobs; POST starts an export job."""
     project, role = project_for_request(request.user, project_slug, Role.LEAD)
@@ -83,7 +84,7 @@ def export_list(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def export_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show one export: live progress while it runs, then its snapshot and datasheet."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -115,7 +116,7 @@ def _filter_rows(project: Project, filters: dict[str, Any]) -> list[tuple[str, s
 
 
 @login_required
-@require_GET
+@require_safe
 def export_download(request: HttpRequest, project_slug: str, pk: int) -> HttpResponseBase:
     """Send the export's file, after checking the role."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -123,7 +124,7 @@ def export_download(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
 
 
 @login_required
-@require_GET
+@require_safe
 def export_datasheet(request: HttpRequest, project_slug: str, pk: int, fmt: str) -> HttpResponse:
     """Send the export's datasheet as JSON or Markdown."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)

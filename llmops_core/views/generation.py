@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.errors import DomainError
 from llmops_core.forms_versions import DatasetUploadForm, GenerationRunForm
@@ -37,6 +37,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def dataset_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
     """List datasets and generation runs; upload a dataset file."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -70,6 +71,7 @@ def _run_form(request: HttpRequest, project: Project) -> GenerationRunForm:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def dataset_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a dataset's first rows and run a prompt version over it."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -102,6 +104,7 @@ def dataset_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResp
 
 
 @login_required
+@require_safe
 def generation_run_view(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a generation run: progress while it runs, then its counts, cost and outputs."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.api.reports import ReportRequestSerializer, error_text, report_urls
 from llmops_core.charts import FORMATS
@@ -68,6 +68,7 @@ def _form_context(request: HttpRequest, project: Project) -> dict[str, Any]:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     """List the project's agreement reports and ask for a new one."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -104,6 +105,7 @@ def report_list(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def report_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a report: progress while it runs, its error and Retry if it failed, else results."""
     project, report = _report(request, project_slug, pk)
@@ -161,6 +163,7 @@ def _finished_or_409(report: Report) -> HttpResponse | None:
 
 
 @login_required
+@require_safe
 def report_download(request: HttpRequest, project_slug: str, pk: int, fmt: str) -> HttpResponse:
     """Download the report as JSON (everything) or CSV (long format, one metric a row)."""
     _, report = _report(request, project_slug, pk)
@@ -179,6 +182,7 @@ def report_download(request: HttpRequest, project_slug: str, pk: int, fmt: str) 
 
 
 @login_required
+@require_safe
 def report_chart(
     request: HttpRequest, project_slug: str, pk: int, name: str, fmt: str
 ) -> HttpResponse:
@@ -207,6 +211,7 @@ def report_chart(
 
 
 @login_required
+@require_safe
 def report_item(request: HttpRequest, project_slug: str, pk: int, item_id: int) -> HttpResponse:
     """Show one queue item's input, output and every rating (read-only, for leads)."""
     project, report = _report(request, project_slug, pk)

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.charts import FORMATS
 from llmops_core.charts import render as render_chart
@@ -133,6 +133,7 @@ def _compare_context(request: HttpRequest, project: Project, role: str,
 
 
 @login_required
+@require_safe
 def version_compare(request: HttpRequest, project_slug: str, name: str) -> HttpResponse:
     """Compare two versions of a prompt: verdicts, charts, the gate and the Promote button."""
     project, role, template = _template(request, project_slug, name)
@@ -188,6 +189,7 @@ def version_promote(request: HttpRequest, project_slug: str, name: str,
 
 
 @login_required
+@require_safe
 def version_scorecard(request: HttpRequest, project_slug: str, name: str,
                       number: int) -> HttpResponse:
     """Show a version: its prompt, its latest scorecard (or progress), and where its outputs are."""
@@ -248,27 +250,33 @@ def prompt_version_new(request: HttpRequest, project_slug: str, name: str) -> Ht
                              ": run it over a dataset, then compare it with production.")
             return redirect("version-scorecard", project_slug=project.slug, name=name,
                             number=version.number)
-    return prompt_history(request, project_slug, name, new_form=form)
+    return _history_page(request, project, template, form)
 
 
 @login_required
-def prompt_history(request: HttpRequest, project_slug: str, name: str,
-                   new_form: NewVersionForm | None = None) -> HttpResponse:
+@require_safe
+def prompt_history(request: HttpRequest, project_slug: str, name: str) -> HttpResponse:
     """Show every version of a prompt (scorecard, diff to parent) and every label move."""
     project, _, template = _template(request, project_slug, name)
+    return _history_page(request, project, template, _new_version_form(template))
+
+
+def _history_page(request: HttpRequest, project: Project, template: PromptTemplate,
+                  form: NewVersionForm) -> HttpResponse:
+    """Render the history page with ``form`` (400 when it carries a refused new version)."""
     history = template_history(template=template)
     criteria: list[str] = []
     for row in history["versions"]:
         criteria += [c for c in row["means"] if c not in criteria]
     for row in history["versions"]:
         row["cells"] = [row["means"].get(c) for c in criteria]
-    form = new_form or _new_version_form(template)
     return render(request, "llmops_core/versions/history.html",
                   {"project": project, **history, "criteria": criteria, "new_form": form},
                   status=400 if form.errors else 200)
 
 
 @login_required
+@require_safe
 def promotion_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a promotion's lineage: the gate's checks and the evidence frozen at the time."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
@@ -291,6 +299,7 @@ def promotion_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRe
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def release_gate(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Show the project's release gate rules; admins edit them."""
     project, role = project_for_request(request.user, project_slug, Role.LEAD)
@@ -326,6 +335,7 @@ def _finished_report(request: HttpRequest, slug: str, pk: int) -> Report:
 
 
 @login_required
+@require_safe
 def version_report_chart(request: HttpRequest, project_slug: str, pk: int, name: str,
                          fmt: str) -> HttpResponse:
     """Return a chart of a scorecard or comparison as SVG or PNG (``?download=1`` to save)."""
@@ -348,6 +358,7 @@ def version_report_chart(request: HttpRequest, project_slug: str, pk: int, name:
 
 
 @login_required
+@require_safe
 def version_report_json(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Download a scorecard or comparison with every number and the data it rests on."""
     report = _finished_report(request, project_slug, pk)

@@ -2,9 +2,10 @@
 
 One ``Rule`` per URL name of the URL conf (Django admin's URLs: one rule per kind, matched by
 name). A rule names the roles allowed per served verb and how to fill the URL's kwargs from the
-shared world (``tests/security/world.py``). HEAD follows GET unless ``head=False``. Verbs a rule
-does not list must answer 405 (or a denial); a view that does not restrict its methods says so
-with ``any_verb=True``, and then every other verb is held to the GET rule.
+shared world (``tests/security/world.py``). HEAD follows GET. List exactly the verbs the view
+serves: an HTML view answers every other verb with 405 and an ``Allow`` header naming the listed
+ones (``require_safe``, ``require_http_methods``, ``require_POST``, ``http_method_names``); a DRF
+endpoint answers 405 or a denial.
 
 Roles (see ``world.ROLES``): anonymous; outsider (a member of other projects only); reviewer
 (of the project, and one of the queue's two reviewers); adjudicator, lead and admin of the
@@ -51,8 +52,8 @@ class Rule:
 
     ``ok`` gives, per verb, one more status that counts as allowed for an allowed role, with
     the reason (e.g. 400: the role check passed and the empty form was refused). Denials never
-    count as allowed: 401, 403 and 404 cannot be listed. ``head=False``: the view refuses HEAD
-    (``require_GET``). ``form_body``: unsafe verbs send a form (multipart), not JSON.
+    count as allowed: 401, 403 and 404 cannot be listed. ``form_body``: unsafe verbs send a form
+    (multipart), not JSON.
     ``roles`` narrows the roles checked, with ``why``.
     """
 
@@ -62,8 +63,6 @@ class Rule:
     query: str = ""
     body: Mapping[str, Value] = field(default_factory=dict)
     ok: Mapping[str, tuple[int, str]] = field(default_factory=dict)
-    any_verb: bool = False
-    head: bool = True
     form_body: bool = False
     admin_site: bool = False
     denial_redirect: str = ""
@@ -79,13 +78,13 @@ class Rule:
 
     def served(self, verb: str) -> bool:
         """Return whether the view handles ``verb`` itself (HEAD follows GET)."""
-        return verb in self.verbs or (verb == "HEAD" and self.head and "GET" in self.verbs)
+        return verb in self.verbs or (verb == "HEAD" and "GET" in self.verbs)
 
     def who(self, verb: str) -> Who | None:
         """Return the roles allowed to use ``verb``, or None if it must answer 405."""
         if verb in self.verbs:
             return self.verbs[verb]
-        if self.served(verb) or (self.any_verb and verb != "HEAD"):
+        if self.served(verb):
             return self.verbs["GET"]
         return None
 
@@ -146,81 +145,74 @@ def _submit(w: World) -> dict[str, Any]:
 
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
-    "home": page(GET=LOGGED_IN, any_verb=True),
-    "login": page(GET=ANYONE, POST=ANYONE, PUT=ANYONE,
-                  body={"POST": {"username": "perm-reviewer", "password": "pw"},
-                        "PUT": {"username": "perm-reviewer", "password": "pw"}}),
+    "home": page(GET=LOGGED_IN),
+    "login": page(GET=ANYONE, POST=ANYONE,
+                  body={"POST": {"username": "perm-reviewer", "password": "pw"}}),
     "logout": page(POST=ANYONE, ok={"POST": (302, "logged out, everyone goes to the login page")}),
-    "tokens": page(GET=LOGGED_IN, POST=LOGGED_IN, any_verb=True, body={"POST": {"name": "x"}}),
+    "tokens": page(GET=LOGGED_IN, POST=LOGGED_IN, body={"POST": {"name": "x"}}),
     "token-revoke": page(POST=TOKEN_OWNER, kwargs={"pk": lambda w: w.token_pk}),
     # --- project pages -------------------------------------------------------------------
-    "project": page(GET=MEMBERS, any_verb=True),
-    "audit-log": page(GET=LEADS, any_verb=True),
-    "project-dashboard": page(GET=LEADS, any_verb=True),
-    "import-upload": page(GET=LEADS, POST=LEADS, any_verb=True),
-    "import-detail": page(GET=LEADS, any_verb=True, kwargs={"pk": pk("import_job")}),
+    "project": page(GET=MEMBERS), "audit-log": page(GET=LEADS),
+    "project-dashboard": page(GET=LEADS), "import-upload": page(GET=LEADS, POST=LEADS),
+    "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
     # --- agreement reports ---------------------------------------------------------------
-    "report-list": page(GET=LEADS, POST=LEADS, any_verb=True,
-                        body={"POST": lambda w: {"queue_id": w.queue.pk}}),
-    "report-detail": page(GET=LEADS, any_verb=True, kwargs=REPORT),
+    "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
+    "report-detail": page(GET=LEADS, kwargs=REPORT),
     "report-retry": page(POST=LEADS, kwargs={"pk": pk("failed_report")}),
     "report-recompute": page(POST=LEADS, kwargs=REPORT),
-    "report-download": page(GET=LEADS, any_verb=True, kwargs={**REPORT, "fmt": "json"}),
-    "report-chart": page(GET=LEADS, any_verb=True,
-                         kwargs={**REPORT, "name": "alpha", "fmt": "svg"}),
-    "report-item": page(GET=LEADS, any_verb=True, kwargs={**REPORT, **RATED}),
+    "report-download": page(GET=LEADS, kwargs={**REPORT, "fmt": "json"}),
+    "report-chart": page(GET=LEADS, kwargs={**REPORT, "name": "alpha", "fmt": "svg"}),
+    "report-item": page(GET=LEADS, kwargs={**REPORT, **RATED}),
     # --- exports -------------------------------------------------------------------------
-    "export-list": page(GET=LEADS, POST=LEADS, any_verb=True,
+    "export-list": page(GET=LEADS, POST=LEADS,
                         body={"POST": {"kind": "ratings", "format": "jsonl"}}),
-    "export-detail": page(GET=LEADS, head=False, kwargs=EXPORT),
-    "export-download": page(GET=LEADS, head=False, kwargs=EXPORT),
-    "export-datasheet": page(GET=LEADS, head=False, kwargs={**EXPORT, "fmt": "md"}),
+    "export-detail": page(GET=LEADS, kwargs=EXPORT),
+    "export-download": page(GET=LEADS, kwargs=EXPORT),
+    "export-datasheet": page(GET=LEADS, kwargs={**EXPORT, "fmt": "md"}),
     "export-cancel": page(POST=LEADS, kwargs=EXPORT),
     "export-delete": page(POST=LEADS, kwargs=EXPORT),
     # --- judges --------------------------------------------------------------------------
-    "judge-list": page(GET=LEADS, POST=LEADS, any_verb=True),
-    "judge-endpoint-new": page(POST=LEADS),
-    "judge-detail": page(GET=LEADS, any_verb=True, kwargs=JUDGE),
+    "judge-list": page(GET=LEADS, POST=LEADS), "judge-endpoint-new": page(POST=LEADS),
+    "judge-detail": page(GET=LEADS, kwargs=JUDGE),
     "judge-version-new": page(POST=LEADS, kwargs=JUDGE),
     "judge-run-new": page(POST=LEADS, kwargs=JUDGE),
-    "judge-run": page(GET=LEADS, any_verb=True, kwargs=JUDGE_RUN),
+    "judge-run": page(GET=LEADS, kwargs=JUDGE_RUN),
     "judge-run-cancel": page(POST=LEADS, kwargs=JUDGE_RUN),
-    "judge-run-calls": page(GET=LEADS, any_verb=True, kwargs=JUDGE_RUN),
+    "judge-run-calls": page(GET=LEADS, kwargs=JUDGE_RUN),
     "judge-run-report": page(POST=LEADS, kwargs=JUDGE_RUN),
-    "judge-report": page(GET=LEADS, any_verb=True, kwargs=JUDGE_REPORT),
-    "judge-report-download": page(GET=LEADS, any_verb=True,
-                                  kwargs={**JUDGE_REPORT, "name": "report.json"}),
-    "judge-report-chart": page(GET=LEADS, any_verb=True,
+    "judge-report": page(GET=LEADS, kwargs=JUDGE_REPORT),
+    "judge-report-download": page(GET=LEADS, kwargs={**JUDGE_REPORT, "name": "report.json"}),
+    "judge-report-chart": page(GET=LEADS,
                                kwargs={**JUDGE_REPORT, "name": "heatmap", "fmt": "svg"}),
-    "judge-report-item": page(GET=LEADS, any_verb=True,
+    "judge-report-item": page(GET=LEADS,
                               kwargs={**JUDGE_REPORT, "item_id": lambda w: w.mine.item_id}),
     # --- prompt versions, gate, promotions -----------------------------------------------
-    "version-compare": page(GET=LEADS, any_verb=True, kwargs=NAME),
+    "version-compare": page(GET=LEADS, kwargs=NAME),
     "version-compare-request": page(POST=LEADS, kwargs=NAME,
                                     body={"POST": {"candidate": 2, "baseline": 1}}),
-    "prompt-history": page(GET=LEADS, any_verb=True, kwargs=NAME),
+    "prompt-history": page(GET=LEADS, kwargs=NAME),
     "prompt-version-new": page(POST=LEADS, kwargs=NAME, ok={"POST": EMPTY_FORM}),
-    "version-scorecard": page(GET=LEADS, any_verb=True, kwargs=V1),
+    "version-scorecard": page(GET=LEADS, kwargs=V1),
     "version-scorecard-request": page(POST=LEADS, kwargs=V1),
     "version-promote": page(POST=LEADS, kwargs=V2, ok={"POST": EMPTY_FORM}),
-    "promotion-detail": page(GET=LEADS, any_verb=True, kwargs={"pk": pk("promotion")}),
-    "release-gate": page(GET=LEADS, POST=ADMINS, any_verb=True, ok={"POST": EMPTY_FORM}),
-    "version-report-chart": page(GET=LEADS, any_verb=True,
+    "promotion-detail": page(GET=LEADS, kwargs={"pk": pk("promotion")}),
+    "release-gate": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
+    "version-report-chart": page(GET=LEADS,
                                  kwargs={"pk": pk("scorecard"), "name": "scorecard",
                                          "fmt": "svg"}),
-    "version-report-json": page(GET=LEADS, any_verb=True, kwargs={"pk": pk("comparison")}),
+    "version-report-json": page(GET=LEADS, kwargs={"pk": pk("comparison")}),
     # --- datasets and generation ---------------------------------------------------------
-    "dataset-list": page(GET=LEADS, POST=LEADS, any_verb=True, ok={"POST": EMPTY_FORM}),
-    "dataset-detail": page(GET=LEADS, POST=LEADS, any_verb=True,
+    "dataset-list": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
+    "dataset-detail": page(GET=LEADS, POST=LEADS,
                            kwargs={"pk": pk("dataset")}, ok={"POST": EMPTY_FORM}),
-    "generation-run": page(GET=LEADS, any_verb=True, kwargs={"pk": pk("generation_run")}),
+    "generation-run": page(GET=LEADS, kwargs={"pk": pk("generation_run")}),
     "generation-run-cancel": page(POST=LEADS, kwargs={"pk": pk("generation_run")}),
     # --- queues and rating ---------------------------------------------------------------
-    "queue-new": page(GET=LEADS, POST=LEADS, any_verb=True),
-    "queue-detail": page(GET=QUEUE_READERS, any_verb=True, kwargs=QUEUE),
-    "queue-rate": page(GET=QUEUE_REVIEWER, any_verb=True, kwargs=QUEUE),
-    "queue-adjudicate": page(GET=ADJUDICATORS, any_verb=True, kwargs=QUEUE),
-    "queue-pairwise": page(GET=QUEUE_REVIEWER, POST=QUEUE_REVIEWER, any_verb=True,
+    "queue-new": page(GET=LEADS, POST=LEADS),
+    "queue-detail": page(GET=QUEUE_READERS, kwargs=QUEUE),
+    "queue-rate": page(GET=QUEUE_REVIEWER, kwargs=QUEUE),
+    "queue-adjudicate": page(GET=ADJUDICATORS, kwargs=QUEUE),
+    "queue-pairwise": page(GET=QUEUE_REVIEWER, POST=QUEUE_REVIEWER,
                            kwargs=QUEUE,
                            ok={"POST": (400, "the role check passed; no pair token was sent")}),
     # --- API: schema, tokens, projects ---------------------------------------------------

@@ -17,7 +17,9 @@ What each case expects:
 - allowed: 2xx, or 3xx to anything but a login page (or a status the rule's ``ok`` lists);
 - denied: 403/404 for a logged-in user, 401/403 for an anonymous API call, a redirect to the
   login page for an anonymous HTML request; never 2xx, never 5xx;
-- a verb the view does not serve: 405 or a denial.
+- a verb the view does not serve: 405 or a denial from a DRF endpoint; from an HTML view, 405
+  with an ``Allow`` header naming exactly the verbs its rule lists (and HEAD with GET), checked
+  apart by ``test_html_views_refuse_verbs_they_do_not_serve``.
 Which roles a verb is checked for: see ``_roles`` (every role for the verbs a view serves).
 Responses to anonymous visitors, outsiders, staff and the reviewer never contain the world's
 markers (the items' model and prompt, the other reviewer, their comments and their queue).
@@ -90,19 +92,23 @@ NON_MEMBERS = ("outsider", "staff")
 MEMBERS_UP = ("reviewer", "adjudicator", "lead", "admin", "superuser")
 
 
+def _html(rule: Rule) -> bool:
+    """Return whether the rule is one of the app's HTML views (not the API, not the admin)."""
+    return not (rule.api or rule.admin_site)
+
+
 def _roles(rule: Rule, verb: str) -> tuple[str, ...]:
     """Return the roles a verb is checked for.
 
     Every verb the view serves: every role (or the rule's own narrower list, with its reason).
-    A verb that only repeats GET (HEAD; any verb of a view that answers every verb like GET):
-    one role of each kind GET tells apart, so that no verb slips past the check: an anonymous
-    visitor, a non-member, the highest member GET denies and the lowest it allows. A verb the
-    view does not serve: as the first role allowed on the URL, who gets past every check and
-    must meet the 405 (everyone else is refused before the view, as for the served verbs).
+    HEAD, which only repeats GET: one role of each kind GET tells apart, so that no HEAD slips
+    past the check: an anonymous visitor, a non-member, the highest member GET denies and the
+    lowest it allows. A verb the view does not serve: as the first role allowed on the URL, who
+    gets past every check and must meet the 405 (anyone else meets it, or a denial, sooner).
     """
     if rule.roles != ROLES or (rule.served(verb) and verb != "HEAD"):
         return rule.roles
-    if rule.who(verb) is not None:
+    if rule.served(verb):
         allowed = rule.verbs["GET"]
         denied = [r for r in reversed(MEMBERS_UP) if r not in allowed]
         lowest = [r for r in MEMBERS_UP if r in allowed]
@@ -113,20 +119,22 @@ def _roles(rule: Rule, verb: str) -> tuple[str, ...]:
     return tuple(r for r in ROLES if r in picked)
 
 
-def _cases() -> list[Case]:
-    cases = []
+def _cases() -> tuple[list[Case], list[Case]]:
+    """Return the matrix's cases, and apart the HTML views' verbs that must answer 405."""
+    cases: list[Case] = []
+    refusals: list[Case] = []
     for endpoint in endpoints():
         rule = _rule(endpoint)
         if rule is None:
             continue  # test_every_url_has_a_rule names it
         # The admin's gate is the same for every verb: GET stands for all of them.
-        verbs = ("GET",) if rule.admin_site else VERBS
-        cases += [Case(endpoint, rule, role, verb) for verb in verbs
-                  for role in _roles(rule, verb)]
-    return cases
+        for verb in ("GET",) if rule.admin_site else VERBS:
+            into = refusals if _html(rule) and not rule.served(verb) else cases
+            into += [Case(endpoint, rule, role, verb) for role in _roles(rule, verb)]
+    return cases, refusals
 
 
-CASES = _cases()
+CASES, REFUSALS = _cases()
 
 
 @pytest.fixture(scope="module")
@@ -273,13 +281,18 @@ def _check_secrets(case: Case, response: HttpResponseBase, allowed: bool) -> Non
     assert not leaked, f"{case.verb} {case.endpoint.key} as {case.role} shows {leaked}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_permission(case: Case, world: World, db: None) -> None:
-    """One URL, one role, one verb: the outcome the rules table gives, and no blind markers."""
+def _path(case: Case, world: World) -> str:
     endpoint, rule = case.endpoint, case.rule
     kwargs = (admin_kwargs(endpoint.route, list(endpoint.params), world) if rule.admin_site
               else rule.url_kwargs(world, list(endpoint.params)))
-    path = endpoint.path(kwargs) + rule.query
+    return endpoint.path(kwargs) + rule.query
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_permission(case: Case, world: World, db: None) -> None:
+    """One URL, one role, one verb: the outcome the rules table gives, and no blind markers."""
+    rule = case.rule
+    path = _path(case, world)
     who = rule.who(case.verb)
     response = _send(_client(world, case.role), case, path, rule.payload(case.verb, world))
     try:
@@ -295,6 +308,32 @@ def test_permission(case: Case, world: World, db: None) -> None:
             assert _is_denial(case, response), (
                 f"{where}: the rule denies it ({_denial_text(case)}), got {_describe(response)}")
         _check_secrets(case, response, allowed=who is not None and case.role in who)
+    finally:
+        _finish(response)
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=[c.id for c in REFUSALS])
+def test_html_views_refuse_verbs_they_do_not_serve(case: Case, world: World, db: None) -> None:
+    """An HTML view answers a verb its rule does not list with 405, and ``Allow`` names the rest.
+
+    The verb is sent as the first role allowed on the URL, who gets past the login and role
+    checks: a view that rendered its GET page (or ran its POST) for it would answer 2xx or 3xx.
+    """
+    path = _path(case, world)
+    response = _send(_client(world, case.role), case, path, case.rule.payload(case.verb, world))
+    try:
+        where = f"{case.verb} {path} ({case.endpoint.key}) as {case.role}"
+        served = sorted(v for v in VERBS if case.rule.served(v))
+        assert response.status_code == 405, (
+            f"{where}: the rule lists only {served}, so 405 was expected; got "
+            f"{_describe(response)[:60]}. Restrict its methods (require_safe, require_POST, "
+            "require_http_methods, or http_method_names on a class), or list the verb in its "
+            "rule in tests/security/permission_rules.py")
+        allow = sorted({m.strip() for m in response.get("Allow", "").split(",")} - {"", "OPTIONS"})
+        assert allow == served, (
+            f"{where}: 405 with Allow {response.get('Allow')!r}, but the rule lists {served}: "
+            "HEAD goes with GET (require_safe, not require_GET), and the rule lists every verb "
+            "the view serves")
     finally:
         _finish(response)
 

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.errors import DomainError
 from llmops_core.forms_judges import EndpointForm, JudgeForm, JudgeRunForm, JudgeVersionForm
@@ -60,6 +60,7 @@ def _list_page(request: HttpRequest, project: Project, **forms: Any) -> HttpResp
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def judge_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
     """List judges and endpoints; create a judge with its first version."""
     project = lead_project(request, project_slug)
@@ -134,6 +135,7 @@ def _detail_page(request: HttpRequest, project: Project, judge: JudgeConfig,
 
 
 @login_required
+@require_safe
 def judge_detail(request: HttpRequest, project_slug: str, name: str) -> HttpResponse:
     """Show a judge: its versions, a form for the next one, a run form and its runs."""
     project = lead_project(request, project_slug)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from annotate.selectors import item_for_rating, item_ratings, queue_list_for_user
 from llmops_core.charts import FORMATS
@@ -34,6 +35,7 @@ def _report(request: HttpRequest, project_slug: str, pk: int) -> tuple[Project, 
 
 
 @login_required
+@require_safe
 def judge_report_view(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a report: progress while it computes, then summary, charts and every section."""
     project, report = _report(request, project_slug, pk)
@@ -53,6 +55,7 @@ def judge_report_view(request: HttpRequest, project_slug: str, pk: int) -> HttpR
 
 
 @login_required
+@require_safe
 def judge_report_download(
     request: HttpRequest, project_slug: str, pk: int, name: str
 ) -> HttpResponse:
@@ -76,6 +79,7 @@ def judge_report_download(
 
 
 @login_required
+@require_safe
 def judge_report_chart(
     request: HttpRequest, project_slug: str, pk: int, name: str, fmt: str
 ) -> HttpResponse:
@@ -96,6 +100,7 @@ def judge_report_chart(
 
 
 @login_required
+@require_safe
 def judge_report_item(
     request: HttpRequest, project_slug: str, pk: int, item_id: int
 ) -> HttpResponse:

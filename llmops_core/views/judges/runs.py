@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from llmops_core.errors import DomainError
 from llmops_core.models import CallStatus, JudgeRun, Project
@@ -35,6 +35,7 @@ def _run(project: Project, pk: int) -> JudgeRun:
 
 
 @login_required
+@require_safe
 def judge_run_view(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a run: progress and counters (polled live), totals, cancel and compare buttons."""
     project = lead_project(request, project_slug)
@@ -86,6 +87,7 @@ def _pretty(value: Any) -> str:
 
 
 @login_required
+@require_safe
 def judge_run_calls(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """List a run's calls, keyset-paged by id: timing, tokens, cost, raw reply, parse errors."""
     project = lead_project(request, project_slug)
