@@ -192,6 +192,9 @@ LOGOUT_REDIRECT_URL = "login"
 # IMPORT_MAX_UPLOAD_BYTES, any other body above DATA_UPLOAD_MAX_MEMORY_SIZE.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
+# A JSON body an API endpoint decodes whole (all but the import endpoints, which stream, and
+# dataset uploads, which take up to DATA_UPLOAD_MAX_MEMORY_SIZE).
+API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
 IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 2000)
 # Files with more rows than this are imported by a Celery task instead of inside the request.
@@ -228,6 +231,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "llmops_core.api.parsers.SizeCheckingNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "llmops_core.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

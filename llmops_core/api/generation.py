@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmops_core.api.parsers import SafeJSONParser
+from llmops_core.api.parsers import LargeJSONParser
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Dataset, DatasetRow, GenerationRun, Role
 from llmops_core.pagination import KeysetPagination
@@ -95,7 +95,7 @@ class DatasetListApi(GenerationScopedMixin, generics.ListAPIView[Any]):
 
     model = Dataset
     serializer_class = DatasetSerializer
-    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    parser_classes = [LargeJSONParser, MultiPartParser, FormParser]
 
     def get_project_queryset(self) -> QuerySet[Any]:
         return dataset_list(project=self.project)

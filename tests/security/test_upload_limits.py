@@ -318,3 +318,51 @@ def test_a_json_object_or_array_body_is_imported_through_the_streaming_reader(
         response = lead_client.generic("POST", url, bom + body.encode(), "application/json")
         assert response.status_code == 201, response.content
     assert set(ModelOutput.objects.values_list("external_id", flat=True)) == {"one", "two", "three"}
+
+
+def _unread_json(client: APIClient, path: str, size: int) -> tuple[Any, int]:
+    """POST a JSON body of ``size`` bytes that is produced only if read."""
+    stream = ZeroStream(size)
+    response = client.generic("POST", path, b"", "application/json",
+                              CONTENT_LENGTH=str(size), **{"wsgi.input": stream})
+    return response, stream.bytes_read
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["api-tokens", "api-rubrics", "api-exports", "api-reports"])
+def test_an_endpoint_that_decodes_json_whole_takes_at_most_api_json_max_bytes(
+    lead_client: APIClient, project: Project, settings: Any, name: str
+) -> None:
+    from django.urls import reverse
+
+    kwargs = {} if name == "api-tokens" else {"project_slug": project.slug}
+    path = reverse(name, kwargs=kwargs)
+    size = settings.API_JSON_MAX_BYTES + 1
+    response, read = _unread_json(lead_client, path, size)
+    assert response.status_code == 413, response.content
+    detail = response.json()["detail"]
+    assert f"{size:,} bytes" in detail and "API_JSON_MAX_BYTES" in detail
+    assert f"{settings.API_JSON_MAX_BYTES:,}" in detail
+    assert read == 0
+
+
+@pytest.mark.django_db
+def test_dataset_inputs_and_imports_take_bodies_above_the_json_limit(
+    lead_client: APIClient, project: Project, settings: Any
+) -> None:
+    settings.API_JSON_MAX_BYTES = 1024
+    inputs = [{"question": f"How do I export case {i}? " + "x" * 40} for i in range(100)]
+    body = json.dumps({"name": "big", "inputs": inputs})
+    assert len(body) > settings.API_JSON_MAX_BYTES
+    created = lead_client.post(f"/api/projects/{project.slug}/datasets/", body,
+                               content_type="application/json")
+    assert created.status_code == 201, created.content
+    rows = "\n".join(json.dumps({"external_id": f"o{i}", "input": "x" * 40, "output": "y" * 40})
+                     for i in range(30))
+    assert len(rows) > settings.API_JSON_MAX_BYTES
+    imported = lead_client.post(f"/api/projects/{project.slug}/outputs/", rows,
+                                content_type="application/x-ndjson")
+    assert imported.status_code in (200, 201), imported.content
+    small = lead_client.post(f"/api/projects/{project.slug}/rubrics/", "x" * 2000,
+                             content_type="application/json")
+    assert small.status_code == 413
