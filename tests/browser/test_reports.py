@@ -36,7 +36,7 @@ def test_lead_requests_a_report_and_reads_it_when_the_worker_is_done(
     page.click("[data-testid=request-report]")
     page.wait_for_url("**/reports/*/")
     report = Report.objects.get()
-    assert page.locator("[data-report-poll-url]").count() == 1 or report.is_finished
+    assert page.locator("[data-poll-url]").count() == 1 or report.is_finished
     headline = page.locator("[data-testid=headline]")
     headline.wait_for(timeout=90_000)
     report.refresh_from_db()

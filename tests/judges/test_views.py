@@ -139,7 +139,7 @@ def test_report_page_downloads_and_charts(
                                       queue_id=queue.pk), fast)
     pending = judge_report_request(project=project, run=run, bootstrap_draws=30)
     waiting = lead_client.get(reverse("judge-report", args=[project.slug, pending.pk]))
-    assert 'data-report-poll-url="' in waiting.content.decode()
+    assert 'data-poll-url="' in waiting.content.decode()
     report = judge_report_compute(report_id=pending.pk)
     assert isinstance(report, Report)
     page = lead_client.get(reverse("judge-report", args=[project.slug, report.pk])).content.decode()

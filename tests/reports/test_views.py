@@ -74,7 +74,7 @@ def test_the_form_asks_for_a_report_and_shows_it(
     assert response.status_code == 302
     assert response["Location"] == reverse("report-detail", args=[project.slug, report.pk])
     page = client.get(response["Location"]).content.decode()
-    assert 'data-report-poll-url="/api/projects/' in page and "progress-bar" in page
+    assert 'data-poll-url="/api/projects/' in page and "progress-bar" in page
     listing = client.get(reverse("report-list", args=[project.slug])).content.decode()
     assert f"#{report.pk} Agreement: queue {k2011.queue.name}" in listing
 

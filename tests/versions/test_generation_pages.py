@@ -82,7 +82,7 @@ def test_upload_a_dataset_then_run_a_version_from_the_page(
     run = GenerationRun.objects.get(dataset=dataset)
     assert response["Location"] == f"/p/{project.slug}/generation-runs/{run.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert 'data-version-poll-url="/api/projects/' in page
+    assert 'data-poll-url="/api/projects/' in page
 
 
 def test_a_bad_upload_shows_the_row(project: Project, lead: Any) -> None:

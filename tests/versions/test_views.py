@@ -134,7 +134,7 @@ def test_requesting_reports_from_the_pages(light: dict[str, Any], project: Proje
                            {"candidate": 2, "baseline": 1})
     assert response.status_code == 302 and "candidate=2&baseline=1" in response["Location"]
     page = client.get(response["Location"]).content.decode()
-    assert 'data-version-poll-url="/api/projects/' in page
+    assert 'data-poll-url="/api/projects/' in page
     assert client.post(f"/p/{project.slug}/prompts/support/v2/scorecard/").status_code == 302
 
 
