@@ -9,8 +9,9 @@ no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatche
 * exports and imports: pending with no dispatch for ``JOB_PENDING_GRACE_SECONDS``, or running
   with no heartbeat for ``JOB_STALE_SECONDS``, are dispatched again; a job a worker started
   ``JOB_MAX_ATTEMPTS`` times without finishing fails, saying so, instead of looping;
-* reports of every kind: pending past the grace are dispatched again (reports stuck running
-  are rescued by their own sweeps: ``report_refresh_stale``, ``version_reports_refresh``);
+* reports of every kind: pending past the grace, or running with no heartbeat for
+  ``JOB_STALE_SECONDS`` (their worker died), are dispatched again; one whose worker died
+  ``REPORT_MAX_ATTEMPTS`` times fails, saying so;
 * judge and generation runs: ``llm_runs_resume_stale`` (stale lease); a run whose step died
   ``JOB_MAX_ATTEMPTS`` times in a row without finishing a chunk fails instead
   (``llm_runs_fail_exhausted``); judge reports: ``judge_reports_resume_stale``;
@@ -174,15 +175,32 @@ def _sweep_worker_jobs(kind: str, model: type[ExportJob] | type[ImportJob], task
 
 
 def _sweep_pending_reports(now: datetime, result: SweepResult) -> None:
-    """Dispatch again the reports of every kind still pending after the grace period."""
+    """Dispatch again the reports of every kind whose message or worker was lost.
+
+    Pending past the grace period: the message was lost. Running with no heartbeat (a report
+    beats it at every progress step) for ``JOB_STALE_SECONDS``: the worker died; after
+    ``REPORT_MAX_ATTEMPTS`` starts the report fails instead. A report's task starts a pending
+    or running report alike, so the dispatch is all it takes.
+    """
     grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
-    rows = Report.objects.filter(Q(status=JobStatus.PENDING) & _quiet_since(grace)).order_by(
-        "pk").values("pk", "kind", "heartbeat_at")[:SWEEP_LIMIT]
+    stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    lost = (Q(status=JobStatus.PENDING) & _quiet_since(grace)
+            | Q(status=JobStatus.RUNNING) & _quiet_since(stale))
+    rows = Report.objects.filter(lost).order_by("pk").values(
+        "pk", "kind", "status", "heartbeat_at", "attempts")[:SWEEP_LIMIT]
+    max_attempts = int(getattr(settings, "REPORT_MAX_ATTEMPTS", 3))
     for row in rows:
         task = REPORT_TASKS.get(row["kind"])
         if task is None:
             continue
-        if Report.objects.filter(pk=row["pk"], status=JobStatus.PENDING,
-                                 heartbeat_at=row["heartbeat_at"]).update(heartbeat_at=now):
+        label = f"report:{row['pk']}"
+        unchanged = Report.objects.filter(pk=row["pk"], status=row["status"],
+                                          heartbeat_at=row["heartbeat_at"])
+        if row["status"] == JobStatus.RUNNING and row["attempts"] >= max_attempts:
+            reason = (f"gave up after {row['attempts']} attempts: the worker computing it "
+                      "stopped each time (killed, or out of memory); ask for it again")
+            if unchanged.update(status=JobStatus.FAILED, error=reason, finished_at=now):
+                result.failed.append(label)
+        elif unchanged.update(heartbeat_at=now):
             dispatch(task, row["pk"])
-            result.dispatched.append(f"report:{row['pk']}")
+            result.dispatched.append(label)

@@ -73,9 +73,11 @@ def version_report_start(*, report_id: int, kind: str) -> Report | None:
         if report is None or report.is_finished:
             return None
         report.status, report.started_at = JobStatus.RUNNING, timezone.now()
+        report.heartbeat_at = report.started_at
         report.attempts += 1
         report.error, report.progress = "", 0.0
-        report.save(update_fields=["status", "started_at", "attempts", "error", "progress"])
+        report.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "error",
+                                   "progress"])
     return report
 
 

@@ -149,3 +149,40 @@ def test_exports_and_imports_beat_their_heartbeat_as_they_progress(
                           partial=False, source="api")
     for row in (ExportJob.objects.get(), ImportJob.objects.get(pk=job.pk)):
         assert row.heartbeat_at is not None and row.heartbeat_at >= before, row
+
+
+def test_a_report_whose_worker_died_is_dispatched_again_then_fails_after_its_attempts(
+    project: Project, sent: list[tuple[str, int]], settings: Any,
+) -> None:
+    settings.JOB_STALE_SECONDS, settings.REPORT_MAX_ATTEMPTS = 60, 2
+    started = timezone.now()
+    report = Report.objects.create(project=project, kind=ReportKind.SCORECARD,
+                                   status=JobStatus.RUNNING, started_at=started,
+                                   heartbeat_at=started, attempts=1)
+    assert jobs_resume_stale(now=_later(30)).dispatched == [], "its heartbeat is fresh"
+    assert jobs_resume_stale(now=_later(61)).dispatched == [f"report:{report.pk}"]
+    assert sent == [(REPORT_TASKS[ReportKind.SCORECARD], report.pk)]
+    # The second worker starts it (attempt 2) and dies too: no more attempts.
+    Report.objects.filter(pk=report.pk).update(attempts=2, heartbeat_at=_later(61))
+    swept = jobs_resume_stale(now=_later(200))
+    assert (swept.dispatched, swept.failed) == ([], [f"report:{report.pk}"])
+    report.refresh_from_db()
+    assert report.status == JobStatus.FAILED and report.error.startswith("gave up after 2")
+
+
+def test_reports_beat_their_heartbeat_as_they_progress(
+    project: Project, team: list[Any],
+) -> None:
+    from llmops_core.services.reports.compute import report_compute
+    from llmops_core.services.reports.requests import report_request
+    from llmops_core.services.reports.scope import ReportScope
+
+    queue = make_queue(project, make_outputs(project, 3))
+    rate_queue(queue, team)
+    before = timezone.now()
+    report, _ = report_request(project=project, requested_by=None,
+                               scope=ReportScope(queue_id=queue.pk, bootstrap_draws=20))
+    report_compute(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == JobStatus.SUCCEEDED
+    assert report.heartbeat_at is not None and report.heartbeat_at >= before

@@ -92,9 +92,11 @@ def _start(report_id: int) -> Report | None:
         if report is None or report.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
             return None
         report.status, report.started_at = JobStatus.RUNNING, timezone.now()
+        report.heartbeat_at = report.started_at
         report.attempts += 1
         report.error, report.progress = "", 0.0
-        report.save(update_fields=["status", "started_at", "attempts", "error", "progress"])
+        report.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "error",
+                                   "progress"])
     return report
 
 
@@ -113,7 +115,8 @@ def judge_report_compute(*, report_id: int) -> Report | None:
         )
 
         def progress(value: float) -> None:
-            Report.objects.filter(pk=report.pk).update(progress=min(max(value, 0.0), 1.0))
+            Report.objects.filter(pk=report.pk).update(progress=min(max(value, 0.0), 1.0),
+                                                       heartbeat_at=timezone.now())
 
         results = build_report(data, draws=int(params.get("bootstrap_draws", 1000)),
                                seed=int(params.get("seed", 0)), progress=progress)

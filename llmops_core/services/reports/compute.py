@@ -98,6 +98,7 @@ def _start(report_id: int) -> bool:
         Report.objects.filter(pk=report_id, status__in=UNFINISHED).update(
             status=JobStatus.RUNNING,
             started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
             progress=0.02,
             error="",
             attempts=F("attempts") + 1,
@@ -108,7 +109,7 @@ def _start(report_id: int) -> bool:
 def _progress(report_id: int, share: float) -> None:
     """Store the share done (kept below 1 until the results are written)."""
     Report.objects.filter(pk=report_id, status=JobStatus.RUNNING).update(
-        progress=round(min(max(share, 0.0), 0.99), 3)
+        progress=round(min(max(share, 0.0), 0.99), 3), heartbeat_at=timezone.now()
     )
 
 
