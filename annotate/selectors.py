@@ -20,6 +20,7 @@ from annotate.models import (
     Adjudication,
     Annotation,
     GoldCheck,
+    ItemPin,
     Queue,
     QueueItem,
     QueueReviewer,
@@ -308,3 +309,57 @@ def output_ids_matching(
                     model_name=model_name)
         .order_by("id").values_list("id", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class ReviewerCandidate:
+    """A project member (or a current reviewer) on the lead's reviewers form."""
+
+    user: Any
+    role: str | None  # None: a reviewer of the queue who has left the project
+    is_reviewer: bool
+    quota: int | None
+    done: int
+    pins: int
+
+
+def queue_reviewer_candidates(*, queue: Queue) -> list[ReviewerCandidate]:
+    """Return the project's members and the queue's reviewers, by username (two queries)."""
+    memberships = {m.reviewer_id: m for m in
+                   QueueReviewer.objects.filter(queue=queue).select_related("reviewer")}
+    roles = {m.user_id: (m.user, m.role)
+             for m in Membership.objects.filter(project_id=queue.project_id).select_related("user")}
+    users = {pk: user for pk, (user, _) in roles.items()}
+    users.update({pk: m.reviewer for pk, m in memberships.items()})
+    rows = []
+    for pk, user in users.items():
+        m = memberships.get(pk)
+        rows.append(ReviewerCandidate(
+            user=user, role=roles[pk][1] if pk in roles else None, is_reviewer=m is not None,
+            quota=m.quota if m else None, done=m.done_count if m else 0,
+            pins=m.pin_count if m else 0,
+        ))
+    return sorted(rows, key=lambda r: r.user.get_username())
+
+
+def queue_item_ids_by_external_id(*, queue: Queue, external_ids: list[str]) -> dict[str, int]:
+    """Return ``{external id: item id}`` for the queue's items whose outputs have these ids."""
+    return dict(
+        QueueItem.objects.filter(queue=queue, output__external_id__in=external_ids)
+        .values_list("output__external_id", "id")
+    )
+
+
+def queue_gold_items(*, queue: Queue) -> QuerySet[QueueItem]:
+    """Return the queue's gold items with their outputs, in queue order."""
+    return (QueueItem.objects.filter(queue=queue, is_gold=True).select_related("output")
+            .order_by("position", "id"))
+
+
+def item_pin_usernames(*, item_ids: list[int]) -> dict[int, list[str]]:
+    """Return the usernames each item is pinned to, sorted (one query)."""
+    pinned: dict[int, list[str]] = defaultdict(list)
+    pins = ItemPin.objects.filter(item_id__in=item_ids).order_by("reviewer__username")
+    for item_id, username in pins.values_list("item_id", "reviewer__username"):
+        pinned[item_id].append(username)
+    return dict(pinned)

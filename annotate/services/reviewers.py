@@ -121,6 +121,25 @@ def queue_reviewer_set_quota(
     return membership
 
 
+@transaction.atomic
+def queue_reviewers_update(
+    *,
+    queue: Queue,
+    reviewers: Sequence[tuple[AbstractBaseUser, int | None]],
+    actor: AbstractBaseUser | None = None,
+) -> None:
+    """Make ``reviewers`` the queue's reviewers with their quotas, all or nothing.
+
+    Only quotas that change are written (and audited), so saving an unchanged form records
+    nothing.
+    """
+    queue_set_reviewers(queue=queue, reviewers=[user for user, _ in reviewers], actor=actor)
+    current = dict(QueueReviewer.objects.filter(queue=queue).values_list("reviewer_id", "quota"))
+    for user, quota in reviewers:
+        if current.get(user.pk) != quota:
+            queue_reviewer_set_quota(queue=queue, reviewer=user, quota=quota, actor=actor)
+
+
 def _queue_item_ids(queue: Queue, item_ids: Iterable[int]) -> list[int]:
     ids = list(dict.fromkeys(item_ids))
     found = set(QueueItem.objects.filter(queue=queue, pk__in=ids).values_list("id", flat=True))

@@ -212,6 +212,14 @@ RULES: dict[str, Rule] = {
     "queue-detail": page(GET=QUEUE_READERS, kwargs=QUEUE),
     "queue-rate": page(GET=QUEUE_REVIEWER, kwargs=QUEUE),
     "queue-adjudicate": page(GET=ADJUDICATORS, kwargs=QUEUE),
+    # A lead's controls of a queue: the same roles as the API's reviewers, pins and gold.
+    "queue-controls": page(GET=LEADS, kwargs=QUEUE),
+    "queue-controls-reviewers": page(
+        POST=LEADS, kwargs=QUEUE,
+        ok={"POST": (400, "the role check passed; the form without its list of members is "
+                          "refused")}),
+    "queue-controls-pins": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
+    "queue-controls-gold": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
     "queue-pairwise": page(GET=QUEUE_REVIEWER, POST=QUEUE_REVIEWER,
                            kwargs=QUEUE,
                            ok={"POST": (400, "the role check passed; no pair token was sent")}),

@@ -1,0 +1,168 @@
+"""The lead's controls of a queue: reviewers and quotas, items pinned to reviewers, gold items.
+
+Leads and admins only (reviewers and adjudicators 403, non-members 404), the roles the API's
+reviewers, pins and gold endpoints require. The page is read with GET; each form posts to its
+own URL, which calls the services and redirects back, or shows the page again with the form's
+errors (400) and nothing written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from annotate.forms import GoldForm, PinForm, ReviewersForm
+from annotate.models import Queue
+from annotate.selectors import (
+    gold_accuracy_rows,
+    item_for_rating,
+    item_pin_usernames,
+    queue_gold_items,
+    queue_items_for_lead,
+    queue_reviewer_candidates,
+)
+from annotate.services.gold import gold_mark, gold_unmark
+from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
+from llmops_core.errors import DomainError
+from llmops_core.models import Project, Role
+from llmops_core.permissions import project_for_request
+
+ITEMS_PER_PAGE = 50
+GOLD_SHOWN = 200
+
+
+def _lead_queue(request: HttpRequest, project_slug: str, pk: int) -> tuple[Project, Queue]:
+    """Return the project and queue for a lead or admin; 403 for lower roles, 404 otherwise."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    queue = (Queue.objects.select_related("rubric_version__rubric", "project")
+             .filter(project=project, pk=pk).first())
+    if queue is None:
+        raise Http404("No such queue.")
+    return project, queue
+
+
+def _actor(request: HttpRequest) -> AbstractBaseUser:
+    """Return the logged-in user (``login_required`` lets no one else through)."""
+    assert isinstance(request.user, AbstractBaseUser)
+    return request.user
+
+
+def _forms(request: HttpRequest, queue: Queue, bound: str = "") -> dict[str, Any]:
+    """Return the page's three forms; the one named ``bound`` holds the request's POST."""
+    candidates = queue_reviewer_candidates(queue=queue)
+    reviewers = [c.user for c in candidates if c.is_reviewer]
+    criteria = list(queue.rubric_version.criteria.all())
+
+    def data(name: str) -> Any:
+        return request.POST if name == bound else None
+
+    return {
+        "reviewers_form": ReviewersForm(data("reviewers"), prefix="rv", candidates=candidates),
+        "pin_form": PinForm(data("pins"), prefix="pin", queue=queue, reviewers=reviewers),
+        "gold_form": GoldForm(data("gold"), prefix="gold", queue=queue, criteria=criteria),
+    }
+
+
+def _page(request: HttpRequest, project: Project, queue: Queue, forms: dict[str, Any],
+          status: int = 200) -> HttpResponse:
+    items = Paginator(queue_items_for_lead(queue=queue).order_by("position", "id"),
+                      ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    gold = list(queue_gold_items(queue=queue)[:GOLD_SHOWN + 1])
+    pins = item_pin_usernames(item_ids=[i.pk for i in items])
+    criteria = forms["gold_form"].criteria
+    context = {
+        "project": project, "queue": queue, **forms,
+        "items": [(item, pins.get(item.pk, [])) for item in items], "page": items,
+        "gold": [(item, [item.gold_scores.get(c.name) for c in criteria])
+                 for item in gold[:GOLD_SHOWN]],
+        "gold_more": len(gold) > GOLD_SHOWN, "criteria": criteria,
+        "accuracy": gold_accuracy_rows(queue_id=queue.pk),
+    }
+    return render(request, "annotate/queue_controls.html", context, status=status)
+
+
+def _back(project: Project, queue: Queue, anchor: str) -> HttpResponse:
+    return redirect(reverse("queue-controls", args=[project.slug, queue.pk]) + anchor)
+
+
+@login_required
+@require_safe
+def queue_controls(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Show the queue's reviewers and quotas, its items and pins, and its gold items."""
+    project, queue = _lead_queue(request, project_slug, pk)
+    return _page(request, project, queue, _forms(request, queue))
+
+
+@login_required
+@require_POST
+def queue_controls_reviewers(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Set the queue's reviewers and their quotas in one transaction."""
+    project, queue = _lead_queue(request, project_slug, pk)
+    forms = _forms(request, queue, "reviewers")
+    form = forms["reviewers_form"]
+    if form.is_valid():
+        try:
+            queue_reviewers_update(queue=queue, reviewers=form.cleaned_data["reviewers"],
+                                   actor=_actor(request))
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Reviewers and quotas saved.")
+            return _back(project, queue, "#reviewers")
+    return _page(request, project, queue, forms, status=400)
+
+
+@login_required
+@require_POST
+def queue_controls_pins(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Pin items to a reviewer of the queue, or unpin them."""
+    project, queue = _lead_queue(request, project_slug, pk)
+    forms = _forms(request, queue, "pins")
+    form = forms["pin_form"]
+    if form.is_valid():
+        data = form.cleaned_data
+        service = items_pin if data["action"] == "pin" else items_unpin
+        try:
+            changed = service(queue=queue, reviewer=data["reviewer_user"],
+                              item_ids=data["item_ids"], actor=_actor(request))
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = "pinned to" if data["action"] == "pin" else "unpinned from"
+            messages.success(request, f"{changed} item(s) {done} {data['reviewer']}.")
+            return _back(project, queue, "#items")
+    return _page(request, project, queue, forms, status=400)
+
+
+@login_required
+@require_POST
+def queue_controls_gold(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Mark an item gold with its expected scores, or make it an ordinary item again."""
+    project, queue = _lead_queue(request, project_slug, pk)
+    forms = _forms(request, queue, "gold")
+    form = forms["gold_form"]
+    if form.is_valid():
+        data = form.cleaned_data
+        item = item_for_rating(item_id=data["item_id"], queue=queue)
+        try:
+            if item is None:
+                raise DomainError(f'no item {data["item_id"]} in queue "{queue.name}"')
+            if data["action"] == "mark":
+                gold_mark(item=item, scores=data["scores"], actor=_actor(request))
+            else:
+                gold_unmark(item=item, actor=_actor(request))
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = "is now gold" if data["action"] == "mark" else "is no longer gold"
+            messages.success(request, f"Item {item.pk} {done}.")
+            return _back(project, queue, "#gold")
+    return _page(request, project, queue, forms, status=400)
