@@ -82,8 +82,8 @@ def export_annotation_rows(
     rows = Annotation.objects.filter(flt.annotation_q())
     if output_ids is not None:
         rows = rows.filter(item__output_id__in=list(output_ids))
-    rows = rows.values_list(*fields)
-    return {row[0]: AnnotationRow(*row) for row in rows}
+    values: Any = rows.values_list(*fields)  # tuples, in the order of AnnotationRow's fields
+    return {row[0]: AnnotationRow(*row) for row in values}
 
 
 def export_rating_count(flt: RatingFilter) -> int:

@@ -26,7 +26,7 @@ from annotate.rendering import input_view, safe_markdown
 from annotate.services.preferences import preference_submit
 from llmops_core.errors import DomainError
 from llmops_core.models import Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 
 SALT = "annotate.pairwise"
 
@@ -38,7 +38,7 @@ def _queue(request: HttpRequest, project_slug: str, pk: int) -> Queue:
              .filter(project=project, pk=pk).first())
     if queue is None:
         raise Http404("No such queue.")
-    if not QueueReviewer.objects.filter(queue=queue, reviewer=request.user).exists():
+    if not QueueReviewer.objects.filter(queue=queue, reviewer=signed_in(request.user)).exists():
         raise PermissionDenied("only the queue's reviewers give preferences")
     return queue
 
@@ -54,7 +54,7 @@ def _submit(request: HttpRequest, queue: Queue) -> HttpResponse | None:
     criteria = {key.removeprefix("crit-"): str(value) for key, value in request.POST.items()
                 if key.startswith("crit-") and value}
     try:
-        preference_submit(queue=queue, reviewer=request.user, left_id=shown["l"],
+        preference_submit(queue=queue, reviewer=signed_in(request.user), left_id=shown["l"],
                           right_id=shown["r"], side=request.POST.get("side", ""),
                           criteria=criteria)
     except DomainError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from llmops_core.models import (
@@ -17,10 +17,10 @@ from llmops_core.models import (
     Rubric,
 )
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
-def project_role(*, user: User, project: Project) -> str | None:
+def project_role(*, user: AnyUser, project: Project) -> str | None:
     """Return the user's role in ``project`` (superusers are admins everywhere), or None."""
     if not user.is_authenticated:
         return None
@@ -36,7 +36,7 @@ def role_allows(role: str | None, required: str) -> bool:
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[required]
 
 
-def project_list_for_user(*, user: User) -> QuerySet[Project]:
+def project_list_for_user(*, user: AnyUser) -> QuerySet[Project]:
     """Return the projects ``user`` belongs to (all of them for superusers)."""
     if not user.is_authenticated:
         return Project.objects.none()
@@ -45,7 +45,7 @@ def project_list_for_user(*, user: User) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user).distinct()
 
 
-def project_get_for_user(*, user: User, slug: str) -> Project | None:
+def project_get_for_user(*, user: AnyUser, slug: str) -> Project | None:
     """Return the project ``slug`` if ``user`` may see it."""
     return project_list_for_user(user=user).filter(slug=slug).first()
 

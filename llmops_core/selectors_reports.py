@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, QuerySet
 
 from annotate.rating_selectors import RatingFilter, rating_queryset
 from annotate.selectors import item_for_rating, item_ratings, queue_list_for_user
 from llmops_core.models import Membership, Project, PromptVersion, Report, ReportKind, RubricVersion
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def report_list(*, project: Project, kind: str | None = ReportKind.AGREEMENT) -> QuerySet[Report]:
@@ -74,7 +74,7 @@ def report_queue_row(*, project_id: int | None = None, queue_id: int) -> dict[st
     }
 
 
-def report_queue_choices(*, user: User, project: Project) -> list[tuple[int, str]]:
+def report_queue_choices(*, user: AnyUser, project: Project) -> list[tuple[int, str]]:
     """Return (id, name) of the queues a lead may report on."""
     return list(
         queue_list_for_user(user=user, project=project)
@@ -182,7 +182,7 @@ class ItemRatings:
     annotations: list[dict[str, Any]]
 
 
-def report_item_ratings(*, user: User, project: Project, item_id: int) -> ItemRatings | None:
+def report_item_ratings(*, user: AnyUser, project: Project, item_id: int) -> ItemRatings | None:
     """Return queue item ``item_id`` of ``project`` with all its ratings, or None."""
     queue = queue_list_for_user(user=user, project=project).filter(items__id=item_id).first()
     if queue is None:

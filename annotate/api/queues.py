@@ -27,6 +27,7 @@ from annotate.services.queues import (
 )
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
+from llmops_core.permissions import signed_in
 
 
 class QueueSerializer(serializers.ModelSerializer[Queue]):
@@ -115,7 +116,7 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
             overlap=v["overlap"], max_overlap=v["max_overlap"],
             disagreement_threshold=v["disagreement_threshold"], blind=v["blind"],
             guidelines=v["guidelines"], lease_seconds=v["lease_seconds"], reviewers=users,
-            output_ids=_output_ids(self.project, v), created_by=request.user,
+            output_ids=_output_ids(self.project, v), created_by=signed_in(request.user),
         )
         queue.refresh_from_db()
         return Response(QueueSerializer(queue).data, status=status.HTTP_201_CREATED)
@@ -141,9 +142,9 @@ class QueueDetailApi(QueueScopedMixin, APIView):
             if version is None:
                 raise ValidationError({"rubric_version_id": "no such rubric version here"})
             queue = queue_change_rubric_version(queue=queue, rubric_version=version,
-                                                actor=request.user)
+                                                actor=signed_in(request.user))
         if changes:
-            queue = queue_update(queue=queue, changes=changes, actor=request.user)
+            queue = queue_update(queue=queue, changes=changes, actor=signed_in(request.user))
         return Response(QueueSerializer(queue).data)
 
 

@@ -30,6 +30,7 @@ from annotate.services.edits import annotation_edit, annotation_undo
 from annotate.services.submit import annotation_skip, annotation_submit
 from llmops_core.models import Role
 from llmops_core.pagination import KeysetPagination
+from llmops_core.permissions import signed_in
 from llmops_core.schema import OBJECT_LIST
 
 REASONS = {
@@ -85,7 +86,7 @@ class NextItemApi(QueueScopedMixin, APIView):
         queue, _ = self.get_rating_queue(pk)
         data = s.HoldingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = assignment_claim_next(queue=queue, reviewer=request.user,
+        claim = assignment_claim_next(queue=queue, reviewer=signed_in(request.user),
                                       holding=data.validated_data["holding"])
         return Response(claim_payload(claim, queue, request.user))
 
@@ -107,13 +108,14 @@ class SubmitApi(QueueScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         result = annotation_submit(
-            item=item, reviewer=request.user, client_token=v["client_token"], scores=v["scores"],
+            item=item, reviewer=signed_in(request.user), client_token=v["client_token"],
+            scores=v["scores"],
             comment=v["comment"], flags=v["flags"], active_ms=v["active_ms"],
             rubric_version_id=v["rubric_version"],
         )
         membership = result.membership or _fresh_membership(queue, request.user)
-        claim = assignment_claim_next(queue=queue, reviewer=request.user, holding=v["holding"],
-                                      membership=membership)
+        claim = assignment_claim_next(queue=queue, reviewer=signed_in(request.user),
+                                      holding=v["holding"], membership=membership)
         body = {
             "annotation": {"id": result.annotation.pk, "item": item.pk,
                            "created": result.created},
@@ -135,8 +137,9 @@ class SkipApi(QueueScopedMixin, APIView):
         item = self.get_item(queue, item_id)
         data = s.SkipSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        annotation_skip(item=item, reviewer=request.user, reason=data.validated_data["reason"])
-        claim = assignment_claim_next(queue=queue, reviewer=request.user,
+        annotation_skip(item=item, reviewer=signed_in(request.user),
+                        reason=data.validated_data["reason"])
+        claim = assignment_claim_next(queue=queue, reviewer=signed_in(request.user),
                                       holding=data.validated_data["holding"])
         return Response(claim_payload(claim, queue, request.user))
 
@@ -149,7 +152,7 @@ class UndoApi(QueueScopedMixin, APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
-        undo = annotation_undo(queue=queue, reviewer=request.user)
+        undo = annotation_undo(queue=queue, reviewer=signed_in(request.user))
         body = claim_payload(Claim(undo.assignment), queue, request.user, previous=undo.previous)
         membership = _fresh_membership(queue, request.user)
         return Response({**body, "progress": progress_payload(membership)})
@@ -163,7 +166,8 @@ class RenewApi(QueueScopedMixin, APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
-        assignment = assignment_renew(item=self.get_item(queue, item_id), reviewer=request.user)
+        assignment = assignment_renew(item=self.get_item(queue, item_id),
+                                      reviewer=signed_in(request.user))
         if assignment is None:
             raise NotFound("You hold no lease on this item.")
         return Response({"assignment": assignment.pk,
@@ -180,7 +184,7 @@ class ReleaseApi(QueueScopedMixin, APIView):
         queue, _ = self.get_rating_queue(pk)
         data = s.ReleaseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        released = assignment_release(queue=queue, reviewer=request.user,
+        released = assignment_release(queue=queue, reviewer=signed_in(request.user),
                                       item_ids=data.validated_data["item_ids"])
         return Response({"released": released})
 
@@ -192,7 +196,7 @@ class ProgressApi(QueueScopedMixin, APIView):
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, membership = self.get_rating_queue(pk)
         return Response({**progress_payload(membership),
-                         "today": done_today(queue=queue, reviewer=request.user)})
+                         "today": done_today(queue=queue, reviewer=signed_in(request.user))})
 
 
 class MyAnnotationListApi(QueueScopedMixin, generics.ListAPIView[Annotation]):
@@ -239,8 +243,8 @@ class AnnotationDetailApi(AnnotationScopedMixin, APIView):
         data = s.EditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        annotation_edit(annotation=annotation, editor=request.user, scores=v.get("scores"),
-                        comment=v.get("comment"), flags=v.get("flags"))
+        annotation_edit(annotation=annotation, editor=signed_in(request.user),
+                        scores=v.get("scores"), comment=v.get("comment"), flags=v.get("flags"))
         fresh = self.get_annotation(pk)
         reveal = self.is_lead or not fresh.item.queue.blind
         return Response(s.annotation_payload(fresh, reveal=reveal))

@@ -35,6 +35,7 @@ from annotate.services.reviewers import (
 )
 from llmops_core.models import Role, RubricVersion
 from llmops_core.pagination import KeysetPagination
+from llmops_core.permissions import signed_in
 from llmops_core.schema import OBJECT_LIST
 
 
@@ -63,10 +64,11 @@ class QueueReviewersApi(QueueScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         wanted = data.validated_data["reviewers"]
         users = _users([r["username"] for r in wanted])
-        queue_set_reviewers(queue=queue, reviewers=list(users.values()), actor=request.user)
+        queue_set_reviewers(queue=queue, reviewers=list(users.values()),
+                            actor=signed_in(request.user))
         for row in wanted:
             queue_reviewer_set_quota(queue=queue, reviewer=users[row["username"]],
-                                     quota=row["quota"], actor=request.user)
+                                     quota=row["quota"], actor=signed_in(request.user))
         return Response([row.__dict__ for row in reviewer_rows(queue=queue)])
 
 
@@ -91,7 +93,8 @@ class QueuePinsApi(QueueScopedMixin, APIView):
         if not ids:
             raise ValidationError({"item_ids": "give item ids or a slice of positions"})
         service = items_unpin if v["unpin"] else items_pin
-        changed = service(queue=queue, reviewer=reviewer, item_ids=ids, actor=request.user)
+        changed = service(queue=queue, reviewer=reviewer, item_ids=ids,
+                          actor=signed_in(request.user))
         return Response({"changed": changed})
 
 
@@ -167,12 +170,14 @@ class GoldApi(QueueScopedMixin, APIView):
         item = self.get_item(self.get_queue(pk), item_id)
         data = s.ScoresSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = gold_mark(item=item, scores=data.validated_data["scores"], actor=request.user)
+        item = gold_mark(item=item, scores=data.validated_data["scores"],
+                         actor=signed_in(request.user))
         return Response(s.QueueItemSerializer(item).data)
 
     @extend_schema(responses={200: s.QueueItemSerializer})
     def delete(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
-        item = gold_unmark(item=self.get_item(self.get_queue(pk), item_id), actor=request.user)
+        item = gold_unmark(item=self.get_item(self.get_queue(pk), item_id),
+                           actor=signed_in(request.user))
         return Response(s.QueueItemSerializer(item).data)
 
 
@@ -214,7 +219,7 @@ class AdjudicateApi(QueueScopedMixin, APIView):
         data = s.ScoresSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         adjudication = adjudication_record(
-            item=item, adjudicator=request.user, scores=data.validated_data["scores"],
+            item=item, adjudicator=signed_in(request.user), scores=data.validated_data["scores"],
             note=data.validated_data["note"],
         )
         return Response({"item": item.pk, "scores": adjudication.scores,

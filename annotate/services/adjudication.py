@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotate.models import Adjudication, Annotation, QueueItem
@@ -28,7 +28,7 @@ def item_rubric_version_id(item: QueueItem) -> int:
 def adjudication_record(
     *,
     item: QueueItem,
-    adjudicator: AbstractBaseUser,
+    adjudicator: User,
     scores: Mapping[str, Any],
     note: str = "",
 ) -> Adjudication:

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -65,7 +65,7 @@ class Claim:
     reason: str = ""
 
 
-def queue_reviewer_get(*, queue: Queue, reviewer: AbstractBaseUser) -> QueueReviewer:
+def queue_reviewer_get(*, queue: Queue, reviewer: User) -> QueueReviewer:
     """Return the reviewer's membership of ``queue`` or raise ``NotInQueue``."""
     membership = QueueReviewer.objects.filter(queue=queue, reviewer=reviewer).first()
     if membership is None:
@@ -123,7 +123,7 @@ def _relax_durability() -> None:
 
 
 def _open_items(
-    queue: Queue, reviewer: AbstractBaseUser, *, lock: bool = True
+    queue: Queue, reviewer: User, *, lock: bool = True
 ) -> QuerySet[QueueItem]:
     """Items of ``queue`` with a free slot that ``reviewer`` has not held, rated or skipped.
 
@@ -143,7 +143,7 @@ def _open_items(
     return items
 
 
-def _locked_candidates(queue: Queue, reviewer: AbstractBaseUser) -> bool:
+def _locked_candidates(queue: Queue, reviewer: User) -> bool:
     """Return whether open items exist that the last pick skipped because they were locked."""
     if not connection.features.has_select_for_update_skip_locked:
         return False
@@ -151,7 +151,7 @@ def _locked_candidates(queue: Queue, reviewer: AbstractBaseUser) -> bool:
         Q(pinned=False) | Q(pins__reviewer=reviewer)).exists()
 
 
-def _gold_due(queue: Queue, reviewer: AbstractBaseUser, membership: QueueReviewer) -> bool:
+def _gold_due(queue: Queue, reviewer: User, membership: QueueReviewer) -> bool:
     """Return whether this claim should be a gold item: about one in ``gold_every``.
 
     Seeded by reviewer and progress, so a reload asks the same question, yet gold items do not
@@ -163,7 +163,7 @@ def _gold_due(queue: Queue, reviewer: AbstractBaseUser, membership: QueueReviewe
     return random.Random(f"{reviewer.pk}:{queue.pk}:{seen}").random() < 1 / queue.gold_every
 
 
-def _pick(queue: Queue, reviewer: AbstractBaseUser, membership: QueueReviewer) -> QueueItem | None:
+def _pick(queue: Queue, reviewer: User, membership: QueueReviewer) -> QueueItem | None:
     """Lock and return the best open item for the reviewer, or None."""
     if membership.pin_count:
         pinned = _open_items(queue, reviewer).filter(pinned=True, pins__reviewer=reviewer)
@@ -177,7 +177,7 @@ def _pick(queue: Queue, reviewer: AbstractBaseUser, membership: QueueReviewer) -
     return _first_gold(queue, reviewer) if queue.gold_count else None
 
 
-def _first_gold(queue: Queue, reviewer: AbstractBaseUser) -> QueueItem | None:
+def _first_gold(queue: Queue, reviewer: User) -> QueueItem | None:
     return _open_items(queue, reviewer).filter(is_gold=True).order_by("position", "id").first()
 
 
@@ -185,7 +185,7 @@ def _first_gold(queue: Queue, reviewer: AbstractBaseUser) -> QueueItem | None:
 def assignment_claim_next(
     *,
     queue: Queue,
-    reviewer: AbstractBaseUser,
+    reviewer: User,
     holding: Collection[int] = (),
     membership: QueueReviewer | None = None,
     now: datetime | None = None,
@@ -240,7 +240,7 @@ def assignment_claim_next(
 
 @transaction.atomic
 def assignment_renew(
-    *, item: QueueItem, reviewer: AbstractBaseUser, now: datetime | None = None
+    *, item: QueueItem, reviewer: User, now: datetime | None = None
 ) -> Assignment | None:
     """Extend the reviewer's active lease on ``item`` by the queue's lease time; None if gone."""
     now = now or timezone.now()
@@ -258,7 +258,7 @@ def assignment_renew(
 
 @transaction.atomic
 def assignment_release(
-    *, queue: Queue, reviewer: AbstractBaseUser, item_ids: Collection[int],
+    *, queue: Queue, reviewer: User, item_ids: Collection[int],
     now: datetime | None = None,
 ) -> int:
     """Give back the reviewer's leases on ``item_ids`` (the page closed); return how many."""

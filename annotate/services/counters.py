@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, Sum
 
 from annotate.models import (
@@ -30,7 +30,7 @@ def queue_recount(*, queue: Queue) -> None:
     queue.refresh_from_db(fields=["item_count", "complete_count", "gold_count", "review_count"])
 
 
-def queue_reviewer_recount(*, queue: Queue, reviewer: AbstractBaseUser) -> None:
+def queue_reviewer_recount(*, queue: Queue, reviewer: User) -> None:
     """Recompute one reviewer's counters in ``queue`` from their annotations and skips."""
     annotations = Annotation.objects.filter(item__queue=queue, reviewer=reviewer).aggregate(
         done=Count("id"), flagged=Count("id", filter=~Q(flags=[])), active=Sum("active_ms"),

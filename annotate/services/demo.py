@@ -6,13 +6,14 @@ again finds what exists and adds only what is missing.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotate.models import Queue
@@ -116,7 +117,7 @@ SUMMARY_PLAN = [
 ]
 
 
-def _demo_user(username: str, *, is_staff: bool = False) -> AbstractBaseUser:
+def _demo_user(username: str, *, is_staff: bool = False) -> User:
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is None:
@@ -203,7 +204,7 @@ def demo_seed() -> DemoSummary:
         if len(versions) > 2 and not template.labels.filter(name="staging").exists():
             prompt_label_set(version=versions[-1], label="staging", actor=lead)
         records = _records(template, versions, plans, inputs, is_summary)
-        result = outputs_import(project=project, source=lambda r=records: _source(r))
+        result = outputs_import(project=project, source=functools.partial(_source, records))
         summary.outputs_created += result.rows_created
         if name == "support-reply":
             output_ids = [str(r["external_id"]) for r in records]

@@ -13,7 +13,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ def _clamp(value: float) -> int:
     return int(min(5, max(1, round(value))))
 
 
-def _gold(queue: Queue, lead: AbstractBaseUser, criteria: list[str]) -> None:
+def _gold(queue: Queue, lead: User, criteria: list[str]) -> None:
     """Mark a few items spread through the queue as gold, with their true scores."""
     items = list(QueueItem.objects.filter(queue=queue).select_related("output")
                  .order_by("position"))
@@ -50,7 +50,7 @@ def _gold(queue: Queue, lead: AbstractBaseUser, criteria: list[str]) -> None:
                   scores={c: _clamp(_true_score(quality, c)) for c in criteria})
 
 
-def _rate_one(queue: Queue, reviewer: AbstractBaseUser, criteria: list[str],
+def _rate_one(queue: Queue, reviewer: User, criteria: list[str],
               rng: random.Random) -> bool:
     """Let ``reviewer`` rate (or skip, or flag) their next item; False when none is left."""
     claim = assignment_claim_next(queue=queue, reviewer=reviewer)
@@ -80,7 +80,7 @@ def _rate_one(queue: Queue, reviewer: AbstractBaseUser, criteria: list[str],
     return True
 
 
-def demo_ratings_seed(*, queue: Queue, lead: AbstractBaseUser) -> int:
+def demo_ratings_seed(*, queue: Queue, lead: User) -> int:
     """Rate about two thirds of ``queue`` with reviewer1-3; return the annotations made."""
     rng = random.Random(f"demo-ratings-{queue.pk}")
     criteria = list(queue.rubric_version.criteria.values_list("name", flat=True))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -56,7 +56,7 @@ def _apply_scores(annotation: Annotation, clean: Mapping[str, tuple[Criterion, i
 def annotation_edit(
     *,
     annotation: Annotation,
-    editor: AbstractBaseUser,
+    editor: User,
     scores: Mapping[str, Any] | None = None,
     comment: str | None = None,
     flags: Sequence[str] | None = None,
@@ -117,7 +117,7 @@ class Undo:
 
 @transaction.atomic
 def annotation_undo(
-    *, queue: Queue, reviewer: AbstractBaseUser, now: datetime | None = None
+    *, queue: Queue, reviewer: User, now: datetime | None = None
 ) -> Undo:
     """Take back the reviewer's latest submission in ``queue``; the item is theirs again.
 

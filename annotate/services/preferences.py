@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotate.models import PairwisePreference, Queue, QueueReviewer
@@ -27,7 +27,7 @@ def _side_to_choice(side: str, left: int, a: int, where: str) -> str:
 
 @transaction.atomic
 def preference_submit(
-    *, queue: Queue, reviewer: AbstractBaseUser, left_id: int, right_id: int, side: str,
+    *, queue: Queue, reviewer: User, left_id: int, right_id: int, side: str,
     criteria: Mapping[str, str] | None = None,
 ) -> PairwisePreference:
     """Store (or change) the reviewer's preference on the pair shown as ``left_id``/``right_id``.

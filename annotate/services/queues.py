@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, IntegerField, Max, Value
 from django.db.models.functions import Greatest
@@ -45,9 +45,9 @@ def queue_create(
     blind: bool = True,
     guidelines: str = "",
     lease_seconds: int = 900,
-    reviewers: Sequence[AbstractBaseUser] = (),
+    reviewers: Sequence[User] = (),
     output_ids: Iterable[int] = (),
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> Queue:
     """Create a queue in ``project`` rated with ``rubric_version``, holding ``output_ids``."""
     if rubric_version.rubric.project_id != project.pk:
@@ -111,7 +111,7 @@ def _analyze_items() -> None:
 
 @transaction.atomic
 def queue_update(
-    *, queue: Queue, changes: Mapping[str, Any], actor: AbstractBaseUser | None = None
+    *, queue: Queue, changes: Mapping[str, Any], actor: User | None = None
 ) -> Queue:
     """Change a queue's settings; a new overlap applies to the items still in the common pool."""
     unknown = set(changes) - EDITABLE_FIELDS
@@ -150,7 +150,7 @@ def queue_update(
 
 @transaction.atomic
 def queue_change_rubric_version(
-    *, queue: Queue, rubric_version: RubricVersion, actor: AbstractBaseUser | None = None
+    *, queue: Queue, rubric_version: RubricVersion, actor: User | None = None
 ) -> Queue:
     """Rate the queue's items with ``rubric_version`` from now on.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -50,7 +50,7 @@ class Submission:
     membership: QueueReviewer | None = None
 
 
-def _locked_assignments(item: QueueItem, reviewer: AbstractBaseUser) -> list[Assignment]:
+def _locked_assignments(item: QueueItem, reviewer: User) -> list[Assignment]:
     """Lock the reviewer's assignments on ``item``: their concurrent submits queue up here."""
     return list(
         Assignment.objects.select_for_update()
@@ -89,7 +89,7 @@ def _take_slot(
     return late, counts
 
 
-def _existing(item: QueueItem, reviewer: AbstractBaseUser, token: uuid.UUID) -> Submission | None:
+def _existing(item: QueueItem, reviewer: User, token: uuid.UUID) -> Submission | None:
     # Two indexed conjunctions OR-ed at the top, so both databases answer from the indexes.
     found = list(Annotation.objects.filter(
         Q(reviewer=reviewer, client_token=token) | Q(reviewer=reviewer, item=item)
@@ -113,7 +113,7 @@ def _existing(item: QueueItem, reviewer: AbstractBaseUser, token: uuid.UUID) -> 
 def annotation_submit(
     *,
     item: QueueItem,
-    reviewer: AbstractBaseUser,
+    reviewer: User,
     client_token: uuid.UUID,
     scores: Mapping[str, Any],
     comment: str = "",
@@ -174,7 +174,7 @@ def annotation_submit(
 
 @transaction.atomic
 def annotation_skip(
-    *, item: QueueItem, reviewer: AbstractBaseUser, reason: str = "", now: datetime | None = None
+    *, item: QueueItem, reviewer: User, reason: str = "", now: datetime | None = None
 ) -> Assignment:
     """Skip ``item`` (with an optional reason): it goes back to the pool, never to this reviewer."""
     now = now or timezone.now()

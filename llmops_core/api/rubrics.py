@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from llmops_core.api import serializers as s
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Rubric
+from llmops_core.permissions import signed_in
 from llmops_core.selectors import rubric_list
 from llmops_core.services.rubrics import CriterionSpec, rubric_create, rubric_version_create
 
@@ -50,7 +51,7 @@ class RubricListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
             name=data.validated_data["name"],
             description=data.validated_data["description"],
             criteria=_specs(data.validated_data["criteria"]),
-            created_by=request.user,
+            created_by=signed_in(request.user),
         )
         return Response(s.RubricSerializer(version.rubric).data, status=status.HTTP_201_CREATED)
 
@@ -69,7 +70,7 @@ class RubricVersionCreateApi(ProjectScopedMixin, APIView):
         version, created = rubric_version_create(
             rubric=rubric,
             criteria=_specs(data.validated_data["criteria"]),
-            created_by=request.user,
+            created_by=signed_in(request.user),
             note=data.validated_data["note"],
         )
         return Response(

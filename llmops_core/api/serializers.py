@@ -43,7 +43,8 @@ class MembershipWriteSerializer(serializers.Serializer[Any]):
 class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
     template = serializers.CharField(source="template.name", read_only=True)
     labels = serializers.SerializerMethodField()
-    parent = serializers.IntegerField(source="parent.number", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named "parent"
+        source="parent.number", read_only=True, allow_null=True)
 
     class Meta:
         model = PromptVersion
@@ -133,7 +134,7 @@ class ImportResultSerializer(serializers.Serializer[Any]):
     rows_existing = serializers.IntegerField()
     rows_failed = serializers.IntegerField()
     rejected = serializers.BooleanField()
-    errors = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class ImportRejectionSerializer(serializers.Serializer[Any]):
@@ -146,7 +147,8 @@ class ImportRejectionSerializer(serializers.Serializer[Any]):
     rows_existing = serializers.IntegerField(required=False)
     rows_failed = serializers.IntegerField(required=False)
     rejected = serializers.BooleanField(required=False)
-    errors = serializers.ListField(child=serializers.CharField(), required=False)
+    errors = serializers.ListField(  # type: ignore[assignment]  # a field named "errors"
+        child=serializers.CharField(), required=False)
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
@@ -175,7 +177,8 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
 class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
-    partial = serializers.BooleanField(required=False, default=False)
+    partial = serializers.BooleanField(  # type: ignore[assignment]  # a field named "partial"
+        required=False, default=False)
 
 
 class CriterionSerializer(serializers.ModelSerializer[Criterion]):

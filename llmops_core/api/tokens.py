@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from llmops_core.authentication import ApiTokenAuthentication
 from llmops_core.models import ApiToken
+from llmops_core.permissions import signed_in
 from llmops_core.schema import ApiErrorSerializer
 from llmops_core.services.login_limits import (
     login_failure_record,
@@ -96,13 +97,13 @@ class TokenListApi(generics.ListAPIView[ApiToken]):
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.filter(user=signed_in(self.request.user))
 
     @extend_schema(request=NewTokenSerializer, responses={201: CreatedTokenSerializer})
     def post(self, request: Request) -> Response:
         data = NewTokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, key = token_create(user=request.user, name=data.validated_data["name"])
+        token, key = token_create(user=signed_in(request.user), name=data.validated_data["name"])
         return Response(_created(token, key), status=status.HTTP_201_CREATED)
 
 
@@ -110,4 +111,5 @@ class TokenRevokeApi(APIView):
     @extend_schema(request=None, responses={200: ApiTokenSerializer})
     def delete(self, request: Request, pk: int) -> Response:
         token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-        return Response(ApiTokenSerializer(token_revoke(token=token, actor=request.user)).data)
+        revoked = token_revoke(token=token, actor=signed_in(request.user))
+        return Response(ApiTokenSerializer(revoked).data)

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from llmops_core.api.serving import PromptServeApi
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, ReportKind, Role
+from llmops_core.permissions import signed_in
 from llmops_core.selectors_versions import (
     label_version,
     promotion_get,
@@ -210,7 +211,7 @@ class PromoteApi(VersionScopedMixin, APIView):
     def post(self, request: Request, project_slug: str, name: str, number: int) -> Response:
         data = PromoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        promotion = prompt_promote(version=self.get_version(), actor=request.user,
+        promotion = prompt_promote(version=self.get_version(), actor=signed_in(request.user),
                                    **data.validated_data)
         return Response(PromotionDetailSerializer(promotion).data, status=status.HTTP_201_CREATED)
 

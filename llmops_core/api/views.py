@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,7 +31,7 @@ from llmops_core.models import (
     Role,
 )
 from llmops_core.pagination import KeysetPagination
-from llmops_core.permissions import ProjectRolePermission
+from llmops_core.permissions import ProjectRolePermission, signed_in
 from llmops_core.selectors import (
     import_job_list,
     membership_list,
@@ -43,6 +44,9 @@ from llmops_core.selectors import (
 from llmops_core.services.import_jobs import import_bytes, import_job_create, import_job_enqueue
 from llmops_core.services.projects import membership_set, project_create
 from llmops_core.services.promotion import prompt_promote
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
 from llmops_core.services.prompts import prompt_template_create, prompt_version_create
 
 
@@ -53,7 +57,7 @@ class ProjectScopedMixin:
     no request or project, so ``get_queryset`` then returns an empty queryset of ``model``.
     """
 
-    permission_classes = [ProjectRolePermission]
+    permission_classes: Sequence[_PermissionClass] = [ProjectRolePermission]
     read_role: str = Role.REVIEWER
     write_role: str = Role.LEAD
     project: Project
@@ -115,7 +119,8 @@ class MembershipListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         if user is None:
             raise ValidationError({"username": "no such user"})
         membership = membership_set(
-            project=self.project, user=user, role=data.validated_data["role"], actor=request.user
+            project=self.project, user=user, role=data.validated_data["role"],
+            actor=signed_in(request.user),
         )
         return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -166,7 +171,7 @@ class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
         data = s.PromptVersionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version, created = prompt_version_create(
-            template=self.get_template(), created_by=request.user, **data.validated_data
+            template=self.get_template(), created_by=signed_in(request.user), **data.validated_data
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.PromptVersionSerializer(version).data, status=code)
@@ -205,7 +210,7 @@ class PromptLabelApi(TemplateScopedMixin, APIView):
         version = get_object_or_404(template.versions, number=data.validated_data["version"])
         prompt_promote(
             version=version,
-            actor=request.user,
+            actor=signed_in(request.user),
             label=label,
             override_reason=data.validated_data["override_reason"],
         )
@@ -331,7 +336,7 @@ class ImportJobListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         try:
             job = import_job_create(
                 project=self.project,
-                created_by=request.user,
+                created_by=signed_in(request.user),
                 content=upload,
                 filename=upload.name,
                 partial=data.validated_data["partial"],

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import matplotlib
+from cycler import cycler
 
 matplotlib.use("Agg")
 
@@ -26,7 +27,7 @@ plt.rcParams.update(
         "font.size": 10,
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "axes.prop_cycle": cycler(color=PALETTE),
         "svg.hashsalt": "llmops",  # deterministic SVG ids
         "svg.fonttype": "none",
     }

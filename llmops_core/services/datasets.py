@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Max
 
@@ -121,7 +121,7 @@ def dataset_parse(*, content: bytes, filename: str) -> list[Any]:
 @transaction.atomic
 def dataset_create(
     *, project: Project, name: str, inputs: list[Any],
-    created_by: AbstractBaseUser | AnonymousUser | None = None,
+    created_by: User | AnonymousUser | None = None,
 ) -> tuple[Dataset, bool]:
     """Store ``inputs`` as the next version of dataset ``name``; the same rows return the same."""
     if not NAME.match(name):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -109,7 +109,7 @@ def gate_rules_for(*, project: Project) -> tuple[list[dict[str, Any]], bool]:
 
 @transaction.atomic
 def release_gate_update(
-    *, project: Project, rules: Any, actor: AbstractBaseUser | AnonymousUser
+    *, project: Project, rules: Any, actor: User | AnonymousUser
 ) -> ReleaseGate:
     """Replace the project's gate rules (admins only) and audit the change."""
     if not role_allows(project_role(user=actor, project=project), Role.ADMIN):

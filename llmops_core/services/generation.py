@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,7 +61,7 @@ from llmops_core.services.scorecards import scorecard_request
 RUN_KIND = "generation"  # LLMCall.run_kind of generation runs
 QUEUE_TASK = "annotate.generation_outputs_to_queue"
 MAX_ROWS = 50_000
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = User | AnonymousUser | None
 
 
 def _enqueue(run_id: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
@@ -50,7 +50,7 @@ class _PositionTracker:
 def import_job_create(
     *,
     project: Project,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     content: IO[bytes] | None = None,
     filename: str,
     partial: bool,
@@ -167,7 +167,7 @@ def import_job_enqueue(*, job: ImportJob) -> None:
 def import_bytes(
     *,
     project: Project,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     data: bytes,
     fmt: str,
     partial: bool,

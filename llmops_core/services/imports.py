@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -181,7 +182,8 @@ def _insert_batch(
         with connection.cursor() as cursor:
             for start in range(0, len(values), ROWS_PER_STATEMENT):
                 chunk = values[start : start + ROWS_PER_STATEMENT]
-                cursor.execute(_insert_sql(len(chunk)), [v for row in chunk for v in row])
+                params: list[Any] = [v for row in chunk for v in row]
+                cursor.execute(_insert_sql(len(chunk)), params)
     created = len(unique) - existing
     result.rows_created += created
     result.rows_existing += len(batch) - created

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -18,7 +18,7 @@ def project_create(
     name: str,
     slug: str | None = None,
     description: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> Project:
     """Create a project with the default rubric; its creator becomes its admin."""
     slug = slug or slugify(name)
@@ -46,9 +46,9 @@ def project_create(
 def membership_set(
     *,
     project: Project,
-    user: AbstractBaseUser,
+    user: User,
     role: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Membership:
     """Give ``user`` the ``role`` in ``project``, adding them if they are not a member."""
     if role not in Role.values:
@@ -74,7 +74,7 @@ def membership_set(
 
 @transaction.atomic
 def membership_remove(
-    *, project: Project, user: AbstractBaseUser, actor: AbstractBaseUser | None = None
+    *, project: Project, user: User, actor: User | None = None
 ) -> None:
     """Remove ``user`` from ``project``."""
     deleted, _ = Membership.objects.filter(project=project, user=user).delete()

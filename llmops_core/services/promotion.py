@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -90,7 +90,7 @@ def promotion_evidence(*, version: PromptVersion, gate: GateResult) -> dict[str,
 
 
 def prompt_promote(
-    *, version: PromptVersion, actor: AbstractBaseUser, label: str = PRODUCTION,
+    *, version: PromptVersion, actor: User, label: str = PRODUCTION,
     override_reason: str = "",
 ) -> Promotion:
     """Point ``label`` at ``version`` if the gate passes (or an admin overrides it with a reason).
@@ -110,7 +110,7 @@ def prompt_promote(
         raise
 
 
-def _promote(*, version: PromptVersion, actor: AbstractBaseUser, label: str,
+def _promote(*, version: PromptVersion, actor: User, label: str,
              override_reason: str) -> Promotion:
     template = version.template
     project = template.project

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
@@ -51,7 +51,7 @@ def prompt_version_create(
     parameters: dict[str, Any] | None = None,
     parent: PromptVersion | None = None,
     note: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> tuple[PromptVersion, bool]:
     """Return the version with this content, creating it (numbered next) if it is new."""
     parameters = parameters or {}
@@ -91,7 +91,7 @@ def prompt_label_set(
     *,
     version: PromptVersion,
     label: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     gate_result: dict[str, Any] | None = None,
     gate_passed: bool | None = None,
     evidence: dict[str, Any] | None = None,

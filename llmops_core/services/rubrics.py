@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
@@ -93,7 +93,7 @@ def rubric_version_create(
     *,
     rubric: Rubric,
     criteria: Sequence[CriterionSpec],
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     note: str = "",
 ) -> tuple[RubricVersion, bool]:
     """Return the version holding exactly ``criteria``, creating it if it is new."""
@@ -138,7 +138,7 @@ def rubric_create(
     name: str,
     criteria: Sequence[CriterionSpec],
     description: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> RubricVersion:
     """Create a rubric with its first version and return that version."""
     if Rubric.objects.filter(project=project, name=name).exists():

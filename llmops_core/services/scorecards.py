@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
@@ -47,7 +47,7 @@ from llmops_core.selectors_versions import (
 )
 
 logger = logging.getLogger(__name__)
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = User | AnonymousUser | None
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 STALE_AFTER = timedelta(minutes=30)
 
@@ -57,7 +57,7 @@ def bootstrap_draws() -> int:
     return int(getattr(settings, "REPORT_BOOTSTRAP_DRAWS", 2000))
 
 
-def actor_user(actor: Actor) -> AbstractBaseUser | None:
+def actor_user(actor: Actor) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None  # type: ignore[return-value]
 
 

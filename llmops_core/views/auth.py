@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from llmops_core.errors import DomainError
 from llmops_core.models import ApiToken
+from llmops_core.permissions import signed_in
 from llmops_core.services.login_limits import (
     login_failure_record,
     login_limit_check,
@@ -70,10 +71,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST":
         try:
-            _, new_key = token_create(user=request.user, name=request.POST.get("name", ""))
+            _, new_key = token_create(user=signed_in(request.user),
+                                      name=request.POST.get("name", ""))
         except DomainError as exc:
             messages.error(request, str(exc))
-    tokens = ApiToken.objects.filter(user=request.user)[:200]
+    tokens = ApiToken.objects.filter(user=signed_in(request.user))[:200]
     return render(request, "llmops_core/tokens.html", {"tokens": tokens, "new_key": new_key})
 
 
@@ -81,6 +83,6 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-    token_revoke(token=token, actor=request.user)
+    token_revoke(token=token, actor=signed_in(request.user))
     messages.success(request, f"Token “{token.name}” (…{token.last4}) revoked.")
     return redirect("tokens")

@@ -14,7 +14,7 @@ from annotate.selectors import queue_cards_for_user, queue_list_for_user
 from llmops_core.errors import DomainError
 from llmops_core.forms import ImportUploadForm
 from llmops_core.models import Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors import (
     import_job_list,
     project_list_for_user,
@@ -62,7 +62,7 @@ def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
         try:
             job = import_job_create(
                 project=project,
-                created_by=request.user,
+                created_by=signed_in(request.user),
                 content=upload,
                 filename=upload.name,
                 partial=form.cleaned_data["partial"],

@@ -25,7 +25,7 @@ from llmops_core.errors import DomainError
 from llmops_core.forms_versions import CompareForm, GateRulesForm, NewVersionForm, PromoteForm
 from llmops_core.models import JobStatus, Project, PromptTemplate, PromptVersion, Report, Role
 from llmops_core.models import ReportKind as Kind
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors import role_allows
 from llmops_core.selectors_versions import (
     label_version,
@@ -172,7 +172,7 @@ def version_promote(request: HttpRequest, project_slug: str, name: str,
     error = None
     if form.is_valid():
         try:
-            promotion = prompt_promote(version=version, actor=request.user,
+            promotion = prompt_promote(version=version, actor=signed_in(request.user),
                                        label=form.cleaned_data["label"],
                                        override_reason=form.cleaned_data["override_reason"])
         except PromotionRefused as exc:
@@ -241,7 +241,7 @@ def prompt_version_new(request: HttpRequest, project_slug: str, name: str) -> Ht
     if form.is_valid():
         try:
             version, created = prompt_version_create(
-                template=template, created_by=request.user,
+                template=template, created_by=signed_in(request.user),
                 parent=label_version(template=template), **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, str(exc))

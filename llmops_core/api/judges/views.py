@@ -28,6 +28,7 @@ from llmops_core.models import (
     RubricVersion,
 )
 from llmops_core.pagination import KeysetPagination
+from llmops_core.permissions import signed_in
 from llmops_core.selectors_judges import (
     endpoint_list,
     judge_call_list,
@@ -73,7 +74,8 @@ class LLMEndpointListApi(LeadScopedMixin, generics.ListAPIView[Any]):
     def post(self, request: Request, project_slug: str) -> Response:
         data = s.EndpointWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = endpoint_create(project=self.project, actor=request.user, **data.validated_data)
+        endpoint = endpoint_create(project=self.project, actor=signed_in(request.user),
+                                   **data.validated_data)
         return Response(s.EndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -115,9 +117,9 @@ class JudgeListApi(LeadScopedMixin, generics.ListAPIView[Any]):
         data.is_valid(raise_exception=True)
         judge = judge_create(project=self.project, name=data.validated_data["name"],
                              description=data.validated_data["description"],
-                             actor=request.user)
+                             actor=signed_in(request.user))
         if data.validated_data.get("version"):
-            judge_version_create(judge=judge, created_by=request.user,
+            judge_version_create(judge=judge, created_by=signed_in(request.user),
                                  **version_fields(self.project, data.validated_data["version"]))
         return Response(s.JudgeSerializer(judge_list(project=self.project).get(pk=judge.pk)).data,
                         status=status.HTTP_201_CREATED)
@@ -147,7 +149,7 @@ class JudgeVersionListApi(LeadScopedMixin, generics.ListAPIView[Any]):
         data = s.JudgeVersionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version, created = judge_version_create(
-            judge=self.get_judge(), created_by=request.user,
+            judge=self.get_judge(), created_by=signed_in(request.user),
             **version_fields(self.project, data.validated_data),
         )
         return Response(s.JudgeVersionSerializer(version).data,
@@ -177,7 +179,7 @@ class JudgeRunListApi(LeadScopedMixin, generics.ListAPIView[Any]):
             project=self.project, judge_version=version, queue_id=values.get("queue_id"),
             output_ids=values.get("output_ids"), pairs=values.get("pairs"),
             prompt_versions=(versions[0], versions[1]) if versions else None,
-            budget=values["budget"], requested_by=request.user,
+            budget=values["budget"], requested_by=signed_in(request.user),
         )
         run = judge_run_list(project=self.project).get(pk=run.pk)
         return Response(s.JudgeRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -206,7 +208,7 @@ class JudgeRunCancelApi(JudgeRunScopedMixin, APIView):
 
     @extend_schema(request=None, responses={202: s.JudgeRunSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
-        judge_run_cancel(run=self.get_run(), actor=request.user)
+        judge_run_cancel(run=self.get_run(), actor=signed_in(request.user))
         return Response(s.JudgeRunSerializer(self.get_run()).data,
                         status=status.HTTP_202_ACCEPTED)
 
@@ -255,7 +257,7 @@ class JudgeReportListApi(LeadScopedMixin, generics.ListAPIView[Any]):
                 raise ValidationError({"judge_version": "no such judge version"})
         report = judge_report_request(
             project=self.project, run=run, judge_version=version, queue_id=values["queue_id"],
-            requested_by=request.user, bootstrap_draws=values.get("bootstrap_draws"),
+            requested_by=signed_in(request.user), bootstrap_draws=values.get("bootstrap_draws"),
             seed=values["seed"],
         )
         return Response(s.JudgeReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)

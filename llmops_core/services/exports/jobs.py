@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files import File
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -68,7 +68,7 @@ def export_spec_of(job: ExportJob) -> ExportSpec:
 @transaction.atomic
 def export_job_create(
     *, spec: ExportSpec, project: Project,
-    requested_by: AbstractBaseUser | AnonymousUser | None,
+    requested_by: User | AnonymousUser | None,
 ) -> ExportJob:
     """Create the row of an export job (pending) and audit it."""
     user = requested_by if requested_by is not None and requested_by.is_authenticated else None
@@ -143,7 +143,7 @@ def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> Expor
     return job
 
 
-def export_job_cancel(*, job: ExportJob, actor: AbstractBaseUser | AnonymousUser | None) -> bool:
+def export_job_cancel(*, job: ExportJob, actor: User | AnonymousUser | None) -> bool:
     """Cancel a pending or running job; False if it had finished already.
 
     A running export notices at its next block (within a second or so), stops, and keeps no
@@ -158,7 +158,7 @@ def export_job_cancel(*, job: ExportJob, actor: AbstractBaseUser | AnonymousUser
     return bool(cancelled)
 
 
-def export_job_delete(*, job: ExportJob, actor: AbstractBaseUser | AnonymousUser | None) -> None:
+def export_job_delete(*, job: ExportJob, actor: User | AnonymousUser | None) -> None:
     """Delete an export: its file and its row (a running one is cancelled first)."""
     export_job_cancel(job=job, actor=actor)
     audit_record(actor=actor, action="export.delete", obj=job, project=job.project,

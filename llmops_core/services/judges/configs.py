@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
@@ -101,7 +101,7 @@ def judge_version_hash(
 
 @transaction.atomic
 def judge_create(
-    *, project: Project, name: str, description: str = "", actor: AbstractBaseUser | None = None
+    *, project: Project, name: str, description: str = "", actor: User | None = None
 ) -> JudgeConfig:
     """Create a judge in ``project``; its versions hold the prompt, model and parameters."""
     if not re.fullmatch(r"[-a-zA-Z0-9_]{1,120}", name):
@@ -126,7 +126,7 @@ def judge_version_create(
     system_message: str = "",
     parameters: dict[str, Any] | None = None,
     endpoint: LLMEndpoint | None = None,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> tuple[JudgeVersion, bool]:
     """Return the version with this content, creating it (numbered next) when it is new."""
     parameters = dict(parameters or {})

@@ -6,7 +6,7 @@ import os
 import re
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
@@ -53,7 +53,7 @@ def endpoint_create(
     api_key_env: str = "",
     concurrency: int = 16,
     timeout_seconds: int = 60,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> LLMEndpoint:
     """Create an endpoint; a given ``api_key`` is stored encrypted and never shown again."""
     base_url = base_url.strip().rstrip("/")
@@ -77,7 +77,7 @@ def endpoint_create(
 
 @transaction.atomic
 def endpoint_set_key(
-    *, endpoint: LLMEndpoint, api_key: str, actor: AbstractBaseUser | None = None
+    *, endpoint: LLMEndpoint, api_key: str, actor: User | None = None
 ) -> LLMEndpoint:
     """Replace the stored key of ``endpoint`` (an empty key removes it)."""
     endpoint.api_key_encrypted = secret_encrypt(api_key) if api_key else ""

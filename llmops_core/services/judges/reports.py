@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +45,7 @@ def judge_report_request(
     judge_version: JudgeVersion | None = None,
     run: JudgeRun | None = None,
     queue_id: int | None = None,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: User | None = None,
     bootstrap_draws: int | None = None,
     seed: int = 0,
 ) -> Report:

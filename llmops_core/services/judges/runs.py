@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
@@ -128,7 +128,7 @@ def judge_run_create(
     prompt_versions: tuple[int, int] | None = None,
     pairs: Iterable[Sequence[int]] | None = None,
     budget: Decimal | None = None,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: User | None = None,
 ) -> JudgeRun:
     """Create a judge run over frozen subjects and enqueue its first step.
 
@@ -166,7 +166,7 @@ def judge_run_step(*, run_id: int, options: StepOptions | None = None) -> StepOu
     return llm_run_step(kind=JUDGE_RUNS, run_id=run_id, plan_for=judge_plan, options=options)
 
 
-def judge_run_cancel(*, run: JudgeRun, actor: AbstractBaseUser | None = None) -> JudgeRun:
+def judge_run_cancel(*, run: JudgeRun, actor: User | None = None) -> JudgeRun:
     """Ask a judge run to stop; calls already recorded stay, nothing new starts."""
     cancelled = llm_run_request_cancel(kind=JUDGE_RUNS, run=run)
     audit_record(actor=actor, action="judge_run.cancel", obj=run, project=run.project,

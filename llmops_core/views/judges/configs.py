@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from llmops_core.errors import DomainError
 from llmops_core.forms_judges import EndpointForm, JudgeForm, JudgeRunForm, JudgeVersionForm
 from llmops_core.models import JudgeConfig, JudgeMode, Project, Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors_judges import (
     endpoint_list,
     judge_get,
@@ -73,8 +73,8 @@ def judge_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
             with transaction.atomic():
                 judge = judge_create(project=project, name=judge_form.cleaned_data["name"],
                                      description=judge_form.cleaned_data["description"],
-                                     actor=request.user)
-                judge_version_create(judge=judge, created_by=request.user,
+                                     actor=signed_in(request.user))
+                judge_version_create(judge=judge, created_by=signed_in(request.user),
                                      **version_form.version_fields())
         except DomainError as exc:
             judge_form.add_error(None, str(exc))
@@ -92,7 +92,8 @@ def endpoint_new(request: HttpRequest, project_slug: str) -> HttpResponse:
     form = EndpointForm(request.POST, prefix="endpoint")
     if form.is_valid():
         try:
-            endpoint = endpoint_create(project=project, actor=request.user, **form.cleaned_data)
+            endpoint = endpoint_create(project=project, actor=signed_in(request.user),
+                                       **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
@@ -151,7 +152,7 @@ def judge_version_new(request: HttpRequest, project_slug: str, name: str) -> Htt
     form = _version_form(project, request.POST)
     if form.is_valid():
         try:
-            version, created = judge_version_create(judge=judge, created_by=request.user,
+            version, created = judge_version_create(judge=judge, created_by=signed_in(request.user),
                                                     **form.version_fields())
         except DomainError as exc:
             form.add_error(None, str(exc))
@@ -183,7 +184,7 @@ def judge_run_new(request: HttpRequest, project_slug: str, name: str) -> HttpRes
             run = judge_run_create(project=project, judge_version=version,
                                    queue_id=data["queue"], prompt_versions=pair,
                                    budget=data.get("budget") or None,
-                                   requested_by=request.user)
+                                   requested_by=signed_in(request.user))
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from llmops_core.errors import DomainError
 from llmops_core.models import CallStatus, JudgeRun, Project
+from llmops_core.permissions import signed_in
 from llmops_core.selectors_judges import (
     cached_call_raw,
     judge_call_list,
@@ -59,7 +60,7 @@ def judge_run_view(request: HttpRequest, project_slug: str, pk: int) -> HttpResp
 def judge_run_cancel_view(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Cancel a run: calls already made are kept, nothing new starts."""
     project = lead_project(request, project_slug)
-    run = judge_run_cancel(run=_run(project, pk), actor=request.user)
+    run = judge_run_cancel(run=_run(project, pk), actor=signed_in(request.user))
     messages.info(request, "Cancelled." if run.is_finished else "Cancelling: the worker stops "
                                                                   "within a second or two.")
     return redirect("judge-run", project_slug=project.slug, pk=pk)
@@ -72,7 +73,7 @@ def judge_run_report(request: HttpRequest, project_slug: str, pk: int) -> HttpRe
     project = lead_project(request, project_slug)
     try:
         report = judge_report_request(project=project, run=_run(project, pk),
-                                      requested_by=request.user)
+                                      requested_by=signed_in(request.user))
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("judge-run", project_slug=project.slug, pk=pk)
