@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from annotate.models import (
 from llmops_core.models import Membership, Project, Role
 from llmops_core.selectors import output_list, project_role, role_allows
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def queue_list_for_user(*, user: User, project: Project) -> QuerySet[Queue]:
@@ -40,7 +40,7 @@ def queue_list_for_user(*, user: User, project: Project) -> QuerySet[Queue]:
     return qs.filter(reviewers=user)
 
 
-def queue_membership(*, queue: Queue, user: User) -> QueueReviewer | None:
+def queue_membership(*, queue: Queue, user: AnyUser) -> QueueReviewer | None:
     """Return ``user``'s membership of ``queue`` (None if they are not one of its reviewers)."""
     if not user.is_authenticated:
         return None
@@ -53,7 +53,7 @@ def start_of_today(now: datetime | None = None) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def done_today(*, queue: Queue, reviewer: AbstractBaseUser, now: datetime | None = None) -> int:
+def done_today(*, queue: Queue, reviewer: User, now: datetime | None = None) -> int:
     """Return how many items ``reviewer`` rated in ``queue`` since midnight."""
     return Annotation.objects.filter(
         reviewer=reviewer, item__queue=queue, created_at__gte=start_of_today(now)
@@ -184,7 +184,7 @@ def item_for_rating(*, item_id: int, queue: Queue) -> QueueItem | None:
 
 
 def annotation_list_for_reviewer(
-    *, queue: Queue, reviewer: AbstractBaseUser
+    *, queue: Queue, reviewer: User
 ) -> QuerySet[Annotation]:
     """Return the reviewer's annotations in ``queue`` with their ratings, newest first."""
     return (

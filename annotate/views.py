@@ -25,7 +25,7 @@ from annotate.serializers import rubric_payload
 from annotate.services.queues import queue_create
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors import role_allows
 
 SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear",
@@ -63,7 +63,7 @@ def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespon
         "project": project, "queue": queue, "role": role, "is_lead": is_lead,
         "can_adjudicate": role_allows(role, Role.ADJUDICATOR),
         "membership": membership,
-        "today": done_today(queue=queue, reviewer=request.user) if membership else 0,
+        "today": done_today(queue=queue, reviewer=signed_in(request.user)) if membership else 0,
         "percent": int(100 * queue.complete_count / queue.item_count) if queue.item_count else 0,
         "fraction": queue.complete_count / queue.item_count if queue.item_count else 0.0,
         "guidelines_html": safe_markdown(queue.guidelines),
@@ -92,7 +92,7 @@ def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
         "progress": {"complete": queue.complete_count, "items": queue.item_count,
                      "reviews": queue.review_count, "mine": membership.done_count,
                      "quota": membership.quota,
-                     "today": done_today(queue=queue, reviewer=request.user)},
+                     "today": done_today(queue=queue, reviewer=signed_in(request.user))},
         "urls": {
             "next": _url("api-queue-next", slug, queue.pk),
             "undo": _url("api-queue-undo", slug, queue.pk),
@@ -155,7 +155,8 @@ def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
                 overlap=data["overlap"], max_overlap=data["max_overlap"],
                 disagreement_threshold=data["disagreement_threshold"], blind=data["blind"],
                 guidelines=data["guidelines"], lease_seconds=data["lease_minutes"] * 60,
-                reviewers=list(data["reviewers"]), output_ids=ids, created_by=request.user,
+                reviewers=list(data["reviewers"]), output_ids=ids,
+                created_by=signed_in(request.user),
             )
         except DomainError as exc:
             form.add_error(None, str(exc))

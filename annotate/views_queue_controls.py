@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,9 +49,9 @@ def _lead_queue(request: HttpRequest, project_slug: str, pk: int) -> tuple[Proje
     return project, queue
 
 
-def _actor(request: HttpRequest) -> AbstractBaseUser:
+def _actor(request: HttpRequest) -> User:
     """Return the logged-in user (``login_required`` lets no one else through)."""
-    assert isinstance(request.user, AbstractBaseUser)
+    assert isinstance(request.user, User)
     return request.user
 
 

@@ -74,7 +74,7 @@ def report_queue_row(*, project_id: int | None = None, queue_id: int) -> dict[st
     }
 
 
-def report_queue_choices(*, user: AnyUser, project: Project) -> list[tuple[int, str]]:
+def report_queue_choices(*, user: User, project: Project) -> list[tuple[int, str]]:
     """Return (id, name) of the queues a lead may report on."""
     return list(
         queue_list_for_user(user=user, project=project)
@@ -182,7 +182,7 @@ class ItemRatings:
     annotations: list[dict[str, Any]]
 
 
-def report_item_ratings(*, user: AnyUser, project: Project, item_id: int) -> ItemRatings | None:
+def report_item_ratings(*, user: User, project: Project, item_id: int) -> ItemRatings | None:
     """Return queue item ``item_id`` of ``project`` with all its ratings, or None."""
     queue = queue_list_for_user(user=user, project=project).filter(items__id=item_id).first()
     if queue is None:

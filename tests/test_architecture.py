@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -21,3 +24,16 @@ def test_ruff_finds_nothing() -> None:
     proc = subprocess.run([str(BIN / "ruff"), "check", "--output-format", "concise", "."],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:]
+
+
+@pytest.mark.backend_independent
+@pytest.mark.slow
+def test_mypy_finds_nothing() -> None:
+    """The app type-checks with the Django and DRF plugins (their settings need DEBUG=1)."""
+    env = {**os.environ, "DEBUG": "1"}
+    proc = subprocess.run(
+        [str(BIN / "mypy"), "--cache-dir", str(ROOT / "var" / "mypy-cache"), "llmops_core",
+         "annotate"],
+        cwd=ROOT, capture_output=True, text=True, check=False, env=env,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]

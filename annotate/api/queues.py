@@ -96,7 +96,8 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
     model = Queue
 
     def get_project_queryset(self) -> QuerySet[Queue]:
-        return queue_list_for_user(user=self.request.user, project=self.project).order_by("-id")
+        user = signed_in(self.request.user)
+        return queue_list_for_user(user=user, project=self.project).order_by("-id")
 
     @extend_schema(request=QueueWriteSerializer, responses=QueueSerializer)
     def post(self, request: Request, project_slug: str) -> Response:

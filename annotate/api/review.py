@@ -27,12 +27,7 @@ from annotate.selectors import (
 )
 from annotate.services.adjudication import adjudication_record, item_rubric_version_id
 from annotate.services.gold import gold_mark, gold_unmark
-from annotate.services.reviewers import (
-    items_pin,
-    items_unpin,
-    queue_reviewer_set_quota,
-    queue_set_reviewers,
-)
+from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
 from llmops_core.models import Role, RubricVersion
 from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import signed_in
@@ -64,11 +59,9 @@ class QueueReviewersApi(QueueScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         wanted = data.validated_data["reviewers"]
         users = _users([r["username"] for r in wanted])
-        queue_set_reviewers(queue=queue, reviewers=list(users.values()),
-                            actor=signed_in(request.user))
-        for row in wanted:
-            queue_reviewer_set_quota(queue=queue, reviewer=users[row["username"]],
-                                     quota=row["quota"], actor=signed_in(request.user))
+        queue_reviewers_update(  # reviewers and quotas, all or nothing
+            queue=queue, reviewers=[(users[row["username"]], row["quota"]) for row in wanted],
+            actor=signed_in(request.user))
         return Response([row.__dict__ for row in reviewer_rows(queue=queue)])
 
 

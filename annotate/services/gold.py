@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -49,7 +49,7 @@ def _recheck_annotations(item: QueueItem) -> None:
 
 @transaction.atomic
 def gold_mark(
-    *, item: QueueItem, scores: Mapping[str, int], actor: AbstractBaseUser | None = None
+    *, item: QueueItem, scores: Mapping[str, int], actor: User | None = None
 ) -> QueueItem:
     """Make ``item`` a gold item with known ``scores``; every reviewer of the queue will see it.
 
@@ -80,7 +80,7 @@ def gold_mark(
 
 
 @transaction.atomic
-def gold_unmark(*, item: QueueItem, actor: AbstractBaseUser | None = None) -> QueueItem:
+def gold_unmark(*, item: QueueItem, actor: User | None = None) -> QueueItem:
     """Make ``item`` an ordinary item again and drop its reviewers' gold checks."""
     item = QueueItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
     if not item.is_gold:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -62,8 +62,8 @@ def _refresh_targets(queue: Queue, item_ids: Iterable[int]) -> None:
 def queue_set_reviewers(
     *,
     queue: Queue,
-    reviewers: Sequence[AbstractBaseUser],
-    actor: AbstractBaseUser | None = None,
+    reviewers: Sequence[User],
+    actor: User | None = None,
 ) -> None:
     """Make ``reviewers`` the queue's reviewers; each must be a member of its project.
 
@@ -105,8 +105,8 @@ def queue_set_reviewers(
 
 @transaction.atomic
 def queue_reviewer_set_quota(
-    *, queue: Queue, reviewer: AbstractBaseUser, quota: int | None,
-    actor: AbstractBaseUser | None = None,
+    *, queue: Queue, reviewer: User, quota: int | None,
+    actor: User | None = None,
 ) -> QueueReviewer:
     """Limit how many items ``reviewer`` rates in ``queue`` (None: no limit)."""
     if quota is not None and quota < 0:
@@ -125,8 +125,8 @@ def queue_reviewer_set_quota(
 def queue_reviewers_update(
     *,
     queue: Queue,
-    reviewers: Sequence[tuple[AbstractBaseUser, int | None]],
-    actor: AbstractBaseUser | None = None,
+    reviewers: Sequence[tuple[User, int | None]],
+    actor: User | None = None,
 ) -> None:
     """Make ``reviewers`` the queue's reviewers with their quotas, all or nothing.
 
@@ -151,8 +151,8 @@ def _queue_item_ids(queue: Queue, item_ids: Iterable[int]) -> list[int]:
 
 @transaction.atomic
 def items_pin(
-    *, queue: Queue, reviewer: AbstractBaseUser, item_ids: Iterable[int],
-    actor: AbstractBaseUser | None = None,
+    *, queue: Queue, reviewer: User, item_ids: Iterable[int],
+    actor: User | None = None,
 ) -> int:
     """Assign items to ``reviewer``: they get them first, and only pinned reviewers get them."""
     membership = queue_reviewer_get(queue=queue, reviewer=reviewer)
@@ -172,8 +172,8 @@ def items_pin(
 
 @transaction.atomic
 def items_unpin(
-    *, queue: Queue, reviewer: AbstractBaseUser, item_ids: Iterable[int],
-    actor: AbstractBaseUser | None = None,
+    *, queue: Queue, reviewer: User, item_ids: Iterable[int],
+    actor: User | None = None,
 ) -> int:
     """Take items back from ``reviewer``; items left without pins return to the common pool."""
     ids = _queue_item_ids(queue, item_ids)

@@ -29,7 +29,7 @@ from llmops_core.services.import_jobs import import_job_create, import_job_enque
 def home(request: HttpRequest) -> HttpResponse:
     """List the user's queues with progress, then the projects they belong to."""
     projects = project_list_for_user(user=request.user).order_by("name")
-    queues = queue_cards_for_user(user=request.user)
+    queues = queue_cards_for_user(user=signed_in(request.user))
     return render(request, "llmops_core/home.html", {"projects": projects, "queues": queues})
 
 
@@ -43,7 +43,7 @@ def project_detail(request: HttpRequest, project_slug: str) -> HttpResponse:
         "project": project,
         "role": role,
         "is_lead": is_lead,
-        "queues": queue_list_for_user(user=request.user, project=project)[:50],
+        "queues": queue_list_for_user(user=signed_in(request.user), project=project)[:50],
         "templates": prompt_template_list(project=project)[:50] if is_lead else [],
         "imports": import_job_list(project=project)[:10] if is_lead else [],
         "output_count": project.outputs.count() if is_lead else None,

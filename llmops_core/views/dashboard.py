@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from annotate.selectors import queue_list_for_user
 from llmops_core.models import PromptTemplate, PromptVersion, Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors import prompt_template_list
 from llmops_core.selectors_versions import (
     comparisons_latest,
@@ -83,7 +83,7 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
     versions = {t.pk: list(template_versions_with_labels(template=t)[:20]) for t in templates}
     cards = scorecards_latest(versions=[v for vs in versions.values() for v in vs])
     comparisons = comparisons_latest(project=project)
-    queues = list(queue_list_for_user(user=request.user, project=project)
+    queues = list(queue_list_for_user(user=signed_in(request.user), project=project)
                   .exclude(status="closed").order_by("name")[:50])
     reports = []
     for kind, row in reports_latest(project=project).items():

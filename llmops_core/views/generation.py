@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from llmops_core.errors import DomainError
 from llmops_core.forms_versions import DatasetUploadForm, GenerationRunForm
 from llmops_core.models import Project, Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors_generation import (
     dataset_get,
     dataset_list,
@@ -66,7 +66,7 @@ def dataset_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 def _run_form(request: HttpRequest, project: Project) -> GenerationRunForm:
     choices = generation_choices(project=project)
-    choices["queues"] = report_queue_choices(user=request.user, project=project)
+    choices["queues"] = report_queue_choices(user=signed_in(request.user), project=project)
     return GenerationRunForm(request.POST or None, choices=choices)
 
 

@@ -23,7 +23,7 @@ from llmops_core.charts import render as render_chart
 from llmops_core.charts.agreement import CHARTS
 from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors_reports import (
     report_get,
     report_item_ratings,
@@ -56,7 +56,7 @@ def _form_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     """Return the choices of the request form."""
     versions = report_prompt_versions(project=project)
     return {
-        "queues": report_queue_choices(user=request.user, project=project),
+        "queues": report_queue_choices(user=signed_in(request.user), project=project),
         "prompt_versions": [(v.pk, f"{v.template.name} v{v.number}") for v in versions[:500]],
         "members": report_member_usernames(project=project),
         "rubric_versions": [
@@ -215,7 +215,7 @@ def report_chart(
 def report_item(request: HttpRequest, project_slug: str, pk: int, item_id: int) -> HttpResponse:
     """Show one queue item's input, output and every rating (read-only, for leads)."""
     project, report = _report(request, project_slug, pk)
-    item = report_item_ratings(user=request.user, project=project, item_id=item_id)
+    item = report_item_ratings(user=signed_in(request.user), project=project, item_id=item_id)
     if item is None:
         raise Http404("No such item.")
     criteria = sorted({name for a in item.annotations for name in a["scores"]})

@@ -226,3 +226,30 @@ def test_lead_creates_a_queue_by_filter_and_adds_items_later(
                         {"output_ids": list(extra)}, format="json")
     assert again.json()["added"] == 0
     assert QueueItem.objects.filter(queue_id=new_id).count() == 6
+
+
+def test_setting_reviewers_and_quotas_through_the_api_is_all_or_nothing(
+    project: Any, reviewers: list[Any], lead: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotate.models import QueueReviewer
+    from annotate.services import reviewers as reviewer_services
+
+    queue = make_queue(project, items=2, reviewers=reviewers[:1])
+    client = APIClient()
+    client.force_authenticate(lead)
+    url = reverse("api-queue-reviewers", args=[project.slug, queue.pk])
+    wanted = {"reviewers": [{"username": reviewers[0].username, "quota": 5},
+                            {"username": reviewers[1].username, "quota": 7}]}
+    assert client.put(url, wanted, format="json").status_code == 200
+    assert dict(QueueReviewer.objects.filter(queue=queue).values_list(
+        "reviewer__username", "quota")) == {reviewers[0].username: 5, reviewers[1].username: 7}
+
+    def fail(**kwargs: Any) -> None:
+        raise RuntimeError("the database went away mid-request")
+
+    monkeypatch.setattr(reviewer_services, "queue_reviewer_set_quota", fail)
+    changed = {"reviewers": [{"username": reviewers[0].username, "quota": 1}]}
+    client.raise_request_exception = False
+    assert client.put(url, changed, format="json").status_code == 500
+    assert dict(QueueReviewer.objects.filter(queue=queue).values_list(
+        "reviewer__username", "quota")) == {reviewers[0].username: 5, reviewers[1].username: 7}

@@ -15,6 +15,7 @@ from llmops_core.charts import FORMATS
 from llmops_core.charts import render as render_chart
 from llmops_core.charts.judge import CHART_TITLES, charts_for
 from llmops_core.models import JobStatus, JudgeScore, Project, Report
+from llmops_core.permissions import signed_in
 from llmops_core.selectors_judges import judge_report_get
 from llmops_core.views.judges.configs import lead_project
 from llmops_core.views.judges.display import criterion_views, disagreements_csv, metrics_csv
@@ -106,7 +107,7 @@ def judge_report_item(
 ) -> HttpResponse:
     """Show one queue item: input, output, every human rating and the judge's scores."""
     project, report = _report(request, project_slug, pk)
-    queue = queue_list_for_user(user=request.user, project=project).filter(
+    queue = queue_list_for_user(user=signed_in(request.user), project=project).filter(
         items__id=item_id).first()
     item = item_for_rating(item_id=item_id, queue=queue) if queue is not None else None
     if item is None:
