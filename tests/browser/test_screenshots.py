@@ -28,4 +28,7 @@ def test_screenshots_of_the_demo(page: Any, live_server: Any) -> None:
     page.goto(f"{live_server.url}/p/demo/queues/{queue.pk}/")
     page.wait_for_selector("#reviewer-table")
     page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+    page.goto(f"{live_server.url}/p/demo/queues/{queue.pk}/controls/")
+    page.wait_for_selector("h1")
+    page.screenshot(path=str(SCREENSHOTS / "queue-controls.png"))
     assert (SCREENSHOTS / "rating.png").stat().st_size > 10_000
