@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +32,7 @@ from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, Role
-from llmops_core.permissions import project_for_request
+from llmops_core.permissions import project_for_request, signed_in
 
 ITEMS_PER_PAGE = 50
 GOLD_SHOWN = 200
@@ -47,12 +46,6 @@ def _lead_queue(request: HttpRequest, project_slug: str, pk: int) -> tuple[Proje
     if queue is None:
         raise Http404("No such queue.")
     return project, queue
-
-
-def _actor(request: HttpRequest) -> User:
-    """Return the logged-in user (``login_required`` lets no one else through)."""
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _forms(request: HttpRequest, queue: Queue, bound: str = "") -> dict[str, Any]:
@@ -111,7 +104,7 @@ def queue_controls_reviewers(request: HttpRequest, project_slug: str, pk: int) -
     if form.is_valid():
         try:
             queue_reviewers_update(queue=queue, reviewers=form.cleaned_data["reviewers"],
-                                   actor=_actor(request))
+                                   actor=signed_in(request.user))
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
@@ -132,7 +125,7 @@ def queue_controls_pins(request: HttpRequest, project_slug: str, pk: int) -> Htt
         service = items_pin if data["action"] == "pin" else items_unpin
         try:
             changed = service(queue=queue, reviewer=data["reviewer_user"],
-                              item_ids=data["item_ids"], actor=_actor(request))
+                              item_ids=data["item_ids"], actor=signed_in(request.user))
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
@@ -156,9 +149,9 @@ def queue_controls_gold(request: HttpRequest, project_slug: str, pk: int) -> Htt
             if item is None:
                 raise DomainError(f'no item {data["item_id"]} in queue "{queue.name}"')
             if data["action"] == "mark":
-                gold_mark(item=item, scores=data["scores"], actor=_actor(request))
+                gold_mark(item=item, scores=data["scores"], actor=signed_in(request.user))
             else:
-                gold_unmark(item=item, actor=_actor(request))
+                gold_unmark(item=item, actor=signed_in(request.user))
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
