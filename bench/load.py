@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.load_traffic import Ack, Lead, Reviewer, percentile, preflight
-from bench.support import BenchDatabase, ServerProcess, free_port, stop_all
+from bench.support import BenchDatabase, ServerProcess, bench_outputs, free_port, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-load"
@@ -88,8 +88,7 @@ def build(items: int, reviewers: int) -> dict[str, Any]:
 
     from annotate.services.queues import queue_create
     from annotate.services.reviewers import queue_set_reviewers
-    from llmops_core.hashing import content_hash
-    from llmops_core.models import ModelOutput, Role
+    from llmops_core.models import Role
     from llmops_core.services.projects import membership_set, project_create
     from llmops_core.services.tokens import token_create
 
@@ -101,17 +100,7 @@ def build(items: int, reviewers: int) -> dict[str, Any]:
     for user in users:
         membership_set(project=project, user=user, role=Role.REVIEWER)
     membership_set(project=project, user=lead, role=Role.LEAD)
-    text = ("Open **Settings → Data → Export** and choose CSV. Large exports are emailed to you "
-            "as a download link.\n\n```\nexport --csv\n```\n")
-    for start in range(0, items, 5000):
-        batch = []
-        for i in range(start, min(items, start + 5000)):
-            payload = {"question": f"How do I export my data? ({i})", "product": "Acme Notes"}
-            batch.append(ModelOutput(project=project, external_id=f"load-{i}", input=payload,
-                                     input_hash=content_hash(payload), output_text=text,
-                                     model_name="load-model", metadata={}))
-        ModelOutput.objects.bulk_create(batch)
-    ids = list(ModelOutput.objects.filter(project=project).values_list("id", flat=True))
+    ids = bench_outputs(project, items, prefix="load", model="load-model")
     queue = queue_create(project=project, name="Load queue", overlap=OVERLAP, output_ids=ids,
                          rubric_version=rubric)
     queue_set_reviewers(queue=queue, reviewers=users)

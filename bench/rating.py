@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.support import BenchDatabase
+from bench.support import SUPPORT_ANSWER, BenchDatabase, bench_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = BenchDatabase("rating")
@@ -36,8 +36,7 @@ def build(items: int, reviewers: int) -> tuple[Any, list[Any]]:
     from annotate.models import Queue
     from annotate.services.queues import queue_create
     from annotate.services.reviewers import queue_set_reviewers
-    from llmops_core.hashing import content_hash
-    from llmops_core.models import ModelOutput, Role
+    from llmops_core.models import Role
     from llmops_core.services.projects import membership_set, project_create
 
     project = project_create(name="Bench", slug="bench")
@@ -45,18 +44,8 @@ def build(items: int, reviewers: int) -> tuple[Any, list[Any]]:
     others = [get_user_model().objects.create_user(username=f"earlier{i}") for i in range(2)]
     for user in users + others:
         membership_set(project=project, user=user, role=Role.REVIEWER)
-    text = ("Thanks for reaching out. Open **Settings → Data → Export** and choose CSV. "
-            "Large exports are emailed to you as a download link.\n\n```\nexport --csv\n```\n")
-    for start in range(0, items, 5000):
-        batch = []
-        for i in range(start, min(items, start + 5000)):
-            payload = {"question": f"How do I export my data? ({i})", "product": "Acme Notes"}
-            batch.append(ModelOutput(project=project, external_id=f"bench-{i}", input=payload,
-                                     input_hash=content_hash(payload), output_text=text,
-                                     model_name="bench-model", metadata={}))
-        ModelOutput.objects.bulk_create(batch)
-    ids = list(ModelOutput.objects.filter(project=project).order_by("id")
-               .values_list("id", flat=True))
+    ids = bench_outputs(project, items, prefix="bench",
+                        text="Thanks for reaching out. " + SUPPORT_ANSWER)
     queue = queue_create(project=project, name="Bench queue", overlap=3, output_ids=ids,
                          rubric_version=project.rubrics.get().versions.get())
     queue_set_reviewers(queue=queue, reviewers=users + others)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,28 @@ class BenchDatabase:
         connections.close_all()
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+
+SUPPORT_ANSWER = ("Open **Settings → Data → Export** and choose CSV. Large exports are emailed to "
+                  "you as a download link.\n\n```\nexport --csv\n```\n")
+
+
+def bench_outputs(project: Any, items: int, *, prefix: str, text: str = SUPPORT_ANSWER,
+                  model: str = "bench-model") -> list[int]:
+    """Insert ``items`` model outputs of a support answer in bulk; return their ids in order."""
+    from llmops_core.hashing import content_hash
+    from llmops_core.models import ModelOutput
+
+    for start in range(0, items, 5000):
+        batch = []
+        for i in range(start, min(items, start + 5000)):
+            payload = {"question": f"How do I export my data? ({i})", "product": "Acme Notes"}
+            batch.append(ModelOutput(project=project, external_id=f"{prefix}-{i}", input=payload,
+                                     input_hash=content_hash(payload), output_text=text,
+                                     model_name=model, metadata={}))
+        ModelOutput.objects.bulk_create(batch)
+    return list(ModelOutput.objects.filter(project=project).order_by("id")
+                .values_list("id", flat=True))
 
 
 def free_port() -> int:
