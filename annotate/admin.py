@@ -12,14 +12,26 @@ class QueueReviewerInline(admin.TabularInline[m.QueueReviewer, m.Queue]):
     model = m.QueueReviewer
     extra = 0
     raw_id_fields = ["reviewer"]
-    readonly_fields = ["done_count", "skipped_count", "flagged_count", "active_ms_total",
-                       "pin_count"]
+    readonly_fields = [
+        "done_count",
+        "skipped_count",
+        "flagged_count",
+        "active_ms_total",
+        "pin_count",
+    ]
 
 
 @admin.register(m.Queue)
 class QueueAdmin(AuditedAdmin):
-    list_display = ["name", "project", "overlap", "status", "item_count", "complete_count",
-                    "created_at"]
+    list_display = [
+        "name",
+        "project",
+        "overlap",
+        "status",
+        "item_count",
+        "complete_count",
+        "created_at",
+    ]
     list_filter = ["status", "project"]
     readonly_fields = ["item_count", "complete_count", "review_count", "gold_count"]
     inlines = [QueueReviewerInline]
@@ -27,8 +39,16 @@ class QueueAdmin(AuditedAdmin):
 
 @admin.register(m.QueueItem)
 class QueueItemAdmin(AuditedAdmin):
-    list_display = ["queue", "position", "output", "done_count", "leased_count",
-                    "target_reviews", "is_gold", "contested"]
+    list_display = [
+        "queue",
+        "position",
+        "output",
+        "done_count",
+        "leased_count",
+        "target_reviews",
+        "is_gold",
+        "contested",
+    ]
     list_filter = ["queue", "is_gold", "contested", "pinned"]
     raw_id_fields = ["output"]
     list_select_related = ["queue", "output"]
@@ -71,8 +91,15 @@ class RatingRevisionAdmin(AuditedAdmin):
 class AdjudicationAdmin(AuditedAdmin):
     list_display = ["item", "adjudicator", "updated_at"]
     raw_id_fields = ["item"]
-    readonly_fields = ["item", "adjudicator", "rubric_version", "scores", "note", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "item",
+        "adjudicator",
+        "rubric_version",
+        "scores",
+        "note",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(m.GoldCheck)
@@ -92,8 +119,13 @@ class QueueReviewerAdmin(AuditedAdmin):
     list_display = ["queue", "reviewer", "quota", "done_count", "skipped_count", "flagged_count"]
     list_filter = ["queue"]
     raw_id_fields = ["reviewer"]
-    readonly_fields = ["done_count", "skipped_count", "flagged_count", "active_ms_total",
-                       "pin_count"]
+    readonly_fields = [
+        "done_count",
+        "skipped_count",
+        "flagged_count",
+        "active_ms_total",
+        "pin_count",
+    ]
 
 
 @admin.register(m.PairwisePreference)

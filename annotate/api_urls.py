@@ -24,12 +24,18 @@ urlpatterns = [
     path(I + "skip/", rating.SkipApi.as_view(), name="api-item-skip"),
     path(I + "renew/", rating.RenewApi.as_view(), name="api-item-renew"),
     path(P + "annotations/<int:pk>/", rating.AnnotationDetailApi.as_view(), name="api-annotation"),
-    path(P + "annotations/<int:pk>/revisions/", rating.AnnotationRevisionListApi.as_view(),
-         name="api-annotation-revisions"),
+    path(
+        P + "annotations/<int:pk>/revisions/",
+        rating.AnnotationRevisionListApi.as_view(),
+        name="api-annotation-revisions",
+    ),
     # Leads and adjudicators.
     path(I, review.QueueItemDetailApi.as_view(), name="api-item"),
     path(I + "gold/", review.GoldApi.as_view(), name="api-item-gold"),
     path(I + "adjudicate/", review.AdjudicateApi.as_view(), name="api-item-adjudicate"),
-    path(Q + "adjudication/next/", review.AdjudicationNextApi.as_view(),
-         name="api-queue-adjudication-next"),
+    path(
+        Q + "adjudication/next/",
+        review.AdjudicationNextApi.as_view(),
+        name="api-queue-adjudication-next",
+    ),
 ]

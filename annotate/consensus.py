@@ -39,9 +39,7 @@ def agreeing_majority(scores: Sequence[int], threshold: int) -> bool:
     return best * 2 > len(ordered)
 
 
-def assess(
-    ratings: Mapping[str, Sequence[int]], *, threshold: int | None, overlap: int
-) -> Verdict:
+def assess(ratings: Mapping[str, Sequence[int]], *, threshold: int | None, overlap: int) -> Verdict:
     """Return whether an item's ratings (scores per criterion) are contested."""
     limit = threshold or DEFAULT_THRESHOLD
     disagreeing = []

@@ -65,9 +65,19 @@ def export_rating_rows(
     yield from itertools.starmap(RatingRow, queryset.iterator(chunk_size=chunk_size))
 
 
-ANNOTATION_FIELDS = ("id", "item_id", "item__queue_id", "item__is_gold", "reviewer_id",
-                     "rubric_version_id", "active_ms", "comment", "flags", "created_at",
-                     "updated_at")
+ANNOTATION_FIELDS = (
+    "id",
+    "item_id",
+    "item__queue_id",
+    "item__is_gold",
+    "reviewer_id",
+    "rubric_version_id",
+    "active_ms",
+    "comment",
+    "flags",
+    "created_at",
+    "updated_at",
+)
 
 
 def export_annotation_rows(
@@ -97,11 +107,14 @@ def export_output_boundaries(flt: RatingFilter, *, parts: int, total: int) -> li
     Ratings of one output never straddle a boundary (a part is a half-open range of output
     ids), so each part can be exported on its own and the parts concatenated in order.
     """
-    ordered = (rating_queryset(flt).order_by("annotation__item__output_id")
-               .values_list("annotation__item__output_id", flat=True))
+    ordered = (
+        rating_queryset(flt)
+        .order_by("annotation__item__output_id")
+        .values_list("annotation__item__output_id", flat=True)
+    )
     bounds: list[int] = []
     for k in range(1, parts):
-        found = ordered[k * total // parts: k * total // parts + 1]
+        found = ordered[k * total // parts : k * total // parts + 1]
         bound = next(iter(found), None)
         if bound is not None and (not bounds or bound > bounds[-1]):
             bounds.append(bound)
@@ -138,7 +151,10 @@ class OutputFlags:
 
 
 def export_flags_by_output(
-    *, project_id: int, output_ids: Sequence[int], queue_ids: Sequence[int] = (),
+    *,
+    project_id: int,
+    output_ids: Sequence[int],
+    queue_ids: Sequence[int] = (),
     contiguous: bool = False,
 ) -> dict[int, OutputFlags]:
     """Return the flags raised on each of ``output_ids`` (outputs without flags are absent).
@@ -151,8 +167,9 @@ def export_flags_by_output(
         return {}
     rows = Annotation.objects.filter(item__queue__project_id=project_id).exclude(flags=[])
     if contiguous:  # every output in [min, max] is wanted or harmless: a range, not a list
-        rows = rows.filter(item__output_id__gte=min(output_ids),
-                           item__output_id__lte=max(output_ids))
+        rows = rows.filter(
+            item__output_id__gte=min(output_ids), item__output_id__lte=max(output_ids)
+        )
     else:
         rows = rows.filter(item__output_id__in=list(output_ids))
     if queue_ids:
@@ -187,14 +204,16 @@ def export_pairwise_preference_rows(flt: RatingFilter) -> Iterator[PairwisePrefe
         rows = rows.filter(queue_id__in=list(flt.queue_ids))
     if flt.prompt_version_ids:
         versions = list(flt.prompt_version_ids)
-        rows = rows.filter(output_a__prompt_version_id__in=versions,
-                           output_b__prompt_version_id__in=versions)
+        rows = rows.filter(
+            output_a__prompt_version_id__in=versions, output_b__prompt_version_id__in=versions
+        )
     if flt.since is not None:
         rows = rows.filter(created_at__gte=flt.since)
     if flt.until is not None:
         rows = rows.filter(created_at__lt=flt.until)
-    values = (rows.order_by("output_a_id", "output_b_id", "id")
-              .values_list("output_a_id", "output_b_id", "choice", "reviewer_id", "criteria"))
+    values = rows.order_by("output_a_id", "output_b_id", "id").values_list(
+        "output_a_id", "output_b_id", "choice", "reviewer_id", "criteria"
+    )
     for output_a, output_b, choice, reviewer, criteria in values.iterator(chunk_size=5000):
         yield PairwisePreferenceRow(output_a, output_b, choice, reviewer)
         for name in sorted(criteria or {}):

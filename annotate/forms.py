@@ -21,33 +21,47 @@ ITEM_KEYS = [("id", "item ids"), ("external", "output external ids")]
 class QueueForm(forms.Form):
     name = forms.CharField(max_length=200)
     rubric_version = forms.ModelChoiceField(queryset=RubricVersion.objects.none())
-    overlap = forms.IntegerField(min_value=1, max_value=50, initial=3,
-                                 help_text="Distinct reviewers per item.")
+    overlap = forms.IntegerField(
+        min_value=1, max_value=50, initial=3, help_text="Distinct reviewers per item."
+    )
     max_overlap = forms.IntegerField(
-        min_value=1, max_value=50, required=False,
+        min_value=1,
+        max_value=50,
+        required=False,
         help_text="Adaptive overlap: items whose ratings disagree get more reviewers, up to this.",
     )
     disagreement_threshold = forms.IntegerField(
-        min_value=1, required=False, initial=2,
+        min_value=1,
+        required=False,
+        initial=2,
         help_text="A spread of this many points on any criterion makes an item contested.",
     )
-    blind = forms.BooleanField(required=False, initial=True,
-                               help_text="Hide prompt version, model and others' ratings.")
-    guidelines = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False,
-                                 help_text="Markdown.")
-    lease_minutes = forms.IntegerField(min_value=1, max_value=24 * 60, initial=15,
-                                       help_text="An unfinished item returns to the pool after.")
+    blind = forms.BooleanField(
+        required=False, initial=True, help_text="Hide prompt version, model and others' ratings."
+    )
+    guidelines = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown."
+    )
+    lease_minutes = forms.IntegerField(
+        min_value=1,
+        max_value=24 * 60,
+        initial=15,
+        help_text="An unfinished item returns to the pool after.",
+    )
     reviewers = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.none(), required=False,
+        queryset=get_user_model().objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     prompt_version = forms.ModelChoiceField(
-        queryset=PromptVersion.objects.none(), required=False,
+        queryset=PromptVersion.objects.none(),
+        required=False,
         help_text="Add every output of this prompt version.",
     )
     model = forms.CharField(required=False, help_text="…and/or every output of this model.")
-    output_ids = forms.CharField(required=False, help_text="…and/or these output ids "
-                                 "(comma or space separated).")
+    output_ids = forms.CharField(
+        required=False, help_text="…and/or these output ids (comma or space separated)."
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,13 +74,16 @@ class QueueForm(forms.Form):
         reviewer_field = self.fields["reviewers"]
         assert isinstance(reviewer_field, forms.ModelMultipleChoiceField)
         members = Membership.objects.filter(project=project).values("user_id")
-        reviewer_field.queryset = get_user_model().objects.filter(pk__in=members).order_by(
-            "username")
+        reviewer_field.queryset = (
+            get_user_model().objects.filter(pk__in=members).order_by("username")
+        )
         prompt_field = self.fields["prompt_version"]
         assert isinstance(prompt_field, forms.ModelChoiceField)
-        prompt_field.queryset = PromptVersion.objects.filter(
-            template__project=project).select_related("template").order_by(
-            "template__name", "-number")
+        prompt_field.queryset = (
+            PromptVersion.objects.filter(template__project=project)
+            .select_related("template")
+            .order_by("template__name", "-number")
+        )
 
     def clean_output_ids(self) -> list[int]:
         raw = self.cleaned_data.get("output_ids") or ""
@@ -90,8 +107,10 @@ class ReviewersForm(forms.Form):
     keeps their place and quota rather than being dropped by a stale page.
     """
 
-    shown = forms.CharField(widget=forms.HiddenInput, error_messages={
-        "required": "the form is incomplete: reload the page and try again"})
+    shown = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "the form is incomplete: reload the page and try again"},
+    )
 
     def __init__(self, *args: Any, candidates: Sequence[ReviewerCandidate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,16 +119,20 @@ class ReviewersForm(forms.Form):
         for c in candidates:
             name = c.user.get_username()
             self.fields[f"reviewer_{c.user.pk}"] = forms.BooleanField(
-                required=False, initial=c.is_reviewer, label=name)
+                required=False, initial=c.is_reviewer, label=name
+            )
             self.fields[f"quota_{c.user.pk}"] = forms.CharField(
-                required=False, initial="" if c.quota is None else c.quota,
+                required=False,
+                initial="" if c.quota is None else c.quota,
                 label=f"Quota of {name}",
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}))
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
+            )
 
     def rows(self) -> list[tuple[ReviewerCandidate, forms.BoundField, forms.BoundField]]:
         """Return each member with their tick and quota box, for the template."""
-        return [(c, self[f"reviewer_{pk}"], self[f"quota_{pk}"])
-                for pk, c in self.candidates.items()]
+        return [
+            (c, self[f"reviewer_{pk}"], self[f"quota_{pk}"]) for pk, c in self.candidates.items()
+        ]
 
     def _quota(self, pk: int, name: str) -> int | None:
         raw = (self.cleaned_data.get(f"quota_{pk}") or "").strip()
@@ -142,8 +165,10 @@ class ReviewersForm(forms.Form):
             if data.get(f"reviewer_{pk}"):
                 chosen.append((c.user, quota))
             elif quota is not None:
-                self.add_error(f"quota_{pk}", f'quota for "{name}": tick {name} as a reviewer '
-                               "or leave the quota blank")
+                self.add_error(
+                    f"quota_{pk}",
+                    f'quota for "{name}": tick {name} as a reviewer or leave the quota blank',
+                )
         data["reviewers"] = chosen
         return data
 
@@ -172,8 +197,9 @@ class PinForm(forms.Form):
     """Pin items to one reviewer of the queue, or unpin them."""
 
     reviewer = forms.ChoiceField(choices=[])
-    items = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text="Comma or space separated.")
+    items = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Comma or space separated."
+    )
     by = forms.ChoiceField(choices=ITEM_KEYS, initial="id", label="The items are")
     action = forms.ChoiceField(choices=[("pin", "Pin"), ("unpin", "Unpin")])
 
@@ -204,17 +230,25 @@ class GoldForm(forms.Form):
     by = forms.ChoiceField(choices=ITEM_KEYS, initial="id", label="The item is")
     action = forms.ChoiceField(choices=[("mark", "Mark gold"), ("unmark", "Unmark")])
 
-    def __init__(self, *args: Any, queue: Queue, criteria: Sequence[Criterion],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, queue: Queue, criteria: Sequence[Criterion], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.queue = queue
         self.criteria = list(criteria)
         for c in self.criteria:
             scale = f'score for "{c.name}" must be {c.scale_min}-{c.scale_max}'
             self.fields[f"score_{c.pk}"] = forms.IntegerField(
-                required=False, min_value=c.scale_min, max_value=c.scale_max, label=c.name,
-                error_messages={"invalid": f'score for "{c.name}" must be a whole number',
-                                "min_value": scale, "max_value": scale})
+                required=False,
+                min_value=c.scale_min,
+                max_value=c.scale_max,
+                label=c.name,
+                error_messages={
+                    "invalid": f'score for "{c.name}" must be a whole number',
+                    "min_value": scale,
+                    "max_value": scale,
+                },
+            )
 
     def score_fields(self) -> list[forms.BoundField]:
         return [self[f"score_{c.pk}"] for c in self.criteria]
@@ -230,8 +264,11 @@ class GoldForm(forms.Form):
                 if len(ids) > 1:
                     self.add_error("item", "name one item")
                 data["item_id"] = ids[0]
-        data["scores"] = {c.name: data[f"score_{c.pk}"] for c in self.criteria
-                          if data.get(f"score_{c.pk}") is not None}
+        data["scores"] = {
+            c.name: data[f"score_{c.pk}"]
+            for c in self.criteria
+            if data.get(f"score_{c.pk}") is not None
+        }
         if data.get("action") == "mark" and not data["scores"] and not self.errors:
             raise forms.ValidationError("give the expected score of at least one criterion")
         return data

@@ -20,9 +20,11 @@ MAX_PAIRS = 5000
 
 def queue_pairs(*, queue: Queue) -> list[tuple[int, int]]:
     """Return the queue's pairs (a < b): outputs of different versions of one prompt, same input."""
-    rows = (ModelOutput.objects.filter(queue_items__queue=queue, prompt_version__isnull=False)
-            .values_list("id", "input_hash", "prompt_version_id", "prompt_version__template_id")
-            .order_by("id"))
+    rows = (
+        ModelOutput.objects.filter(queue_items__queue=queue, prompt_version__isnull=False)
+        .values_list("id", "input_hash", "prompt_version_id", "prompt_version__template_id")
+        .order_by("id")
+    )
     groups: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for pk, digest, version, template in rows:
         groups[(digest, template)].append((pk, version))
@@ -41,8 +43,11 @@ def next_pair(*, queue: Queue, reviewer: Any) -> tuple[tuple[int, int] | None, i
     reviewers do not all see the same pairs first and a reload shows the same pair.
     """
     pairs = queue_pairs(queue=queue)
-    done = set(PairwisePreference.objects.filter(queue=queue, reviewer=reviewer)
-               .values_list("output_a_id", "output_b_id"))
+    done = set(
+        PairwisePreference.objects.filter(queue=queue, reviewer=reviewer).values_list(
+            "output_a_id", "output_b_id"
+        )
+    )
     order = list(pairs)
     random.Random(f"{queue.pk}:{reviewer.pk}").shuffle(order)
     pending = next((p for p in order if p not in done), None)
@@ -51,8 +56,11 @@ def next_pair(*, queue: Queue, reviewer: Any) -> tuple[tuple[int, int] | None, i
 
 def pair_outputs(*, queue: Queue, ids: tuple[int, int]) -> list[ModelOutput]:
     """Return the two outputs of a pair, if both are in the queue (else fewer)."""
-    return list(ModelOutput.objects.filter(queue_items__queue=queue, pk__in=ids)
-                .select_related("prompt_version").distinct())
+    return list(
+        ModelOutput.objects.filter(queue_items__queue=queue, pk__in=ids)
+        .select_related("prompt_version")
+        .distinct()
+    )
 
 
 def preference_outcomes(*, candidate_id: int, baseline_id: int) -> dict[str, Any]:
@@ -65,8 +73,16 @@ def preference_outcomes(*, candidate_id: int, baseline_id: int) -> dict[str, Any
         Q(output_a__prompt_version_id=candidate_id, output_b__prompt_version_id=baseline_id)
         | Q(output_a__prompt_version_id=baseline_id, output_b__prompt_version_id=candidate_id)
     ).values_list("id", "output_a__prompt_version_id", "choice", "criteria", "shown_left")
-    result: dict[str, Any] = {"n": 0, "wins": 0, "ties": 0, "losses": 0, "criteria": {},
-                              "ids": [], "left_chosen": 0, "decided": 0}
+    result: dict[str, Any] = {
+        "n": 0,
+        "wins": 0,
+        "ties": 0,
+        "losses": 0,
+        "criteria": {},
+        "ids": [],
+        "left_chosen": 0,
+        "decided": 0,
+    }
     per_criterion: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for pk, a_version, choice, criteria, shown_left in rows.order_by("id"):
         mine = "A" if a_version == candidate_id else "B"
@@ -91,5 +107,6 @@ def _outcome(choice: str, mine: str) -> str:
 def preference_fingerprint(*, version_id: int) -> dict[str, Any]:
     """Return the count and last id of preferences involving the version's outputs."""
     rows = PairwisePreference.objects.filter(
-        Q(output_a__prompt_version_id=version_id) | Q(output_b__prompt_version_id=version_id))
+        Q(output_a__prompt_version_id=version_id) | Q(output_b__prompt_version_id=version_id)
+    )
     return rows.aggregate(n=Count("id"), max_id=Max("id"))

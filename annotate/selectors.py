@@ -91,9 +91,7 @@ def queue_cards_for_user(*, user: User) -> list[QueueCard]:
         return []
     mine = {
         m.queue_id: m
-        for m in QueueReviewer.objects.filter(reviewer=user).only(
-            "queue_id", "done_count", "quota"
-        )
+        for m in QueueReviewer.objects.filter(reviewer=user).only("queue_id", "done_count", "quota")
     }
     superuser = bool(getattr(user, "is_superuser", False))
     roles = dict(Membership.objects.filter(user=user).values_list("project_id", "role"))
@@ -103,14 +101,21 @@ def queue_cards_for_user(*, user: User) -> list[QueueCard]:
     cards = []
     for q in queues[:200]:
         membership = mine.get(q.pk)
-        cards.append(QueueCard(
-            project_slug=q.project.slug, project_name=q.project.name, queue_id=q.pk, name=q.name,
-            status=q.status, item_count=q.item_count, complete_count=q.complete_count,
-            is_reviewer=membership is not None,
-            is_lead=superuser or role_allows(roles.get(q.project_id), Role.LEAD),
-            my_done=membership.done_count if membership else 0,
-            my_quota=membership.quota if membership else None,
-        ))
+        cards.append(
+            QueueCard(
+                project_slug=q.project.slug,
+                project_name=q.project.name,
+                queue_id=q.pk,
+                name=q.name,
+                status=q.status,
+                item_count=q.item_count,
+                complete_count=q.complete_count,
+                is_reviewer=membership is not None,
+                is_lead=superuser or role_allows(roles.get(q.project_id), Role.LEAD),
+                my_done=membership.done_count if membership else 0,
+                my_quota=membership.quota if membership else None,
+            )
+        )
     return cards
 
 
@@ -133,34 +138,48 @@ class ReviewerRow:
 def reviewer_rows(*, queue: Queue, now: datetime | None = None) -> list[ReviewerRow]:
     """Return per-reviewer progress, skips, flags, time and gold accuracy (three queries)."""
     memberships = list(
-        QueueReviewer.objects.filter(queue=queue).select_related("reviewer")
+        QueueReviewer.objects.filter(queue=queue)
+        .select_related("reviewer")
         .order_by("reviewer__username")
     )
     today = dict(
         Annotation.objects.filter(item__queue=queue, created_at__gte=start_of_today(now))
-        .values("reviewer_id").annotate(n=Count("id")).values_list("reviewer_id", "n")
+        .values("reviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("reviewer_id", "n")
     )
     gold = {
         row["reviewer_id"]: row
-        for row in GoldCheck.objects.filter(queue=queue).values("reviewer_id").annotate(
-            checks=Count("id"), criteria=Sum("criteria"), exact=Sum("exact"),
+        for row in GoldCheck.objects.filter(queue=queue)
+        .values("reviewer_id")
+        .annotate(
+            checks=Count("id"),
+            criteria=Sum("criteria"),
+            exact=Sum("exact"),
             within=Sum("within_one"),
         )
     }
     rows = []
     for m in memberships:
         g = gold.get(m.reviewer_id)
-        rows.append(ReviewerRow(
-            username=m.reviewer.get_username(), quota=m.quota, done=m.done_count,
-            done_today=today.get(m.reviewer_id, 0), skipped=m.skipped_count,
-            flagged=m.flagged_count,
-            mean_active_s=(
-                round(m.active_ms_total / m.done_count / 1000, 1) if m.done_count else None
-            ),
-            gold_checked=g["checks"] if g else 0,
-            gold_exact=round(g["exact"] / g["criteria"], 3) if g and g["criteria"] else None,
-            gold_within_one=round(g["within"] / g["criteria"], 3) if g and g["criteria"] else None,
-        ))
+        rows.append(
+            ReviewerRow(
+                username=m.reviewer.get_username(),
+                quota=m.quota,
+                done=m.done_count,
+                done_today=today.get(m.reviewer_id, 0),
+                skipped=m.skipped_count,
+                flagged=m.flagged_count,
+                mean_active_s=(
+                    round(m.active_ms_total / m.done_count / 1000, 1) if m.done_count else None
+                ),
+                gold_checked=g["checks"] if g else 0,
+                gold_exact=round(g["exact"] / g["criteria"], 3) if g and g["criteria"] else None,
+                gold_within_one=round(g["within"] / g["criteria"], 3)
+                if g and g["criteria"]
+                else None,
+            )
+        )
     return rows
 
 
@@ -170,8 +189,11 @@ def queue_item_counts(*, queue: Queue) -> dict[str, int]:
     return {
         "contested": items.filter(contested=True).count(),
         "adjudicated": Adjudication.objects.filter(item__queue=queue).count(),
-        **items.aggregate(flagged=Count("id", filter=Q(flag_count__gt=0)),
-                          skipped=Sum("skip_count"), leased=Sum("leased_count")),
+        **items.aggregate(
+            flagged=Count("id", filter=Q(flag_count__gt=0)),
+            skipped=Sum("skip_count"),
+            leased=Sum("leased_count"),
+        ),
     }
 
 
@@ -179,13 +201,12 @@ def item_for_rating(*, item_id: int, queue: Queue) -> QueueItem | None:
     """Return the item with its output and prompt version loaded, or None if not in ``queue``."""
     return (
         QueueItem.objects.select_related("output__prompt_version__template")
-        .filter(queue=queue, pk=item_id).first()
+        .filter(queue=queue, pk=item_id)
+        .first()
     )
 
 
-def annotation_list_for_reviewer(
-    *, queue: Queue, reviewer: User
-) -> QuerySet[Annotation]:
+def annotation_list_for_reviewer(*, queue: Queue, reviewer: User) -> QuerySet[Annotation]:
     """Return the reviewer's annotations in ``queue`` with their ratings, newest first."""
     return (
         Annotation.objects.filter(item__queue=queue, reviewer=reviewer)
@@ -198,8 +219,10 @@ def annotation_list_for_reviewer(
 def item_ratings(*, item: QueueItem) -> list[dict[str, Any]]:
     """Return every annotation of ``item`` as a plain row, for leads and adjudicators."""
     annotations = (
-        Annotation.objects.filter(item=item).select_related("reviewer", "rubric_version")
-        .prefetch_related("ratings__criterion").order_by("created_at", "id")
+        Annotation.objects.filter(item=item)
+        .select_related("reviewer", "rubric_version")
+        .prefetch_related("ratings__criterion")
+        .order_by("created_at", "id")
     )
     return [
         {
@@ -246,13 +269,20 @@ def rating_rows(
     if rubric_version_id is not None:
         rows = rows.filter(annotation__rubric_version_id=rubric_version_id)
     fields = {
-        "rating_id": "id", "queue_id": "annotation__item__queue_id",
-        "item_id": "annotation__item_id", "output_id": "annotation__item__output_id",
+        "rating_id": "id",
+        "queue_id": "annotation__item__queue_id",
+        "item_id": "annotation__item_id",
+        "output_id": "annotation__item__output_id",
         "is_gold": "annotation__item__is_gold",
-        "reviewer_id": "annotation__reviewer_id", "reviewer": "annotation__reviewer__username",
-        "rubric_version_id": "annotation__rubric_version_id", "criterion": "criterion__name",
-        "score": "score", "flags": "annotation__flags", "annotation_id": "annotation_id",
-        "active_ms": "annotation__active_ms", "created_at": "annotation__created_at",
+        "reviewer_id": "annotation__reviewer_id",
+        "reviewer": "annotation__reviewer__username",
+        "rubric_version_id": "annotation__rubric_version_id",
+        "criterion": "criterion__name",
+        "score": "score",
+        "flags": "annotation__flags",
+        "annotation_id": "annotation_id",
+        "active_ms": "annotation__active_ms",
+        "created_at": "annotation__created_at",
     }
     for values in rows.order_by("id").values_list(*fields.values()).iterator(chunk_size=5000):
         yield dict(zip(fields, values, strict=True))
@@ -263,16 +293,29 @@ def adjudication_rows(*, project_id: int, queue_id: int | None = None) -> Iterat
     adjudications = Adjudication.objects.filter(item__queue__project_id=project_id)
     if queue_id is not None:
         adjudications = adjudications.filter(item__queue_id=queue_id)
-    for a in adjudications.values(
-        "item_id", "item__queue_id", "item__output_id", "rubric_version_id", "scores",
-        "adjudicator__username", "updated_at",
-    ).order_by("id").iterator(chunk_size=2000):
+    for a in (
+        adjudications.values(
+            "item_id",
+            "item__queue_id",
+            "item__output_id",
+            "rubric_version_id",
+            "scores",
+            "adjudicator__username",
+            "updated_at",
+        )
+        .order_by("id")
+        .iterator(chunk_size=2000)
+    ):
         for criterion, score in sorted(a["scores"].items()):
             yield {
-                "item_id": a["item_id"], "queue_id": a["item__queue_id"],
-                "output_id": a["item__output_id"], "rubric_version_id": a["rubric_version_id"],
-                "criterion": criterion, "score": score,
-                "adjudicator": a["adjudicator__username"], "updated_at": a["updated_at"],
+                "item_id": a["item_id"],
+                "queue_id": a["item__queue_id"],
+                "output_id": a["item__output_id"],
+                "rubric_version_id": a["rubric_version_id"],
+                "criterion": criterion,
+                "score": score,
+                "adjudicator": a["adjudicator__username"],
+                "updated_at": a["updated_at"],
             }
 
 
@@ -289,9 +332,13 @@ def gold_accuracy_rows(*, queue_id: int) -> list[dict[str, Any]]:
         t["exact"] += exact
         t["within_one"] += within
     return [
-        {"reviewer": name, "items": t["items"], "criteria": t["criteria"],
-         "exact": t["exact"] / t["criteria"] if t["criteria"] else None,
-         "within_one": t["within_one"] / t["criteria"] if t["criteria"] else None}
+        {
+            "reviewer": name,
+            "items": t["items"],
+            "criteria": t["criteria"],
+            "exact": t["exact"] / t["criteria"] if t["criteria"] else None,
+            "within_one": t["within_one"] / t["criteria"] if t["criteria"] else None,
+        }
         for name, t in sorted(totals.items())
     ]
 
@@ -305,9 +352,14 @@ def output_ids_matching(
 ) -> list[int]:
     """Return the ids of the project's outputs matching every given filter, in id order."""
     return list(
-        output_list(project=project, prompt=prompt, prompt_version_id=prompt_version_id,
-                    model_name=model_name)
-        .order_by("id").values_list("id", flat=True)
+        output_list(
+            project=project,
+            prompt=prompt,
+            prompt_version_id=prompt_version_id,
+            model_name=model_name,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
     )
 
 
@@ -325,35 +377,48 @@ class ReviewerCandidate:
 
 def queue_reviewer_candidates(*, queue: Queue) -> list[ReviewerCandidate]:
     """Return the project's members and the queue's reviewers, by username (two queries)."""
-    memberships = {m.reviewer_id: m for m in
-                   QueueReviewer.objects.filter(queue=queue).select_related("reviewer")}
-    roles = {m.user_id: (m.user, m.role)
-             for m in Membership.objects.filter(project_id=queue.project_id).select_related("user")}
+    memberships = {
+        m.reviewer_id: m
+        for m in QueueReviewer.objects.filter(queue=queue).select_related("reviewer")
+    }
+    roles = {
+        m.user_id: (m.user, m.role)
+        for m in Membership.objects.filter(project_id=queue.project_id).select_related("user")
+    }
     users = {pk: user for pk, (user, _) in roles.items()}
     users.update({pk: m.reviewer for pk, m in memberships.items()})
     rows = []
     for pk, user in users.items():
         m = memberships.get(pk)
-        rows.append(ReviewerCandidate(
-            user=user, role=roles[pk][1] if pk in roles else None, is_reviewer=m is not None,
-            quota=m.quota if m else None, done=m.done_count if m else 0,
-            pins=m.pin_count if m else 0,
-        ))
+        rows.append(
+            ReviewerCandidate(
+                user=user,
+                role=roles[pk][1] if pk in roles else None,
+                is_reviewer=m is not None,
+                quota=m.quota if m else None,
+                done=m.done_count if m else 0,
+                pins=m.pin_count if m else 0,
+            )
+        )
     return sorted(rows, key=lambda r: r.user.get_username())
 
 
 def queue_item_ids_by_external_id(*, queue: Queue, external_ids: list[str]) -> dict[str, int]:
     """Return ``{external id: item id}`` for the queue's items whose outputs have these ids."""
     return dict(
-        QueueItem.objects.filter(queue=queue, output__external_id__in=external_ids)
-        .values_list("output__external_id", "id")
+        QueueItem.objects.filter(queue=queue, output__external_id__in=external_ids).values_list(
+            "output__external_id", "id"
+        )
     )
 
 
 def queue_gold_items(*, queue: Queue) -> QuerySet[QueueItem]:
     """Return the queue's gold items with their outputs, in queue order."""
-    return (QueueItem.objects.filter(queue=queue, is_gold=True).select_related("output")
-            .order_by("position", "id"))
+    return (
+        QueueItem.objects.filter(queue=queue, is_gold=True)
+        .select_related("output")
+        .order_by("position", "id")
+    )
 
 
 def item_pin_usernames(*, item_ids: list[int]) -> dict[int, list[str]]:

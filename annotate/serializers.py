@@ -26,8 +26,11 @@ def rubric_payload(version: RubricVersion) -> dict[str, Any]:
         "name": version.rubric.name,
         "criteria": [
             {
-                "id": c.pk, "name": c.name, "description": c.description,
-                "min": c.scale_min, "max": c.scale_max,
+                "id": c.pk,
+                "name": c.name,
+                "description": c.description,
+                "min": c.scale_min,
+                "max": c.scale_max,
                 "anchors": {str(level): c.anchor(level) for level in c.levels},
             }
             for c in version.criteria.all()
@@ -89,7 +92,9 @@ def annotation_payload(annotation: Annotation, *, reveal: bool) -> dict[str, Any
 
 class HoldingSerializer(serializers.Serializer[Any]):
     holding = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), default=list, max_length=MAX_HOLDING,
+        child=serializers.IntegerField(min_value=1),
+        default=list,
+        max_length=MAX_HOLDING,
         help_text="Items the page already shows or prefetched; the next item is another one.",
     )
 
@@ -108,8 +113,9 @@ class SkipSerializer(HoldingSerializer):
 
 
 class ReleaseSerializer(serializers.Serializer[Any]):
-    item_ids = serializers.ListField(child=serializers.IntegerField(min_value=1),
-                                     max_length=MAX_HOLDING)
+    item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=MAX_HOLDING
+    )
 
 
 class EditSerializer(serializers.Serializer[Any]):
@@ -124,8 +130,12 @@ class ScoresSerializer(serializers.Serializer[Any]):
 
 
 class AdjudicationNextSerializer(serializers.Serializer[Any]):
-    after = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                     help_text="Item id to continue after (skip ahead).")
+    after = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Item id to continue after (skip ahead).",
+    )
 
 
 class PinSerializer(serializers.Serializer[Any]):
@@ -152,10 +162,10 @@ class QueueUpdateSerializer(serializers.Serializer[Any]):
     blind = serializers.BooleanField(required=False)
     lease_seconds = serializers.IntegerField(min_value=10, required=False)
     overlap = serializers.IntegerField(min_value=1, max_value=50, required=False)
-    max_overlap = serializers.IntegerField(min_value=1, max_value=50, required=False,
-                                           allow_null=True)
-    disagreement_threshold = serializers.IntegerField(min_value=1, required=False,
-                                                      allow_null=True)
+    max_overlap = serializers.IntegerField(
+        min_value=1, max_value=50, required=False, allow_null=True
+    )
+    disagreement_threshold = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     gold_every = serializers.IntegerField(min_value=2, required=False)
     rubric_version_id = serializers.IntegerField(required=False)
 
@@ -166,8 +176,18 @@ class QueueItemSerializer(serializers.ModelSerializer[QueueItem]):
     class Meta:
         model = QueueItem
         fields = [
-            "id", "position", "output_id", "target_reviews", "done_count", "leased_count",
-            "skip_count", "flag_count", "is_gold", "gold_scores", "pinned", "contested",
+            "id",
+            "position",
+            "output_id",
+            "target_reviews",
+            "done_count",
+            "leased_count",
+            "skip_count",
+            "flag_count",
+            "is_gold",
+            "gold_scores",
+            "pinned",
+            "contested",
         ]
 
 
@@ -177,8 +197,18 @@ class MyAnnotationSerializer(serializers.ModelSerializer[Annotation]):
 
     class Meta:
         model = Annotation
-        fields = ["id", "item_id", "rubric_version_id", "scores", "comment", "flags",
-                  "active_ms", "created_at", "updated_at", "preview"]
+        fields = [
+            "id",
+            "item_id",
+            "rubric_version_id",
+            "scores",
+            "comment",
+            "flags",
+            "active_ms",
+            "created_at",
+            "updated_at",
+            "preview",
+        ]
 
     def get_scores(self, annotation: Annotation) -> dict[str, int]:
         return {r.criterion.name: r.score for r in annotation.ratings.all()}

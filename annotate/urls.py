@@ -13,8 +13,11 @@ urlpatterns = [
     path(Q + "rate/", views.rate, name="queue-rate"),
     path(Q + "adjudicate/", views.adjudicate, name="queue-adjudicate"),
     path(Q + "controls/", controls.queue_controls, name="queue-controls"),
-    path(Q + "controls/reviewers/", controls.queue_controls_reviewers,
-         name="queue-controls-reviewers"),
+    path(
+        Q + "controls/reviewers/",
+        controls.queue_controls_reviewers,
+        name="queue-controls-reviewers",
+    ),
     path(Q + "controls/pins/", controls.queue_controls_pins, name="queue-controls-pins"),
     path(Q + "controls/gold/", controls.queue_controls_gold, name="queue-controls-gold"),
 ]

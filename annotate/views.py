@@ -28,18 +28,19 @@ from llmops_core.models import Project, Role
 from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors import role_allows
 
-SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear",
-                "Other"]
+SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear", "Other"]
 PLACEHOLDER = 999_999_999  # stands for an id in URL templates handed to the page's script
 
 
-def _queue(user: Any, project_slug: str, pk: int) -> tuple[Project, str, Queue,
-                                                            QueueReviewer | None]:
+def _queue(
+    user: Any, project_slug: str, pk: int
+) -> tuple[Project, str, Queue, QueueReviewer | None]:
     """Return the queue with the user's role and membership; 404 if they may not see it."""
     project, role = project_for_request(user, project_slug, Role.REVIEWER)
     queue = (
         Queue.objects.select_related("rubric_version__rubric", "project")
-        .filter(project=project, pk=pk).first()
+        .filter(project=project, pk=pk)
+        .first()
     )
     if queue is None:
         raise Http404("No such queue.")
@@ -60,7 +61,10 @@ def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespon
     project, role, queue, membership = _queue(request.user, project_slug, pk)
     is_lead = role_allows(role, Role.LEAD)
     context = {
-        "project": project, "queue": queue, "role": role, "is_lead": is_lead,
+        "project": project,
+        "queue": queue,
+        "role": role,
+        "is_lead": is_lead,
         "can_adjudicate": role_allows(role, Role.ADJUDICATOR),
         "membership": membership,
         "today": done_today(queue=queue, reviewer=signed_in(request.user)) if membership else 0,
@@ -89,10 +93,14 @@ def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
         "skipReasons": SKIP_REASONS,
         "user": request.user.get_username(),
         "csrf": get_token(request),
-        "progress": {"complete": queue.complete_count, "items": queue.item_count,
-                     "reviews": queue.review_count, "mine": membership.done_count,
-                     "quota": membership.quota,
-                     "today": done_today(queue=queue, reviewer=signed_in(request.user))},
+        "progress": {
+            "complete": queue.complete_count,
+            "items": queue.item_count,
+            "reviews": queue.review_count,
+            "mine": membership.done_count,
+            "quota": membership.quota,
+            "today": done_today(queue=queue, reviewer=signed_in(request.user)),
+        },
         "urls": {
             "next": _url("api-queue-next", slug, queue.pk),
             "undo": _url("api-queue-undo", slug, queue.pk),
@@ -107,8 +115,12 @@ def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
         },
     }
     context = {
-        "project": project, "queue": queue, "config": config, "rubric": rubric,
-        "flags": Flag.choices, "skip_reasons": SKIP_REASONS,
+        "project": project,
+        "queue": queue,
+        "config": config,
+        "rubric": rubric,
+        "flags": Flag.choices,
+        "skip_reasons": SKIP_REASONS,
         "guidelines_html": safe_markdown(queue.guidelines),
     }
     return render(request, "annotate/rate.html", context)
@@ -130,8 +142,9 @@ def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse
             "queue": reverse("queue-detail", args=[slug, queue.pk]),
         },
     }
-    return render(request, "annotate/adjudicate.html",
-                  {"project": project, "queue": queue, "config": config})
+    return render(
+        request, "annotate/adjudicate.html", {"project": project, "queue": queue, "config": config}
+    )
 
 
 @login_required
@@ -151,11 +164,17 @@ def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
             )
         try:
             queue = queue_create(
-                project=project, name=data["name"], rubric_version=data["rubric_version"],
-                overlap=data["overlap"], max_overlap=data["max_overlap"],
-                disagreement_threshold=data["disagreement_threshold"], blind=data["blind"],
-                guidelines=data["guidelines"], lease_seconds=data["lease_minutes"] * 60,
-                reviewers=list(data["reviewers"]), output_ids=ids,
+                project=project,
+                name=data["name"],
+                rubric_version=data["rubric_version"],
+                overlap=data["overlap"],
+                max_overlap=data["max_overlap"],
+                disagreement_threshold=data["disagreement_threshold"],
+                blind=data["blind"],
+                guidelines=data["guidelines"],
+                lease_seconds=data["lease_minutes"] * 60,
+                reviewers=list(data["reviewers"]),
+                output_ids=ids,
                 created_by=signed_in(request.user),
             )
         except DomainError as exc:

@@ -34,8 +34,11 @@ SALT = "annotate.pairwise"
 def _queue(request: HttpRequest, project_slug: str, pk: int) -> Queue:
     """Return the queue if the user is one of its reviewers (404 if they may not see it)."""
     project, _ = project_for_request(request.user, project_slug, Role.REVIEWER)
-    queue = (Queue.objects.select_related("rubric_version", "project")
-             .filter(project=project, pk=pk).first())
+    queue = (
+        Queue.objects.select_related("rubric_version", "project")
+        .filter(project=project, pk=pk)
+        .first()
+    )
     if queue is None:
         raise Http404("No such queue.")
     if not QueueReviewer.objects.filter(queue=queue, reviewer=signed_in(request.user)).exists():
@@ -51,12 +54,20 @@ def _submit(request: HttpRequest, queue: Queue) -> HttpResponse | None:
         return HttpResponseBadRequest("This page is out of date; reload it.")
     if shown.get("q") != queue.pk:
         return HttpResponseBadRequest("This pair belongs to another queue.")
-    criteria = {key.removeprefix("crit-"): str(value) for key, value in request.POST.items()
-                if key.startswith("crit-") and value}
+    criteria = {
+        key.removeprefix("crit-"): str(value)
+        for key, value in request.POST.items()
+        if key.startswith("crit-") and value
+    }
     try:
-        preference_submit(queue=queue, reviewer=signed_in(request.user), left_id=shown["l"],
-                          right_id=shown["r"], side=request.POST.get("side", ""),
-                          criteria=criteria)
+        preference_submit(
+            queue=queue,
+            reviewer=signed_in(request.user),
+            left_id=shown["l"],
+            right_id=shown["r"],
+            side=request.POST.get("side", ""),
+            criteria=criteria,
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
     return None
@@ -67,8 +78,7 @@ def _input(value: object) -> dict[str, object]:
     view = input_view(value)
     # The HTML comes from annotate.rendering: Markdown with raw HTML off, sanitised by nh3.
     html = [(m["role"], mark_safe(m["html"])) for m in view["messages"]]  # noqa: S308
-    return {"variables": view["variables"], "messages": html,
-            "html": mark_safe(view["html"])}  # noqa: S308
+    return {"variables": view["variables"], "messages": html, "html": mark_safe(view["html"])}  # noqa: S308
 
 
 @login_required
@@ -80,17 +90,24 @@ def pairwise(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
         refused = _submit(request, queue)
         return refused or redirect("queue-pairwise", project_slug=project_slug, pk=pk)
     pair, done, total = next_pair(queue=queue, reviewer=request.user)
-    context = {"queue": queue, "project": queue.project, "done": done, "total": total,
-               "criteria": list(queue.rubric_version.criteria.values_list("name", flat=True))}
+    context = {
+        "queue": queue,
+        "project": queue.project,
+        "done": done,
+        "total": total,
+        "criteria": list(queue.rubric_version.criteria.values_list("name", flat=True)),
+    }
     if pair is not None:
         outputs = {o.pk: o for o in pair_outputs(queue=queue, ids=pair)}
-        left, right = (pair if secrets.randbelow(2) else pair[::-1])
-        context.update({
-            "input": _input(outputs[left].input),
-            "left": safe_markdown(outputs[left].output_text),
-            "right": safe_markdown(outputs[right].output_text),
-            "token": signing.dumps({"q": queue.pk, "l": left, "r": right}, salt=SALT),
-        })
+        left, right = pair if secrets.randbelow(2) else pair[::-1]
+        context.update(
+            {
+                "input": _input(outputs[left].input),
+                "left": safe_markdown(outputs[left].output_text),
+                "right": safe_markdown(outputs[right].output_text),
+                "token": signing.dumps({"q": queue.pk, "l": left, "r": right}, salt=SALT),
+            }
+        )
     return render(request, "annotate/pairwise.html", context)
 
 

@@ -41,8 +41,11 @@ GOLD_SHOWN = 200
 def _lead_queue(request: HttpRequest, project_slug: str, pk: int) -> tuple[Project, Queue]:
     """Return the project and queue for a lead or admin; 403 for lower roles, 404 otherwise."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
-    queue = (Queue.objects.select_related("rubric_version__rubric", "project")
-             .filter(project=project, pk=pk).first())
+    queue = (
+        Queue.objects.select_related("rubric_version__rubric", "project")
+        .filter(project=project, pk=pk)
+        .first()
+    )
     if queue is None:
         raise Http404("No such queue.")
     return project, queue
@@ -64,19 +67,26 @@ def _forms(request: HttpRequest, queue: Queue, bound: str = "") -> dict[str, Any
     }
 
 
-def _page(request: HttpRequest, project: Project, queue: Queue, forms: dict[str, Any],
-          status: int = 200) -> HttpResponse:
-    items = Paginator(queue_items_for_lead(queue=queue).order_by("position", "id"),
-                      ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    gold = list(queue_gold_items(queue=queue)[:GOLD_SHOWN + 1])
+def _page(
+    request: HttpRequest, project: Project, queue: Queue, forms: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    items = Paginator(
+        queue_items_for_lead(queue=queue).order_by("position", "id"), ITEMS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    gold = list(queue_gold_items(queue=queue)[: GOLD_SHOWN + 1])
     pins = item_pin_usernames(item_ids=[i.pk for i in items])
     criteria = forms["gold_form"].criteria
     context = {
-        "project": project, "queue": queue, **forms,
-        "items": [(item, pins.get(item.pk, [])) for item in items], "page": items,
-        "gold": [(item, [item.gold_scores.get(c.name) for c in criteria])
-                 for item in gold[:GOLD_SHOWN]],
-        "gold_more": len(gold) > GOLD_SHOWN, "criteria": criteria,
+        "project": project,
+        "queue": queue,
+        **forms,
+        "items": [(item, pins.get(item.pk, [])) for item in items],
+        "page": items,
+        "gold": [
+            (item, [item.gold_scores.get(c.name) for c in criteria]) for item in gold[:GOLD_SHOWN]
+        ],
+        "gold_more": len(gold) > GOLD_SHOWN,
+        "criteria": criteria,
         "accuracy": gold_accuracy_rows(queue_id=queue.pk),
     }
     return render(request, "annotate/queue_controls.html", context, status=status)
@@ -103,8 +113,9 @@ def queue_controls_reviewers(request: HttpRequest, project_slug: str, pk: int) -
     form = forms["reviewers_form"]
     if form.is_valid():
         try:
-            queue_reviewers_update(queue=queue, reviewers=form.cleaned_data["reviewers"],
-                                   actor=signed_in(request.user))
+            queue_reviewers_update(
+                queue=queue, reviewers=form.cleaned_data["reviewers"], actor=signed_in(request.user)
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
@@ -124,8 +135,12 @@ def queue_controls_pins(request: HttpRequest, project_slug: str, pk: int) -> Htt
         data = form.cleaned_data
         service = items_pin if data["action"] == "pin" else items_unpin
         try:
-            changed = service(queue=queue, reviewer=data["reviewer_user"],
-                              item_ids=data["item_ids"], actor=signed_in(request.user))
+            changed = service(
+                queue=queue,
+                reviewer=data["reviewer_user"],
+                item_ids=data["item_ids"],
+                actor=signed_in(request.user),
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

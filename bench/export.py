@@ -40,8 +40,10 @@ BENCH_DB = BenchDatabase("export")
 FULL, QUICK = 1_000_000, 100_000
 REVIEWERS, PER_ITEM, BATCH = 12, 3, 20_000
 FORMATS = ("jsonl", "csv", "parquet")
-TEXT = ("Thanks for reaching out. Open Settings, then Data, then Export, and choose CSV. "
-        "Large exports are emailed to you as a download link within a few minutes.")
+TEXT = (
+    "Thanks for reaching out. Open Settings, then Data, then Export, and choose CSV. "
+    "Large exports are emailed to you as a download link within a few minutes."
+)
 
 
 def setup_django() -> None:
@@ -72,27 +74,52 @@ def build(n_ratings: int) -> dict[str, Any]:
     rubric = project.rubrics.get(name="default").versions.get(number=1)
     criteria = list(Criterion.objects.filter(rubric_version=rubric).order_by("position"))
     users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"reviewer{i}") for i in range(REVIEWERS))
+        get_user_model()(username=f"reviewer{i}") for i in range(REVIEWERS)
+    )
     template = prompt_template_create(project=project, name="support-reply")
-    versions = [prompt_version_create(template=template, template_text=f"v{n}: {{{{ question }}}}",
-                                      system_message="Help with {{ product }}.",
-                                      model_name="demo-model")[0] for n in (1, 2)]
-    queues = [queue_create(project=project, name=name, rubric_version=rubric, overlap=PER_ITEM)
-              for name in ("small", "rest")]
+    versions = [
+        prompt_version_create(
+            template=template,
+            template_text=f"v{n}: {{{{ question }}}}",
+            system_message="Help with {{ product }}.",
+            model_name="demo-model",
+        )[0]
+        for n in (1, 2)
+    ]
+    queues = [
+        queue_create(project=project, name=name, rubric_version=rubric, overlap=PER_ITEM)
+        for name in ("small", "rest")
+    ]
     items = -(-n_ratings // (PER_ITEM * len(criteria)))
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with transaction.atomic():
         for chunk in _chunks(items, BATCH):
-            _insert(chunk, project=project, versions=versions, criteria=criteria, users=users,
-                    queue_of=lambda k: queues[0] if k < items // 10 else queues[1])
+            _insert(
+                chunk,
+                project=project,
+                versions=versions,
+                criteria=criteria,
+                users=users,
+                queue_of=lambda k: queues[0] if k < items // 10 else queues[1],
+            )
         Annotation.objects.update(created_at=start, updated_at=start + timedelta(minutes=1))
-    return {"project": project.pk, "small_queue": queues[0].pk,
-            "ratings": items * PER_ITEM * len(criteria),
-            "small_ratings": items // 10 * PER_ITEM * len(criteria)}
+    return {
+        "project": project.pk,
+        "small_queue": queues[0].pk,
+        "ratings": items * PER_ITEM * len(criteria),
+        "small_ratings": items // 10 * PER_ITEM * len(criteria),
+    }
 
 
-def _insert(chunk: range, *, project: Any, versions: list[Any], criteria: list[Any],
-            users: list[Any], queue_of: Any) -> None:
+def _insert(
+    chunk: range,
+    *,
+    project: Any,
+    versions: list[Any],
+    criteria: list[Any],
+    users: list[Any],
+    queue_of: Any,
+) -> None:
     """Insert one chunk of outputs with their queue items, annotations and ratings."""
     from django.db import connection
 
@@ -101,28 +128,50 @@ def _insert(chunk: range, *, project: Any, versions: list[Any], criteria: list[A
     from llmops_core.models import ModelOutput
 
     rubric = criteria[0].rubric_version_id
-    inputs = [{"question": f"How do I export report {k // 2}?", "product": "Acme Notes"}
-              for k in chunk]
+    inputs = [
+        {"question": f"How do I export report {k // 2}?", "product": "Acme Notes"} for k in chunk
+    ]
     outputs = ModelOutput.objects.bulk_create(
-        ModelOutput(project=project, external_id=f"out-{k}", input=value,
-                    input_hash=content_hash(value), output_text=f"{TEXT} ({k})",
-                    model_name="demo-model", prompt_version=versions[k % 2])
-        for k, value in zip(chunk, inputs, strict=True))
+        ModelOutput(
+            project=project,
+            external_id=f"out-{k}",
+            input=value,
+            input_hash=content_hash(value),
+            output_text=f"{TEXT} ({k})",
+            model_name="demo-model",
+            prompt_version=versions[k % 2],
+        )
+        for k, value in zip(chunk, inputs, strict=True)
+    )
     items = QueueItem.objects.bulk_create(
-        QueueItem(queue=queue_of(k), output=output, position=k, target_reviews=PER_ITEM,
-                  done_count=PER_ITEM)
-        for k, output in zip(chunk, outputs, strict=True))
+        QueueItem(
+            queue=queue_of(k),
+            output=output,
+            position=k,
+            target_reviews=PER_ITEM,
+            done_count=PER_ITEM,
+        )
+        for k, output in zip(chunk, outputs, strict=True)
+    )
     annotations = Annotation.objects.bulk_create(
-        Annotation(item=item, reviewer=users[(k + r * 5) % REVIEWERS], rubric_version_id=rubric,
-                   active_ms=15_000 + (k * 7 + r) % 9000,
-                   comment="Invented statistic." if (k + r) % 50 == 0 else "",
-                   flags=["broken"] if (k + r) % 97 == 0 else [],
-                   client_token=uuid.UUID(int=k * PER_ITEM + r + 1))
-        for k, item in zip(chunk, items, strict=True) for r in range(PER_ITEM))
+        Annotation(
+            item=item,
+            reviewer=users[(k + r * 5) % REVIEWERS],
+            rubric_version_id=rubric,
+            active_ms=15_000 + (k * 7 + r) % 9000,
+            comment="Invented statistic." if (k + r) % 50 == 0 else "",
+            flags=["broken"] if (k + r) % 97 == 0 else [],
+            client_token=uuid.UUID(int=k * PER_ITEM + r + 1),
+        )
+        for k, item in zip(chunk, items, strict=True)
+        for r in range(PER_ITEM)
+    )
     rows = [(a.pk, c.pk, 1 + (a.pk * 7 + c.pk * 3) % 5) for a in annotations for c in criteria]
     with connection.cursor() as cursor:
-        cursor.executemany("INSERT INTO annotate_rating (annotation_id, criterion_id, score) "
-                           "VALUES (%s, %s, %s)", rows)
+        cursor.executemany(
+            "INSERT INTO annotate_rating (annotation_id, criterion_id, score) VALUES (%s, %s, %s)",
+            rows,
+        )
 
 
 def measure(kind: str, fmt: str, project_id: int, queue_id: int | None) -> dict[str, Any]:
@@ -169,18 +218,34 @@ def measure(kind: str, fmt: str, project_id: int, queue_id: int | None) -> dict[
     path.unlink()  # the files run to hundreds of megabytes; the figures are what we keep
     done.set()
     sampler.join()
-    return {"rows": result.rows, "seconds": round(seconds, 2),
-            "rows_per_s": round(result.rows / seconds), "peak_rss_mb": round(peak[0] / 2**20, 1),
-            "baseline_rss_mb": round(baseline / 2**20, 1), "cpu_seconds": round(cpu, 2),
-            "parts": parts, "workers": settings.EXPORT_WORKERS, "bytes": result.bytes}
+    return {
+        "rows": result.rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(result.rows / seconds),
+        "peak_rss_mb": round(peak[0] / 2**20, 1),
+        "baseline_rss_mb": round(baseline / 2**20, 1),
+        "cpu_seconds": round(cpu, 2),
+        "parts": parts,
+        "workers": settings.EXPORT_WORKERS,
+        "bytes": result.bytes,
+    }
 
 
 def run_child(kind: str, fmt: str, project_id: int, queue_id: int | None) -> dict[str, Any]:
     """Measure one export in a fresh process, so earlier work does not inflate its memory."""
-    command = [sys.executable, "-m", "bench.export", "--measure", kind, fmt, str(project_id),
-               str(queue_id or 0)]
-    done = subprocess.run(command, cwd=ROOT, env=os.environ, capture_output=True, text=True,
-                          check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "bench.export",
+        "--measure",
+        kind,
+        fmt,
+        str(project_id),
+        str(queue_id or 0),
+    ]
+    done = subprocess.run(
+        command, cwd=ROOT, env=os.environ, capture_output=True, text=True, check=False
+    )
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -190,8 +255,9 @@ def main() -> None:
     """Build the data, run every export, print the figures, the JSON summary last."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100,000 ratings instead of 1M")
-    parser.add_argument("--measure", nargs=4, metavar=("KIND", "FORMAT", "PROJECT", "QUEUE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--measure", nargs=4, metavar=("KIND", "FORMAT", "PROJECT", "QUEUE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.measure:
         setup_django()
@@ -207,21 +273,28 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         began = time.perf_counter()
         data = build(QUICK if args.quick else FULL)
-        figures: dict[str, Any] = {"database": connection.vendor, "ratings": data["ratings"],
-                                   "build_seconds": round(time.perf_counter() - began, 1)}
-        print(f"built {data['ratings']:,} ratings on {connection.vendor} in "
-              f"{figures['build_seconds']} s")
+        figures: dict[str, Any] = {
+            "database": connection.vendor,
+            "ratings": data["ratings"],
+            "build_seconds": round(time.perf_counter() - began, 1),
+        }
+        print(
+            f"built {data['ratings']:,} ratings on {connection.vendor} in "
+            f"{figures['build_seconds']} s"
+        )
         connection.close()
         small: dict[str, Any] = {"ratings": data["small_ratings"]}
         for fmt in FORMATS:
             figures[fmt] = run_child("ratings", fmt, data["project"], None)
             small[fmt] = run_child("ratings", fmt, data["project"], data["small_queue"])
             for label, row in (("all", figures[fmt]), ("tenth", small[fmt])):
-                print(f"ratings {fmt:<8} {label:<6} {row['rows']:>9,} rows in "
-                      f"{row['seconds']:>6.2f} s ({row['rows_per_s']:>7,}/s, {row['parts']} "
-                      f"part(s), CPU "
-                      f"{row['cpu_seconds']} s), peak RSS {row['peak_rss_mb']} MB (before "
-                      f"export {row['baseline_rss_mb']} MB)")
+                print(
+                    f"ratings {fmt:<8} {label:<6} {row['rows']:>9,} rows in "
+                    f"{row['seconds']:>6.2f} s ({row['rows_per_s']:>7,}/s, {row['parts']} "
+                    f"part(s), CPU "
+                    f"{row['cpu_seconds']} s), peak RSS {row['peak_rss_mb']} MB (before "
+                    f"export {row['baseline_rss_mb']} MB)"
+                )
         figures["consensus_jsonl"] = run_child("consensus", "jsonl", data["project"], None)
         print(f"consensus jsonl {figures['consensus_jsonl']}")
         figures["small"] = small

@@ -55,7 +55,9 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     """Start the local OpenAI-compatible server in its own process and wait until it listens."""
     process = subprocess.Popen(
         [sys.executable, "-c", SERVER, "--port", str(port), "--latency-ms", str(LATENCY_MS)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -78,23 +80,39 @@ def build(n: int, base_url: str, concurrency: int) -> tuple[Any, Any, list[int]]
     from tests.support.openai_server import generate
 
     project = project_create(name="Judge bench", slug="judge-bench")
-    endpoint = endpoint_create(project=project, name="local", base_url=base_url,
-                               concurrency=concurrency, timeout_seconds=30)
+    endpoint = endpoint_create(
+        project=project,
+        name="local",
+        base_url=base_url,
+        concurrency=concurrency,
+        timeout_seconds=30,
+    )
     judge = judge_create(project=project, name="bench-judge")
     version, _ = judge_version_create(
-        judge=judge, model_name="demo-judge", endpoint=endpoint, parameters={"temperature": 0},
+        judge=judge,
+        model_name="demo-judge",
+        endpoint=endpoint,
+        parameters={"temperature": 0},
         rubric_version=project.rubrics.get().versions.get(),
     )
     rows = []
     for i in range(n):
         question = {"question": f"How does feature {i} of the product work?"}
         text = generate([{"role": "user", "content": question["question"]}], "bench", seed=i)
-        rows.append(ModelOutput(project=project, external_id=f"bench-{i}", input=question,
-                                input_hash=content_hash(question), output_text=text,
-                                model_name="bench-model"))
+        rows.append(
+            ModelOutput(
+                project=project,
+                external_id=f"bench-{i}",
+                input=question,
+                input_hash=content_hash(question),
+                output_text=text,
+                model_name="bench-model",
+            )
+        )
     ModelOutput.objects.bulk_create(rows, batch_size=1000)
-    ids = list(ModelOutput.objects.filter(project=project).order_by("id")
-               .values_list("id", flat=True))
+    ids = list(
+        ModelOutput.objects.filter(project=project).order_by("id").values_list("id", flat=True)
+    )
     return project, version, ids
 
 
@@ -144,28 +162,40 @@ def main(argv: list[str] | None = None) -> int:
         project, version, ids = build(calls, f"http://127.0.0.1:{port}/v1", args.concurrency)
         import llmops_core.tasks  # noqa: F401  (a worker has its tasks loaded before a run)
 
-        print(f"judging {len(ids)} outputs on {connection.vendor}, {LATENCY_MS} ms per call "
-              f"(local server in its own process, TCP_NODELAY), {args.concurrency} in flight; "
-              "the run service is stepped in this process (what the worker's task calls), "
-              "not through a broker")
+        print(
+            f"judging {len(ids)} outputs on {connection.vendor}, {LATENCY_MS} ms per call "
+            f"(local server in its own process, TCP_NODELAY), {args.concurrency} in flight; "
+            "the run service is stepped in this process (what the worker's task calls), "
+            "not through a broker"
+        )
         run, seconds = run_once(project, version, ids, args.chunk_size)
         cached, cached_seconds = run_once(project, version, ids, args.chunk_size)
         figures = {
-            "benchmark": "judge run", "db": connection.vendor, "mode": "in-process steps",
-            "calls": run.done_calls, "seconds": round(seconds, 3),
+            "benchmark": "judge run",
+            "db": connection.vendor,
+            "mode": "in-process steps",
+            "calls": run.done_calls,
+            "seconds": round(seconds, 3),
             "calls_per_s": round(run.done_calls / seconds, 1),
-            "retries": run.retries, "errors": run.error_calls,
-            "concurrency": args.concurrency, "chunk_size": args.chunk_size,
+            "retries": run.retries,
+            "errors": run.error_calls,
+            "concurrency": args.concurrency,
+            "chunk_size": args.chunk_size,
             "latency_ms": LATENCY_MS,
-            "p50_ms": run.totals.get("latency_ms_p50"), "p95_ms": run.totals.get("latency_ms_p95"),
-            "tokens_in": run.tokens_in, "tokens_out": run.tokens_out, "cost": str(run.cost),
+            "p50_ms": run.totals.get("latency_ms_p50"),
+            "p95_ms": run.totals.get("latency_ms_p95"),
+            "tokens_in": run.tokens_in,
+            "tokens_out": run.tokens_out,
+            "cost": str(run.cost),
             "cached_run_seconds": round(cached_seconds, 3),
             "cached_run_paid_calls": cached.done_calls - cached.cached_calls,
             "under_10_s": seconds < TARGET_SECONDS,
         }
-        print(f"{run.done_calls} calls in {seconds:.2f} s ({figures['calls_per_s']} calls/s), "
-              f"{run.error_calls} errors, {run.retries} retries; the same run again took "
-              f"{cached_seconds:.2f} s from the cache ({figures['cached_run_paid_calls']} paid)")
+        print(
+            f"{run.done_calls} calls in {seconds:.2f} s ({figures['calls_per_s']} calls/s), "
+            f"{run.error_calls} errors, {run.retries} retries; the same run again took "
+            f"{cached_seconds:.2f} s from the cache ({figures['cached_run_paid_calls']} paid)"
+        )
         print(json.dumps(figures))
         return 0 if run.status == "succeeded" else 1
     finally:

@@ -67,19 +67,22 @@ def when_ready(server):
 
 def configure(redis_url: str, var_dir: Path) -> None:
     """Set the production-like environment this process and its children share."""
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "llmops_core.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-load-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        # Plain http on 127.0.0.1: no redirect to https; the API is used with tokens, not cookies.
-        "SECURE_SSL_REDIRECT": "0",
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_QUEUE": CELERY_QUEUE,
-        "VAR_DIR": str(var_dir),
-        "MEDIA_ROOT": str(var_dir / "media"),
-        "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "llmops_core.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-load-" + "x" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            # Plain http on 127.0.0.1: no redirect to https; the API is used with tokens,
+            # not cookies.
+            "SECURE_SSL_REDIRECT": "0",
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_QUEUE": CELERY_QUEUE,
+            "VAR_DIR": str(var_dir),
+            "MEDIA_ROOT": str(var_dir / "media"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def build(items: int, reviewers: int) -> dict[str, Any]:
@@ -94,22 +97,24 @@ def build(items: int, reviewers: int) -> dict[str, Any]:
 
     project = project_create(name="Load test", slug=SLUG)
     rubric = project.rubrics.get().versions.get()
-    users = [get_user_model().objects.create_user(username=f"load{i:02d}")
-             for i in range(reviewers)]
+    users = [
+        get_user_model().objects.create_user(username=f"load{i:02d}") for i in range(reviewers)
+    ]
     lead = get_user_model().objects.create_user(username="load-lead")
     for user in users:
         membership_set(project=project, user=user, role=Role.REVIEWER)
     membership_set(project=project, user=lead, role=Role.LEAD)
     ids = bench_outputs(project, items, prefix="load", model="load-model")
-    queue = queue_create(project=project, name="Load queue", overlap=OVERLAP, output_ids=ids,
-                         rubric_version=rubric)
+    queue = queue_create(
+        project=project, name="Load queue", overlap=OVERLAP, output_ids=ids, rubric_version=rubric
+    )
     queue_set_reviewers(queue=queue, reviewers=users)
-    criteria = [(c.name, c.scale_min, c.scale_max)
-                for c in rubric.criteria.order_by("position")]
+    criteria = [(c.name, c.scale_min, c.scale_max) for c in rubric.criteria.order_by("position")]
     return {
-        "queue": queue.pk, "rubric_version": rubric.pk, "criteria": criteria,
-        "reviewers": [(u.get_username(), token_create(user=u, name="load test")[1])
-                      for u in users],
+        "queue": queue.pk,
+        "rubric_version": rubric.pk,
+        "criteria": criteria,
+        "reviewers": [(u.get_username(), token_create(user=u, name="load test")[1]) for u in users],
         "lead_token": token_create(user=lead, name="load test")[1],
     }
 
@@ -119,20 +124,57 @@ def start_servers(port: int, var_dir: Path, args: argparse.Namespace) -> list[Se
     env = dict(os.environ)
     config = var_dir / "gunicorn.conf.py"
     config.write_text(GUNICORN_CONFIG)
-    web = ServerProcess("gunicorn", [
-        sys.executable, "-m", "gunicorn", "llmops_core.wsgi", "--config", str(config),
-        "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread", "--workers", str(args.web_workers),
-        "--threads", str(args.web_threads), "--timeout", "60",
-        # gunicorn 23's master waits out the whole graceful timeout on SIGTERM even once its
-        # workers have exited; nothing is in flight when the bench stops it, so keep it short.
-        "--graceful-timeout", "2", "--log-level", "warning",
-    ], env=env, log_path=var_dir / "gunicorn.log")
-    worker = ServerProcess("celery worker", [
-        sys.executable, "-m", "celery", "-A", "llmops_core", "worker", "--loglevel=INFO",
-        f"--concurrency={args.worker_concurrency}", "-Q", CELERY_QUEUE, "--without-gossip",
-        "--without-mingle", "--without-heartbeat", "-n", f"bench-load-{os.getpid()}@%h",
-    ], env=env, log_path=var_dir / "worker.log")
+    web = ServerProcess(
+        "gunicorn",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "llmops_core.wsgi",
+            "--config",
+            str(config),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(args.web_workers),
+            "--threads",
+            str(args.web_threads),
+            "--timeout",
+            "60",
+            # gunicorn 23's master waits out the whole graceful timeout on SIGTERM even once its
+            # workers have exited; nothing is in flight when the bench stops it, so keep it short.
+            "--graceful-timeout",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        log_path=var_dir / "gunicorn.log",
+    )
+    worker = ServerProcess(
+        "celery worker",
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "llmops_core",
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={args.worker_concurrency}",
+            "-Q",
+            CELERY_QUEUE,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench-load-{os.getpid()}@%h",
+        ],
+        env=env,
+        log_path=var_dir / "worker.log",
+    )
     for server in (web, worker):
         server.start()
     return [web, worker]
@@ -159,28 +201,49 @@ def wait_servers(servers: list[ServerProcess], port: int, token: str) -> None:
     web.wait_ready(web_ready, timeout=60)
     status, body = answer[-1]
     if status != 200:
-        raise RuntimeError(f"gunicorn answered GET /api/projects/ with {status}: {body}\n"
-                           f"{web.log_tail()}")
+        raise RuntimeError(
+            f"gunicorn answered GET /api/projects/ with {status}: {body}\n{web.log_tail()}"
+        )
     worker.wait_ready(lambda: " ready." in worker.log_text(), timeout=60)
 
 
-def run_load(world: dict[str, Any], port: int, reviewers: int, seconds: float,
-             wait: float) -> dict[str, Any]:
+def run_load(
+    world: dict[str, Any], port: int, reviewers: int, seconds: float, wait: float
+) -> dict[str, Any]:
     """Run the reviewers for ``seconds`` and the lead's report and export; return the tallies."""
     queue = world["queue"]
     # The documented API paths (README, "API"); spelled out so that this process never loads
     # every view module, which would take CPU from the server at start-up.
     project = f"/api/projects/{SLUG}"
-    urls = {"next": f"{project}/queues/{queue}/next/",
-            "submit": f"{project}/queues/{queue}/items/{{}}/submit/",
-            "reports": f"{project}/reports/", "exports": f"{project}/exports/"}
+    urls = {
+        "next": f"{project}/queues/{queue}/next/",
+        "submit": f"{project}/queues/{queue}/items/{{}}/submit/",
+        "reports": f"{project}/reports/",
+        "exports": f"{project}/exports/",
+    }
     started = time.monotonic()
     deadline = started + seconds
-    crowd = [Reviewer(i, name, token, port=port, urls=urls, criteria=world["criteria"],
-                      rubric_version=world["rubric_version"], deadline=deadline)
-             for i, (name, token) in enumerate(world["reviewers"][:reviewers])]
-    lead = Lead(port=port, token=world["lead_token"], urls=urls, queue=queue,
-                start_at=started + seconds / 4, deadline=deadline + wait)
+    crowd = [
+        Reviewer(
+            i,
+            name,
+            token,
+            port=port,
+            urls=urls,
+            criteria=world["criteria"],
+            rubric_version=world["rubric_version"],
+            deadline=deadline,
+        )
+        for i, (name, token) in enumerate(world["reviewers"][:reviewers])
+    ]
+    lead = Lead(
+        port=port,
+        token=world["lead_token"],
+        urls=urls,
+        queue=queue,
+        start_at=started + seconds / 4,
+        deadline=deadline + wait,
+    )
     cpu = time.process_time()
     for thread in [*crowd, lead]:
         thread.start()
@@ -198,19 +261,26 @@ def verify(queue_id: int, acks: list[Ack], unanswered: set[tuple[str, str]]) -> 
 
     from annotate.models import Annotation, QueueItem, Rating
 
-    stored_rows = {pk: (item, reviewer, str(token)) for pk, item, reviewer, token in
-                   Annotation.objects.filter(item__queue_id=queue_id)
-                   .values_list("id", "item_id", "reviewer__username", "client_token")}
+    stored_rows = {
+        pk: (item, reviewer, str(token))
+        for pk, item, reviewer, token in Annotation.objects.filter(
+            item__queue_id=queue_id
+        ).values_list("id", "item_id", "reviewer__username", "client_token")
+    }
     scores: dict[int, dict[str, int]] = defaultdict(dict)
     per_criterion: Counter[tuple[int, str]] = Counter()
-    for annotation, criterion, score in (Rating.objects.filter(annotation__item__queue_id=queue_id)
-                                         .values_list("annotation_id", "criterion__name", "score")):
+    for annotation, criterion, score in Rating.objects.filter(
+        annotation__item__queue_id=queue_id
+    ).values_list("annotation_id", "criterion__name", "score"):
         scores[annotation][criterion] = score
         per_criterion[annotation, criterion] += 1
     acked = {ack.annotation: ack for ack in acks}  # a replayed submit names the same annotation
-    stored = sum(1 for pk, ack in acked.items()
-                 if stored_rows.get(pk) == (ack.item, ack.reviewer, ack.token)
-                 and scores.get(pk) == ack.scores)
+    stored = sum(
+        1
+        for pk, ack in acked.items()
+        if stored_rows.get(pk) == (ack.item, ack.reviewer, ack.token)
+        and scores.get(pk) == ack.scores
+    )
     per_key = Counter((item, reviewer) for item, reviewer, _ in stored_rows.values())
     sent = {(ack.reviewer, ack.token) for ack in acks} | unanswered
     per_item = Counter(item for item, _, _ in stored_rows.values())
@@ -221,11 +291,13 @@ def verify(queue_id: int, acks: list[Ack], unanswered: set[tuple[str, str]]) -> 
         "lost": len(acked) - stored,
         "duplicates": sum(n - 1 for n in per_key.values() if n > 1)
         + sum(n - 1 for n in per_criterion.values() if n > 1),
-        "unexpected": sum(1 for _, reviewer, token in stored_rows.values()
-                          if (reviewer, token) not in sent),
+        "unexpected": sum(
+            1 for _, reviewer, token in stored_rows.values() if (reviewer, token) not in sent
+        ),
         # Submits whose answer never arrived (timeouts) but which the server did store.
-        "stored_unacknowledged": sum(1 for _, reviewer, token in stored_rows.values()
-                                     if (reviewer, token) in unanswered),
+        "stored_unacknowledged": sum(
+            1 for _, reviewer, token in stored_rows.values() if (reviewer, token) in unanswered
+        ),
         # The queue has no adaptive overlap, so its overlap bounds every item.
         "over_overlap": sum(1 for pk, done in items if max(per_item[pk], done) > OVERLAP),
         "counter_drift": sum(1 for pk, done in items if per_item[pk] != done),
@@ -247,13 +319,18 @@ def figures(load: dict[str, Any], seconds: float) -> dict[str, Any]:
     acks = sum(1 for r in crowd for ack in r.tally.acks if ack.created)
     elapsed = load["elapsed"]
     return {
-        "reviewers": len(crowd), "seconds": seconds, "elapsed_s": round(elapsed, 1),
-        "requests": len(latencies), "errors": sum(errors.values()),
+        "reviewers": len(crowd),
+        "seconds": seconds,
+        "elapsed_s": round(elapsed, 1),
+        "requests": len(latencies),
+        "errors": sum(errors.values()),
         "errors_by_kind": dict(sorted(errors.items())),
-        "throughput_rps": round(ok / elapsed, 1), "submits_per_s": round(acks / elapsed, 1),
-        "p50_ms": percentile(latencies, 0.50), "p95_ms": percentile(latencies, 0.95),
-        "p99_ms": percentile(latencies, 0.99), "max_ms": round(latencies[-1], 1) if latencies
-        else None,
+        "throughput_rps": round(ok / elapsed, 1),
+        "submits_per_s": round(acks / elapsed, 1),
+        "p50_ms": percentile(latencies, 0.50),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": round(latencies[-1], 1) if latencies else None,
         "retries": sum(r.tally.retries for r in crowd),
         "replayed": sum(1 for r in crowd for ack in r.tally.acks if not ack.created),
         "stopped_early": dict(Counter(r.tally.stopped for r in crowd if r.tally.stopped)),
@@ -284,12 +361,18 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 
 def problems(result: dict[str, Any]) -> list[str]:
     """Return why the run failed (empty when it passed)."""
-    found = [f"{result[key]} {key.replace('_', ' ')}"
-             for key in ("lost", "duplicates", "unexpected", "over_overlap") if result[key]]
+    found = [
+        f"{result[key]} {key.replace('_', ' ')}"
+        for key in ("lost", "duplicates", "unexpected", "over_overlap")
+        if result[key]
+    ]
     if not result["acknowledged"]:
         found.append("no submission was acknowledged")
-    found += [f"the {job} ended {result[job + '_status']}: {result[job + '_error']}"
-              for job in ("report", "export") if result[job + "_status"] != "succeeded"]
+    found += [
+        f"the {job} ended {result[job + '_status']}: {result[job + '_error']}"
+        for job in ("report", "export")
+        if result[job + "_status"] != "succeeded"
+    ]
     return found
 
 
@@ -299,8 +382,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reviewers", type=int, help="simulated reviewers (threads)")
     parser.add_argument("--seconds", type=float, help="length of the load window")
     parser.add_argument("--items", type=int, help="items in the queue")
-    parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL", DEFAULT_REDIS_URL),
-                        help="a Redis database for the broker; it is FLUSHED before and after")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("LOAD_REDIS_URL", DEFAULT_REDIS_URL),
+        help="a Redis database for the broker; it is FLUSHED before and after",
+    )
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2)
@@ -348,23 +434,33 @@ def main(argv: list[str] | None = None) -> int:
         world = build(args.items, args.reviewers)
         wait_servers(servers, port, world["lead_token"])
         setup_s = round(time.monotonic() - began, 1)
-        print(f"set up in {setup_s} s; {args.reviewers} reviewers rating for {args.seconds:g} s",
-              flush=True)
+        print(
+            f"set up in {setup_s} s; {args.reviewers} reviewers rating for {args.seconds:g} s",
+            flush=True,
+        )
         load = run_load(world, port, args.reviewers, args.seconds, args.wait)
         acks = [ack for r in load["crowd"] for ack in r.tally.acks]
         unanswered = {u for r in load["crowd"] for u in r.tally.unanswered}
-        result = {**figures(load, args.seconds), **load["lead"].results(),
-                  **verify(world["queue"], acks, unanswered), "items": args.items,
-                  "overlap": OVERLAP, "web_workers": args.web_workers,
-                  "web_threads": args.web_threads,
-                  "worker_concurrency": args.worker_concurrency, "setup_s": setup_s,
-                  "load_1m_before": load_before, "load_1m_after": round(os.getloadavg()[0], 2),
-                  "cpus": os.cpu_count()}
+        result = {
+            **figures(load, args.seconds),
+            **load["lead"].results(),
+            **verify(world["queue"], acks, unanswered),
+            "items": args.items,
+            "overlap": OVERLAP,
+            "web_workers": args.web_workers,
+            "web_threads": args.web_threads,
+            "worker_concurrency": args.worker_concurrency,
+            "setup_s": setup_s,
+            "load_1m_before": load_before,
+            "load_1m_after": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
+        }
     except Exception as error:  # reported with the servers' logs, then cleaned up below
         print(f"bench.load: set-up failed: {error}", file=sys.stderr)
         for server in servers:
-            print(f"--- {server.name} log ({server.log_path}):\n{server.log_tail()}",
-                  file=sys.stderr)
+            print(
+                f"--- {server.name} log ({server.log_path}):\n{server.log_tail()}", file=sys.stderr
+            )
         return 2
     finally:
         stop_all(servers)

@@ -26,8 +26,10 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 def preflight(database_url: str, redis_url: str) -> None:
     """Raise RuntimeError saying what is missing unless PostgreSQL and Redis both answer."""
     if not database_url.startswith(("postgres://", "postgresql://")):
-        raise RuntimeError(f"the load test needs PostgreSQL, and DATABASE_URL is {database_url!r}; "
-                           "set DATABASE_URL=postgres://user@host:5432/name")
+        raise RuntimeError(
+            f"the load test needs PostgreSQL, and DATABASE_URL is {database_url!r}; "
+            "set DATABASE_URL=postgres://user@host:5432/name"
+        )
     import psycopg
     import redis
 
@@ -56,8 +58,11 @@ class Api:
 
     def __init__(self, port: int, token: str) -> None:
         self.port = port
-        self.headers = {"Authorization": f"Token {token}", "Accept": "application/json",
-                        "Content-Type": "application/json"}
+        self.headers = {
+            "Authorization": f"Token {token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
         self.conn: http.client.HTTPConnection | None = None
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -66,8 +71,7 @@ class Api:
         Network failures and timeouts raise (``OSError``, ``http.client.HTTPException``).
         """
         if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                                   timeout=REQUEST_TIMEOUT)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
         data = None if body is None else json.dumps(body).encode()
         try:
             self.conn.request(method, path, body=data, headers=self.headers)
@@ -115,9 +119,18 @@ class Tally:
 class Reviewer(threading.Thread):
     """A reviewer rating as the rating page does: the item on screen plus one prefetched."""
 
-    def __init__(self, index: int, username: str, token: str, *, port: int, urls: dict[str, str],
-                 criteria: list[tuple[str, int, int]], rubric_version: int,
-                 deadline: float) -> None:
+    def __init__(
+        self,
+        index: int,
+        username: str,
+        token: str,
+        *,
+        port: int,
+        urls: dict[str, str],
+        criteria: list[tuple[str, int, int]],
+        rubric_version: int,
+        deadline: float,
+    ) -> None:
         super().__init__(name=f"reviewer-{username}", daemon=True)
         self.username = username
         self.api = Api(port, token)
@@ -198,15 +211,30 @@ class Reviewer(threading.Thread):
     def submit(self, item: int, held: list[int]) -> None:
         token = str(uuid.uuid4())
         scores = self.scores_for(item)
-        body = {"client_token": token, "scores": scores, "comment": "", "flags": [],
-                "active_ms": self.rng.randint(4000, 40000), "rubric_version": self.rubric_version}
+        body = {
+            "client_token": token,
+            "scores": scores,
+            "comment": "",
+            "flags": [],
+            "active_ms": self.rng.randint(4000, 40000),
+            "rubric_version": self.rubric_version,
+        }
         for attempt in range(SUBMIT_ATTEMPTS):
-            status, data = self.post(self.urls["submit"].format(item),
-                                     {**body, "holding": list(held)})
+            status, data = self.post(
+                self.urls["submit"].format(item), {**body, "holding": list(held)}
+            )
             if status in (200, 201):
                 annotation = data["annotation"]
-                self.tally.acks.append(Ack(annotation["id"], annotation["item"], self.username,
-                                           token, scores, created=status == 201))
+                self.tally.acks.append(
+                    Ack(
+                        annotation["id"],
+                        annotation["item"],
+                        self.username,
+                        token,
+                        scores,
+                        created=status == 201,
+                    )
+                )
                 self.accept(data, held)
                 return
             if status is not None and status < 500 and status != 429:
@@ -220,8 +248,16 @@ class Reviewer(threading.Thread):
 class Lead(threading.Thread):
     """A lead who asks for an agreement report and a ratings export mid-run, then polls both."""
 
-    def __init__(self, *, port: int, token: str, urls: dict[str, str], queue: int,
-                 start_at: float, deadline: float) -> None:
+    def __init__(
+        self,
+        *,
+        port: int,
+        token: str,
+        urls: dict[str, str],
+        queue: int,
+        start_at: float,
+        deadline: float,
+    ) -> None:
         super().__init__(name="lead", daemon=True)
         self.api = Api(port, token)
         self.urls = urls
@@ -234,12 +270,20 @@ class Lead(threading.Thread):
         time.sleep(max(0.0, self.start_at - time.monotonic()))
         requests = {
             "report": (self.urls["reports"], {"queue_id": self.queue}, "?results=0"),
-            "export": (self.urls["exports"], {"kind": "ratings", "format": "jsonl",
-                                              "filters": {"queue_ids": [self.queue]}}, ""),
+            "export": (
+                self.urls["exports"],
+                {"kind": "ratings", "format": "jsonl", "filters": {"queue_ids": [self.queue]}},
+                "",
+            ),
         }
         for name, (path, body, query) in requests.items():
-            job: dict[str, Any] = {"status": "not started", "seconds": None, "error": "",
-                                   "rows": None, "began": time.monotonic()}
+            job: dict[str, Any] = {
+                "status": "not started",
+                "seconds": None,
+                "error": "",
+                "rows": None,
+                "began": time.monotonic(),
+            }
             self.jobs[name] = job
             try:
                 status, data = self.api.call("POST", path, body)
@@ -265,8 +309,11 @@ class Lead(threading.Thread):
                     continue
                 job["status"] = data["status"]
                 if data["status"] in TERMINAL:
-                    job.update(seconds=round(time.monotonic() - job["began"], 1),
-                               error=data.get("error") or "", rows=data.get("rows"))
+                    job.update(
+                        seconds=round(time.monotonic() - job["began"], 1),
+                        error=data.get("error") or "",
+                        rows=data.get("rows"),
+                    )
                     waiting.remove(job)
             time.sleep(POLL_PAUSE)
         for job in waiting:
@@ -276,9 +323,21 @@ class Lead(threading.Thread):
         """Return ``<job>_status``, ``<job>_seconds`` and ``<job>_error`` for both jobs."""
         out: dict[str, Any] = {}
         for name in ("report", "export"):
-            job = self.jobs.get(name, {"status": "not started", "seconds": None,
-                                       "error": "the lead never ran", "rows": None})
-            out.update({f"{name}_status": job["status"], f"{name}_seconds": job["seconds"],
-                        f"{name}_error": job["error"]})
+            job = self.jobs.get(
+                name,
+                {
+                    "status": "not started",
+                    "seconds": None,
+                    "error": "the lead never ran",
+                    "rows": None,
+                },
+            )
+            out.update(
+                {
+                    f"{name}_status": job["status"],
+                    f"{name}_seconds": job["seconds"],
+                    f"{name}_error": job["error"],
+                }
+            )
         out["export_rows"] = self.jobs.get("export", {}).get("rows")
         return out

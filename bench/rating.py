@@ -44,10 +44,16 @@ def build(items: int, reviewers: int) -> tuple[Any, list[Any]]:
     others = [get_user_model().objects.create_user(username=f"earlier{i}") for i in range(2)]
     for user in users + others:
         membership_set(project=project, user=user, role=Role.REVIEWER)
-    ids = bench_outputs(project, items, prefix="bench",
-                        text="Thanks for reaching out. " + SUPPORT_ANSWER)
-    queue = queue_create(project=project, name="Bench queue", overlap=3, output_ids=ids,
-                         rubric_version=project.rubrics.get().versions.get())
+    ids = bench_outputs(
+        project, items, prefix="bench", text="Thanks for reaching out. " + SUPPORT_ANSWER
+    )
+    queue = queue_create(
+        project=project,
+        name="Bench queue",
+        overlap=3,
+        output_ids=ids,
+        rubric_version=project.rubrics.get().versions.get(),
+    )
     queue_set_reviewers(queue=queue, reviewers=users + others)
     prefill(queue, others)
     return Queue.objects.get(pk=queue.pk), users
@@ -62,24 +68,43 @@ def prefill(queue: Any, others: list[Any]) -> None:
 
     criteria = list(queue.rubric_version.criteria.all())
     now = timezone.now()
-    items = list(QueueItem.objects.filter(queue=queue).order_by("position")
-                 .values_list("id", flat=True)[: queue.item_count // 3])
+    items = list(
+        QueueItem.objects.filter(queue=queue)
+        .order_by("position")
+        .values_list("id", flat=True)[: queue.item_count // 3]
+    )
     for start in range(0, len(items), 2000):
         chunk = items[start : start + 2000]
         done = {item: 1 + (item % 2) for item in chunk}
-        assignments = [Assignment(item_id=item, reviewer=others[k], status="submitted",
-                                  expires_at=now, closed_at=now)
-                       for item, n in done.items() for k in range(n)]
+        assignments = [
+            Assignment(
+                item_id=item, reviewer=others[k], status="submitted", expires_at=now, closed_at=now
+            )
+            for item, n in done.items()
+            for k in range(n)
+        ]
         Assignment.objects.bulk_create(assignments)
-        annotations = [Annotation(item_id=a.item_id, reviewer=a.reviewer, assignment=a,
-                                  rubric_version=queue.rubric_version, client_token=uuid.uuid4(),
-                                  active_ms=20000) for a in assignments]
+        annotations = [
+            Annotation(
+                item_id=a.item_id,
+                reviewer=a.reviewer,
+                assignment=a,
+                rubric_version=queue.rubric_version,
+                client_token=uuid.uuid4(),
+                active_ms=20000,
+            )
+            for a in assignments
+        ]
         Annotation.objects.bulk_create(annotations)
-        Rating.objects.bulk_create(Rating(annotation=a, criterion=c, score=1 + (a.item_id % 5))
-                                   for a in annotations for c in criteria)
+        Rating.objects.bulk_create(
+            Rating(annotation=a, criterion=c, score=1 + (a.item_id % 5))
+            for a in annotations
+            for c in criteria
+        )
         for n in (1, 2):
             QueueItem.objects.filter(pk__in=[i for i, d in done.items() if d == n]).update(
-                done_count=n)
+                done_count=n
+            )
     queue_recount(queue=queue)
     for user in others:
         queue_reviewer_recount(queue=queue, reviewer=user)
@@ -105,10 +130,16 @@ def measure(queue: Any, users: list[Any], iterations: int) -> dict[str, Any]:
         client = Client()
         client.force_login(user)
         current = client.post(next_url, {"holding": []}, content_type="application/json")
-        prefetched = client.post(next_url, {"holding": [current.json()["next"]["item"]]},
-                                 content_type="application/json")
-        pages.append({"client": client, "current": current.json()["next"],
-                      "prefetched": prefetched.json()["next"]})
+        prefetched = client.post(
+            next_url, {"holding": [current.json()["next"]["item"]]}, content_type="application/json"
+        )
+        pages.append(
+            {
+                "client": client,
+                "current": current.json()["next"],
+                "prefetched": prefetched.json()["next"],
+            }
+        )
     timings: list[float] = []
     cpu: list[float] = []
     queries = 0
@@ -116,9 +147,15 @@ def measure(queue: Any, users: list[Any], iterations: int) -> dict[str, Any]:
         page = pages[i % len(pages)]
         current, prefetched = page["current"], page["prefetched"]
         url = reverse("api-item-submit", args=[slug, queue.pk, current["item"]])
-        body = {"client_token": str(uuid.uuid4()), "scores": scores, "comment": "",
-                "flags": [], "active_ms": 15000, "rubric_version": queue.rubric_version_id,
-                "holding": [prefetched["item"]]}
+        body = {
+            "client_token": str(uuid.uuid4()),
+            "scores": scores,
+            "comment": "",
+            "flags": [],
+            "active_ms": 15000,
+            "rubric_version": queue.rubric_version_id,
+            "holding": [prefetched["item"]],
+        }
         if i == 10:  # count queries once, outside the timed requests
             with CaptureQueriesContext(connection) as captured:
                 response = page["client"].post(url, body, content_type="application/json")
@@ -138,11 +175,17 @@ def measure(queue: Any, users: list[Any], iterations: int) -> dict[str, Any]:
     def pct(p: float) -> float:
         return round(timings[min(len(timings) - 1, int(p * len(timings)))], 2)
 
-    return {"p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "mean_ms": round(statistics.fmean(timings), 2), "max_ms": round(timings[-1], 2),
-            "iterations": len(timings), "queries_per_request": queries,
-            # CPU time of this process per request (the web side, without the database server).
-            "app_cpu_p50_ms": round(statistics.median(cpu), 2)}
+    return {
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(timings), 2),
+        "max_ms": round(timings[-1], 2),
+        "iterations": len(timings),
+        "queries_per_request": queries,
+        # CPU time of this process per request (the web side, without the database server).
+        "app_cpu_p50_ms": round(statistics.median(cpu), 2),
+    }
 
 
 def check(queue: Any) -> dict[str, int]:
@@ -186,14 +229,22 @@ def main(argv: list[str] | None = None) -> int:
         call_command("migrate", verbosity=0)
         queue, users = build(items, args.reviewers)
         build_s = time.perf_counter() - started
-        print(f"built {queue.item_count} items ({queue.review_count} earlier reviews) on "
-              f"{connection.vendor} in {build_s:.1f} s; timing {iterations} submit + next")
+        print(
+            f"built {queue.item_count} items ({queue.review_count} earlier reviews) on "
+            f"{connection.vendor} in {build_s:.1f} s; timing {iterations} submit + next"
+        )
         figures = measure(queue, users, iterations)
         figures.update(check(queue))
-        result = {"benchmark": "rating submit+next", "db": connection.vendor,
-                  "items": queue.item_count, **figures, "build_s": round(build_s, 1),
-                  # Other work on the machine inflates the figures; this says how much there was.
-                  "load_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+        result = {
+            "benchmark": "rating submit+next",
+            "db": connection.vendor,
+            "items": queue.item_count,
+            **figures,
+            "build_s": round(build_s, 1),
+            # Other work on the machine inflates the figures; this says how much there was.
+            "load_1m": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
+        }
         print(json.dumps(result))
     finally:
         if not args.keep:

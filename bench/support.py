@@ -66,12 +66,15 @@ class BenchDatabase:
             conn.execute(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
 
 
-SUPPORT_ANSWER = ("Open **Settings → Data → Export** and choose CSV. Large exports are emailed to "
-                  "you as a download link.\n\n```\nexport --csv\n```\n")
+SUPPORT_ANSWER = (
+    "Open **Settings → Data → Export** and choose CSV. Large exports are emailed to "
+    "you as a download link.\n\n```\nexport --csv\n```\n"
+)
 
 
-def bench_outputs(project: Any, items: int, *, prefix: str, text: str = SUPPORT_ANSWER,
-                  model: str = "bench-model") -> list[int]:
+def bench_outputs(
+    project: Any, items: int, *, prefix: str, text: str = SUPPORT_ANSWER, model: str = "bench-model"
+) -> list[int]:
     """Insert ``items`` model outputs of a support answer in bulk; return their ids in order."""
     from llmops_core.hashing import content_hash
     from llmops_core.models import ModelOutput
@@ -80,12 +83,21 @@ def bench_outputs(project: Any, items: int, *, prefix: str, text: str = SUPPORT_
         batch = []
         for i in range(start, min(items, start + 5000)):
             payload = {"question": f"How do I export my data? ({i})", "product": "Acme Notes"}
-            batch.append(ModelOutput(project=project, external_id=f"{prefix}-{i}", input=payload,
-                                     input_hash=content_hash(payload), output_text=text,
-                                     model_name=model, metadata={}))
+            batch.append(
+                ModelOutput(
+                    project=project,
+                    external_id=f"{prefix}-{i}",
+                    input=payload,
+                    input_hash=content_hash(payload),
+                    output_text=text,
+                    model_name=model,
+                    metadata={},
+                )
+            )
         ModelOutput.objects.bulk_create(batch)
-    return list(ModelOutput.objects.filter(project=project).order_by("id")
-                .values_list("id", flat=True))
+    return list(
+        ModelOutput.objects.filter(project=project).order_by("id").values_list("id", flat=True)
+    )
 
 
 def free_port() -> int:
@@ -101,8 +113,9 @@ class ServerProcess:
     ``stop`` ends the whole process group: SIGTERM first, SIGKILL after ``grace`` seconds.
     """
 
-    def __init__(self, name: str, command: Sequence[str], *, env: dict[str, str],
-                 log_path: Path) -> None:
+    def __init__(
+        self, name: str, command: Sequence[str], *, env: dict[str, str], log_path: Path
+    ) -> None:
         self.name = name
         self.command = list(command)
         self.env = env
@@ -113,8 +126,14 @@ class ServerProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_ready(self, ready: Callable[[], bool], timeout: float) -> None:
         """Poll ``ready()`` until it is true; raise with the log's tail if the child dies first."""
@@ -122,8 +141,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with code {self.proc.returncode}:\n"
-                                   f"{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with code {self.proc.returncode}:\n{self.log_tail()}"
+                )
             if ready():
                 return
             time.sleep(0.2)

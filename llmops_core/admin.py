@@ -14,8 +14,20 @@ from llmops_core import models as m
 from llmops_core.services.audit import audit_record
 
 # Relations followed, in order, to find the project an admin-edited object belongs to.
-_PROJECT_PATH = ("project", "queue", "item", "annotation", "rubric", "rubric_version",
-                 "template", "prompt_version", "judge", "run", "dataset", "endpoint")
+_PROJECT_PATH = (
+    "project",
+    "queue",
+    "item",
+    "annotation",
+    "rubric",
+    "rubric_version",
+    "template",
+    "prompt_version",
+    "judge",
+    "run",
+    "dataset",
+    "endpoint",
+)
 
 
 def project_of(obj: Any, depth: int = 0) -> m.Project | None:
@@ -67,9 +79,17 @@ admin.site.register(get_user_model(), AuditedUserAdmin)
 
 
 def _admin_audit(request: HttpRequest, verb: str, obj: Any, message: Any) -> None:
-    audit_record(actor=request.user, action=f"admin.{verb}", obj=obj, project=project_of(obj),
-                 after={"model": obj._meta.label, "repr": str(obj)[:200],
-                        "change": message if isinstance(message, list | str) else str(message)})
+    audit_record(
+        actor=request.user,
+        action=f"admin.{verb}",
+        obj=obj,
+        project=project_of(obj),
+        after={
+            "model": obj._meta.label,
+            "repr": str(obj)[:200],
+            "change": message if isinstance(message, list | str) else str(message),
+        },
+    )
 
 
 class MembershipInline(admin.TabularInline[m.Membership, m.Project]):

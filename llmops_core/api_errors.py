@@ -33,8 +33,10 @@ _METHODS_WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
 _MULTIPART_FRAMING = 64 * 1024
 
 
-DATABASE_UNAVAILABLE = ("the database was unavailable, so your request was not saved (nothing "
-                        "was half-written); send it again in a moment")
+DATABASE_UNAVAILABLE = (
+    "the database was unavailable, so your request was not saved (nothing "
+    "was half-written); send it again in a moment"
+)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -50,8 +52,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # with it, so nothing was half-written and the same request can simply be sent again
         # (writes are idempotent by client token or content). Django replaces the connection.
         logger.warning("database unavailable during %s: %s", context.get("request"), exc)
-        return Response({"detail": DATABASE_UNAVAILABLE},
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "2"})
+        return Response(
+            {"detail": DATABASE_UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = with_detail(response.data)

@@ -39,9 +39,11 @@ class CompareForm(forms.Form):
 class PromoteForm(forms.Form):
     label = forms.SlugField(initial="production", widget=forms.HiddenInput)
     override_reason = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Admins only, and only when the gate fails: why ship anyway. Kept in the "
-                  "version's history.",
+        "version's history.",
     )
 
 
@@ -57,14 +59,18 @@ class GateRulesForm(forms.Form):
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+                f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from exc
 
 
 class DatasetUploadForm(forms.Form):
-    name = forms.SlugField(max_length=120, help_text="Uploading new rows under a name makes its "
-                                                     "next version.")
-    file = forms.FileField(help_text="JSON Lines (one object of variables, or {\"messages\": "
-                                     "[...]}, per line) or CSV (a header of variable names).")
+    name = forms.SlugField(
+        max_length=120, help_text="Uploading new rows under a name makes its next version."
+    )
+    file = forms.FileField(
+        help_text='JSON Lines (one object of variables, or {"messages": '
+        "[...]}, per line) or CSV (a header of variable names)."
+    )
 
 
 def _optional(choices: list[tuple[int, str]], empty: str) -> list[tuple[str, str]]:
@@ -75,15 +81,19 @@ class GenerationRunForm(forms.Form):
     """Run a prompt version over a dataset, then optionally queue and judge the outputs."""
 
     version = forms.TypedChoiceField(coerce=int, label="Prompt version")
-    endpoint = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
-                                      label="Endpoint")
-    queue = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
-                                   label="Send the outputs to queue")
-    judge_version = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
-                                           label="Then judge them with")
+    endpoint = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Endpoint"
+    )
+    queue = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Send the outputs to queue"
+    )
+    judge_version = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Then judge them with"
+    )
 
-    def __init__(self, *args: Any, choices: dict[str, list[tuple[int, str]]],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, choices: dict[str, list[tuple[int, str]]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         options = {
             "version": [(str(pk), label) for pk, label in choices["versions"]],
@@ -98,13 +108,18 @@ class GenerationRunForm(forms.Form):
 class NewVersionForm(forms.Form):
     """A new version of a prompt template, usually edited from the current production one."""
 
-    system_message = forms.CharField(required=False, strip=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
-    template_text = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 6}),
-                                    help_text="Variables as {{ name }}.")
+    system_message = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    template_text = forms.CharField(
+        strip=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Variables as {{ name }}."
+    )
     model_name = forms.CharField(max_length=200)
-    parameters = forms.CharField(initial="{}", widget=forms.Textarea(attrs={"rows": 2}),
-                                 help_text='JSON, e.g. {"temperature": 0.2}')
+    parameters = forms.CharField(
+        initial="{}",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text='JSON, e.g. {"temperature": 0.2}',
+    )
     note = forms.CharField(required=False, max_length=300)
 
     def clean_parameters(self) -> dict[str, Any]:

@@ -118,12 +118,20 @@ class CriterionInfo:
 
 def export_prompt_versions(*, project_id: int) -> dict[int, VersionInfo]:
     """Return every prompt version of the project by id (projects hold few versions)."""
-    rows = PromptVersion.objects.filter(template__project_id=project_id).order_by("id").values(
-        "id", "template__name", "number", "template_text", "system_message", "model_name"
+    rows = (
+        PromptVersion.objects.filter(template__project_id=project_id)
+        .order_by("id")
+        .values("id", "template__name", "number", "template_text", "system_message", "model_name")
     )
     return {
-        row["id"]: VersionInfo(row["id"], row["template__name"], row["number"],
-                               row["template_text"], row["system_message"], row["model_name"])
+        row["id"]: VersionInfo(
+            row["id"],
+            row["template__name"],
+            row["number"],
+            row["template_text"],
+            row["system_message"],
+            row["model_name"],
+        )
         for row in rows
     }
 
@@ -133,13 +141,25 @@ def export_criteria(*, rubric_version_ids: Sequence[int]) -> list[CriterionInfo]
     rows = (
         Criterion.objects.filter(rubric_version_id__in=list(rubric_version_ids))
         .order_by("rubric_version_id", "position", "id")
-        .values("id", "name", "description", "scale_min", "scale_max", "anchors",
-                "rubric_version__rubric__name", "rubric_version__number", "rubric_version_id")
+        .values(
+            "id",
+            "name",
+            "description",
+            "scale_min",
+            "scale_max",
+            "anchors",
+            "rubric_version__rubric__name",
+            "rubric_version__number",
+            "rubric_version_id",
+        )
     )
     return [
         CriterionInfo(
-            id=row["id"], name=row["name"], description=row["description"],
-            scale_min=row["scale_min"], scale_max=row["scale_max"],
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            scale_min=row["scale_min"],
+            scale_max=row["scale_max"],
             anchors={str(k): str(v) for k, v in sorted((row["anchors"] or {}).items())},
             rubric=row["rubric_version__rubric__name"],
             rubric_version=row["rubric_version__number"],
@@ -160,14 +180,23 @@ class ExportChoices:
 
 def export_choices(*, project_id: int) -> ExportChoices:
     """Return the project's queues, prompt versions and criterion names, for filters."""
-    versions = [(v.id, f"{v.template} v{v.number}")
-                for v in sorted(export_prompt_versions(project_id=project_id).values(),
-                                key=lambda v: (v.template, v.number))]
-    criteria = (Criterion.objects.filter(rubric_version__rubric__project_id=project_id)
-                .order_by("name").values_list("name", flat=True).distinct())
+    versions = [
+        (v.id, f"{v.template} v{v.number}")
+        for v in sorted(
+            export_prompt_versions(project_id=project_id).values(),
+            key=lambda v: (v.template, v.number),
+        )
+    ]
+    criteria = (
+        Criterion.objects.filter(rubric_version__rubric__project_id=project_id)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
     return ExportChoices(
         queues=[(q["id"], q["name"]) for q in export_queue_rows(project_id)],
-        versions=versions, criteria=list(criteria),
+        versions=versions,
+        criteria=list(criteria),
     )
 
 
@@ -180,7 +209,12 @@ def export_scope(flt: RatingFilter) -> tuple[list[CriterionInfo], list[dict[str,
 def export_outputs(*, output_ids: Sequence[int]) -> dict[int, OutputInfo]:
     """Return the outputs with the given ids."""
     rows = ModelOutput.objects.filter(pk__in=list(output_ids)).values_list(
-        "id", "external_id", "input", "input_hash", "output_text", "model_name",
+        "id",
+        "external_id",
+        "input",
+        "input_hash",
+        "output_text",
+        "model_name",
         "prompt_version_id",
     )
     return {row[0]: OutputInfo(*row) for row in rows}
@@ -246,8 +280,9 @@ def _blocks(rows: Iterator[RatingRow], size: int) -> Iterator[dict[int, list[Rat
         yield block
 
 
-def _enrich(flt: RatingFilter, block: dict[int, list[RatingRow]],
-            real_names: bool, *, contiguous: bool) -> list[OutputRatings]:
+def _enrich(
+    flt: RatingFilter, block: dict[int, list[RatingRow]], real_names: bool, *, contiguous: bool
+) -> list[OutputRatings]:
     """Look up the block's outputs, annotations, flags, judge scores and adjudications.
 
     A block read in output id order holds every rating in scope of the outputs between its
@@ -259,14 +294,20 @@ def _enrich(flt: RatingFilter, block: dict[int, list[RatingRow]],
     if contiguous:
         ranged = dataclasses.replace(flt, output_id_min=min(ids), output_id_max=max(ids) + 1)
         annotations = export_annotation_rows(ranged, output_ids=None, real_names=real_names)
-        adjudication_filter = RatingFilter(project_id=flt.project_id, queue_ids=flt.queue_ids,
-                                           output_id_min=min(ids), output_id_max=max(ids) + 1)
+        adjudication_filter = RatingFilter(
+            project_id=flt.project_id,
+            queue_ids=flt.queue_ids,
+            output_id_min=min(ids),
+            output_id_max=max(ids) + 1,
+        )
     else:
         annotations = export_annotation_rows(flt, output_ids=ids, real_names=real_names)
-        adjudication_filter = RatingFilter(project_id=flt.project_id, queue_ids=flt.queue_ids,
-                                           output_ids=ids)
-    flags = export_flags_by_output(project_id=flt.project_id, output_ids=ids,
-                                   queue_ids=flt.queue_ids, contiguous=contiguous)
+        adjudication_filter = RatingFilter(
+            project_id=flt.project_id, queue_ids=flt.queue_ids, output_ids=ids
+        )
+    flags = export_flags_by_output(
+        project_id=flt.project_id, output_ids=ids, queue_ids=flt.queue_ids, contiguous=contiguous
+    )
     judge = export_judge_scores(output_ids=ids)
     by_item: dict[int, dict[tuple[int, str], float]] = {}
     for key, score in adjudicated_scores(adjudication_filter).items():
@@ -277,7 +318,14 @@ def _enrich(flt: RatingFilter, block: dict[int, list[RatingRow]],
         final: dict[tuple[int, str], float] = {}
         for item_id in {a.item_id for a in mine.values()}:
             final.update(by_item.get(item_id, {}))
-        result.append(OutputRatings(
-            output=outputs[output_id], ratings=ratings, annotations=mine,
-            flags=flags.get(output_id), judge=judge.get(output_id, {}), adjudicated=final))
+        result.append(
+            OutputRatings(
+                output=outputs[output_id],
+                ratings=ratings,
+                annotations=mine,
+                flags=flags.get(output_id),
+                judge=judge.get(output_id, {}),
+                adjudicated=final,
+            )
+        )
     return result

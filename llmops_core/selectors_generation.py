@@ -32,9 +32,11 @@ def dataset_rows(*, dataset: Dataset) -> QuerySet[DatasetRow]:
 
 def generation_run_list(*, project: Project) -> QuerySet[GenerationRun]:
     """Return the project's generation runs, newest first, with what their lists show."""
-    return (GenerationRun.objects.filter(project=project)
-            .select_related("prompt_version__template", "dataset", "requested_by", "endpoint")
-            .order_by("-id"))
+    return (
+        GenerationRun.objects.filter(project=project)
+        .select_related("prompt_version__template", "dataset", "requested_by", "endpoint")
+        .order_by("-id")
+    )
 
 
 def generation_run_get(*, project: Project, pk: int) -> GenerationRun | None:
@@ -43,11 +45,17 @@ def generation_run_get(*, project: Project, pk: int) -> GenerationRun | None:
 
 def generation_choices(*, project: Project) -> dict[str, list[tuple[int, str]]]:
     """Return what a run can be made of: prompt versions, endpoints, judge versions."""
-    versions = (PromptVersion.objects.filter(template__project=project)
-                .select_related("template").order_by("template__name", "-number")[:500])
+    versions = (
+        PromptVersion.objects.filter(template__project=project)
+        .select_related("template")
+        .order_by("template__name", "-number")[:500]
+    )
     endpoints = LLMEndpoint.objects.filter(project=project).order_by("name")
-    judges = (JudgeVersion.objects.filter(config__project=project)
-              .select_related("config").order_by("config__name", "-number")[:200])
+    judges = (
+        JudgeVersion.objects.filter(config__project=project)
+        .select_related("config")
+        .order_by("config__name", "-number")[:200]
+    )
     return {
         "versions": [(v.pk, f"{v.template.name} v{v.number}") for v in versions],
         "endpoints": [(e.pk, e.name) for e in endpoints.only("pk", "name")],
@@ -58,7 +66,9 @@ def generation_choices(*, project: Project) -> dict[str, list[tuple[int, str]]]:
 def generation_lookup(*, project: Project, field: str, pk: Any) -> Any:
     """Return the project's prompt version, endpoint or judge version ``pk`` (None if not)."""
     models: dict[str, tuple[Any, str]] = {
-        "version": (PromptVersion, "template__project"), "endpoint": (LLMEndpoint, "project"),
-        "judge_version": (JudgeVersion, "config__project")}
+        "version": (PromptVersion, "template__project"),
+        "endpoint": (LLMEndpoint, "project"),
+        "judge_version": (JudgeVersion, "config__project"),
+    }
     model, path = models[field]
     return model.objects.filter(**{path: project, "pk": pk}).first()

@@ -22,8 +22,19 @@ from llmops_core.models import (
 
 RUN_KIND = "judge"  # LLMCall.run_kind of judge runs
 CALL_LIST_FIELDS = (
-    "id", "subject_key", "status", "error_kind", "attempts", "retries", "repaired",
-    "latency_ms", "tokens_in", "tokens_out", "cost", "created_at", "model_name",
+    "id",
+    "subject_key",
+    "status",
+    "error_kind",
+    "attempts",
+    "retries",
+    "repaired",
+    "latency_ms",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "created_at",
+    "model_name",
 )
 
 
@@ -32,8 +43,13 @@ def endpoint_list(*, project: Project) -> QuerySet[LLMEndpoint]:
     return (
         LLMEndpoint.objects.filter(project=project)
         .defer("api_key_encrypted")
-        .annotate(has_key=Case(When(api_key_encrypted="", then=Value(False)), default=Value(True),
-                               output_field=BooleanField()))
+        .annotate(
+            has_key=Case(
+                When(api_key_encrypted="", then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
         .order_by("name")
     )
 
@@ -55,15 +71,20 @@ def judge_get(*, project: Project, name: str) -> JudgeConfig | None:
 
 def judge_version_list(*, judge: JudgeConfig) -> QuerySet[JudgeVersion]:
     """Return a judge's versions, newest first, with what their table shows."""
-    return (JudgeVersion.objects.filter(config=judge)
-            .select_related("endpoint", "rubric_version__rubric", "created_by")
-            .order_by("-number"))
+    return (
+        JudgeVersion.objects.filter(config=judge)
+        .select_related("endpoint", "rubric_version__rubric", "created_by")
+        .order_by("-number")
+    )
 
 
 def judge_version_get(*, project: Project, pk: int) -> JudgeVersion | None:
     """Return a judge version of the project by id, or None."""
-    return (JudgeVersion.objects.filter(config__project=project, pk=pk)
-            .select_related("config", "endpoint", "rubric_version").first())
+    return (
+        JudgeVersion.objects.filter(config__project=project, pk=pk)
+        .select_related("config", "endpoint", "rubric_version")
+        .first()
+    )
 
 
 def judge_run_list(*, project: Project, judge: JudgeConfig | None = None) -> QuerySet[JudgeRun]:
@@ -82,7 +103,10 @@ def judge_run_get(*, project: Project, pk: int) -> JudgeRun | None:
 
 
 def judge_call_list(
-    *, run: JudgeRun, status: str | None = None, subject: str | None = None,
+    *,
+    run: JudgeRun,
+    status: str | None = None,
+    subject: str | None = None,
     with_bodies: bool = True,
 ) -> QuerySet[LLMCall]:
     """Return the run's calls in the order they were recorded (keyset-pageable by id)."""
@@ -100,9 +124,11 @@ def cached_call_raw(*, project: Project, request_hashes: list[str]) -> dict[str,
     """Return the raw reply of the paid call behind each cached request hash (one query)."""
     if not request_hashes:
         return {}
-    rows = (LLMCall.objects.filter(project=project, request_hash__in=request_hashes,
-                                   status="ok")
-            .order_by("id").values_list("request_hash", "raw_response"))
+    rows = (
+        LLMCall.objects.filter(project=project, request_hash__in=request_hashes, status="ok")
+        .order_by("id")
+        .values_list("request_hash", "raw_response")
+    )
     found: dict[str, Any] = {}
     for digest, raw in rows:
         found.setdefault(digest, raw)
@@ -111,15 +137,17 @@ def cached_call_raw(*, project: Project, request_hashes: list[str]) -> dict[str,
 
 def judge_report_list(*, project: Project) -> QuerySet[Report]:
     """Return the project's judge comparison reports, newest first, without their results."""
-    return (Report.objects.filter(project=project, kind=ReportKind.JUDGE_COMPARISON)
-            .defer("results").select_related("requested_by").order_by("-id"))
+    return (
+        Report.objects.filter(project=project, kind=ReportKind.JUDGE_COMPARISON)
+        .defer("results")
+        .select_related("requested_by")
+        .order_by("-id")
+    )
 
 
 def judge_report_get(*, project: Project, pk: int) -> Report | None:
     """Return the judge comparison report ``pk`` of the project, with its results."""
-    return Report.objects.filter(
-        project=project, kind=ReportKind.JUDGE_COMPARISON, pk=pk
-    ).first()
+    return Report.objects.filter(project=project, kind=ReportKind.JUDGE_COMPARISON, pk=pk).first()
 
 
 def judge_reports_of_run(*, run: JudgeRun) -> QuerySet[Report]:
@@ -129,17 +157,24 @@ def judge_reports_of_run(*, run: JudgeRun) -> QuerySet[Report]:
 
 def rubric_version_choices(*, project: Project) -> QuerySet[RubricVersion]:
     """Return the project's rubric versions, newest first."""
-    return (RubricVersion.objects.filter(rubric__project=project)
-            .select_related("rubric").order_by("rubric__name", "-number"))
+    return (
+        RubricVersion.objects.filter(rubric__project=project)
+        .select_related("rubric")
+        .order_by("rubric__name", "-number")
+    )
 
 
 def prompt_version_choices(*, project: Project) -> QuerySet[PromptVersion]:
     """Return the project's prompt versions, for choosing the two sides of a pairwise run."""
-    return (PromptVersion.objects.filter(template__project=project)
-            .select_related("template").order_by("template__name", "-number"))
+    return (
+        PromptVersion.objects.filter(template__project=project)
+        .select_related("template")
+        .order_by("template__name", "-number")
+    )
 
 
 def queue_choices(*, user: Any, project: Project) -> list[tuple[int, str]]:
     """Return (id, name) of the queues the user may run a judge on."""
-    return [(q.pk, q.name) for q in queue_list_for_user(user=user, project=project)
-            .order_by("name")]
+    return [
+        (q.pk, q.name) for q in queue_list_for_user(user=user, project=project).order_by("name")
+    ]

@@ -338,8 +338,9 @@ EXPORT_PARALLEL_MIN_RATINGS = env_int("EXPORT_PARALLEL_MIN_RATINGS", 200_000)
 # Where the parts of a parallel export are written before they are appended. Parts whose export
 # process died remove themselves; the hourly exports-expire task removes any folder left there
 # (all its processes killed at once) after EXPORT_PARTS_MAX_AGE_SECONDS without a write.
-EXPORT_PARTS_DIR = Path(os.environ.get("EXPORT_PARTS_DIR")
-                        or Path(tempfile.gettempdir()) / "llmops-export-parts")
+EXPORT_PARTS_DIR = Path(
+    os.environ.get("EXPORT_PARTS_DIR") or Path(tempfile.gettempdir()) / "llmops-export-parts"
+)
 EXPORT_PARTS_MAX_AGE_SECONDS = env_int("EXPORT_PARTS_MAX_AGE_SECONDS", 3600)
 # Export files are deleted this many days after the job finished (the job's record, SHA-256 and
 # datasheet stay); 0 keeps them forever.

@@ -31,8 +31,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if on_postgres:
         once = pytest.mark.skip(reason="backend-independent: runs in the SQLite half of .ci/run")
         for item in items:
-            if (_folder(item) in BACKEND_INDEPENDENT or "browser" in item.keywords
-                    or "backend_independent" in item.keywords):
+            if (
+                _folder(item) in BACKEND_INDEPENDENT
+                or "browser" in item.keywords
+                or "backend_independent" in item.keywords
+            ):
                 item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL half of .ci/run")

@@ -23,8 +23,20 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_DB = 12
-REPORTED = {"reviewers", "seconds", "acknowledged", "stored", "lost", "duplicates", "over_overlap",
-            "errors", "throughput_rps", "p50_ms", "p95_ms", "p99_ms"}
+REPORTED = {
+    "reviewers",
+    "seconds",
+    "acknowledged",
+    "stored",
+    "lost",
+    "duplicates",
+    "over_overlap",
+    "errors",
+    "throughput_rps",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+}
 
 
 def load_redis_url() -> str:
@@ -43,7 +55,12 @@ def test_quick_load_stores_every_acknowledged_rating_exactly_once() -> None:
     env = {**os.environ, "DATABASE_URL": database_url_for_subprocess()}
     done = subprocess.run(
         [sys.executable, "-m", "bench.load", "--quick", "--redis-url", redis_url],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr[-4000:]}"
     assert done.returncode == 0, output

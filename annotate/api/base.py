@@ -37,13 +37,15 @@ class QueueScopedMixin(ProjectScopedMixin):
     def get_queue(self, pk: int) -> Queue:
         queue = (
             Queue.objects.select_related("rubric_version", "project")
-            .filter(project=self.project, pk=pk).first()
+            .filter(project=self.project, pk=pk)
+            .first()
         )
         if queue is None:
             raise NotFound("No such queue.")
-        if not role_allows(self.role, Role.ADJUDICATOR) and not QueueReviewer.objects.filter(
-            queue=queue, reviewer=self.request.user
-        ).exists():
+        if (
+            not role_allows(self.role, Role.ADJUDICATOR)
+            and not QueueReviewer.objects.filter(queue=queue, reviewer=self.request.user).exists()
+        ):
             raise NotFound("No such queue.")
         return queue
 
@@ -51,7 +53,8 @@ class QueueScopedMixin(ProjectScopedMixin):
         """Return the queue and the user's membership; only its reviewers rate in a queue."""
         membership = (
             QueueReviewer.objects.select_related("queue__rubric_version")
-            .filter(queue_id=pk, queue__project=self.project, reviewer=self.request.user).first()
+            .filter(queue_id=pk, queue__project=self.project, reviewer=self.request.user)
+            .first()
         )
         if membership is None:
             exists = Queue.objects.filter(project=self.project, pk=pk).exists()

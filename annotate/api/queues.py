@@ -37,9 +37,23 @@ class QueueSerializer(serializers.ModelSerializer[Queue]):
     class Meta:
         model = Queue
         fields = [
-            "id", "name", "rubric", "rubric_version", "overlap", "max_overlap",
-            "disagreement_threshold", "blind", "guidelines", "lease_seconds", "gold_every",
-            "status", "item_count", "complete_count", "review_count", "gold_count", "created_at",
+            "id",
+            "name",
+            "rubric",
+            "rubric_version",
+            "overlap",
+            "max_overlap",
+            "disagreement_threshold",
+            "blind",
+            "guidelines",
+            "lease_seconds",
+            "gold_every",
+            "status",
+            "item_count",
+            "complete_count",
+            "review_count",
+            "gold_count",
+            "created_at",
         ]
 
 
@@ -53,25 +67,35 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     rubric_version_id = serializers.IntegerField()
     overlap = serializers.IntegerField(min_value=1, max_value=50, default=3)
-    max_overlap = serializers.IntegerField(min_value=1, max_value=50, required=False,
-                                           allow_null=True, default=None)
-    disagreement_threshold = serializers.IntegerField(min_value=1, required=False,
-                                                      allow_null=True, default=None)
+    max_overlap = serializers.IntegerField(
+        min_value=1, max_value=50, required=False, allow_null=True, default=None
+    )
+    disagreement_threshold = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None
+    )
     blind = serializers.BooleanField(default=True)
     guidelines = serializers.CharField(allow_blank=True, default="")
     lease_seconds = serializers.IntegerField(min_value=10, default=900)
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
     output_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
     prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    filter = OutputFilterSerializer(required=False, allow_null=True, default=None,
-                                    help_text="Add every output matching all of these.")
+    filter = OutputFilterSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Add every output matching all of these.",
+    )
 
 
 class AddItemsSerializer(serializers.Serializer[Any]):
     output_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
     prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    filter = OutputFilterSerializer(required=False, allow_null=True, default=None,
-                                    help_text="Add every output matching all of these.")
+    filter = OutputFilterSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Add every output matching all of these.",
+    )
 
 
 def _output_ids(project: Project, data: dict[str, Any]) -> list[int]:
@@ -83,9 +107,12 @@ def _output_ids(project: Project, data: dict[str, Any]) -> list[int]:
     if chosen:
         if not any(chosen.values()):
             raise ValidationError({"filter": "give a prompt, prompt_version_id or model"})
-        ids += output_ids_matching(project=project, prompt=chosen["prompt"] or None,
-                                   prompt_version_id=chosen["prompt_version_id"],
-                                   model_name=chosen["model"] or None)
+        ids += output_ids_matching(
+            project=project,
+            prompt=chosen["prompt"] or None,
+            prompt_version_id=chosen["prompt_version_id"],
+            model_name=chosen["model"] or None,
+        )
     return ids
 
 
@@ -105,7 +132,8 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         rubric_version = RubricVersion.objects.filter(
-            pk=v["rubric_version_id"], rubric__project=self.project).first()
+            pk=v["rubric_version_id"], rubric__project=self.project
+        ).first()
         if rubric_version is None:
             raise ValidationError({"rubric_version_id": "no such rubric version in this project"})
         users = list(get_user_model().objects.filter(username__in=v["reviewers"]))
@@ -113,11 +141,18 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
         if unknown:
             raise ValidationError({"reviewers": f"unknown users: {', '.join(sorted(unknown))}"})
         queue = queue_create(
-            project=self.project, name=v["name"], rubric_version=rubric_version,
-            overlap=v["overlap"], max_overlap=v["max_overlap"],
-            disagreement_threshold=v["disagreement_threshold"], blind=v["blind"],
-            guidelines=v["guidelines"], lease_seconds=v["lease_seconds"], reviewers=users,
-            output_ids=_output_ids(self.project, v), created_by=signed_in(request.user),
+            project=self.project,
+            name=v["name"],
+            rubric_version=rubric_version,
+            overlap=v["overlap"],
+            max_overlap=v["max_overlap"],
+            disagreement_threshold=v["disagreement_threshold"],
+            blind=v["blind"],
+            guidelines=v["guidelines"],
+            lease_seconds=v["lease_seconds"],
+            reviewers=users,
+            output_ids=_output_ids(self.project, v),
+            created_by=signed_in(request.user),
         )
         queue.refresh_from_db()
         return Response(QueueSerializer(queue).data, status=status.HTTP_201_CREATED)
@@ -138,12 +173,14 @@ class QueueDetailApi(QueueScopedMixin, APIView):
         changes = dict(data.validated_data)
         version_id = changes.pop("rubric_version_id", None)
         if version_id is not None and version_id != queue.rubric_version_id:
-            version = RubricVersion.objects.filter(pk=version_id,
-                                                   rubric__project=self.project).first()
+            version = RubricVersion.objects.filter(
+                pk=version_id, rubric__project=self.project
+            ).first()
             if version is None:
                 raise ValidationError({"rubric_version_id": "no such rubric version here"})
-            queue = queue_change_rubric_version(queue=queue, rubric_version=version,
-                                                actor=signed_in(request.user))
+            queue = queue_change_rubric_version(
+                queue=queue, rubric_version=version, actor=signed_in(request.user)
+            )
         if changes:
             queue = queue_update(queue=queue, changes=changes, actor=signed_in(request.user))
         return Response(QueueSerializer(queue).data)
@@ -160,6 +197,7 @@ class QueueItemsApi(QueueItemListApi):
         queue = self.get_queue(pk)
         data = AddItemsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        added = queue_add_outputs(queue=queue, output_ids=_output_ids(self.project,
-                                                                      data.validated_data))
+        added = queue_add_outputs(
+            queue=queue, output_ids=_output_ids(self.project, data.validated_data)
+        )
         return Response({"added": added, "item_count": queue.item_count})

@@ -45,8 +45,11 @@ REASONS = {
 def progress_payload(membership: QueueReviewer) -> dict[str, Any]:
     queue = membership.queue
     return {
-        "complete": queue.complete_count, "items": queue.item_count,
-        "reviews": queue.review_count, "mine": membership.done_count, "quota": membership.quota,
+        "complete": queue.complete_count,
+        "items": queue.item_count,
+        "reviews": queue.review_count,
+        "mine": membership.done_count,
+        "quota": membership.quota,
     }
 
 
@@ -61,8 +64,9 @@ def claim_payload(
     others = None
     if reveal:
         others = [r for r in item_ratings(item=item) if r["reviewer"] != user.get_username()]
-    payload = s.item_payload(item=item, assignment=claim.assignment, reveal=reveal,
-                             previous=previous, others=others)
+    payload = s.item_payload(
+        item=item, assignment=claim.assignment, reveal=reveal, previous=previous, others=others
+    )
     return {"next": payload, "reason": "", "message": ""}
 
 
@@ -86,8 +90,9 @@ class NextItemApi(QueueScopedMixin, APIView):
         queue, _ = self.get_rating_queue(pk)
         data = s.HoldingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = assignment_claim_next(queue=queue, reviewer=signed_in(request.user),
-                                      holding=data.validated_data["holding"])
+        claim = assignment_claim_next(
+            queue=queue, reviewer=signed_in(request.user), holding=data.validated_data["holding"]
+        )
         return Response(claim_payload(claim, queue, request.user))
 
 
@@ -108,17 +113,24 @@ class SubmitApi(QueueScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         result = annotation_submit(
-            item=item, reviewer=signed_in(request.user), client_token=v["client_token"],
+            item=item,
+            reviewer=signed_in(request.user),
+            client_token=v["client_token"],
             scores=v["scores"],
-            comment=v["comment"], flags=v["flags"], active_ms=v["active_ms"],
+            comment=v["comment"],
+            flags=v["flags"],
+            active_ms=v["active_ms"],
             rubric_version_id=v["rubric_version"],
         )
         membership = result.membership or _fresh_membership(queue, request.user)
-        claim = assignment_claim_next(queue=queue, reviewer=signed_in(request.user),
-                                      holding=v["holding"], membership=membership)
+        claim = assignment_claim_next(
+            queue=queue,
+            reviewer=signed_in(request.user),
+            holding=v["holding"],
+            membership=membership,
+        )
         body = {
-            "annotation": {"id": result.annotation.pk, "item": item.pk,
-                           "created": result.created},
+            "annotation": {"id": result.annotation.pk, "item": item.pk, "created": result.created},
             **claim_payload(claim, membership.queue, request.user),
             "progress": progress_payload(membership),
         }
@@ -137,10 +149,12 @@ class SkipApi(QueueScopedMixin, APIView):
         item = self.get_item(queue, item_id)
         data = s.SkipSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        annotation_skip(item=item, reviewer=signed_in(request.user),
-                        reason=data.validated_data["reason"])
-        claim = assignment_claim_next(queue=queue, reviewer=signed_in(request.user),
-                                      holding=data.validated_data["holding"])
+        annotation_skip(
+            item=item, reviewer=signed_in(request.user), reason=data.validated_data["reason"]
+        )
+        claim = assignment_claim_next(
+            queue=queue, reviewer=signed_in(request.user), holding=data.validated_data["holding"]
+        )
         return Response(claim_payload(claim, queue, request.user))
 
 
@@ -166,12 +180,14 @@ class RenewApi(QueueScopedMixin, APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
-        assignment = assignment_renew(item=self.get_item(queue, item_id),
-                                      reviewer=signed_in(request.user))
+        assignment = assignment_renew(
+            item=self.get_item(queue, item_id), reviewer=signed_in(request.user)
+        )
         if assignment is None:
             raise NotFound("You hold no lease on this item.")
-        return Response({"assignment": assignment.pk,
-                         "expires_at": assignment.expires_at.isoformat()})
+        return Response(
+            {"assignment": assignment.pk, "expires_at": assignment.expires_at.isoformat()}
+        )
 
 
 class ReleaseApi(QueueScopedMixin, APIView):
@@ -184,8 +200,9 @@ class ReleaseApi(QueueScopedMixin, APIView):
         queue, _ = self.get_rating_queue(pk)
         data = s.ReleaseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        released = assignment_release(queue=queue, reviewer=signed_in(request.user),
-                                      item_ids=data.validated_data["item_ids"])
+        released = assignment_release(
+            queue=queue, reviewer=signed_in(request.user), item_ids=data.validated_data["item_ids"]
+        )
         return Response({"released": released})
 
 
@@ -195,8 +212,12 @@ class ProgressApi(QueueScopedMixin, APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, membership = self.get_rating_queue(pk)
-        return Response({**progress_payload(membership),
-                         "today": done_today(queue=queue, reviewer=signed_in(request.user))})
+        return Response(
+            {
+                **progress_payload(membership),
+                "today": done_today(queue=queue, reviewer=signed_in(request.user)),
+            }
+        )
 
 
 class MyAnnotationListApi(QueueScopedMixin, generics.ListAPIView[Annotation]):
@@ -218,7 +239,8 @@ class AnnotationScopedMixin(QueueScopedMixin):
                 "item__queue", "item__output__prompt_version__template"
             )
             .prefetch_related("ratings__criterion")
-            .filter(pk=pk, item__queue__project=self.project).first()
+            .filter(pk=pk, item__queue__project=self.project)
+            .first()
         )
         mine = annotation is not None and annotation.reviewer_id == self.request.user.pk
         if annotation is None or not (mine or self.is_lead):
@@ -243,8 +265,13 @@ class AnnotationDetailApi(AnnotationScopedMixin, APIView):
         data = s.EditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        annotation_edit(annotation=annotation, editor=signed_in(request.user),
-                        scores=v.get("scores"), comment=v.get("comment"), flags=v.get("flags"))
+        annotation_edit(
+            annotation=annotation,
+            editor=signed_in(request.user),
+            scores=v.get("scores"),
+            comment=v.get("comment"),
+            flags=v.get("flags"),
+        )
         fresh = self.get_annotation(pk)
         reveal = self.is_lead or not fresh.item.queue.blind
         return Response(s.annotation_payload(fresh, reveal=reveal))
@@ -256,10 +283,19 @@ class AnnotationRevisionListApi(AnnotationScopedMixin, APIView):
     @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         annotation = self.get_annotation(pk)
-        revisions = RatingRevision.objects.filter(annotation=annotation).select_related(
-            "changed_by").order_by("changed_at", "id")[:500]
-        return Response([
-            {"changed_by": r.changed_by.get_username(), "changed_at": r.changed_at.isoformat(),
-             "before": r.before, "after": r.after}
-            for r in revisions
-        ])
+        revisions = (
+            RatingRevision.objects.filter(annotation=annotation)
+            .select_related("changed_by")
+            .order_by("changed_at", "id")[:500]
+        )
+        return Response(
+            [
+                {
+                    "changed_by": r.changed_by.get_username(),
+                    "changed_at": r.changed_at.isoformat(),
+                    "before": r.before,
+                    "after": r.after,
+                }
+                for r in revisions
+            ]
+        )

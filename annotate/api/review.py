@@ -60,8 +60,10 @@ class QueueReviewersApi(QueueScopedMixin, APIView):
         wanted = data.validated_data["reviewers"]
         users = _users([r["username"] for r in wanted])
         queue_reviewers_update(  # reviewers and quotas, all or nothing
-            queue=queue, reviewers=[(users[row["username"]], row["quota"]) for row in wanted],
-            actor=signed_in(request.user))
+            queue=queue,
+            reviewers=[(users[row["username"]], row["quota"]) for row in wanted],
+            actor=signed_in(request.user),
+        )
         return Response([row.__dict__ for row in reviewer_rows(queue=queue)])
 
 
@@ -79,15 +81,17 @@ class QueuePinsApi(QueueScopedMixin, APIView):
         if v["from_position"] is not None or v["to_position"] is not None:
             ids += list(
                 QueueItem.objects.filter(
-                    queue=queue, position__gte=v["from_position"] or 0,
+                    queue=queue,
+                    position__gte=v["from_position"] or 0,
                     position__lte=v["to_position"] or 2**31,
                 ).values_list("id", flat=True)
             )
         if not ids:
             raise ValidationError({"item_ids": "give item ids or a slice of positions"})
         service = items_unpin if v["unpin"] else items_pin
-        changed = service(queue=queue, reviewer=reviewer, item_ids=ids,
-                          actor=signed_in(request.user))
+        changed = service(
+            queue=queue, reviewer=reviewer, item_ids=ids, actor=signed_in(request.user)
+        )
         return Response({"changed": changed})
 
 
@@ -133,8 +137,11 @@ def _review_payload(item: QueueItem) -> dict[str, Any]:
         "rubric": s.rubric_payload(version),
         "ratings": ratings,
         "suggested": suggested_scores(by_criterion),
-        "adjudication": None if adjudication is None else {
-            "scores": adjudication.scores, "note": adjudication.note,
+        "adjudication": None
+        if adjudication is None
+        else {
+            "scores": adjudication.scores,
+            "note": adjudication.note,
             "adjudicator": adjudication.adjudicator.get_username(),
             "updated_at": adjudication.updated_at.isoformat(),
         },
@@ -163,14 +170,16 @@ class GoldApi(QueueScopedMixin, APIView):
         item = self.get_item(self.get_queue(pk), item_id)
         data = s.ScoresSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = gold_mark(item=item, scores=data.validated_data["scores"],
-                         actor=signed_in(request.user))
+        item = gold_mark(
+            item=item, scores=data.validated_data["scores"], actor=signed_in(request.user)
+        )
         return Response(s.QueueItemSerializer(item).data)
 
     @extend_schema(responses={200: s.QueueItemSerializer})
     def delete(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
-        item = gold_unmark(item=self.get_item(self.get_queue(pk), item_id),
-                           actor=signed_in(request.user))
+        item = gold_unmark(
+            item=self.get_item(self.get_queue(pk), item_id), actor=signed_in(request.user)
+        )
         return Response(s.QueueItemSerializer(item).data)
 
 
@@ -189,8 +198,11 @@ class AdjudicationNextApi(QueueScopedMixin, APIView):
         remaining = candidates.count()
         after = data.validated_data["after"]
         if after:
-            current = QueueItem.objects.filter(queue=queue, pk=after).values_list(
-                "position", flat=True).first()
+            current = (
+                QueueItem.objects.filter(queue=queue, pk=after)
+                .values_list("position", flat=True)
+                .first()
+            )
             if current is not None:
                 candidates = candidates.filter(position__gt=current)
         item = candidates.first()
@@ -212,9 +224,16 @@ class AdjudicateApi(QueueScopedMixin, APIView):
         data = s.ScoresSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         adjudication = adjudication_record(
-            item=item, adjudicator=signed_in(request.user), scores=data.validated_data["scores"],
+            item=item,
+            adjudicator=signed_in(request.user),
+            scores=data.validated_data["scores"],
             note=data.validated_data["note"],
         )
-        return Response({"item": item.pk, "scores": adjudication.scores,
-                         "note": adjudication.note,
-                         "adjudicator": request.user.get_username()})
+        return Response(
+            {
+                "item": item.pk,
+                "scores": adjudication.scores,
+                "note": adjudication.note,
+                "adjudicator": request.user.get_username(),
+            }
+        )

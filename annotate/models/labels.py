@@ -55,7 +55,8 @@ class Assignment(models.Model):
             models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),
             # Lazy expiry looks for active leases past their time; there are few of them.
             models.Index(
-                fields=["expires_at"], name="assignment_active_expiry",
+                fields=["expires_at"],
+                name="assignment_active_expiry",
                 condition=models.Q(status="active"),
             ),
         ]

@@ -96,7 +96,9 @@ class QueueReviewer(models.Model):
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="memberships")
     # The column keeps the name of the former auto-created many-to-many table.
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_column="user_id",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        db_column="user_id",
         related_name="queue_memberships",
     )
     quota = models.PositiveIntegerField(
@@ -172,15 +174,18 @@ class QueueItem(models.Model):
             models.Index(
                 fields=["queue", "-done_count", "position", "id"],
                 name="queueitem_pool",
-                condition=models.Q(done_count__lt=models.F("target_reviews"), is_gold=False,
-                                   pinned=False),
+                condition=models.Q(
+                    done_count__lt=models.F("target_reviews"), is_gold=False, pinned=False
+                ),
             ),
             models.Index(
-                fields=["queue", "position", "id"], name="queueitem_gold",
+                fields=["queue", "position", "id"],
+                name="queueitem_gold",
                 condition=models.Q(is_gold=True),
             ),
             models.Index(
-                fields=["queue", "position", "id"], name="queueitem_contested",
+                fields=["queue", "position", "id"],
+                name="queueitem_contested",
                 condition=models.Q(contested=True),
             ),
             models.Index(fields=["queue", "position", "id"], name="queueitem_order"),

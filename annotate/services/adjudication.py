@@ -47,17 +47,30 @@ def adjudication_record(
     before = None
     if existing is None:
         adjudication = Adjudication.objects.create(
-            item=item, adjudicator=adjudicator, rubric_version_id=version_id,
-            scores=final, note=note,
+            item=item,
+            adjudicator=adjudicator,
+            rubric_version_id=version_id,
+            scores=final,
+            note=note,
         )
     else:
-        before = {"scores": existing.scores, "note": existing.note,
-                  "adjudicator": existing.adjudicator_id}
+        before = {
+            "scores": existing.scores,
+            "note": existing.note,
+            "adjudicator": existing.adjudicator_id,
+        }
         adjudication = existing
         adjudication.adjudicator, adjudication.scores, adjudication.note = adjudicator, final, note
         adjudication.rubric_version_id = version_id
-        adjudication.save(update_fields=["adjudicator", "scores", "note", "rubric_version",
-                                         "updated_at"])
-    audit_record(actor=adjudicator, action="adjudication.record", obj=adjudication,
-                 project=item.queue.project, before=before, after={"scores": final, "note": note})
+        adjudication.save(
+            update_fields=["adjudicator", "scores", "note", "rubric_version", "updated_at"]
+        )
+    audit_record(
+        actor=adjudicator,
+        action="adjudication.record",
+        obj=adjudication,
+        project=item.queue.project,
+        before=before,
+        after={"scores": final, "note": note},
+    )
     return adjudication

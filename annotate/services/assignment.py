@@ -29,7 +29,9 @@ from annotate.services.pool import pool_next_id
 
 # Assignments that keep an item away from the same reviewer: held now, rated or skipped.
 SEEN_STATUSES: tuple[str, str, str] = (
-    AssignmentStatus.ACTIVE, AssignmentStatus.SUBMITTED, AssignmentStatus.SKIPPED
+    AssignmentStatus.ACTIVE,
+    AssignmentStatus.SUBMITTED,
+    AssignmentStatus.SKIPPED,
 )
 EXPIRE_BATCH = 500
 EXPIRE_EVERY = timedelta(seconds=2)
@@ -38,13 +40,27 @@ LOCKED_RETRIES = (0.005, 0.02, 0.05)  # seconds between looks when every candida
 # fewer columns and joins make the hot query cheaper to build, plan and read). What produced
 # the output (prompt version, template) is only loaded for queues that are not blind.
 PAGE_FIELDS = (
-    "id", "queue_id", "output_id", "position", "target_reviews", "done_count", "leased_count",
-    "is_gold", "pinned", "output__id", "output__input", "output__output_text",
-    "output__model_name", "output__external_id", "output__prompt_version_id",
+    "id",
+    "queue_id",
+    "output_id",
+    "position",
+    "target_reviews",
+    "done_count",
+    "leased_count",
+    "is_gold",
+    "pinned",
+    "output__id",
+    "output__input",
+    "output__output_text",
+    "output__model_name",
+    "output__external_id",
+    "output__prompt_version_id",
 )
 CONTEXT_FIELDS = (
-    "output__prompt_version__id", "output__prompt_version__number",
-    "output__prompt_version__template__id", "output__prompt_version__template__name",
+    "output__prompt_version__id",
+    "output__prompt_version__number",
+    "output__prompt_version__template__id",
+    "output__prompt_version__template__name",
 )
 
 
@@ -52,7 +68,8 @@ def _for_page(items: QuerySet[QueueItem], queue: Queue) -> QuerySet[QueueItem]:
     if queue.blind:
         return items.select_related("output").only(*PAGE_FIELDS)
     return items.select_related("output__prompt_version__template").only(
-        *PAGE_FIELDS, *CONTEXT_FIELDS)
+        *PAGE_FIELDS, *CONTEXT_FIELDS
+    )
 
 
 @dataclass(frozen=True)
@@ -75,8 +92,9 @@ def queue_reviewer_get(*, queue: Queue, reviewer: User) -> QueueReviewer:
 
 def _expire_stale(now: datetime) -> int:
     stale = sorted(
-        Assignment.objects.filter(status=AssignmentStatus.ACTIVE, expires_at__lte=now)
-        .values_list("id", "item_id")[:EXPIRE_BATCH]
+        Assignment.objects.filter(status=AssignmentStatus.ACTIVE, expires_at__lte=now).values_list(
+            "id", "item_id"
+        )[:EXPIRE_BATCH]
     )
     expired = 0
     for assignment_id, item_id in stale:
@@ -122,9 +140,7 @@ def _relax_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _open_items(
-    queue: Queue, reviewer: User, *, lock: bool = True
-) -> QuerySet[QueueItem]:
+def _open_items(queue: Queue, reviewer: User, *, lock: bool = True) -> QuerySet[QueueItem]:
     """Items of ``queue`` with a free slot that ``reviewer`` has not held, rated or skipped.
 
     On PostgreSQL the rows are locked (``lock``), skipping rows that other claims hold.
@@ -147,8 +163,11 @@ def _locked_candidates(queue: Queue, reviewer: User) -> bool:
     """Return whether open items exist that the last pick skipped because they were locked."""
     if not connection.features.has_select_for_update_skip_locked:
         return False
-    return _open_items(queue, reviewer, lock=False).filter(
-        Q(pinned=False) | Q(pins__reviewer=reviewer)).exists()
+    return (
+        _open_items(queue, reviewer, lock=False)
+        .filter(Q(pinned=False) | Q(pins__reviewer=reviewer))
+        .exists()
+    )
 
 
 def _gold_due(queue: Queue, reviewer: User, membership: QueueReviewer) -> bool:
@@ -203,14 +222,17 @@ def assignment_claim_next(
     if queue.status == QueueStatus.CLOSED:
         return Claim(None, "closed")
     mine = list(
-        Assignment.objects.filter(reviewer=reviewer, item__queue=queue,
-                                  status=AssignmentStatus.ACTIVE, expires_at__gt=now)
-        .order_by("created_at", "id").values_list("id", "item_id")
+        Assignment.objects.filter(
+            reviewer=reviewer, item__queue=queue, status=AssignmentStatus.ACTIVE, expires_at__gt=now
+        )
+        .order_by("created_at", "id")
+        .values_list("id", "item_id")
     )
     held_id = next((pk for pk, item_id in mine if item_id not in holding), None)
     if held_id is not None:
         held = Assignment.objects.select_related("item__output__prompt_version__template").get(
-            pk=held_id)
+            pk=held_id
+        )
         held.expires_at = now + timedelta(seconds=queue.lease_seconds)
         held.save(update_fields=["expires_at"])
         return Claim(held)
@@ -258,14 +280,21 @@ def assignment_renew(
 
 @transaction.atomic
 def assignment_release(
-    *, queue: Queue, reviewer: User, item_ids: Collection[int],
+    *,
+    queue: Queue,
+    reviewer: User,
+    item_ids: Collection[int],
     now: datetime | None = None,
 ) -> int:
     """Give back the reviewer's leases on ``item_ids`` (the page closed); return how many."""
     now = now or timezone.now()
     leases = list(
-        Assignment.objects.filter(reviewer=reviewer, item__queue=queue, item_id__in=item_ids,
-                                  status=AssignmentStatus.ACTIVE).values_list("id", "item_id")
+        Assignment.objects.filter(
+            reviewer=reviewer,
+            item__queue=queue,
+            item_id__in=item_ids,
+            status=AssignmentStatus.ACTIVE,
+        ).values_list("id", "item_id")
     )
     released = 0
     for assignment_id, item_id in leases:

@@ -24,7 +24,9 @@ def queue_recount(*, queue: Queue) -> None:
         gold=Count("id", filter=Q(is_gold=True)),
     )
     Queue.objects.filter(pk=queue.pk).update(
-        item_count=items["items"], complete_count=items["complete"], gold_count=items["gold"],
+        item_count=items["items"],
+        complete_count=items["complete"],
+        gold_count=items["gold"],
         review_count=Annotation.objects.filter(item__queue=queue).count(),
     )
     queue.refresh_from_db(fields=["item_count", "complete_count", "gold_count", "review_count"])
@@ -33,7 +35,9 @@ def queue_recount(*, queue: Queue) -> None:
 def queue_reviewer_recount(*, queue: Queue, reviewer: User) -> None:
     """Recompute one reviewer's counters in ``queue`` from their annotations and skips."""
     annotations = Annotation.objects.filter(item__queue=queue, reviewer=reviewer).aggregate(
-        done=Count("id"), flagged=Count("id", filter=~Q(flags=[])), active=Sum("active_ms"),
+        done=Count("id"),
+        flagged=Count("id", filter=~Q(flags=[])),
+        active=Sum("active_ms"),
     )
     QueueReviewer.objects.filter(queue=queue, reviewer=reviewer).update(
         done_count=annotations["done"],

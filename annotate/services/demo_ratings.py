@@ -41,17 +41,18 @@ def _clamp(value: float) -> int:
 
 def _gold(queue: Queue, lead: User, criteria: list[str]) -> None:
     """Mark a few items spread through the queue as gold, with their true scores."""
-    items = list(QueueItem.objects.filter(queue=queue).select_related("output")
-                 .order_by("position"))
+    items = list(
+        QueueItem.objects.filter(queue=queue).select_related("output").order_by("position")
+    )
     step = max(1, int(len(items) * RATED_SHARE) // GOLD_ITEMS)
     for item in items[step // 2 :: step][:GOLD_ITEMS]:
         quality = float(item.output.metadata.get("demo_quality", 0.5))
-        gold_mark(item=item, actor=lead,
-                  scores={c: _clamp(_true_score(quality, c)) for c in criteria})
+        gold_mark(
+            item=item, actor=lead, scores={c: _clamp(_true_score(quality, c)) for c in criteria}
+        )
 
 
-def _rate_one(queue: Queue, reviewer: User, criteria: list[str],
-              rng: random.Random) -> bool:
+def _rate_one(queue: Queue, reviewer: User, criteria: list[str], rng: random.Random) -> bool:
     """Let ``reviewer`` rate (or skip, or flag) their next item; False when none is left."""
     claim = assignment_claim_next(queue=queue, reviewer=reviewer)
     if claim.assignment is None:
@@ -59,8 +60,11 @@ def _rate_one(queue: Queue, reviewer: User, criteria: list[str],
     item = QueueItem.objects.select_related("output").get(pk=claim.assignment.item_id)
     item.queue = queue
     if rng.random() < SKIP_RATE:
-        annotation_skip(item=item, reviewer=reviewer,
-                        reason=rng.choice(["Can't judge this", "Input is unclear", ""]))
+        annotation_skip(
+            item=item,
+            reviewer=reviewer,
+            reason=rng.choice(["Can't judge this", "Input is unclear", ""]),
+        )
         return True
     quality = float(item.output.metadata.get("demo_quality", 0.5))
     bias, noise = REVIEWER_HABITS.get(reviewer.get_username(), (0.0, 0.7))
@@ -71,10 +75,23 @@ def _rate_one(queue: Queue, reviewer: User, criteria: list[str],
     elif rng.random() < FLAG_RATE / 2:
         flags = ["unsafe"]
     annotation_submit(
-        item=item, reviewer=reviewer, client_token=uuid.UUID(int=rng.getrandbits(128)),
-        scores=scores, flags=flags, active_ms=int(rng.lognormvariate(math.log(21000), 0.5)),
-        comment=rng.choice(["", "", "", "Invented statistic.", "Padded with marketing text.",
-                            "Good, concise answer."]) if quality < 0.45 or rng.random() < 0.1
+        item=item,
+        reviewer=reviewer,
+        client_token=uuid.UUID(int=rng.getrandbits(128)),
+        scores=scores,
+        flags=flags,
+        active_ms=int(rng.lognormvariate(math.log(21000), 0.5)),
+        comment=rng.choice(
+            [
+                "",
+                "",
+                "",
+                "Invented statistic.",
+                "Padded with marketing text.",
+                "Good, concise answer.",
+            ]
+        )
+        if quality < 0.45 or rng.random() < 0.1
         else "",
     )
     return True
@@ -85,8 +102,9 @@ def demo_ratings_seed(*, queue: Queue, lead: User) -> int:
     rng = random.Random(f"demo-ratings-{queue.pk}")
     criteria = list(queue.rubric_version.criteria.values_list("name", flat=True))
     _gold(queue, lead, criteria)
-    reviewers = list(get_user_model().objects.filter(username__in=REVIEWER_HABITS)
-                     .order_by("username"))
+    reviewers = list(
+        get_user_model().objects.filter(username__in=REVIEWER_HABITS).order_by("username")
+    )
     target = int(queue.item_count * RATED_SHARE)
     for _ in range(queue.item_count * 4):
         active = [r for r in reviewers if _rate_one(queue, r, criteria, rng)]
@@ -99,10 +117,12 @@ def demo_ratings_seed(*, queue: Queue, lead: User) -> int:
         QueueItem.objects.filter(pk=assignment.item_id).update(leased_count=F("leased_count") - 1)
     # Spread the demo's past work over the last days, so "today" starts near zero.
     now = timezone.now()
-    annotations = list(Annotation.objects.filter(item__queue=queue).order_by("id")
-                       .values_list("id", flat=True))
+    annotations = list(
+        Annotation.objects.filter(item__queue=queue).order_by("id").values_list("id", flat=True)
+    )
     for index, annotation_id in enumerate(annotations):
         days = DAYS_BACK - index * DAYS_BACK // max(len(annotations), 1)
         Annotation.objects.filter(pk=annotation_id).update(
-            created_at=now - timedelta(days=days, minutes=rng.randint(0, 600)))
+            created_at=now - timedelta(days=days, minutes=rng.randint(0, 600))
+        )
     return len(annotations)

@@ -79,7 +79,8 @@ def annotation_edit(
     new_flags = flags_validate(flags) if flags is not None else before["flags"]
     criteria = list(Criterion.objects.filter(rubric_version_id=annotation.rubric_version_id))
     clean = scores_validate(
-        criteria=criteria, scores=before["scores"] if scores is None else scores,
+        criteria=criteria,
+        scores=before["scores"] if scores is None else scores,
         require_all=not new_flags,
     )
     new_scores = {name: score for name, (_, score) in clean.items()}
@@ -90,8 +91,9 @@ def annotation_edit(
     _apply_scores(annotation, clean)
     annotation.comment, annotation.flags = new_comment, new_flags
     annotation.save(update_fields=["comment", "flags", "updated_at"])
-    RatingRevision.objects.create(annotation=annotation, changed_by=editor, before=before,
-                                  after=after)
+    RatingRevision.objects.create(
+        annotation=annotation, changed_by=editor, before=before, after=after
+    )
     flag_change = int(bool(after["flags"])) - int(bool(before["flags"]))
     if flag_change:
         QueueItem.objects.filter(pk=item.pk).update(flag_count=F("flag_count") + flag_change)
@@ -116,9 +118,7 @@ class Undo:
 
 
 @transaction.atomic
-def annotation_undo(
-    *, queue: Queue, reviewer: User, now: datetime | None = None
-) -> Undo:
+def annotation_undo(*, queue: Queue, reviewer: User, now: datetime | None = None) -> Undo:
     """Take back the reviewer's latest submission in ``queue``; the item is theirs again.
 
     The annotation is deleted (its values are kept in the audit log and returned, so the page
@@ -138,7 +138,8 @@ def annotation_undo(
         raise QueueNotOpen(f'queue "{queue.name}" is closed')
     item = (
         QueueItem.objects.select_for_update(of=("self",))
-        .select_related("output__prompt_version__template").get(pk=annotation.item_id)
+        .select_related("output__prompt_version__template")
+        .get(pk=annotation.item_id)
     )
     if Adjudication.objects.filter(item=item).exists():
         raise Conflict(f"item {item.pk} was adjudicated; its ratings can no longer be undone")
@@ -146,12 +147,19 @@ def annotation_undo(
     was_complete = item.is_complete
     flagged = int(bool(annotation.flags))
     lease = annotation.assignment
-    audit_record(actor=reviewer, action="annotation.undo", obj=annotation, project=queue.project,
-                 before={**previous, "item": item.pk, "active_ms": annotation.active_ms})
+    audit_record(
+        actor=reviewer,
+        action="annotation.undo",
+        obj=annotation,
+        project=queue.project,
+        before={**previous, "item": item.pk, "active_ms": annotation.active_ms},
+    )
     annotation.delete()
     QueueItem.objects.filter(pk=item.pk).update(
-        done_count=F("done_count") - 1, leased_count=F("leased_count") + 1,
-        flag_count=F("flag_count") - flagged, contested=False,
+        done_count=F("done_count") - 1,
+        leased_count=F("leased_count") + 1,
+        flag_count=F("flag_count") - flagged,
+        contested=False,
     )
     expires = now + timedelta(seconds=queue.lease_seconds)
     if lease is None:
@@ -160,7 +168,8 @@ def annotation_undo(
         lease.status, lease.expires_at, lease.closed_at = AssignmentStatus.ACTIVE, expires, None
         lease.save(update_fields=["status", "expires_at", "closed_at"])
     QueueReviewer.objects.filter(queue=queue, reviewer=reviewer).update(
-        done_count=F("done_count") - 1, flagged_count=F("flagged_count") - flagged,
+        done_count=F("done_count") - 1,
+        flagged_count=F("flagged_count") - flagged,
         active_ms_total=F("active_ms_total") - annotation.active_ms,
     )
     Queue.objects.filter(pk=queue.pk).update(

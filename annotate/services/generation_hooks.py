@@ -39,9 +39,14 @@ def generation_outputs_to_queue(*, run_id: int) -> int:
         logger.warning("%s", note)
         generation_run_queued(run_id=run_id, note=note)
         return 0
-    ids = list(ModelOutput.objects.filter(
-        prompt_version_id=run.prompt_version_id, dataset_row__dataset_id=run.dataset_id,
-    ).order_by("dataset_row__index", "id").values_list("id", flat=True))
+    ids = list(
+        ModelOutput.objects.filter(
+            prompt_version_id=run.prompt_version_id,
+            dataset_row__dataset_id=run.dataset_id,
+        )
+        .order_by("dataset_row__index", "id")
+        .values_list("id", flat=True)
+    )
     added = queue_add_outputs(queue=queue, output_ids=ids)
     generation_run_queued(run_id=run_id)
     return added

@@ -59,8 +59,9 @@ def gold_mark(
     item = QueueItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
     queue = item.queue
     criteria = list(queue.rubric_version.criteria.all())
-    clean = scores_validate(criteria=criteria, scores=scores, require_all=False,
-                            field="gold_scores")
+    clean = scores_validate(
+        criteria=criteria, scores=scores, require_all=False, field="gold_scores"
+    )
     if not clean:
         raise DomainError('field "gold_scores": give a known score for at least one criterion')
     was_complete, was_gold = item.is_complete, item.is_gold
@@ -74,8 +75,14 @@ def gold_mark(
         complete_count=F("complete_count") - int(was_complete and not item.is_complete),
     )
     _recheck_annotations(item)
-    audit_record(actor=actor, action="queue_item.gold_mark", obj=item, project=queue.project,
-                 before=before, after=item.gold_scores)
+    audit_record(
+        actor=actor,
+        action="queue_item.gold_mark",
+        obj=item,
+        project=queue.project,
+        before=before,
+        after=item.gold_scores,
+    )
     return item
 
 
@@ -98,6 +105,7 @@ def gold_unmark(*, item: QueueItem, actor: User | None = None) -> QueueItem:
         gold_count=Greatest(F("gold_count") - 1, 0),
         complete_count=F("complete_count") + int(item.is_complete and not was_complete),
     )
-    audit_record(actor=actor, action="queue_item.gold_unmark", obj=item, project=queue.project,
-                 before=before)
+    audit_record(
+        actor=actor, action="queue_item.gold_unmark", obj=item, project=queue.project, before=before
+    )
     return item

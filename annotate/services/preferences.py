@@ -18,7 +18,7 @@ SIDES = ("left", "right", "tie")
 def _side_to_choice(side: str, left: int, a: int, where: str) -> str:
     """Return A, B or tie for a side the reviewer picked."""
     if side not in SIDES:
-        raise DomainError(f'{where}: {side!r} is not one of {", ".join(SIDES)}')
+        raise DomainError(f"{where}: {side!r} is not one of {', '.join(SIDES)}")
     if side == "tie":
         return "tie"
     picked_left = side == "left"
@@ -27,7 +27,12 @@ def _side_to_choice(side: str, left: int, a: int, where: str) -> str:
 
 @transaction.atomic
 def preference_submit(
-    *, queue: Queue, reviewer: User, left_id: int, right_id: int, side: str,
+    *,
+    queue: Queue,
+    reviewer: User,
+    left_id: int,
+    right_id: int,
+    side: str,
     criteria: Mapping[str, str] | None = None,
 ) -> PairwisePreference:
     """Store (or change) the reviewer's preference on the pair shown as ``left_id``/``right_id``.
@@ -49,11 +54,15 @@ def preference_submit(
     if unknown:
         raise DomainError(f'field "criteria": {", ".join(unknown)} not in the queue\'s rubric')
     fields: dict[str, Any] = {
-        "queue": queue, "shown_left": "A" if left_id == a else "B",
+        "queue": queue,
+        "shown_left": "A" if left_id == a else "B",
         "choice": _side_to_choice(side, left_id, a, 'field "side"'),
-        "criteria": {name: _side_to_choice(value, left_id, a, f'criterion "{name}"')
-                     for name, value in sorted((criteria or {}).items())},
+        "criteria": {
+            name: _side_to_choice(value, left_id, a, f'criterion "{name}"')
+            for name, value in sorted((criteria or {}).items())
+        },
     }
     preference, _ = PairwisePreference.objects.update_or_create(
-        reviewer=reviewer, output_a_id=a, output_b_id=b, defaults=fields)
+        reviewer=reviewer, output_a_id=a, output_b_id=b, defaults=fields
+    )
     return preference

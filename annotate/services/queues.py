@@ -21,8 +21,15 @@ from llmops_core.services.reports import report_request_on_queue_close
 ADD_BATCH = 2000
 ANALYZE_AFTER = 5000
 EDITABLE_FIELDS = {
-    "name", "status", "guidelines", "blind", "lease_seconds", "overlap", "max_overlap",
-    "disagreement_threshold", "gold_every",
+    "name",
+    "status",
+    "guidelines",
+    "blind",
+    "lease_seconds",
+    "overlap",
+    "max_overlap",
+    "disagreement_threshold",
+    "gold_every",
 }
 
 
@@ -56,15 +63,27 @@ def queue_create(
     if Queue.objects.filter(project=project, name=name).exists():
         raise DomainError(f'project "{project.slug}" already has a queue named "{name}"')
     queue = Queue.objects.create(
-        project=project, name=name, rubric_version=rubric_version, overlap=overlap,
-        max_overlap=max_overlap, disagreement_threshold=disagreement_threshold, blind=blind,
-        guidelines=guidelines, lease_seconds=lease_seconds, created_by=created_by,
+        project=project,
+        name=name,
+        rubric_version=rubric_version,
+        overlap=overlap,
+        max_overlap=max_overlap,
+        disagreement_threshold=disagreement_threshold,
+        blind=blind,
+        guidelines=guidelines,
+        lease_seconds=lease_seconds,
+        created_by=created_by,
     )
     if reviewers:
         queue_set_reviewers(queue=queue, reviewers=reviewers, actor=created_by)
     added = queue_add_outputs(queue=queue, output_ids=output_ids)
-    audit_record(actor=created_by, action="queue.create", obj=queue, project=project,
-                 after={"name": name, "overlap": overlap, "items": added})
+    audit_record(
+        actor=created_by,
+        action="queue.create",
+        obj=queue,
+        project=project,
+        after={"name": name, "overlap": overlap, "items": added},
+    )
     return queue
 
 
@@ -90,8 +109,9 @@ def queue_add_outputs(*, queue: Queue, output_ids: Iterable[int]) -> int:
         present = set(queue.items.filter(output_id__in=chunk).values_list("output_id", flat=True))
         new = [i for i in chunk if i not in present]
         QueueItem.objects.bulk_create(
-            QueueItem(queue=queue, output_id=oid, position=position + n,
-                      target_reviews=queue.overlap)
+            QueueItem(
+                queue=queue, output_id=oid, position=position + n, target_reviews=queue.overlap
+            )
             for n, oid in enumerate(new)
         )
         position += len(new)
@@ -110,9 +130,7 @@ def _analyze_items() -> None:
 
 
 @transaction.atomic
-def queue_update(
-    *, queue: Queue, changes: Mapping[str, Any], actor: User | None = None
-) -> Queue:
+def queue_update(*, queue: Queue, changes: Mapping[str, Any], actor: User | None = None) -> Queue:
     """Change a queue's settings; a new overlap applies to the items still in the common pool."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -123,11 +141,15 @@ def queue_update(
         setattr(queue, name, value)
     _check_overlap(queue.overlap, queue.max_overlap)
     if queue.status not in QueueStatus.values:
-        raise DomainError(f'field "status": "{queue.status}" is not one of '
-                          f'{", ".join(QueueStatus.values)}')
-    if "name" in changes and Queue.objects.filter(
-        project_id=queue.project_id, name=queue.name
-    ).exclude(pk=queue.pk).exists():
+        raise DomainError(
+            f'field "status": "{queue.status}" is not one of {", ".join(QueueStatus.values)}'
+        )
+    if (
+        "name" in changes
+        and Queue.objects.filter(project_id=queue.project_id, name=queue.name)
+        .exclude(pk=queue.pk)
+        .exists()
+    ):
         raise DomainError(f'the project already has a queue named "{queue.name}"')
     queue.save(update_fields=list(changes))
     if "overlap" in changes and changes["overlap"] != before["overlap"]:
@@ -135,16 +157,25 @@ def queue_update(
         # overlap asked for, and never below the reviews and leases an item already has.
         shift = queue.overlap - before["overlap"]
         QueueItem.objects.filter(queue=queue, is_gold=False, pinned=False).update(
-            target_reviews=Greatest(F("target_reviews") + shift,
-                                    F("done_count") + F("leased_count"), Value(1),
-                                    output_field=IntegerField())
+            target_reviews=Greatest(
+                F("target_reviews") + shift,
+                F("done_count") + F("leased_count"),
+                Value(1),
+                output_field=IntegerField(),
+            )
         )
         queue_recount(queue=queue)
     if changes.get("status") == QueueStatus.CLOSED and before.get("status") != QueueStatus.CLOSED:
         # A closed queue gets its final agreement report (enqueued when this commits).
         report_request_on_queue_close(queue_id=queue.pk)
-    audit_record(actor=actor, action="queue.update", obj=queue, project=queue.project,
-                 before=before, after=dict(changes))
+    audit_record(
+        actor=actor,
+        action="queue.update",
+        obj=queue,
+        project=queue.project,
+        before=before,
+        after=dict(changes),
+    )
     return queue
 
 
@@ -163,6 +194,12 @@ def queue_change_rubric_version(
     before = queue.rubric_version_id
     Queue.objects.filter(pk=queue.pk).update(rubric_version=rubric_version)
     queue.rubric_version = rubric_version
-    audit_record(actor=actor, action="queue.rubric_version", obj=queue, project=queue.project,
-                 before={"rubric_version": before}, after={"rubric_version": rubric_version.pk})
+    audit_record(
+        actor=actor,
+        action="queue.rubric_version",
+        obj=queue,
+        project=queue.project,
+        before={"rubric_version": before},
+        after={"rubric_version": rubric_version.pk},
+    )
     return queue

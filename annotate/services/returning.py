@@ -35,8 +35,10 @@ def item_add_review(
     )
     if not from_lease:
         sql += " AND done_count < target_reviews - leased_count"
-    row = _one(sql + " RETURNING done_count, target_reviews, is_gold",
-               [int(from_lease), int(flagged), item_id])
+    row = _one(
+        sql + " RETURNING done_count, target_reviews, is_gold",
+        [int(from_lease), int(flagged), item_id],
+    )
     return None if row is None else (int(row[0]), int(row[1]), bool(row[2]))
 
 
@@ -55,8 +57,15 @@ def reviewer_add_review(
     if row is None:
         return None
     membership = QueueReviewer(
-        id=row[0], queue=queue, reviewer_id=reviewer_id, quota=row[1], done_count=row[2],
-        skipped_count=row[3], flagged_count=row[4], active_ms_total=row[5], pin_count=row[6],
+        id=row[0],
+        queue=queue,
+        reviewer_id=reviewer_id,
+        quota=row[1],
+        done_count=row[2],
+        skipped_count=row[3],
+        flagged_count=row[4],
+        active_ms_total=row[5],
+        pin_count=row[6],
     )
     membership._state.adding = False
     membership._state.db = connection.alias

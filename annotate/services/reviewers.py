@@ -38,7 +38,8 @@ def _refresh_targets(queue: Queue, item_ids: Iterable[int]) -> None:
     pins = ItemPin.objects.filter(item=OuterRef("pk"))
     number = IntegerField()
     pin_count = Coalesce(
-        Subquery(pins.values("item").annotate(n=Count("id")).values("n")[:1]), Value(0),
+        Subquery(pins.values("item").annotate(n=Count("id")).values("n")[:1]),
+        Value(0),
         output_field=number,
     )
     reviewers = QueueReviewer.objects.filter(queue=queue).count()
@@ -46,11 +47,24 @@ def _refresh_targets(queue: Queue, item_ids: Iterable[int]) -> None:
     QueueItem.objects.filter(queue=queue, pk__in=list(item_ids)).update(
         pinned=Exists(pins),
         target_reviews=Case(
-            When(Exists(pins), then=Greatest(Least(Value(queue.overlap), pin_count,
-                                                   output_field=number),
-                                             taken, Value(1), output_field=number)),
-            When(is_gold=True, then=Greatest(Value(max(queue.overlap, reviewers)),
-                                             F("target_reviews"), taken, output_field=number)),
+            When(
+                Exists(pins),
+                then=Greatest(
+                    Least(Value(queue.overlap), pin_count, output_field=number),
+                    taken,
+                    Value(1),
+                    output_field=number,
+                ),
+            ),
+            When(
+                is_gold=True,
+                then=Greatest(
+                    Value(max(queue.overlap, reviewers)),
+                    F("target_reviews"),
+                    taken,
+                    output_field=number,
+                ),
+            ),
             default=Greatest(Value(queue.overlap), taken, output_field=number),
             output_field=number,
         ),
@@ -79,14 +93,17 @@ def queue_set_reviewers(
     if outsiders:
         raise DomainError(f"not members of {queue.project.slug}: {', '.join(outsiders)}")
     wanted = {r.pk: r for r in reviewers}
-    current = {m.reviewer_id: m for m in QueueReviewer.objects.filter(queue=queue)
-               .select_related("reviewer")}
+    current = {
+        m.reviewer_id: m
+        for m in QueueReviewer.objects.filter(queue=queue).select_related("reviewer")
+    }
     removed = [m for reviewer_id, m in current.items() if reviewer_id not in wanted]
     added = [r for reviewer_id, r in wanted.items() if reviewer_id not in current]
     affected = set(queue.items.filter(is_gold=True).values_list("id", flat=True))
     for membership in removed:
-        leased = queue.items.filter(assignments__reviewer_id=membership.reviewer_id,
-                                    assignments__status="active").values_list("id", flat=True)
+        leased = queue.items.filter(
+            assignments__reviewer_id=membership.reviewer_id, assignments__status="active"
+        ).values_list("id", flat=True)
         assignment_release(queue=queue, reviewer=membership.reviewer, item_ids=list(leased))
         pins = ItemPin.objects.filter(item__queue=queue, reviewer_id=membership.reviewer_id)
         affected.update(pins.values_list("item_id", flat=True))
@@ -98,14 +115,22 @@ def queue_set_reviewers(
     if removed or added:
         if affected:
             _refresh_targets(queue, affected)
-        audit_record(actor=actor, action="queue.reviewers", obj=queue, project=queue.project,
-                     before=sorted(m.reviewer.get_username() for m in current.values()),
-                     after=sorted(r.get_username() for r in reviewers))
+        audit_record(
+            actor=actor,
+            action="queue.reviewers",
+            obj=queue,
+            project=queue.project,
+            before=sorted(m.reviewer.get_username() for m in current.values()),
+            after=sorted(r.get_username() for r in reviewers),
+        )
 
 
 @transaction.atomic
 def queue_reviewer_set_quota(
-    *, queue: Queue, reviewer: User, quota: int | None,
+    *,
+    queue: Queue,
+    reviewer: User,
+    quota: int | None,
     actor: User | None = None,
 ) -> QueueReviewer:
     """Limit how many items ``reviewer`` rates in ``queue`` (None: no limit)."""
@@ -115,9 +140,14 @@ def queue_reviewer_set_quota(
     before = membership.quota
     membership.quota = quota
     membership.save(update_fields=["quota"])
-    audit_record(actor=actor, action="queue.quota", obj=queue, project=queue.project,
-                 before={"reviewer": reviewer.get_username(), "quota": before},
-                 after={"reviewer": reviewer.get_username(), "quota": quota})
+    audit_record(
+        actor=actor,
+        action="queue.quota",
+        obj=queue,
+        project=queue.project,
+        before={"reviewer": reviewer.get_username(), "quota": before},
+        after={"reviewer": reviewer.get_username(), "quota": quota},
+    )
     return membership
 
 
@@ -151,28 +181,40 @@ def _queue_item_ids(queue: Queue, item_ids: Iterable[int]) -> list[int]:
 
 @transaction.atomic
 def items_pin(
-    *, queue: Queue, reviewer: User, item_ids: Iterable[int],
+    *,
+    queue: Queue,
+    reviewer: User,
+    item_ids: Iterable[int],
     actor: User | None = None,
 ) -> int:
     """Assign items to ``reviewer``: they get them first, and only pinned reviewers get them."""
     membership = queue_reviewer_get(queue=queue, reviewer=reviewer)
     ids = _queue_item_ids(queue, item_ids)
-    existing = set(ItemPin.objects.filter(item_id__in=ids, reviewer=reviewer)
-                   .values_list("item_id", flat=True))
+    existing = set(
+        ItemPin.objects.filter(item_id__in=ids, reviewer=reviewer).values_list("item_id", flat=True)
+    )
     new = [i for i in ids if i not in existing]
     ItemPin.objects.bulk_create(
         ItemPin(item_id=i, reviewer=reviewer, created_by=actor) for i in new
     )
     QueueReviewer.objects.filter(pk=membership.pk).update(pin_count=F("pin_count") + len(new))
     _refresh_targets(queue, ids)
-    audit_record(actor=actor, action="queue.pin", obj=queue, project=queue.project,
-                 after={"reviewer": reviewer.get_username(), "items": len(new)})
+    audit_record(
+        actor=actor,
+        action="queue.pin",
+        obj=queue,
+        project=queue.project,
+        after={"reviewer": reviewer.get_username(), "items": len(new)},
+    )
     return len(new)
 
 
 @transaction.atomic
 def items_unpin(
-    *, queue: Queue, reviewer: User, item_ids: Iterable[int],
+    *,
+    queue: Queue,
+    reviewer: User,
+    item_ids: Iterable[int],
     actor: User | None = None,
 ) -> int:
     """Take items back from ``reviewer``; items left without pins return to the common pool."""
@@ -182,6 +224,11 @@ def items_unpin(
         pin_count=Greatest(F("pin_count") - removed, 0)
     )
     _refresh_targets(queue, ids)
-    audit_record(actor=actor, action="queue.unpin", obj=queue, project=queue.project,
-                 before={"reviewer": reviewer.get_username(), "items": removed})
+    audit_record(
+        actor=actor,
+        action="queue.unpin",
+        obj=queue,
+        project=queue.project,
+        before={"reviewer": reviewer.get_username(), "items": removed},
+    )
     return removed

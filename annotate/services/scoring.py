@@ -41,9 +41,7 @@ def flags_validate(flags: Iterable[str]) -> list[str]:
     clean = list(dict.fromkeys(flags))
     unknown = [f for f in clean if f not in Flag.values]
     if unknown:
-        raise DomainError(
-            f'field "flags": "{unknown[0]}" is not one of {", ".join(Flag.values)}'
-        )
+        raise DomainError(f'field "flags": "{unknown[0]}" is not one of {", ".join(Flag.values)}')
     return clean
 
 
@@ -62,7 +60,7 @@ def scores_validate(
         if criterion is None:
             raise DomainError(
                 f'field "{field}": no criterion "{name}" in this rubric version '
-                f'(criteria: {", ".join(by_name)})'
+                f"(criteria: {', '.join(by_name)})"
             )
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise DomainError(f'field "{field}.{name}": {raw!r} is not a whole number')

@@ -53,9 +53,7 @@ class Submission:
 def _locked_assignments(item: QueueItem, reviewer: User) -> list[Assignment]:
     """Lock the reviewer's assignments on ``item``: their concurrent submits queue up here."""
     return list(
-        Assignment.objects.select_for_update()
-        .filter(item=item, reviewer=reviewer)
-        .order_by("-id")
+        Assignment.objects.select_for_update().filter(item=item, reviewer=reviewer).order_by("-id")
     )
 
 
@@ -74,8 +72,12 @@ def _take_slot(
     if any(a.status == AssignmentStatus.SKIPPED for a in assignments):
         raise NotAllowed(f"you skipped item {item.pk}; it cannot be rated now")
     late = next(
-        (a for a in assignments
-         if a.status in (AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED)), None
+        (
+            a
+            for a in assignments
+            if a.status in (AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED)
+        ),
+        None,
     )
     if late is None:
         raise NotAllowed(f"item {item.pk} was not assigned to you")
@@ -91,9 +93,11 @@ def _take_slot(
 
 def _existing(item: QueueItem, reviewer: User, token: uuid.UUID) -> Submission | None:
     # Two indexed conjunctions OR-ed at the top, so both databases answer from the indexes.
-    found = list(Annotation.objects.filter(
-        Q(reviewer=reviewer, client_token=token) | Q(reviewer=reviewer, item=item)
-    ))
+    found = list(
+        Annotation.objects.filter(
+            Q(reviewer=reviewer, client_token=token) | Q(reviewer=reviewer, item=item)
+        )
+    )
     replay = next((a for a in found if a.client_token == token), None)
     if replay is not None:
         if replay.item_id != item.pk:
@@ -150,21 +154,31 @@ def annotation_submit(
     lease.status, lease.closed_at = AssignmentStatus.SUBMITTED, now
     lease.save(update_fields=["status", "closed_at"])
     annotation = Annotation.objects.create(
-        item=item, reviewer=reviewer, assignment=lease, rubric_version_id=queue.rubric_version_id,
-        comment=comment, flags=clean_flags, active_ms=active_ms, client_token=client_token,
+        item=item,
+        reviewer=reviewer,
+        assignment=lease,
+        rubric_version_id=queue.rubric_version_id,
+        comment=comment,
+        flags=clean_flags,
+        active_ms=active_ms,
+        client_token=client_token,
     )
     Rating.objects.bulk_create(
         Rating(annotation=annotation, criterion=criterion, score=score)
         for criterion, score in clean.values()
     )
-    membership = reviewer_add_review(queue=queue, reviewer_id=reviewer.pk,
-                                     flagged=bool(clean_flags), active_ms=active_ms)
+    membership = reviewer_add_review(
+        queue=queue, reviewer_id=reviewer.pk, flagged=bool(clean_flags), active_ms=active_ms
+    )
     complete = int(done >= target)
     if is_gold:
         fresh = QueueItem.objects.get(pk=item.pk)
         fresh.queue = queue
-        gold_check_record(annotation=annotation, item=fresh,
-                          scores={name: score for name, (_, score) in clean.items()})
+        gold_check_record(
+            annotation=annotation,
+            item=fresh,
+            scores={name: score for name, (_, score) in clean.items()},
+        )
     elif complete:
         item.done_count, item.target_reviews, item.is_gold = done, target, is_gold
         complete += item_reassess(item=item)

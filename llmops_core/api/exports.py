@@ -45,12 +45,15 @@ class ExportFiltersSerializer(serializers.Serializer[Any]):
 
     queue_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
     prompt_version_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
-    since = serializers.CharField(required=False, allow_null=True,
-                                  help_text="ISO date or time, inclusive")
-    until = serializers.CharField(required=False, allow_null=True,
-                                  help_text="ISO date (that whole day included) or time")
-    min_ratings = serializers.IntegerField(required=False, allow_null=True,
-                                           help_text="reviewers per output")
+    since = serializers.CharField(
+        required=False, allow_null=True, help_text="ISO date or time, inclusive"
+    )
+    until = serializers.CharField(
+        required=False, allow_null=True, help_text="ISO date (that whole day included) or time"
+    )
+    min_ratings = serializers.IntegerField(
+        required=False, allow_null=True, help_text="reviewers per output"
+    )
     min_agreement = serializers.FloatField(required=False, allow_null=True, help_text="0-1")
     exclude_flagged = serializers.BooleanField(required=False, default=False)
     rule = serializers.CharField(required=False, help_text='"mean", "all" or "criterion:<name>"')
@@ -72,17 +75,32 @@ class ExportStreamSerializer(ExportFiltersSerializer):
 
 
 class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
-    requested_by = serializers.CharField(source="requested_by.username", default=None,
-                                         read_only=True)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, read_only=True
+    )
     download_url = serializers.SerializerMethodField()
     datasheet_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ExportJob
         fields = [
-            "id", "kind", "format", "status", "progress", "error", "rows", "sha256",
-            "app_version", "filters", "real_names", "requested_by", "created_at", "started_at",
-            "finished_at", "download_url", "datasheet_url",
+            "id",
+            "kind",
+            "format",
+            "status",
+            "progress",
+            "error",
+            "rows",
+            "sha256",
+            "app_version",
+            "filters",
+            "real_names",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "download_url",
+            "datasheet_url",
         ]
 
     def _url(self, name: str, job: ExportJob) -> str | None:
@@ -116,8 +134,10 @@ class FileExpired(APIException):
     default_detail = "the export's file was deleted"
 
 
-EXPIRED = ("the file of this export was deleted by the retention policy "
-           "(EXPORT_RETENTION_DAYS); its record and datasheet remain: run the export again")
+EXPIRED = (
+    "the file of this export was deleted by the retention policy "
+    "(EXPORT_RETENTION_DAYS); its record and datasheet remain: run the export again"
+)
 
 
 class ExportJobPagination(KeysetPagination):
@@ -134,8 +154,9 @@ class ExportScopedMixin(ProjectScopedMixin):
         if job is None:
             raise NotFound("No such export.")
         if finished and job.status != JobStatus.SUCCEEDED:
-            raise NotReady(f"export #{job.pk} is {job.status}; its file is ready once it has "
-                           "succeeded")
+            raise NotReady(
+                f"export #{job.pk} is {job.status}; its file is ready once it has succeeded"
+            )
         return job
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
@@ -162,9 +183,14 @@ class ExportJobListApi(ExportScopedMixin, generics.ListAPIView[ExportJob]):
         data = ExportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        spec = export_spec_build(project=self.project, kind=values["kind"], fmt=values["format"],
-                                 filters=values.get("filters"), real_names=values["real_names"],
-                                 role=self.role)
+        spec = export_spec_build(
+            project=self.project,
+            kind=values["kind"],
+            fmt=values["format"],
+            filters=values.get("filters"),
+            real_names=values["real_names"],
+            role=self.role,
+        )
         job = export_job_create(spec=spec, project=self.project, requested_by=request.user)
         export_job_enqueue(job=job)
         body = ExportJobSerializer(job, context={"project_slug": self.project.slug}).data
@@ -177,9 +203,7 @@ class ExportJobDetailApi(ExportScopedMixin, APIView):
     @extend_schema(responses=ExportJobDetailSerializer)
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         job = self.get_job(pk)
-        return Response(ExportJobDetailSerializer(job, context={"project_slug": project_slug})
-                        .data)
-
+        return Response(ExportJobDetailSerializer(job, context={"project_slug": project_slug}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_slug: str, pk: int) -> Response:
@@ -196,8 +220,7 @@ class ExportCancelApi(ExportScopedMixin, APIView):
         job = self.get_job(pk)
         if not export_job_cancel(job=job, actor=request.user):
             raise NotReady(f"export #{job.pk} has finished ({job.status}); nothing to cancel")
-        return Response(ExportJobDetailSerializer(job, context={"project_slug": project_slug})
-                        .data)
+        return Response(ExportJobDetailSerializer(job, context={"project_slug": project_slug}).data)
 
 
 class ExportDownloadApi(ExportScopedMixin, APIView):
@@ -221,9 +244,15 @@ class ExportDownloadApi(ExportScopedMixin, APIView):
 class ExportDatasheetApi(ExportScopedMixin, APIView):
     """The datasheet of a finished export: JSON, or Markdown with ``?format=md``."""
 
-    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "md"])],
-                   responses={200: OpenApiTypes.OBJECT, (200, "text/markdown"): OpenApiTypes.STR,
-                              409: ApiErrorSerializer, 410: ApiErrorSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "md"])],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            (200, "text/markdown"): OpenApiTypes.STR,
+            409: ApiErrorSerializer,
+            410: ApiErrorSerializer,
+        },
+    )
     def get(self, request: Request, project_slug: str, pk: int) -> HttpResponse:
         job = self.get_job(pk, finished=True)
         if request.query_params.get("format") == "md":
@@ -238,22 +267,35 @@ class ExportStreamApi(ExportScopedMixin, APIView):
     exports reading more than ``STREAM_MAX_RATINGS`` ratings get 400: run them as a job.
     """
 
-    @extend_schema(parameters=[ExportStreamSerializer],
-                   responses={(200, media): OpenApiTypes.BINARY for media in EXPORT_MEDIA_TYPES})
+    @extend_schema(
+        parameters=[ExportStreamSerializer],
+        responses={(200, media): OpenApiTypes.BINARY for media in EXPORT_MEDIA_TYPES},
+    )
     def get(self, request: Request, project_slug: str) -> StreamingHttpResponse:
         data = ExportStreamSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         kind, fmt, real_names = values.pop("kind"), values.pop("format"), values.pop("real_names")
-        spec = export_spec_build(project=self.project, kind=kind, fmt=fmt, filters=values,
-                                 real_names=real_names, role=self.role)
+        spec = export_spec_build(
+            project=self.project,
+            kind=kind,
+            fmt=fmt,
+            filters=values,
+            real_names=real_names,
+            role=self.role,
+        )
         run = ExportRun(spec)
         total = run.total_ratings()
         if total > STREAM_MAX_RATINGS:
-            raise ValidationError({"detail": (
-                f"this export reads {total:,} ratings; streaming is limited to "
-                f"{STREAM_MAX_RATINGS:,}. Create an export job instead: POST "
-                f"{reverse('api-exports', args=[project_slug])}")})
+            raise ValidationError(
+                {
+                    "detail": (
+                        f"this export reads {total:,} ratings; streaming is limited to "
+                        f"{STREAM_MAX_RATINGS:,}. Create an export job instead: POST "
+                        f"{reverse('api-exports', args=[project_slug])}"
+                    )
+                }
+            )
         writer = writer_for(fmt)
         response = StreamingHttpResponse(run.stream(), content_type=writer.media_type)
         name = f"{project_slug}-{kind}{writer.extension}"
@@ -264,18 +306,22 @@ class ExportStreamApi(ExportScopedMixin, APIView):
 def export_file_response(job: ExportJob) -> FileResponse:
     """Return the file of a finished job as an attachment (shared with the HTML views)."""
     writer = writer_for(job.format)
-    response = FileResponse(job.file.open("rb"), as_attachment=True,
-                            filename=export_file_name(job), content_type=writer.media_type)
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=export_file_name(job),
+        content_type=writer.media_type,
+    )
     response["X-Content-SHA256"] = job.sha256
     return response
 
 
 def datasheet_markdown_response(job: ExportJob) -> HttpResponse:
     """Return a job's datasheet as a Markdown attachment (shared with the HTML views)."""
-    response = HttpResponse(datasheet_markdown(job.datasheet),
-                            content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{export_file_name(job)}.datasheet.md"')
+    response = HttpResponse(
+        datasheet_markdown(job.datasheet), content_type="text/markdown; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export_file_name(job)}.datasheet.md"'
     return response
 
 

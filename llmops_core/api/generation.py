@@ -45,8 +45,7 @@ class DatasetSerializer(serializers.ModelSerializer[Dataset]):
 class DatasetWriteSerializer(serializers.Serializer[Any]):
     name = serializers.SlugField(max_length=120)
     file = serializers.FileField(required=False)
-    inputs = serializers.ListField(child=serializers.JSONField(), required=False,
-                                   max_length=50_000)
+    inputs = serializers.ListField(child=serializers.JSONField(), required=False, max_length=50_000)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("file" in attrs) == ("inputs" in attrs):
@@ -71,10 +70,28 @@ class GenerationRunSerializer(serializers.ModelSerializer[GenerationRun]):
 
     class Meta:
         model = GenerationRun
-        fields = ["id", "prompt", "version", "dataset", "status", "progress", "error",
-                  "parameters", "total_calls", "done_calls", "cached_calls", "error_calls",
-                  "retries", "tokens_in", "tokens_out", "cost", "totals", "created_at",
-                  "started_at", "finished_at"]
+        fields = [
+            "id",
+            "prompt",
+            "version",
+            "dataset",
+            "status",
+            "progress",
+            "error",
+            "parameters",
+            "total_calls",
+            "done_calls",
+            "cached_calls",
+            "error_calls",
+            "retries",
+            "tokens_in",
+            "tokens_out",
+            "cost",
+            "totals",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class GenerationRunWriteSerializer(serializers.Serializer[Any]):
@@ -111,8 +128,12 @@ class DatasetListApi(GenerationScopedMixin, generics.ListAPIView[Any]):
             inputs = dataset_parse(content=upload.read(), filename=upload.name)
         else:
             inputs = data.validated_data["inputs"]
-        dataset, created = dataset_create(project=self.project, name=data.validated_data["name"],
-                                          inputs=inputs, created_by=request.user)
+        dataset, created = dataset_create(
+            project=self.project,
+            name=data.validated_data["name"],
+            inputs=inputs,
+            created_by=request.user,
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(DatasetSerializer(dataset).data, status=code)
 
@@ -158,10 +179,12 @@ class GenerationRunListApi(GenerationScopedMixin, generics.ListAPIView[Any]):
         if dataset is None:
             raise ValidationError({"dataset_id": f"no dataset {values['dataset_id']} here"})
         run = generation_run_create(
-            version=_lookup(self.project, "version", values["version_id"]), dataset=dataset,
+            version=_lookup(self.project, "version", values["version_id"]),
+            dataset=dataset,
             endpoint=_lookup(self.project, "endpoint", values.get("endpoint_id")),
             judge_version=_lookup(self.project, "judge_version", values.get("judge_version_id")),
-            queue_id=values.get("queue_id"), requested_by=request.user,
+            queue_id=values.get("queue_id"),
+            requested_by=request.user,
         )
         return Response(GenerationRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -195,8 +218,12 @@ urlpatterns = [
     path(P + "datasets/", DatasetListApi.as_view(), name="api-datasets"),
     path(P + "datasets/<int:pk>/rows/", DatasetRowListApi.as_view(), name="api-dataset-rows"),
     path(P + "generation-runs/", GenerationRunListApi.as_view(), name="api-generation-runs"),
-    path(P + "generation-runs/<int:pk>/", GenerationRunDetailApi.as_view(),
-         name="api-generation-run"),
-    path(P + "generation-runs/<int:pk>/cancel/", GenerationRunCancelApi.as_view(),
-         name="api-generation-run-cancel"),
+    path(
+        P + "generation-runs/<int:pk>/", GenerationRunDetailApi.as_view(), name="api-generation-run"
+    ),
+    path(
+        P + "generation-runs/<int:pk>/cancel/",
+        GenerationRunCancelApi.as_view(),
+        name="api-generation-run-cancel",
+    ),
 ]

@@ -44,7 +44,8 @@ class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
     template = serializers.CharField(source="template.name", read_only=True)
     labels = serializers.SerializerMethodField()
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named "parent"
-        source="parent.number", read_only=True, allow_null=True)
+        source="parent.number", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PromptVersion
@@ -93,7 +94,9 @@ class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
 class LabelWriteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1)
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="",
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Admins only: promote to production although the release gate fails.",
     )
 
@@ -148,7 +151,8 @@ class ImportRejectionSerializer(serializers.Serializer[Any]):
     rows_failed = serializers.IntegerField(required=False)
     rejected = serializers.BooleanField(required=False)
     errors = serializers.ListField(  # type: ignore[assignment]  # a field named "errors"
-        child=serializers.CharField(), required=False)
+        child=serializers.CharField(), required=False
+    )
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
@@ -178,7 +182,8 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     partial = serializers.BooleanField(  # type: ignore[assignment]  # a field named "partial"
-        required=False, default=False)
+        required=False, default=False
+    )
 
 
 class CriterionSerializer(serializers.ModelSerializer[Criterion]):

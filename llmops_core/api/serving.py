@@ -26,7 +26,8 @@ from llmops_core.services.serving import served_prompt
 
 class ServeQuerySerializer(serializers.Serializer[Any]):
     label = serializers.SlugField(  # type: ignore[assignment]
-        required=False, help_text="Default: production.")
+        required=False, help_text="Default: production."
+    )
     version = serializers.IntegerField(required=False, min_value=1)
     project = serializers.SlugField(
         required=False, help_text="Needed only when several of your projects have this prompt."
@@ -74,8 +75,12 @@ class PromptServeApi(APIView):
             raise NotFound(f'no prompt "{name}" in your projects')
         if len(candidates) > 1:
             slugs = ", ".join(sorted(c[1] for c in candidates))
-            raise ValidationError({"project": f'prompt "{name}" exists in several of your '
-                                              f"projects ({slugs}): add ?project=SLUG"})
+            raise ValidationError(
+                {
+                    "project": f'prompt "{name}" exists in several of your '
+                    f"projects ({slugs}): add ?project=SLUG"
+                }
+            )
         _, project_slug, role, template_id = candidates[0]
         if not role_allows(role, Role.LEAD):
             raise PermissionDenied(f"reading prompts needs the lead role in project {project_slug}")

@@ -40,21 +40,37 @@ from llmops_core.services.scorecards import scorecard_request
 
 class VersionReportSerializer(serializers.ModelSerializer[Report]):
     candidate = serializers.IntegerField(source="subject_version.number", read_only=True)
-    baseline = serializers.IntegerField(source="baseline_version.number", read_only=True,
-                                        allow_null=True, default=None)
+    baseline = serializers.IntegerField(
+        source="baseline_version.number", read_only=True, allow_null=True, default=None
+    )
     results = serializers.DictField(read_only=True)
     snapshot_counts = serializers.DictField(read_only=True)
 
     class Meta:
         model = Report
-        fields = ["id", "kind", "title", "status", "progress", "error", "candidate", "baseline",
-                  "parameters", "snapshot_hash", "snapshot_counts", "results", "created_at",
-                  "started_at", "finished_at"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "progress",
+            "error",
+            "candidate",
+            "baseline",
+            "parameters",
+            "snapshot_hash",
+            "snapshot_counts",
+            "results",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class ComparisonRequestSerializer(serializers.Serializer[Any]):
-    baseline = serializers.IntegerField(required=False, min_value=1,
-                                        help_text="Version number; default: production.")
+    baseline = serializers.IntegerField(
+        required=False, min_value=1, help_text="Version number; default: production."
+    )
 
 
 class GateCheckSerializer(serializers.Serializer[Any]):
@@ -76,22 +92,34 @@ class GateResultSerializer(serializers.Serializer[Any]):
 
 class PromoteSerializer(serializers.Serializer[Any]):
     label = serializers.SlugField(required=False, default="production")  # type: ignore[assignment]
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                            max_length=5000)
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000
+    )
 
 
 class PromotionSerializer(serializers.ModelSerializer[Promotion]):
     template = serializers.CharField(source="template.name", read_only=True)
-    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True,
-                                  default=None)
-    from_version = serializers.IntegerField(source="from_version.number", read_only=True,
-                                            allow_null=True, default=None)
+    actor = serializers.CharField(
+        source="actor.username", read_only=True, allow_null=True, default=None
+    )
+    from_version = serializers.IntegerField(
+        source="from_version.number", read_only=True, allow_null=True, default=None
+    )
     to_version = serializers.IntegerField(source="to_version.number", read_only=True)
 
     class Meta:
         model = Promotion
-        fields = ["id", "template", "label", "from_version", "to_version", "actor",
-                  "gate_passed", "override_reason", "created_at"]
+        fields = [
+            "id",
+            "template",
+            "label",
+            "from_version",
+            "to_version",
+            "actor",
+            "gate_passed",
+            "override_reason",
+            "created_at",
+        ]
 
 
 class PromotionDetailSerializer(PromotionSerializer):
@@ -105,7 +133,8 @@ class PromotionDetailSerializer(PromotionSerializer):
 class HistoryVersionSerializer(serializers.Serializer[Any]):
     number = serializers.IntegerField(source="version.number")
     parent = serializers.IntegerField(  # type: ignore[assignment]
-        source="version.parent.number", allow_null=True, default=None)
+        source="version.parent.number", allow_null=True, default=None
+    )
     note = serializers.CharField(source="version.note")
     model_name = serializers.CharField(source="version.model_name")
     content_hash = serializers.CharField(source="version.content_hash")
@@ -135,11 +164,13 @@ class VersionScopedMixin(ProjectScopedMixin):
         return get_object_or_404(PromptTemplate, project=self.project, name=self.kwargs["name"])
 
     def get_version(self, number: int | None = None) -> PromptVersion:
-        version = template_version_get(template=self.get_template(),
-                                       number=number or self.kwargs["number"])
+        version = template_version_get(
+            template=self.get_template(), number=number or self.kwargs["number"]
+        )
         if version is None:
-            raise NotFound(f'prompt "{self.kwargs["name"]}" has no version '
-                           f"{number or self.kwargs['number']}")
+            raise NotFound(
+                f'prompt "{self.kwargs["name"]}" has no version {number or self.kwargs["number"]}'
+            )
         return version
 
 
@@ -166,18 +197,23 @@ class ScorecardApi(VersionScopedMixin, APIView):
 class ComparisonApi(VersionScopedMixin, APIView):
     """Read the latest comparison with ``?baseline=N`` (default production); POST to compute."""
 
-    @extend_schema(parameters=[OpenApiParameter("baseline", OpenApiTypes.INT)],
-                   responses=VersionReportSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("baseline", OpenApiTypes.INT)],
+        responses=VersionReportSerializer,
+    )
     def get(self, request: Request, project_slug: str, name: str, number: int) -> Response:
         query = ComparisonRequestSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        baseline = (self.get_version(query.validated_data["baseline"])
-                    if "baseline" in query.validated_data
-                    else label_version(template=self.get_template()))
+        baseline = (
+            self.get_version(query.validated_data["baseline"])
+            if "baseline" in query.validated_data
+            else label_version(template=self.get_template())
+        )
         if baseline is None:
             raise NotFound("there is no production version; give ?baseline=N")
-        report = version_report_latest(version=self.get_version(),
-                                       kind=ReportKind.VERSION_COMPARISON, baseline=baseline)
+        report = version_report_latest(
+            version=self.get_version(), kind=ReportKind.VERSION_COMPARISON, baseline=baseline
+        )
         return _report_or_404(report, "comparison")
 
     @extend_schema(request=ComparisonRequestSerializer, responses={202: VersionReportSerializer})
@@ -187,7 +223,8 @@ class ComparisonApi(VersionScopedMixin, APIView):
         number_b = data.validated_data.get("baseline")
         report, _ = comparison_request(
             candidate=self.get_version(),
-            baseline=self.get_version(number_b) if number_b else None, requested_by=request.user,
+            baseline=self.get_version(number_b) if number_b else None,
+            requested_by=request.user,
         )
         return Response(VersionReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
 
@@ -197,8 +234,9 @@ class GateApi(VersionScopedMixin, APIView):
 
     @extend_schema(responses=GateResultSerializer)
     def get(self, request: Request, project_slug: str, name: str, number: int) -> Response:
-        return Response(GateResultSerializer(gate_evaluate(version=self.get_version())
-                                             .as_dict()).data)
+        return Response(
+            GateResultSerializer(gate_evaluate(version=self.get_version()).as_dict()).data
+        )
 
 
 class PromoteApi(VersionScopedMixin, APIView):
@@ -211,8 +249,9 @@ class PromoteApi(VersionScopedMixin, APIView):
     def post(self, request: Request, project_slug: str, name: str, number: int) -> Response:
         data = PromoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        promotion = prompt_promote(version=self.get_version(), actor=signed_in(request.user),
-                                   **data.validated_data)
+        promotion = prompt_promote(
+            version=self.get_version(), actor=signed_in(request.user), **data.validated_data
+        )
         return Response(PromotionDetailSerializer(promotion).data, status=status.HTTP_201_CREATED)
 
 
@@ -271,8 +310,9 @@ class GateRulesApi(VersionScopedMixin, APIView):
     def put(self, request: Request, project_slug: str) -> Response:
         data = GateRulesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        gate = release_gate_update(project=self.project, rules=data.validated_data["rules"],
-                                   actor=request.user)
+        gate = release_gate_update(
+            project=self.project, rules=data.validated_data["rules"], actor=request.user
+        )
         return Response({"rules": gate.rules, "default_rules": False})
 
 
@@ -285,10 +325,10 @@ urlpatterns = [
     path(V + "comparison/", ComparisonApi.as_view(), name="api-version-comparison"),
     path(V + "gate/", GateApi.as_view(), name="api-version-gate"),
     path(V + "promote/", PromoteApi.as_view(), name="api-version-promote"),
-    path(P + "prompts/<slug:name>/promotions/", PromotionListApi.as_view(),
-         name="api-promotions"),
-    path(P + "prompts/<slug:name>/history/", TemplateHistoryApi.as_view(),
-         name="api-prompt-history"),
+    path(P + "prompts/<slug:name>/promotions/", PromotionListApi.as_view(), name="api-promotions"),
+    path(
+        P + "prompts/<slug:name>/history/", TemplateHistoryApi.as_view(), name="api-prompt-history"
+    ),
     path(P + "promotions/<int:pk>/", PromotionDetailApi.as_view(), name="api-promotion"),
     path(P + "version-reports/<int:pk>/", VersionReportApi.as_view(), name="api-version-report"),
     path(P + "release-gate/", GateRulesApi.as_view(), name="api-release-gate"),

@@ -119,7 +119,9 @@ class MembershipListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
         if user is None:
             raise ValidationError({"username": "no such user"})
         membership = membership_set(
-            project=self.project, user=user, role=data.validated_data["role"],
+            project=self.project,
+            user=user,
+            role=data.validated_data["role"],
             actor=signed_in(request.user),
         )
         return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)

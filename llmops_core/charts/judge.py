@@ -31,8 +31,15 @@ def heatmap_chart(results: Results) -> Figure:
         peak = table.max() or 1.0
         for (row, column), count in np.ndenumerate(table):
             if count:
-                ax.text(column, row, f"{int(count)}", ha="center", va="center", fontsize=8,
-                        color="white" if count > peak / 2 else "#1d2330")
+                ax.text(
+                    column,
+                    row,
+                    f"{int(count)}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if count > peak / 2 else "#1d2330",
+                )
         ax.set_xticks(range(len(levels)), [str(v) for v in levels])
         ax.set_yticks(range(len(levels)), [str(v) for v in levels])
         ax.set_xlabel("human consensus (rounded)")
@@ -43,8 +50,11 @@ def heatmap_chart(results: Results) -> Figure:
 
 def bias_chart(results: Results) -> Figure:
     """Return the judge's mean bias (judge minus humans) per criterion, with its interval."""
-    rows = [(name, c["agreement"]) for name, c in _criteria(results).items()
-            if c["agreement"].get("bias") is not None]
+    rows = [
+        (name, c["agreement"])
+        for name, c in _criteria(results).items()
+        if c["agreement"].get("bias") is not None
+    ]
     if not rows:
         return empty_chart("No bias to show: the judge and the humans share no item.")
     fig, ax = new_figure(6.4, 0.6 + 0.55 * len(rows))
@@ -71,8 +81,14 @@ def calibration_chart(results: Results) -> Figure:
     fig, ax = new_figure(6.4, 4.0)
     low = min(c["scale"][0] for c in criteria.values())
     high = max(c["scale"][1] for c in criteria.values())
-    ax.plot([low, high], [low, high], linestyle="--", color="#687083", linewidth=1,
-            label="perfect calibration")
+    ax.plot(
+        [low, high],
+        [low, high],
+        linestyle="--",
+        color="#687083",
+        linewidth=1,
+        label="perfect calibration",
+    )
     for index, (name, section) in enumerate(criteria.items()):
         points = [r for r in section["calibration"] if r["n"]]
         xs = [r["judge_score"] for r in points]
@@ -91,8 +107,11 @@ def calibration_chart(results: Results) -> Figure:
 
 def cost_chart(results: Results) -> Figure:
     """Return each judge version's cost per 1,000 items against its agreement with humans."""
-    rows = [v for v in results.get("versions") or []
-            if v["cost_per_1000_items"] is not None and v["trust"] is not None]
+    rows = [
+        v
+        for v in results.get("versions") or []
+        if v["cost_per_1000_items"] is not None and v["trust"] is not None
+    ]
     if not rows:
         return empty_chart("No priced judge version with an agreement figure yet.")
     fig, ax = new_figure(6.4, 3.8)
@@ -100,9 +119,14 @@ def cost_chart(results: Results) -> Figure:
         colour = PALETTE[1] if row["is_subject"] else PALETTE[0]
         ax.scatter(row["cost_per_1000_items"], row["trust"], s=60, color=colour, zorder=3)
         # Alternate labels above and below, so versions of similar cost stay readable.
-        ax.annotate(row["label"], (row["cost_per_1000_items"], row["trust"]),
-                    textcoords="offset points", xytext=(-8, 9 if index % 2 == 0 else -15),
-                    fontsize=8, ha="right")
+        ax.annotate(
+            row["label"],
+            (row["cost_per_1000_items"], row["trust"]),
+            textcoords="offset points",
+            xytext=(-8, 9 if index % 2 == 0 else -15),
+            fontsize=8,
+            ha="right",
+        )
     ax.set_xlabel("cost per 1,000 items")
     ax.set_ylabel(rows[0]["trust_metric"])
     ax.margins(0.25)
@@ -138,18 +162,30 @@ def trend_chart(results: Results) -> Figure:
 def position_chart(results: Results) -> Figure:
     """Return, per criterion, how often the pairwise verdict flips when the order is swapped."""
     pairwise = results.get("pairwise") or {}
-    rows = [(name, c) for name, c in (pairwise.get("criteria") or {}).items()
-            if c["position_bias_rate"] is not None]
+    rows = [
+        (name, c)
+        for name, c in (pairwise.get("criteria") or {}).items()
+        if c["position_bias_rate"] is not None
+    ]
     if not rows:
         return empty_chart("No pair was judged in both orders yet.")
     fig, ax = new_figure(6.4, 0.6 + 0.55 * len(rows))
     names = [name for name, _ in rows]
-    ax.barh(names, [c["position_bias_rate"] for _, c in rows], color=PALETTE[3],
-            label="verdict flips when swapped")
+    ax.barh(
+        names,
+        [c["position_bias_rate"] for _, c in rows],
+        color=PALETTE[3],
+        label="verdict flips when swapped",
+    )
     agreement = [c["human_agreement"] for _, c in rows]
     if any(a is not None for a in agreement):
-        ax.scatter([a if a is not None else np.nan for a in agreement], names, color=PALETTE[2],
-                   zorder=3, label="agreement with human preference")
+        ax.scatter(
+            [a if a is not None else np.nan for a in agreement],
+            names,
+            color=PALETTE[2],
+            zorder=3,
+            label="agreement with human preference",
+        )
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("share of pairs")

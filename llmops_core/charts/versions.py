@@ -40,11 +40,26 @@ def difference_chart(results: dict[str, Any]) -> Figure:
     for y, (name, c, source) in enumerate(reversed(rows)):
         value, ci = c["mean_difference"], c["ci"]
         colour = VERDICT_COLOURS.get(c["verdict"], MUTED)
-        ax.errorbar(value, y, xerr=_interval(ci.get("low"), ci.get("high"), value),
-                    fmt="o" if source == "humans" else "s", color=colour, ecolor=colour,
-                    mfc=colour if source == "humans" else "white", capsize=4, zorder=3)
-        ax.annotate(f"{value:+.2f}", (value, y), xytext=(0, 7), textcoords="offset points",
-                    ha="center", fontsize=8, color=colour)
+        ax.errorbar(
+            value,
+            y,
+            xerr=_interval(ci.get("low"), ci.get("high"), value),
+            fmt="o" if source == "humans" else "s",
+            color=colour,
+            ecolor=colour,
+            mfc=colour if source == "humans" else "white",
+            capsize=4,
+            zorder=3,
+        )
+        ax.annotate(
+            f"{value:+.2f}",
+            (value, y),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            color=colour,
+        )
         labels.append(f"{name} ({source}, n={c['n']})")
     ax.set_yticks(range(len(rows)), labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -57,7 +72,8 @@ def win_rate_chart(results: dict[str, Any]) -> Figure:
     """Plot the candidate's win / tie / loss shares per criterion (and overall)."""
     win_rate = results.get("win_rate") or {}
     rows: list[tuple[str, Any]] = (
-        [("overall", win_rate["overall"])] if win_rate.get("overall") else [])
+        [("overall", win_rate["overall"])] if win_rate.get("overall") else []
+    )
     rows += list((win_rate.get("criteria") or {}).items())
     rows = [(name, r) for name, r in rows if r and r["n"]]
     if not rows:
@@ -67,11 +83,24 @@ def win_rate_chart(results: dict[str, Any]) -> Figure:
         left = 0.0
         for outcome in ("win", "tie", "loss"):
             share = r[outcome]["rate"] or 0.0
-            ax.barh(y, share, left=left, color=OUTCOME_COLOURS[outcome], height=0.6,
-                    label=outcome if y == 0 else None)
+            ax.barh(
+                y,
+                share,
+                left=left,
+                color=OUTCOME_COLOURS[outcome],
+                height=0.6,
+                label=outcome if y == 0 else None,
+            )
             if share >= 0.08:
-                ax.text(left + share / 2, y, f"{share:.0%}", ha="center", va="center",
-                        fontsize=8, color="white" if outcome != "tie" else "#1d2330")
+                ax.text(
+                    left + share / 2,
+                    y,
+                    f"{share:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if outcome != "tie" else "#1d2330",
+                )
             left += share
     ax.set_yticks(range(len(rows)), [f"{name} (n={r['n']})" for name, r in reversed(rows)])
     ax.set_xlim(0, 1)
@@ -83,8 +112,11 @@ def win_rate_chart(results: dict[str, Any]) -> Figure:
 
 def scorecard_chart(results: dict[str, Any]) -> Figure:
     """Plot the human mean per criterion with its interval, and the judge's mean."""
-    criteria = [c for c in results.get("criteria") or [] if c["human"]["mean"] is not None
-                or c["judge"] is not None]
+    criteria = [
+        c
+        for c in results.get("criteria") or []
+        if c["human"]["mean"] is not None or c["judge"] is not None
+    ]
     if not criteria:
         return empty_chart("No ratings or judge scores yet: nothing to plot.")
     fig, ax = new_figure(6.4, 1.0 + 0.5 * len(criteria))
@@ -92,17 +124,33 @@ def scorecard_chart(results: dict[str, Any]) -> Figure:
     for y, c in enumerate(reversed(criteria)):
         mean = c["human"]["mean"]
         if mean is not None:
-            ax.errorbar(mean, y, xerr=_interval(c["human"]["ci_low"], c["human"]["ci_high"], mean),
-                        fmt="o", color=PALETTE[0], capsize=4, zorder=3,
-                        label="humans" if y == 0 else None)
+            ax.errorbar(
+                mean,
+                y,
+                xerr=_interval(c["human"]["ci_low"], c["human"]["ci_high"], mean),
+                fmt="o",
+                color=PALETTE[0],
+                capsize=4,
+                zorder=3,
+                label="humans" if y == 0 else None,
+            )
         if c["judge"] is not None:
-            ax.plot(c["judge"]["mean"], y, "s", mfc="white", color=PALETTE[1], zorder=4,
-                    label="judge" if y == 0 else None)
+            ax.plot(
+                c["judge"]["mean"],
+                y,
+                "s",
+                mfc="white",
+                color=PALETTE[1],
+                zorder=4,
+                label="judge" if y == 0 else None,
+            )
         if c["scale"]:
             lows.append(c["scale"][0])
             highs.append(c["scale"][1])
-    ax.set_yticks(range(len(criteria)),
-                  [f"{c['name']} (n={c['human']['n_items']})" for c in reversed(criteria)])
+    ax.set_yticks(
+        range(len(criteria)),
+        [f"{c['name']} (n={c['human']['n_items']})" for c in reversed(criteria)],
+    )
     if lows:
         ax.set_xlim(min(lows) - 0.2, max(highs) + 0.2)
     ax.set_ylim(-0.7, len(criteria) - 0.3)
@@ -121,12 +169,21 @@ class ChartSpec:
 
 CHARTS: dict[str, ChartSpec] = {
     "differences": ChartSpec(
-        "Per-criterion difference", "Mean difference per criterion with 95% intervals",
-        "version_comparison", difference_chart),
+        "Per-criterion difference",
+        "Mean difference per criterion with 95% intervals",
+        "version_comparison",
+        difference_chart,
+    ),
     "win-rate": ChartSpec(
-        "Wins, ties and losses", "Share of inputs where the candidate wins, ties or loses",
-        "version_comparison", win_rate_chart),
+        "Wins, ties and losses",
+        "Share of inputs where the candidate wins, ties or loses",
+        "version_comparison",
+        win_rate_chart,
+    ),
     "scorecard": ChartSpec(
-        "Scores per criterion", "Human mean per criterion with 95% intervals and judge mean",
-        "scorecard", scorecard_chart),
+        "Scores per criterion",
+        "Human mean per criterion with 95% intervals and judge mean",
+        "scorecard",
+        scorecard_chart,
+    ),
 }

@@ -69,8 +69,9 @@ def mean_bootstrap_ci(
     if x.size == 0:
         return Interval(None, None, confidence, draws, 0, empty_reason)
     if x.size == 1:
-        return Interval(None, None, confidence, draws, 0,
-                        "only one value; an interval needs at least two")
+        return Interval(
+            None, None, confidence, draws, 0, "only one value; an interval needs at least two"
+        )
     distinct, counts = np.unique(x, return_counts=True)
     rng = np.random.default_rng(seed)
     blocks = [block @ distinct / x.size for block in resampled_multiplicities(counts, draws, rng)]
@@ -92,8 +93,9 @@ def paired_bootstrap_ci(
     d = _finite(differences)
     if d.size == 1:
         return Interval(None, None, confidence, draws, 0, ONE_PAIR)
-    return mean_bootstrap_ci(d, draws=draws, confidence=confidence, seed=seed,
-                             empty_reason=NO_PAIRS)
+    return mean_bootstrap_ci(
+        d, draws=draws, confidence=confidence, seed=seed, empty_reason=NO_PAIRS
+    )
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,13 @@ class SignedRankTest:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
-        return {"n": self.n, "n_nonzero": self.n_nonzero, "statistic": self.statistic,
-                "p_value": self.p_value, "reason": self.reason}
+        return {
+            "n": self.n,
+            "n_nonzero": self.n_nonzero,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "reason": self.reason,
+        }
 
 
 def wilcoxon_signed_rank(
@@ -129,8 +136,10 @@ def wilcoxon_signed_rank(
         return SignedRankTest(int(d.size), 0, 0.0, 1.0, ALL_ZERO)
     needed = min_signed_rank_n(alpha)
     if nonzero < needed:
-        reason = (f"only {nonzero} paired input{'s' if nonzero != 1 else ''} differ; the "
-                  f"signed-rank test needs at least {needed} to reach p < {alpha:g}")
+        reason = (
+            f"only {nonzero} paired input{'s' if nonzero != 1 else ''} differ; the "
+            f"signed-rank test needs at least {needed} to reach p < {alpha:g}"
+        )
         return SignedRankTest(int(d.size), nonzero, None, None, reason)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -158,8 +167,12 @@ def win_tie_loss(wins: int, ties: int, losses: int, *, confidence: float = 0.95)
     result: dict[str, Any] = {"n": n, "confidence": confidence}
     for name, count in (("win", wins), ("tie", ties), ("loss", losses)):
         low, high = wilson_interval(count, n, confidence=confidence)
-        result[name] = {"count": count, "rate": count / n if n else None,
-                        "ci_low": low, "ci_high": high}
+        result[name] = {
+            "count": count,
+            "rate": count / n if n else None,
+            "ci_low": low,
+            "ci_high": high,
+        }
     result["preference"] = (wins + 0.5 * ties) / n if n else None
     return result
 
@@ -182,8 +195,13 @@ class SampleSize:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
-        return {"required": self.required, "more": self.more, "power": self.power,
-                "alpha": self.alpha, "reason": self.reason}
+        return {
+            "required": self.required,
+            "more": self.more,
+            "power": self.power,
+            "alpha": self.alpha,
+            "reason": self.reason,
+        }
 
 
 def required_pairs(
@@ -197,16 +215,23 @@ def required_pairs(
     """
     d = _finite(differences)
     if d.size < 2:
-        return SampleSize(None, None, power, alpha,
-                          "it cannot be estimated from fewer than two paired inputs")
+        return SampleSize(
+            None, None, power, alpha, "it cannot be estimated from fewer than two paired inputs"
+        )
     mean, sd = float(d.mean()), float(d.std(ddof=1))
     if mean == 0.0:
-        return SampleSize(None, None, power, alpha,
-                          "it cannot be estimated: the observed mean difference is zero, so no "
-                          "number of inputs is expected to show one")
+        return SampleSize(
+            None,
+            None,
+            power,
+            alpha,
+            "it cannot be estimated: the observed mean difference is zero, so no "
+            "number of inputs is expected to show one",
+        )
     if sd == 0.0:
-        return SampleSize(None, None, power, alpha,
-                          "it cannot be estimated: every paired difference is the same")
+        return SampleSize(
+            None, None, power, alpha, "it cannot be estimated: every paired difference is the same"
+        )
     z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
     required = math.ceil((z * sd / abs(mean)) ** 2)
     return SampleSize(required, max(0, required - int(d.size)), power, alpha)
@@ -251,11 +276,17 @@ class PairedComparison:
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form stored in reports."""
         return {
-            "n": self.n, "mean_candidate": self.mean_candidate,
-            "mean_baseline": self.mean_baseline, "mean_difference": self.mean_difference,
-            "sd_difference": self.sd_difference, "ci": self.interval.as_dict(),
-            "wilcoxon": self.test.as_dict(), "sample_size": self.sample_size.as_dict(),
-            "verdict": self.verdict, "reason": self.reason, "outcomes": self.outcomes,
+            "n": self.n,
+            "mean_candidate": self.mean_candidate,
+            "mean_baseline": self.mean_baseline,
+            "mean_difference": self.mean_difference,
+            "sd_difference": self.sd_difference,
+            "ci": self.interval.as_dict(),
+            "wilcoxon": self.test.as_dict(),
+            "sample_size": self.sample_size.as_dict(),
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "outcomes": self.outcomes,
         }
 
 
@@ -290,7 +321,11 @@ def paired_compare(
         mean_baseline=float(b.mean()) if n else None,
         mean_difference=float(d.mean()) if n else None,
         sd_difference=float(d.std(ddof=1)) if n > 1 else None,
-        interval=interval, test=test, sample_size=size, verdict=verdict, reason=reason,
+        interval=interval,
+        test=test,
+        sample_size=size,
+        verdict=verdict,
+        reason=reason,
         outcomes=win_tie_loss(*outcome_counts(d), confidence=confidence),
     )
 
@@ -311,13 +346,13 @@ def verdict_sentence(
     """Return the plain-words verdict on one criterion, from ``PairedComparison.as_dict()``."""
     n = result["n"]
     if n == 0:
-        return (f"{candidate} and {baseline} cannot be compared on {criterion}: "
-                f"{NO_PAIRS}.")
+        return f"{candidate} and {baseline} cannot be compared on {criterion}: {NO_PAIRS}."
     ci = result["ci"]
     detail = [_signed(result["mean_difference"])]
     if ci.get("low") is not None:
-        detail.append(f"{round(100 * ci['confidence'])}% CI {_signed(ci['low'])} to "
-                      f"{_signed(ci['high'])}")
+        detail.append(
+            f"{round(100 * ci['confidence'])}% CI {_signed(ci['low'])} to {_signed(ci['high'])}"
+        )
     detail.append(_p_text(result["wilcoxon"]["p_value"]))
     detail.append(f"{n} paired input{'s' if n != 1 else ''}")
     numbers = "; ".join(detail)
@@ -327,15 +362,21 @@ def verdict_sentence(
         return f"{candidate} is worse than {baseline} on {criterion} ({numbers})."
     size = result["sample_size"]
     if size["more"] is not None and size["more"] > 0:
-        more = (f" About {size['more']} more paired inputs would be needed to detect a "
-                f"difference this size (80% power, alpha {size['alpha']:g}).")
+        more = (
+            f" About {size['more']} more paired inputs would be needed to detect a "
+            f"difference this size (80% power, alpha {size['alpha']:g})."
+        )
     elif size["more"] == 0:
-        more = (" The observed difference would usually be detectable with this many inputs, "
-                "but the two tests disagree; a few more ratings should settle it.")
+        more = (
+            " The observed difference would usually be detectable with this many inputs, "
+            "but the two tests disagree; a few more ratings should settle it."
+        )
     else:
         more = f" How many more inputs would be needed: {size['reason']}."
-    return (f"{candidate} and {baseline} are not distinguishable on {criterion} with this "
-            f"much data ({numbers}).{more}")
+    return (
+        f"{candidate} and {baseline} are not distinguishable on {criterion} with this "
+        f"much data ({numbers}).{more}"
+    )
 
 
 def headline(verdicts: dict[str, str], *, candidate: str, baseline: str) -> str:
@@ -351,8 +392,9 @@ def headline(verdicts: dict[str, str], *, candidate: str, baseline: str) -> str:
     if groups[WORSE]:
         parts.append(f"worse on {_join(groups[WORSE])}")
     if groups[NOT_DISTINGUISHABLE]:
-        parts.append(f"not distinguishable on {_join(groups[NOT_DISTINGUISHABLE])} with this "
-                     "much data")
+        parts.append(
+            f"not distinguishable on {_join(groups[NOT_DISTINGUISHABLE])} with this much data"
+        )
     return f"{candidate} vs {baseline}: " + "; ".join(parts) + "."
 
 

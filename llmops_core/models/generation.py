@@ -27,9 +27,10 @@ class GenerationRun(LLMRunState):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     followups_done_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="When what follows a succeeded run (judge run, queueing, reports) was all done; "
-                  "the stale-job sweep finishes the followups of runs without it.",
+        "the stale-job sweep finishes the followups of runs without it.",
     )
 
     class Meta:

@@ -30,12 +30,16 @@ class AsyncJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Last sign of life: a worker's progress, or a dispatch by the stale-job sweep.",
     )
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text=("Times a worker started the job (LLM runs: steps that died in a row "
-                              "without finishing a chunk).")
+        default=0,
+        help_text=(
+            "Times a worker started the job (LLM runs: steps that died in a row "
+            "without finishing a chunk)."
+        ),
     )
 
     class Meta:

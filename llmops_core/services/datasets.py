@@ -86,8 +86,10 @@ def _csv(text: str) -> Iterable[tuple[int, Any]]:
         raise DomainError("CSV: the first line must name every column (the variables)")
     for number, cells in enumerate(reader, start=2):
         if len(cells) != len(header):
-            yield number, DomainError(f"row {number}: {len(cells)} cells, the header has "
-                                      f"{len(header)}")
+            yield (
+                number,
+                DomainError(f"row {number}: {len(cells)} cells, the header has {len(header)}"),
+            )
         else:
             yield number, dict(zip((h.strip() for h in header), cells, strict=True))
 
@@ -120,7 +122,10 @@ def dataset_parse(*, content: bytes, filename: str) -> list[Any]:
 
 @transaction.atomic
 def dataset_create(
-    *, project: Project, name: str, inputs: list[Any],
+    *,
+    project: Project,
+    name: str,
+    inputs: list[Any],
     created_by: User | AnonymousUser | None = None,
 ) -> tuple[Dataset, bool]:
     """Store ``inputs`` as the next version of dataset ``name``; the same rows return the same."""
@@ -135,14 +140,32 @@ def dataset_create(
     if existing is not None:
         return existing, False
     latest = Dataset.objects.filter(project=project, name=name).aggregate(v=Max("version"))["v"]
-    dataset = Dataset.objects.create(project=project, name=name, version=(latest or 0) + 1,
-                                     content_hash=digest, row_count=len(checked))
+    dataset = Dataset.objects.create(
+        project=project,
+        name=name,
+        version=(latest or 0) + 1,
+        content_hash=digest,
+        row_count=len(checked),
+    )
     DatasetRow.objects.bulk_create(
-        [DatasetRow(dataset=dataset, index=i, input=value, content_hash=content_hash(value))
-         for i, value in enumerate(checked)], batch_size=2000)
-    audit_record(actor=created_by, action="dataset.create", obj=dataset, project=project,
-                 after={"name": name, "version": dataset.version, "rows": len(checked),
-                        "content_hash": digest})
+        [
+            DatasetRow(dataset=dataset, index=i, input=value, content_hash=content_hash(value))
+            for i, value in enumerate(checked)
+        ],
+        batch_size=2000,
+    )
+    audit_record(
+        actor=created_by,
+        action="dataset.create",
+        obj=dataset,
+        project=project,
+        after={
+            "name": name,
+            "version": dataset.version,
+            "rows": len(checked),
+            "content_hash": digest,
+        },
+    )
     return dataset, True
 
 
@@ -159,21 +182,36 @@ def versions_demo_seed(*, project: Project) -> dict[str, Any]:
     from llmops_core.services.comparisons import comparison_request
     from llmops_core.services.scorecards import scorecard_request
 
-    gate, created = ReleaseGate.objects.get_or_create(project=project,
-                                                      defaults={"rules": DEMO_GATE_RULES})
+    gate, created = ReleaseGate.objects.get_or_create(
+        project=project, defaults={"rules": DEMO_GATE_RULES}
+    )
     inputs = [{"question": item.question, "product": item.product} for item in demo_inputs(60)]
     dataset, _ = dataset_create(project=project, name=DEMO_DATASET, inputs=inputs)
     requested = 0
     for version in versions_with_outputs().filter(template__project=project):
-        if version_report_latest(version=version, kind=ReportKind.SCORECARD,
-                                 finished=False) is None:
+        if (
+            version_report_latest(version=version, kind=ReportKind.SCORECARD, finished=False)
+            is None
+        ):
             requested += scorecard_request(version=version, trigger="demo")[1]
         production = label_version(template=version.template)
         if production is None or production.pk == version.pk:
             continue
-        if version_report_latest(version=version, kind=ReportKind.VERSION_COMPARISON,
-                                 baseline=production, finished=False) is None:
-            requested += comparison_request(candidate=version, baseline=production,
-                                            trigger="demo")[1]
-    return {"gate_created": created, "gate": gate, "dataset": dataset,
-            "reports_requested": requested}
+        if (
+            version_report_latest(
+                version=version,
+                kind=ReportKind.VERSION_COMPARISON,
+                baseline=production,
+                finished=False,
+            )
+            is None
+        ):
+            requested += comparison_request(candidate=version, baseline=production, trigger="demo")[
+                1
+            ]
+    return {
+        "gate_created": created,
+        "gate": gate,
+        "dataset": dataset,
+        "reports_requested": requested,
+    }

@@ -75,17 +75,24 @@ def dispatch(task: Task | str, *args: Any) -> bool:
         else:
             task.apply_async(args=args, retry=True, retry_policy=PUBLISH_RETRY)
     except PUBLISH_ERRORS as exc:
-        logger.error("could not publish %s%r (%s); the job stays pending until the stale-job "
-                     "sweep dispatches it again", name, args, exc)
+        logger.error(
+            "could not publish %s%r (%s); the job stays pending until the stale-job "
+            "sweep dispatches it again",
+            name,
+            args,
+            exc,
+        )
         return False
     return True
 
 
 def _quiet_since(cutoff: datetime) -> Q:
     """Match rows with no sign of life since ``cutoff``: heartbeat, else start, else creation."""
-    return (Q(heartbeat_at__lt=cutoff)
-            | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-            | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cutoff))
+    return (
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cutoff)
+    )
 
 
 def job_claim(*, model: type[ExportJob] | type[ImportJob], job_id: int) -> bool:
@@ -98,8 +105,11 @@ def job_claim(*, model: type[ExportJob] | type[ImportJob], job_id: int) -> bool:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
     claimable = Q(status=JobStatus.PENDING) | (Q(status=JobStatus.RUNNING) & _quiet_since(stale))
-    return bool(model.objects.filter(claimable, pk=job_id).update(
-        status=JobStatus.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1))
+    return bool(
+        model.objects.filter(claimable, pk=job_id).update(
+            status=JobStatus.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1
+        )
+    )
 
 
 @dataclass
@@ -136,36 +146,57 @@ def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
         if generation_run_followups(run_id=pk):
             result.dispatched.append(f"generation-followups:{pk}")
     if result.dispatched or result.failed or result.resumed_runs:
-        logger.warning("stale-job sweep: dispatched %s, failed %s, resumed runs %s",
-                       result.dispatched, result.failed, result.resumed_runs)
+        logger.warning(
+            "stale-job sweep: dispatched %s, failed %s, resumed runs %s",
+            result.dispatched,
+            result.failed,
+            result.resumed_runs,
+        )
     return result
 
 
-def _sweep_worker_jobs(kind: str, model: type[ExportJob] | type[ImportJob], task: str,
-                       now: datetime, result: SweepResult) -> None:
+def _sweep_worker_jobs(
+    kind: str,
+    model: type[ExportJob] | type[ImportJob],
+    task: str,
+    now: datetime,
+    result: SweepResult,
+) -> None:
     """Dispatch lost exports or imports again, or fail them once their attempts are spent."""
     grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
     stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
     max_attempts = settings.JOB_MAX_ATTEMPTS
-    lost = (Q(status=JobStatus.PENDING) & _quiet_since(grace)
-            | Q(status=JobStatus.RUNNING) & _quiet_since(stale))
-    rows = model.objects.filter(lost).order_by("pk").values(
-        "pk", "status", "heartbeat_at", "attempts", "file")[:SWEEP_LIMIT]
+    lost = Q(status=JobStatus.PENDING) & _quiet_since(grace) | Q(
+        status=JobStatus.RUNNING
+    ) & _quiet_since(stale)
+    rows = (
+        model.objects.filter(lost)
+        .order_by("pk")
+        .values("pk", "status", "heartbeat_at", "attempts", "file")[:SWEEP_LIMIT]
+    )
     for row in rows:
         label = f"{kind}:{row['pk']}"
         # Changed only if no worker or other sweep touched the row since it was read.
-        unchanged = model.objects.filter(pk=row["pk"], status=row["status"],
-                                         heartbeat_at=row["heartbeat_at"])
+        unchanged = model.objects.filter(
+            pk=row["pk"], status=row["status"], heartbeat_at=row["heartbeat_at"]
+        )
         died = row["status"] == JobStatus.RUNNING
         if not row["file"] and kind == "import":
-            reason = ("the process importing it inline stopped before it finished; import the "
-                      "file again (rows already imported are skipped)")
+            reason = (
+                "the process importing it inline stopped before it finished; import the "
+                "file again (rows already imported are skipped)"
+            )
         elif died and row["attempts"] >= max_attempts:
-            reason = (f"gave up after {row['attempts']} attempts: the worker running it stopped "
-                      "each time (killed, or out of memory); ask for it again")
+            reason = (
+                f"gave up after {row['attempts']} attempts: the worker running it stopped "
+                "each time (killed, or out of memory); ask for it again"
+            )
         else:
-            note = (f"attempt {row['attempts']} stopped with its worker; dispatched again"
-                    if died else "")
+            note = (
+                f"attempt {row['attempts']} stopped with its worker; dispatched again"
+                if died
+                else ""
+            )
             if unchanged.update(status=JobStatus.PENDING, heartbeat_at=now, error=note):
                 dispatch(task, row["pk"])
                 result.dispatched.append(label)
@@ -184,21 +215,28 @@ def _sweep_pending_reports(now: datetime, result: SweepResult) -> None:
     """
     grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
     stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
-    lost = (Q(status=JobStatus.PENDING) & _quiet_since(grace)
-            | Q(status=JobStatus.RUNNING) & _quiet_since(stale))
-    rows = Report.objects.filter(lost).order_by("pk").values(
-        "pk", "kind", "status", "heartbeat_at", "attempts")[:SWEEP_LIMIT]
+    lost = Q(status=JobStatus.PENDING) & _quiet_since(grace) | Q(
+        status=JobStatus.RUNNING
+    ) & _quiet_since(stale)
+    rows = (
+        Report.objects.filter(lost)
+        .order_by("pk")
+        .values("pk", "kind", "status", "heartbeat_at", "attempts")[:SWEEP_LIMIT]
+    )
     max_attempts = int(getattr(settings, "REPORT_MAX_ATTEMPTS", 3))
     for row in rows:
         task = REPORT_TASKS.get(row["kind"])
         if task is None:
             continue
         label = f"report:{row['pk']}"
-        unchanged = Report.objects.filter(pk=row["pk"], status=row["status"],
-                                          heartbeat_at=row["heartbeat_at"])
+        unchanged = Report.objects.filter(
+            pk=row["pk"], status=row["status"], heartbeat_at=row["heartbeat_at"]
+        )
         if row["status"] == JobStatus.RUNNING and row["attempts"] >= max_attempts:
-            reason = (f"gave up after {row['attempts']} attempts: the worker computing it "
-                      "stopped each time (killed, or out of memory); ask for it again")
+            reason = (
+                f"gave up after {row['attempts']} attempts: the worker computing it "
+                "stopped each time (killed, or out of memory); ask for it again"
+            )
             if unchanged.update(status=JobStatus.FAILED, error=reason, finished_at=now):
                 result.failed.append(label)
         elif unchanged.update(heartbeat_at=now):

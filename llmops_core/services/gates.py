@@ -80,11 +80,12 @@ def gate_rules_clean(rules: Any) -> list[dict[str, Any]]:
             raise DomainError(f"rule {index}: is not an object")
         kind = rule.get("rule")
         if kind not in RULE_FIELDS:
-            raise DomainError(f'rule {index}, field "rule": {kind!r} is not one of '
-                              f'{", ".join(RULE_FIELDS)}')
+            raise DomainError(
+                f'rule {index}, field "rule": {kind!r} is not one of {", ".join(RULE_FIELDS)}'
+            )
         unknown = sorted(set(rule) - set(RULE_FIELDS[kind]) - {"rule"})
         if unknown:
-            raise DomainError(f'rule {index}: unknown field(s) {", ".join(unknown)} for {kind}')
+            raise DomainError(f"rule {index}: unknown field(s) {', '.join(unknown)} for {kind}")
         out: dict[str, Any] = {"rule": kind}
         for name, (kind_of, required) in RULE_FIELDS[kind].items():
             if name in rule:
@@ -93,8 +94,10 @@ def gate_rules_clean(rules: Any) -> list[dict[str, Any]]:
                 raise DomainError(f'rule {index}, field "{name}": {kind} needs it')
         metric = out.get("metric", JUDGE_METRICS[0])
         if kind == "min_judge_agreement" and metric not in JUDGE_METRICS:
-            raise DomainError(f'rule {index}, field "metric": {out["metric"]!r} is not one of '
-                              f'{", ".join(JUDGE_METRICS)}')
+            raise DomainError(
+                f'rule {index}, field "metric": {out["metric"]!r} is not one of '
+                f"{', '.join(JUDGE_METRICS)}"
+            )
         cleaned.append(out)
     return cleaned
 
@@ -122,8 +125,14 @@ def release_gate_update(
     else:
         gate.rules = cleaned
         gate.save(update_fields=["rules", "updated_at"])
-    audit_record(actor=actor, action="release_gate.update", obj=gate, project=project,
-                 before={"rules": before}, after={"rules": cleaned})
+    audit_record(
+        actor=actor,
+        action="release_gate.update",
+        obj=gate,
+        project=project,
+        before={"rules": before},
+        after={"rules": cleaned},
+    )
     return gate
 
 
@@ -164,59 +173,85 @@ class GateResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form kept on the promotion."""
-        return {"passed": self.passed, "checks": [asdict(c) for c in self.checks],
-                **self.context}
+        return {"passed": self.passed, "checks": [asdict(c) for c in self.checks], **self.context}
 
 
 def _no_comparison(ctx: GateContext) -> str:
     assert ctx.production is not None
-    return (f"no comparison of v{ctx.candidate.number} with production "
-            f"v{ctx.production.number} has been computed yet; compute one first")
+    return (
+        f"no comparison of v{ctx.candidate.number} with production "
+        f"v{ctx.production.number} has been computed yet; compute one first"
+    )
 
 
 def check_no_regression(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     if not ctx.compared:
-        return GateCheck(rule, True, "no other production version to regress from",
-                         applies=False)
+        return GateCheck(rule, True, "no other production version to regress from", applies=False)
     if ctx.comparison is None:
         return GateCheck(rule, False, _no_comparison(ctx))
     results = ctx.comparison.results
     sections = {name: c for name, c in results.get("criteria", {}).items()}
     if rule.get("include_judge"):
-        sections.update({f"{name} (judge)": c
-                         for name, c in results.get("judge", {}).get("criteria", {}).items()})
-    evidence = {"comparison_id": ctx.comparison.pk, "criteria": {
-        name: {"verdict": c["verdict"], "mean_difference": c["mean_difference"],
-               "ci_low": c["ci"]["low"], "ci_high": c["ci"]["high"],
-               "p_value": c["wilcoxon"]["p_value"], "n": c["n"]}
-        for name, c in sections.items()}}
+        sections.update(
+            {
+                f"{name} (judge)": c
+                for name, c in results.get("judge", {}).get("criteria", {}).items()
+            }
+        )
+    evidence = {
+        "comparison_id": ctx.comparison.pk,
+        "criteria": {
+            name: {
+                "verdict": c["verdict"],
+                "mean_difference": c["mean_difference"],
+                "ci_low": c["ci"]["low"],
+                "ci_high": c["ci"]["high"],
+                "p_value": c["wilcoxon"]["p_value"],
+                "n": c["n"],
+            }
+            for name, c in sections.items()
+        },
+    }
     if not any(c["n"] for c in sections.values()):
-        return GateCheck(rule, False, "no input has ratings of both versions, so a regression "
-                         "cannot be ruled out", evidence=evidence)
+        return GateCheck(
+            rule,
+            False,
+            "no input has ratings of both versions, so a regression cannot be ruled out",
+            evidence=evidence,
+        )
     worse = [name for name, c in sections.items() if c["verdict"] == "worse"]
     if worse:
-        return GateCheck(rule, False, f"significantly worse than production on "
-                         f"{', '.join(worse)}", evidence=evidence)
-    return GateCheck(rule, True, "no criterion is significantly worse than production",
-                     evidence=evidence)
+        return GateCheck(
+            rule,
+            False,
+            f"significantly worse than production on {', '.join(worse)}",
+            evidence=evidence,
+        )
+    return GateCheck(
+        rule, True, "no criterion is significantly worse than production", evidence=evidence
+    )
 
 
 def check_min_mean(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     name, value = rule["criterion"], float(rule["value"])
     if ctx.scorecard is None:
-        return GateCheck(rule, False, f"{name} mean unknown: v{ctx.candidate.number} has no "
-                         "scorecard yet")
+        return GateCheck(
+            rule, False, f"{name} mean unknown: v{ctx.candidate.number} has no scorecard yet"
+        )
     card = next((c for c in ctx.scorecard.results.get("criteria", []) if c["name"] == name), None)
     mean = card["human"]["mean"] if card else None
-    evidence = {"scorecard_id": ctx.scorecard.pk, "mean": mean,
-                "n_items": card["human"]["n_items"] if card else 0}
+    evidence = {
+        "scorecard_id": ctx.scorecard.pk,
+        "mean": mean,
+        "n_items": card["human"]["n_items"] if card else 0,
+    }
     if mean is None:
         return GateCheck(rule, False, f"no human ratings on {name}", evidence=evidence)
     if mean < value:
-        return GateCheck(rule, False, f"{name} mean {mean:.2f} is below {value:g}",
-                         evidence=evidence)
-    return GateCheck(rule, True, f"{name} mean {mean:.2f} is at least {value:g}",
-                     evidence=evidence)
+        return GateCheck(
+            rule, False, f"{name} mean {mean:.2f} is below {value:g}", evidence=evidence
+        )
+    return GateCheck(rule, True, f"{name} mean {mean:.2f} is at least {value:g}", evidence=evidence)
 
 
 def check_judge_agreement(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
@@ -224,29 +259,50 @@ def check_judge_agreement(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     judge = (ctx.comparison.results.get("judge") or {}) if ctx.comparison else {}
     if not judge.get("criteria"):
         return GateCheck(rule, True, "the comparison uses no judge scores", applies=False)
-    calibration = judge_calibration(project_id=ctx.candidate.template.project_id,
-                                    judge_version_id=judge["judge_version_id"])
+    calibration = judge_calibration(
+        project_id=ctx.candidate.template.project_id, judge_version_id=judge["judge_version_id"]
+    )
     if calibration is None:
-        return GateCheck(rule, False, f"judge {judge['judge']} has no judge-vs-human report yet, "
-                         "so its agreement with humans is unknown")
-    evidence = {"judge_version_id": judge["judge_version_id"], "metric": metric,
-                "report_id": calibration["report_id"],
-                "criteria": {n: calibration["criteria"].get(n, {}).get(metric)
-                             for n in judge["criteria"]}}
-    low = [f"{n} ({'unknown' if v is None else f'{v:.2f}'})"
-           for n, v in evidence["criteria"].items() if v is None or v < value]
+        return GateCheck(
+            rule,
+            False,
+            f"judge {judge['judge']} has no judge-vs-human report yet, "
+            "so its agreement with humans is unknown",
+        )
+    evidence = {
+        "judge_version_id": judge["judge_version_id"],
+        "metric": metric,
+        "report_id": calibration["report_id"],
+        "criteria": {n: calibration["criteria"].get(n, {}).get(metric) for n in judge["criteria"]},
+    }
+    low = [
+        f"{n} ({'unknown' if v is None else f'{v:.2f}'})"
+        for n, v in evidence["criteria"].items()
+        if v is None or v < value
+    ]
     if low:
-        return GateCheck(rule, False, f"judge {judge['judge']} agrees with humans below "
-                         f"{value:g} ({metric}) on {', '.join(low)}", evidence=evidence)
-    return GateCheck(rule, True, f"judge {judge['judge']} agrees with humans at least "
-                     f"{value:g} ({metric}) on every judged criterion", evidence=evidence)
+        return GateCheck(
+            rule,
+            False,
+            f"judge {judge['judge']} agrees with humans below "
+            f"{value:g} ({metric}) on {', '.join(low)}",
+            evidence=evidence,
+        )
+    return GateCheck(
+        rule,
+        True,
+        f"judge {judge['judge']} agrees with humans at least "
+        f"{value:g} ({metric}) on every judged criterion",
+        evidence=evidence,
+    )
 
 
 def check_rated_items(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     items, reviewers = int(rule["items"]), int(rule["reviewers"])
     if ctx.scorecard is None:
-        return GateCheck(rule, False, f"rated outputs unknown: v{ctx.candidate.number} has no "
-                         "scorecard yet")
+        return GateCheck(
+            rule, False, f"rated outputs unknown: v{ctx.candidate.number} has no scorecard yet"
+        )
     have = int(ctx.scorecard.results.get("items_by_reviewers", {}).get(str(reviewers), 0))
     evidence = {"scorecard_id": ctx.scorecard.pk, "items": have}
     words = f"{have} outputs rated by at least {reviewers} reviewers"
@@ -268,8 +324,9 @@ def gate_context(*, version: PromptVersion) -> GateContext:
     production = label_version(template=version.template)
     comparison = None
     if production is not None and production.pk != version.pk:
-        comparison = version_report_latest(version=version, kind=ReportKind.VERSION_COMPARISON,
-                                           baseline=production)
+        comparison = version_report_latest(
+            version=version, kind=ReportKind.VERSION_COMPARISON, baseline=production
+        )
     scorecard = version_report_latest(version=version, kind=ReportKind.SCORECARD)
     return GateContext(version, production, scorecard, comparison)
 
@@ -282,11 +339,13 @@ def gate_evaluate(*, version: PromptVersion) -> GateResult:
     checks = [CHECKS[rule["rule"]](rule, ctx) for rule in rules]
     context = {
         "candidate": {"id": version.pk, "number": version.number},
-        "baseline": ({"id": ctx.production.pk, "number": ctx.production.number}
-                     if ctx.production else None),
+        "baseline": (
+            {"id": ctx.production.pk, "number": ctx.production.number} if ctx.production else None
+        ),
         "comparison_id": ctx.comparison.pk if ctx.comparison else None,
         "scorecard_id": ctx.scorecard.pk if ctx.scorecard else None,
-        "rules": rules, "default_rules": default,
+        "rules": rules,
+        "default_rules": default,
         "evaluated_at": timezone.now().isoformat(),
     }
     return GateResult(all(c.passed for c in checks), checks, context)

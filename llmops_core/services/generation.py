@@ -71,8 +71,7 @@ def _enqueue(run_id: int) -> None:
     transaction.on_commit(lambda: dispatch(generation_run_step_task, run_id))
 
 
-GENERATION_RUNS = run_kind_register(RunKind(name=RUN_KIND, model=GenerationRun,
-                                            enqueue=_enqueue))
+GENERATION_RUNS = run_kind_register(RunKind(name=RUN_KIND, model=GenerationRun, enqueue=_enqueue))
 
 
 def generation_external_id(version_id: int, row_id: int) -> str:
@@ -107,46 +106,66 @@ class GenerationPlan:
                 failures[key] = f"dataset row {pk} no longer exists"
                 continue
             try:
-                messages = render_prompt(version.template_text, row.input,
-                                         system=version.system_message or None)
+                messages = render_prompt(
+                    version.template_text, row.input, system=version.system_message or None
+                )
             except PromptError as exc:
                 failures[key] = f"row {row.index}: {exc}"
                 continue
             params = dict(version.parameters)
             digest = request_hash(version.model_name, messages, params)
-            calls.append(PreparedCall(key, CallRequest(digest, version.model_name, messages,
-                                                       params), row))
+            calls.append(
+                PreparedCall(key, CallRequest(digest, version.model_name, messages, params), row)
+            )
         return calls, failures
 
     def record(self, call: PreparedCall, parsed: Any) -> None:
         """Store the reply as the version's output for the row (inside the call's transaction)."""
         row: DatasetRow = call.data
-        made = (LLMCall.objects.filter(run_kind=RUN_KIND, run_id=self.run.pk,
-                                       subject_key=call.subject_key)
-                .values("content", "latency_ms", "tokens_in", "tokens_out", "cost").first())
+        made = (
+            LLMCall.objects.filter(
+                run_kind=RUN_KIND, run_id=self.run.pk, subject_key=call.subject_key
+            )
+            .values("content", "latency_ms", "tokens_in", "tokens_out", "cost")
+            .first()
+        )
         if made is None:
-            raise DomainError(f"generation run {self.run.pk}: no call recorded for "
-                              f"{call.subject_key}")
+            raise DomainError(
+                f"generation run {self.run.pk}: no call recorded for {call.subject_key}"
+            )
         ModelOutput.objects.get_or_create(
             project_id=self.run.project_id,
             external_id=generation_external_id(self.version.pk, row.pk),
             defaults={
-                "prompt_version": self.version, "dataset_row": row, "input": row.input,
-                "input_hash": row.content_hash, "output_text": made["content"],
-                "model_name": self.version.model_name, "latency_ms": made["latency_ms"],
-                "tokens_in": made["tokens_in"] or None, "tokens_out": made["tokens_out"] or None,
+                "prompt_version": self.version,
+                "dataset_row": row,
+                "input": row.input,
+                "input_hash": row.content_hash,
+                "output_text": made["content"],
+                "model_name": self.version.model_name,
+                "latency_ms": made["latency_ms"],
+                "tokens_in": made["tokens_in"] or None,
+                "tokens_out": made["tokens_out"] or None,
                 "cost": made["cost"],
-                "metadata": {"generation_run_id": self.run.pk, "row_index": row.index,
-                             "dataset": self.run.dataset.name,
-                             "dataset_version": self.run.dataset.version,
-                             "request_hash": call.request.key},
+                "metadata": {
+                    "generation_run_id": self.run.pk,
+                    "row_index": row.index,
+                    "dataset": self.run.dataset.name,
+                    "dataset_version": self.run.dataset.version,
+                    "request_hash": call.request.key,
+                },
             },
         )
 
 
-def _check(project_id: int, version: PromptVersion, dataset: Dataset,
-           endpoint: LLMEndpoint | None, queue_id: int | None,
-           judge_version: JudgeVersion | None) -> None:
+def _check(
+    project_id: int,
+    version: PromptVersion,
+    dataset: Dataset,
+    endpoint: LLMEndpoint | None,
+    queue_id: int | None,
+    judge_version: JudgeVersion | None,
+) -> None:
     """Raise naming the first field that does not belong to the version's project."""
     if dataset.project_id != project_id:
         raise DomainError('field "dataset": the dataset belongs to another project')
@@ -162,30 +181,47 @@ def _check(project_id: int, version: PromptVersion, dataset: Dataset,
 
 @transaction.atomic
 def generation_run_create(
-    *, version: PromptVersion, dataset: Dataset, requested_by: Actor = None,
-    endpoint: LLMEndpoint | None = None, queue_id: int | None = None,
+    *,
+    version: PromptVersion,
+    dataset: Dataset,
+    requested_by: Actor = None,
+    endpoint: LLMEndpoint | None = None,
+    queue_id: int | None = None,
     judge_version: JudgeVersion | None = None,
 ) -> GenerationRun:
     """Create a run of ``version`` over every row of ``dataset`` and enqueue its first step."""
     project = version.template.project
     _check(project.pk, version, dataset, endpoint, queue_id, judge_version)
     user = requested_by if requested_by is not None and requested_by.is_authenticated else None
-    parameters = {"queue_id": queue_id,
-                  "judge_version_id": judge_version.pk if judge_version else None}
+    parameters = {
+        "queue_id": queue_id,
+        "judge_version_id": judge_version.pk if judge_version else None,
+    }
     run = GenerationRun.objects.create(
-        project=project, prompt_version=version, dataset=dataset, endpoint=endpoint,
-        parameters=parameters, requested_by=user, total_calls=dataset.row_count,
+        project=project,
+        prompt_version=version,
+        dataset=dataset,
+        endpoint=endpoint,
+        parameters=parameters,
+        requested_by=user,
+        total_calls=dataset.row_count,
     )
-    audit_record(actor=requested_by, action="generation_run.create", obj=run, project=project,
-                 after={"version": version.number, "dataset": dataset.pk, **parameters})
+    audit_record(
+        actor=requested_by,
+        action="generation_run.create",
+        obj=run,
+        project=project,
+        after={"version": version.number, "dataset": dataset.pk, **parameters},
+    )
     _enqueue(run.pk)
     return run
 
 
 def generation_run_step(*, run_id: int, options: StepOptions | None = None) -> StepOutcome:
     """Do the next chunk of run ``run_id``; when it has finished, start what follows it."""
-    outcome = llm_run_step(kind=GENERATION_RUNS, run_id=run_id, plan_for=GenerationPlan,
-                           options=options)
+    outcome = llm_run_step(
+        kind=GENERATION_RUNS, run_id=run_id, plan_for=GenerationPlan, options=options
+    )
     if outcome is StepOutcome.DONE:
         generation_run_followups(run_id=run_id)
     return outcome
@@ -193,9 +229,14 @@ def generation_run_step(*, run_id: int, options: StepOptions | None = None) -> S
 
 def generation_run_output_ids(*, run: GenerationRun) -> list[int]:
     """Return the ids of the outputs of the run's version for the run's dataset rows."""
-    return list(ModelOutput.objects.filter(
-        prompt_version_id=run.prompt_version_id, dataset_row__dataset_id=run.dataset_id,
-    ).order_by("id").values_list("id", flat=True))
+    return list(
+        ModelOutput.objects.filter(
+            prompt_version_id=run.prompt_version_id,
+            dataset_row__dataset_id=run.dataset_id,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 @transaction.atomic
@@ -216,9 +257,14 @@ def generation_run_followups(*, run_id: int) -> bool:
     output_ids = generation_run_output_ids(run=run)
     if params.get("judge_version_id") and not params.get("judge_run_id") and output_ids:
         judge_version = JudgeVersion.objects.select_related("config").get(
-            pk=params["judge_version_id"])
-        judge = judge_run_create(project=run.project, judge_version=judge_version,
-                                 output_ids=output_ids, requested_by=run.requested_by)
+            pk=params["judge_version_id"]
+        )
+        judge = judge_run_create(
+            project=run.project,
+            judge_version=judge_version,
+            output_ids=output_ids,
+            requested_by=run.requested_by,
+        )
         params["judge_run_id"] = judge.pk
         run.parameters = params
         run.save(update_fields=["parameters"])
@@ -245,10 +291,15 @@ def generation_run_queued(*, run_id: int, note: str = "") -> None:
 
 def generation_runs_followups_due(*, finished_before: datetime, limit: int) -> list[int]:
     """Return the succeeded runs, finished before ``finished_before``, with followups not done."""
-    return list(GenerationRun.objects.filter(
-        status=JobStatus.SUCCEEDED, followups_done_at__isnull=True,
-        finished_at__lt=finished_before,
-    ).order_by("pk").values_list("pk", flat=True)[:limit])
+    return list(
+        GenerationRun.objects.filter(
+            status=JobStatus.SUCCEEDED,
+            followups_done_at__isnull=True,
+            finished_at__lt=finished_before,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def _request_reports(run: GenerationRun) -> None:
@@ -257,8 +308,12 @@ def _request_reports(run: GenerationRun) -> None:
     scorecard_request(version=version, requested_by=run.requested_by, trigger="generation")
     production = label_version(template=version.template)
     if production is not None and production.pk != version.pk:
-        comparison_request(candidate=version, baseline=production,
-                           requested_by=run.requested_by, trigger="generation")
+        comparison_request(
+            candidate=version,
+            baseline=production,
+            requested_by=run.requested_by,
+            trigger="generation",
+        )
     run.parameters = {**run.parameters, "reports_requested": True}
     run.save(update_fields=["parameters"])
 
@@ -266,6 +321,11 @@ def _request_reports(run: GenerationRun) -> None:
 def generation_run_cancel(*, run: GenerationRun, actor: Actor = None) -> GenerationRun:
     """Ask a generation run to stop; outputs already stored stay."""
     cancelled = llm_run_request_cancel(kind=GENERATION_RUNS, run=run)
-    audit_record(actor=actor, action="generation_run.cancel", obj=run, project=run.project,
-                 after={"status": cancelled.status})
+    audit_record(
+        actor=actor,
+        action="generation_run.cancel",
+        obj=run,
+        project=run.project,
+        after={"status": cancelled.status},
+    )
     return cancelled  # type: ignore[no-any-return]

@@ -107,7 +107,8 @@ def import_job_run(
         if not job.partial:
             share = share / 2 if phase == "validate" else 0.5 + share / 2
         ImportJob.objects.filter(pk=job.pk).update(
-            progress=round(min(share, 0.99), 4), rows_seen=result.rows_seen,
+            progress=round(min(share, 0.99), 4),
+            rows_seen=result.rows_seen,
             heartbeat_at=timezone.now(),
         )
 

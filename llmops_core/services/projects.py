@@ -73,9 +73,7 @@ def membership_set(
 
 
 @transaction.atomic
-def membership_remove(
-    *, project: Project, user: User, actor: User | None = None
-) -> None:
+def membership_remove(*, project: Project, user: User, actor: User | None = None) -> None:
     """Remove ``user`` from ``project``."""
     deleted, _ = Membership.objects.filter(project=project, user=user).delete()
     if deleted:

@@ -40,17 +40,27 @@ class PromotionRefused(DomainError):
 def _version_facts(version: PromptVersion | None) -> dict[str, Any] | None:
     if version is None:
         return None
-    return {"id": version.pk, "number": version.number, "content_hash": version.content_hash,
-            "model": version.model_name, "parameters": version.parameters}
+    return {
+        "id": version.pk,
+        "number": version.number,
+        "content_hash": version.content_hash,
+        "model": version.model_name,
+        "parameters": version.parameters,
+    }
 
 
 def _report_facts(report: Report | None, drop: tuple[str, ...] = ()) -> dict[str, Any] | None:
     if report is None:
         return None
-    return {"report_id": report.pk, "title": report.title, "kind": report.kind,
-            "finished_at": report.finished_at.isoformat() if report.finished_at else None,
-            "snapshot_hash": report.snapshot_hash, "snapshot_counts": report.snapshot_counts,
-            "results": {k: v for k, v in report.results.items() if k not in drop}}
+    return {
+        "report_id": report.pk,
+        "title": report.title,
+        "kind": report.kind,
+        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
+        "snapshot_hash": report.snapshot_hash,
+        "snapshot_counts": report.snapshot_counts,
+        "results": {k: v for k, v in report.results.items() if k not in drop},
+    }
 
 
 def promotion_evidence(*, version: PromptVersion, gate: GateResult) -> dict[str, Any]:
@@ -65,14 +75,18 @@ def promotion_evidence(*, version: PromptVersion, gate: GateResult) -> dict[str,
         ratings = comparison.results["evidence"]
     else:
         rubric_ids = version_rubric_version_ids(project_id=project_id, version_ids=[version.pk])
-        ratings = ratings_evidence(version_ratings(
-            project_id=project_id, version_ids=[version.pk],
-            rubric_version_id=rubric_ids[-1] if rubric_ids else None))
+        ratings = ratings_evidence(
+            version_ratings(
+                project_id=project_id,
+                version_ids=[version.pk],
+                rubric_version_id=rubric_ids[-1] if rubric_ids else None,
+            )
+        )
     judge_ids: dict[int, str] = {}
     if comparison is not None and comparison.results.get("judge", {}).get("judge_version_id"):
         judge = comparison.results["judge"]
         judge_ids[judge["judge_version_id"]] = judge["judge"]
-    for judge in (scorecard.results.get("judges", []) if scorecard else []):
+    for judge in scorecard.results.get("judges", []) if scorecard else []:
         judge_ids.setdefault(judge["judge_version_id"], judge["judge"])
     production = label_version(template=version.template)
     return {
@@ -83,14 +97,22 @@ def promotion_evidence(*, version: PromptVersion, gate: GateResult) -> dict[str,
         "scorecard": _report_facts(scorecard, drop=("fingerprint",)),
         "ratings": ratings,
         "rubric_version": rubric_version_summary(rubric_version_id=ratings["rubric_version_id"]),
-        "judges": [{"judge_version_id": pk, "judge": name,
-                    "calibration": judge_calibration(project_id=project_id, judge_version_id=pk)}
-                   for pk, name in sorted(judge_ids.items())],
+        "judges": [
+            {
+                "judge_version_id": pk,
+                "judge": name,
+                "calibration": judge_calibration(project_id=project_id, judge_version_id=pk),
+            }
+            for pk, name in sorted(judge_ids.items())
+        ],
     }
 
 
 def prompt_promote(
-    *, version: PromptVersion, actor: User, label: str = PRODUCTION,
+    *,
+    version: PromptVersion,
+    actor: User,
+    label: str = PRODUCTION,
     override_reason: str = "",
 ) -> Promotion:
     """Point ``label`` at ``version`` if the gate passes (or an admin overrides it with a reason).
@@ -100,18 +122,25 @@ def prompt_promote(
     """
     try:
         with transaction.atomic():
-            return _promote(version=version, actor=actor, label=label,
-                            override_reason=override_reason.strip())
+            return _promote(
+                version=version, actor=actor, label=label, override_reason=override_reason.strip()
+            )
     except PromotionRefused as exc:
-        audit_record(actor=actor, action="prompt.promote_refused", obj=version,
-                     project=version.template.project,
-                     after={"label": label, "version": version.number,
-                            "reasons": exc.extra.get("reasons", [])})
+        audit_record(
+            actor=actor,
+            action="prompt.promote_refused",
+            obj=version,
+            project=version.template.project,
+            after={
+                "label": label,
+                "version": version.number,
+                "reasons": exc.extra.get("reasons", []),
+            },
+        )
         raise
 
 
-def _promote(*, version: PromptVersion, actor: User, label: str,
-             override_reason: str) -> Promotion:
+def _promote(*, version: PromptVersion, actor: User, label: str, override_reason: str) -> Promotion:
     template = version.template
     project = template.project
     role = project_role(user=actor, project=project)
@@ -120,27 +149,41 @@ def _promote(*, version: PromptVersion, actor: User, label: str,
     PromptTemplate.objects.select_for_update().filter(pk=template.pk).first()
     current = label_version(template=template, label=label)
     if current is not None and current.pk == version.pk:
-        raise DomainError(f'v{version.number} is already the "{label}" version of '
-                          f'"{template.name}"')
+        raise DomainError(
+            f'v{version.number} is already the "{label}" version of "{template.name}"'
+        )
     gate = gate_evaluate(version=version)
     overriding = label == PRODUCTION and not gate.passed
     if overriding and not override_reason:
         raise PromotionRefused(
             f'the release gate refuses v{version.number} of "{template.name}": '
-            + "; ".join(gate.failures), reasons=gate.failures)
+            + "; ".join(gate.failures),
+            reasons=gate.failures,
+        )
     if overriding and not role_allows(role, Role.ADMIN):
         raise NotAllowed("only a project admin can override the release gate")
     promotion = prompt_label_set(
-        version=version, label=label, actor=actor, gate_result=gate.as_dict(),
-        gate_passed=gate.passed, evidence=promotion_evidence(version=version, gate=gate),
+        version=version,
+        label=label,
+        actor=actor,
+        gate_result=gate.as_dict(),
+        gate_passed=gate.passed,
+        evidence=promotion_evidence(version=version, gate=gate),
         override_reason=override_reason if overriding else "",
     )
     audit_record(
-        actor=actor, action="prompt.promote", obj=promotion, project=project,
+        actor=actor,
+        action="prompt.promote",
+        obj=promotion,
+        project=project,
         before={"label": label, "version": current.number if current else None},
-        after={"label": label, "version": version.number, "gate_passed": gate.passed,
-               "overridden": overriding,
-               "override_reason": override_reason if overriding else ""},
+        after={
+            "label": label,
+            "version": version.number,
+            "gate_passed": gate.passed,
+            "overridden": overriding,
+            "override_reason": override_reason if overriding else "",
+        },
     )
     transaction.on_commit(lambda: serving_invalidate(template_id=template.pk))
     return promotion

@@ -67,17 +67,21 @@ def actor_user(actor: Actor) -> User | None:
 def version_report_start(*, report_id: int, kind: str) -> Report | None:
     """Mark the report running and count the attempt; None if it is gone or finished."""
     with transaction.atomic():
-        report = (Report.objects.select_for_update(of=("self",)).filter(pk=report_id, kind=kind)
-                  .select_related("project", "subject_version__template",
-                                  "baseline_version__template").first())
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .filter(pk=report_id, kind=kind)
+            .select_related("project", "subject_version__template", "baseline_version__template")
+            .first()
+        )
         if report is None or report.is_finished:
             return None
         report.status, report.started_at = JobStatus.RUNNING, timezone.now()
         report.heartbeat_at = report.started_at
         report.attempts += 1
         report.error, report.progress = "", 0.0
-        report.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "error",
-                                   "progress"])
+        report.save(
+            update_fields=["status", "started_at", "heartbeat_at", "attempts", "error", "progress"]
+        )
     return report
 
 
@@ -87,21 +91,28 @@ def version_report_succeed(
     """Store the results of a running report (JSON-checked: no NaN reaches the database)."""
     encoded = json.loads(json.dumps(results, allow_nan=False, default=str))
     Report.objects.filter(pk=report.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED, progress=1.0, results=encoded, error="",
-        snapshot_hash=snapshot_hash, snapshot_counts=counts, finished_at=timezone.now(),
+        status=JobStatus.SUCCEEDED,
+        progress=1.0,
+        results=encoded,
+        error="",
+        snapshot_hash=snapshot_hash,
+        snapshot_counts=counts,
+        finished_at=timezone.now(),
     )
 
 
 def version_report_fail(*, report: Report, reason: str) -> None:
     """Mark a running report failed with ``reason``."""
     Report.objects.filter(pk=report.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now())
+        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now()
+    )
 
 
 def version_report_fail_by_id(*, report_id: int, reason: str) -> None:
     """Mark report ``report_id`` failed, whatever step it reached (after the last retry)."""
     Report.objects.filter(pk=report_id, status__in=[JobStatus.PENDING, JobStatus.RUNNING]).update(
-        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now())
+        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now()
+    )
 
 
 def version_report_run(
@@ -113,16 +124,14 @@ def version_report_run(
         return None
     try:
         results, digest, counts = build(report)
-        version_report_succeed(report=report, results=results, snapshot_hash=digest,
-                               counts=counts)
+        version_report_succeed(report=report, results=results, snapshot_hash=digest, counts=counts)
     except DomainError as exc:
         version_report_fail(report=report, reason=str(exc))
     except TRANSIENT_ERRORS:
         raise
     except Exception as exc:
         logger.exception("%s report %s failed", kind, report_id)
-        version_report_fail(report=report,
-                            reason=f"internal error ({type(exc).__name__}): {exc}")
+        version_report_fail(report=report, reason=f"internal error ({type(exc).__name__}): {exc}")
     return Report.objects.get(pk=report_id)
 
 
@@ -150,8 +159,10 @@ def scorecard_request(
     if existing is not None:
         return existing, False
     report = Report.objects.create(
-        project_id=version.template.project_id, kind=ReportKind.SCORECARD,
-        subject_version=version, requested_by=actor_user(requested_by),
+        project_id=version.template.project_id,
+        kind=ReportKind.SCORECARD,
+        subject_version=version,
+        requested_by=actor_user(requested_by),
         title=f"Scorecard: {version.template.name} v{version.number}",
         parameters={"trigger": trigger, "bootstrap_draws": bootstrap_draws(), "seed": 0},
     )
@@ -161,8 +172,9 @@ def scorecard_request(
 
 def scorecard_compute(*, report_id: int) -> Report | None:
     """Compute scorecard ``report_id`` from a fresh read; return the row (None if finished)."""
-    return version_report_run(report_id=report_id, kind=ReportKind.SCORECARD,
-                              build=_build_scorecard)
+    return version_report_run(
+        report_id=report_id, kind=ReportKind.SCORECARD, build=_build_scorecard
+    )
 
 
 def _build_scorecard(report: Report) -> tuple[dict[str, Any], str, dict[str, Any]]:
@@ -171,14 +183,22 @@ def _build_scorecard(report: Report) -> tuple[dict[str, Any], str, dict[str, Any
         raise DomainError(f"scorecard {report.pk}: its prompt version is gone")
     fingerprint = version_fingerprint(version=version)
     results = scorecard_results(
-        version=version, draws=int(report.parameters.get("bootstrap_draws", bootstrap_draws())),
+        version=version,
+        draws=int(report.parameters.get("bootstrap_draws", bootstrap_draws())),
         seed=int(report.parameters.get("seed", 0)),
     )
     results["fingerprint"] = json.loads(canonical_json(fingerprint))
     counts = {**results.pop("_counts"), "fingerprint": results["fingerprint"]}
-    digest = hashlib.sha256(canonical_json(
-        {"ratings": results["ratings_sha256"], "judge": fingerprint["judge"],
-         "outputs": fingerprint["outputs"], "flags": fingerprint["flags"]}).encode()).hexdigest()
+    digest = hashlib.sha256(
+        canonical_json(
+            {
+                "ratings": results["ratings_sha256"],
+                "judge": fingerprint["judge"],
+                "outputs": fingerprint["outputs"],
+                "flags": fingerprint["flags"],
+            }
+        ).encode()
+    ).hexdigest()
     return results, digest, counts
 
 
@@ -187,8 +207,9 @@ def scorecard_results(*, version: PromptVersion, draws: int, seed: int) -> dict[
     project_id = version.template.project_id
     rubric_ids = version_rubric_version_ids(project_id=project_id, version_ids=[version.pk])
     rubric_id = rubric_ids[-1] if rubric_ids else None
-    ratings = version_ratings(project_id=project_id, version_ids=[version.pk],
-                              rubric_version_id=rubric_id)
+    ratings = version_ratings(
+        project_id=project_id, version_ids=[version.pk], rubric_version_id=rubric_id
+    )
     rubric = rubric_version_summary(rubric_version_id=rubric_id)
     judges = judge_means(version_judge_scores(version_ids=[version.pk]))
     order = [c["name"] for c in rubric["criteria"]] if rubric else []
@@ -197,23 +218,41 @@ def scorecard_results(*, version: PromptVersion, draws: int, seed: int) -> dict[
     flags = version_flag_counts(project_id=project_id, version_id=version.pk)
     notes = []
     if len(rubric_ids) > 1:
-        notes.append(f"Ratings under {len(rubric_ids) - 1} older rubric version(s) are left out; "
-                     "the scorecard uses the latest rubric version its ratings were made under.")
+        notes.append(
+            f"Ratings under {len(rubric_ids) - 1} older rubric version(s) are left out; "
+            "the scorecard uses the latest rubric version its ratings were made under."
+        )
     return {
-        "version": {"id": version.pk, "number": version.number, "template": version.template.name,
-                    "model": version.model_name},
-        "rubric_version": rubric, "criteria": criteria, "judges": judges,
+        "version": {
+            "id": version.pk,
+            "number": version.number,
+            "template": version.template.name,
+            "model": version.model_name,
+        },
+        "rubric_version": rubric,
+        "criteria": criteria,
+        "judges": judges,
         "items_by_reviewers": items_by_reviewers(ratings),
         "flags": {**flags, **_rates(flags)},
         "outputs": version_output_stats(version_id=version.pk),
-        "n_ratings": ratings.n_ratings, "n_outputs_rated": len(set(ratings.output)),
-        "n_reviewers": len(set(ratings.reviewer_id)), "ratings_sha256": ratings.sha256,
-        "parameters": {"bootstrap_draws": draws, "seed": seed, "confidence": 0.95,
-                       "alpha_level": "ordinal", "unit": "output"},
+        "n_ratings": ratings.n_ratings,
+        "n_outputs_rated": len(set(ratings.output)),
+        "n_reviewers": len(set(ratings.reviewer_id)),
+        "ratings_sha256": ratings.sha256,
+        "parameters": {
+            "bootstrap_draws": draws,
+            "seed": seed,
+            "confidence": 0.95,
+            "alpha_level": "ordinal",
+            "unit": "output",
+        },
         "notes": notes,
-        "_counts": {"ratings": ratings.n_ratings, "outputs_rated": len(set(ratings.output)),
-                    "reviewers": len(set(ratings.reviewer_id)),
-                    "judge_scores": sum(j["n_scores"] for j in judges)},
+        "_counts": {
+            "ratings": ratings.n_ratings,
+            "outputs_rated": len(set(ratings.output)),
+            "reviewers": len(set(ratings.reviewer_id)),
+            "judge_scores": sum(j["n_scores"] for j in judges),
+        },
     }
 
 
@@ -234,19 +273,38 @@ def criterion_card(
     outputs = np.asarray(ratings.output, dtype=np.int64)[rows]
     scores = np.asarray(ratings.score, dtype=np.float64)[rows]
     per_output = _group_means(outputs, scores)
-    ci = mean_bootstrap_ci(per_output, draws=draws, seed=seed + criterion_seed(name),
-                           empty_reason="no ratings")
+    ci = mean_bootstrap_ci(
+        per_output, draws=draws, seed=seed + criterion_seed(name), empty_reason="no ratings"
+    )
     human = {
         "mean": float(per_output.mean()) if per_output.size else None,
-        "ci_low": ci.low, "ci_high": ci.high, "ci_reason": ci.reason,
-        "n_items": int(per_output.size), "n_ratings": int(rows.size),
+        "ci_low": ci.low,
+        "ci_high": ci.high,
+        "ci_reason": ci.reason,
+        "n_items": int(per_output.size),
+        "n_ratings": int(rows.size),
         "n_reviewers": len({ratings.reviewer_id[i] for i in rows}),
     }
-    judge = next(({"mean": j["criteria"][name]["mean"], "n_items": j["criteria"][name]["n"],
-                   "judge_version_id": j["judge_version_id"], "judge": j["judge"]}
-                  for j in judges if name in j["criteria"]), None)
-    return {"name": name, "scale": list(scale) if scale else None, "human": human,
-            "judge": judge, "agreement": _agreement(ratings, rows, scale)}
+    judge = next(
+        (
+            {
+                "mean": j["criteria"][name]["mean"],
+                "n_items": j["criteria"][name]["n"],
+                "judge_version_id": j["judge_version_id"],
+                "judge": j["judge"],
+            }
+            for j in judges
+            if name in j["criteria"]
+        ),
+        None,
+    )
+    return {
+        "name": name,
+        "scale": list(scale) if scale else None,
+        "human": human,
+        "judge": judge,
+        "agreement": _agreement(ratings, rows, scale),
+    }
 
 
 def criterion_seed(name: str) -> int:
@@ -262,8 +320,9 @@ def _group_means(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.bincount(inverse, weights=values) / np.bincount(inverse)
 
 
-def _agreement(ratings: VersionRatings, rows: np.ndarray,
-               scale: tuple[int, int] | None) -> dict[str, Any]:
+def _agreement(
+    ratings: VersionRatings, rows: np.ndarray, scale: tuple[int, int] | None
+) -> dict[str, Any]:
     """Return ordinal Krippendorff's alpha over queue items x reviewers, with its reason."""
     if rows.size == 0 or scale is None:
         return {"alpha": None, "reason": "no ratings", "n_items_overlap": 0}
@@ -286,15 +345,23 @@ def judge_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     latest: dict[int, dict[str, Any]] = {}
     for row in rows:
-        judge = latest.setdefault(row["judge_version_id"], {
-            "judge_version_id": row["judge_version_id"], "judge": row["judge"],
-            "last_run_id": 0, "scores": {}})
+        judge = latest.setdefault(
+            row["judge_version_id"],
+            {
+                "judge_version_id": row["judge_version_id"],
+                "judge": row["judge"],
+                "last_run_id": 0,
+                "scores": {},
+            },
+        )
         judge["last_run_id"] = max(judge["last_run_id"], row["run_id"])
         judge["scores"].setdefault(row["criterion"], {})[row["output_id"]] = row["score"]
     result = []
     for judge in sorted(latest.values(), key=lambda j: -j["last_run_id"]):
-        criteria = {name: {"mean": float(np.mean(list(by_output.values()))), "n": len(by_output)}
-                    for name, by_output in judge.pop("scores").items()}
+        criteria = {
+            name: {"mean": float(np.mean(list(by_output.values()))), "n": len(by_output)}
+            for name, by_output in judge.pop("scores").items()
+        }
         judge["criteria"] = criteria
         judge["n_scores"] = sum(c["n"] for c in criteria.values())
         result.append(judge)
@@ -334,8 +401,7 @@ def scorecards_refresh(*, limit: int = 500) -> list[int]:
     requested: list[int] = []
     for version in versions_with_outputs()[:limit]:
         current = json.loads(canonical_json(version_fingerprint(version=version)))
-        latest = version_report_latest(version=version, kind=ReportKind.SCORECARD,
-                                       finished=False)
+        latest = version_report_latest(version=version, kind=ReportKind.SCORECARD, finished=False)
         if latest is None:
             if not current["ratings"]["ratings"] and not current["judge"]["n"]:
                 continue

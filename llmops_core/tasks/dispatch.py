@@ -11,8 +11,9 @@ from llmops_core.services.dispatch import jobs_resume_stale
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True,
-             max_retries=3)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
 def jobs_resume_stale_task() -> None:
     """Resume exports, imports, reports and LLM runs left behind (periodic, from Celery beat)."""
     jobs_resume_stale()

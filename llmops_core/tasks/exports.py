@@ -12,8 +12,13 @@ from llmops_core.services.exports import export_job_run, exports_expire
 from llmops_core.services.exports.shards import export_parts_sweep
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def export_job_run_task(job_id: int) -> None:
     """Run export job ``job_id``; re-running is safe (the file is replaced).
 

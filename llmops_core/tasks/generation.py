@@ -12,8 +12,9 @@ from llmops_core.services.llm_runs import StepOutcome
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+)
 def generation_run_step_task(run_id: int) -> None:
     """Do one chunk of generation run ``run_id`` and enqueue the next; safe to run twice."""
     if generation_run_step(run_id=run_id) is StepOutcome.MORE:

@@ -13,16 +13,18 @@ from llmops_core.services.llm_runs import StepOutcome
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+)
 def judge_run_step_task(run_id: int) -> None:
     """Do one chunk of judge run ``run_id`` and enqueue the next; safe to run twice."""
     if judge_run_step(run_id=run_id) is StepOutcome.MORE:
         judge_run_step_task.delay(run_id)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True,
-             max_retries=3)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
 def judge_report_compute_task(report_id: int) -> None:
     """Compute judge comparison report ``report_id``; re-running recomputes it."""
     judge_report_compute(report_id=report_id)

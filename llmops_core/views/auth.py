@@ -71,8 +71,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST":
         try:
-            _, new_key = token_create(user=signed_in(request.user),
-                                      name=request.POST.get("name", ""))
+            _, new_key = token_create(
+                user=signed_in(request.user), name=request.POST.get("name", "")
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
     tokens = ApiToken.objects.filter(user=signed_in(request.user))[:200]

@@ -44,34 +44,57 @@ def _link(name: str, *args: Any) -> str | None:
 def _scorecard_rows(report: Any) -> list[dict[str, Any]]:
     if report is None:
         return []
-    return [{"name": c["name"], "mean": c["human"]["mean"], "low": c["human"]["ci_low"],
-             "high": c["human"]["ci_high"], "n": c["human"]["n_items"],
-             "judge": (c["judge"] or {}).get("mean"),
-             "alpha": c["agreement"]["alpha"]} for c in report.results.get("criteria", [])]
+    return [
+        {
+            "name": c["name"],
+            "mean": c["human"]["mean"],
+            "low": c["human"]["ci_low"],
+            "high": c["human"]["ci_high"],
+            "n": c["human"]["n_items"],
+            "judge": (c["judge"] or {}).get("mean"),
+            "alpha": c["agreement"]["alpha"],
+        }
+        for c in report.results.get("criteria", [])
+    ]
 
 
 def _template_card(
-    slug: str, template: PromptTemplate, versions: list[PromptVersion], cards: dict[int, Any],
+    slug: str,
+    template: PromptTemplate,
+    versions: list[PromptVersion],
+    cards: dict[int, Any],
     comparisons: dict[tuple[int, int], Any],
 ) -> dict[str, Any]:
     """Return one prompt's card: production scorecard and the other versions' comparisons."""
-    production = next((v for v in versions if any(lb.name == "production"
-                                                   for lb in v.labels.all())), None)
+    production = next(
+        (v for v in versions if any(lb.name == "production" for lb in v.labels.all())), None
+    )
     card = cards.get(production.pk) if production else None
     candidates = []
     for version in versions:
         if production is not None and version.pk == production.pk:
             continue
         comparison = comparisons.get((version.pk, production.pk)) if production else None
-        candidates.append({"version": version, "comparison": comparison,
-                           "scorecard": cards.get(version.pk),
-                           "labels": sorted(lb.name for lb in version.labels.all())})
-    chart = (reverse("version-report-chart", args=[slug, card.pk, "scorecard", "svg"])
-             if card else None)
-    return {"template": template, "production": production, "scorecard": card,
-            "rows": _scorecard_rows(card), "chart": chart,
-            "outputs": (card.results.get("outputs") if card else None),
-            "candidates": candidates[:MAX_CANDIDATES]}
+        candidates.append(
+            {
+                "version": version,
+                "comparison": comparison,
+                "scorecard": cards.get(version.pk),
+                "labels": sorted(lb.name for lb in version.labels.all()),
+            }
+        )
+    chart = (
+        reverse("version-report-chart", args=[slug, card.pk, "scorecard", "svg"]) if card else None
+    )
+    return {
+        "template": template,
+        "production": production,
+        "scorecard": card,
+        "rows": _scorecard_rows(card),
+        "chart": chart,
+        "outputs": (card.results.get("outputs") if card else None),
+        "candidates": candidates[:MAX_CANDIDATES],
+    }
 
 
 @login_required
@@ -83,27 +106,48 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
     versions = {t.pk: list(template_versions_with_labels(template=t)[:20]) for t in templates}
     cards = scorecards_latest(versions=[v for vs in versions.values() for v in vs])
     comparisons = comparisons_latest(project=project)
-    queues = list(queue_list_for_user(user=signed_in(request.user), project=project)
-                  .exclude(status="closed").order_by("name")[:50])
+    queues = list(
+        queue_list_for_user(user=signed_in(request.user), project=project)
+        .exclude(status="closed")
+        .order_by("name")[:50]
+    )
     reports = []
     for kind, row in reports_latest(project=project).items():
         if row is not None:
             summary = row["results__summary"]
-            text = summary.get("headline") if isinstance(summary, dict) else (
-                summary[0] if summary else "")
-            reports.append({"kind": kind, "row": row, "text": text,
-                            "url": _link(REPORT_PAGES[kind], project.slug, row["id"])})
+            text = (
+                summary.get("headline")
+                if isinstance(summary, dict)
+                else (summary[0] if summary else "")
+            )
+            reports.append(
+                {
+                    "kind": kind,
+                    "row": row,
+                    "text": text,
+                    "url": _link(REPORT_PAGES[kind], project.slug, row["id"]),
+                }
+            )
     context = {
         "project": project,
-        "cards": [_template_card(project.slug, t, versions[t.pk], cards, comparisons)
-                  for t in templates],
-        "queues": [{"queue": q, "percent": int(100 * q.complete_count / q.item_count)
-                    if q.item_count else 0} for q in queues],
-        "reports": reports, "costs": project_costs(project=project),
-        "links": {"reports": _link("report-list", project.slug),
-                  "judges": _link("judge-list", project.slug),
-                  "gate": reverse("release-gate", args=[project.slug]),
-                  "datasets": reverse("dataset-list", args=[project.slug])},
+        "cards": [
+            _template_card(project.slug, t, versions[t.pk], cards, comparisons) for t in templates
+        ],
+        "queues": [
+            {
+                "queue": q,
+                "percent": int(100 * q.complete_count / q.item_count) if q.item_count else 0,
+            }
+            for q in queues
+        ],
+        "reports": reports,
+        "costs": project_costs(project=project),
+        "links": {
+            "reports": _link("report-list", project.slug),
+            "judges": _link("judge-list", project.slug),
+            "gate": reverse("release-gate", args=[project.slug]),
+            "datasets": reverse("dataset-list", args=[project.slug]),
+        },
     }
     return render(request, "llmops_core/dashboard.html", context)
 

@@ -61,14 +61,19 @@ def export_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     is_admin = role == Role.ADMIN
     if request.method == "POST" and "real_names" in request.POST and not is_admin:
         raise PermissionDenied("real reviewer names are for project admins only")
-    form = ExportForm(request.POST or None, choices=export_choices(project_id=project.pk),
-                      is_admin=is_admin)
+    form = ExportForm(
+        request.POST or None, choices=export_choices(project_id=project.pk), is_admin=is_admin
+    )
     if request.method == "POST" and form.is_valid():
         try:
             spec = export_spec_build(
-                project=project, kind=form.cleaned_data["kind"], fmt=form.cleaned_data["format"],
+                project=project,
+                kind=form.cleaned_data["kind"],
+                fmt=form.cleaned_data["format"],
                 filters=form.export_filters(),
-                real_names=form.cleaned_data.get("real_names", False), role=role)
+                real_names=form.cleaned_data.get("real_names", False),
+                role=role,
+            )
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except DomainError as exc:
@@ -78,9 +83,13 @@ def export_list(request: HttpRequest, project_slug: str) -> HttpResponse:
             export_job_enqueue(job=job)
             return redirect("export-detail", project_slug=project.slug, pk=job.pk)
     page = Paginator(export_job_list(project_id=project.pk), JOBS_PER_PAGE).get_page(
-        request.GET.get("page"))
-    return render(request, "llmops_core/exports/list.html",
-                  {"project": project, "form": form, "page": page, "is_admin": is_admin})
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "llmops_core/exports/list.html",
+        {"project": project, "form": form, "page": page, "is_admin": is_admin},
+    )
 
 
 @login_required
@@ -91,7 +100,10 @@ def export_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
     job = _job(project, pk)
     sheet = job.datasheet or {}
     context = {
-        "project": project, "job": job, "sheet": sheet, "file_name": export_file_name(job),
+        "project": project,
+        "job": job,
+        "sheet": sheet,
+        "file_name": export_file_name(job),
         "filters": _filter_rows(project, job.filters),
         "agreement": (sheet.get("agreement") or {}).get("criteria", []),
         "retention_days": settings.EXPORT_RETENTION_DAYS,
@@ -135,7 +147,8 @@ def export_datasheet(request: HttpRequest, project_slug: str, pk: int, fmt: str)
         raise Http404("The datasheet comes as .json or .md.")
     response = JsonResponse(job.datasheet, json_dumps_params={"indent": 2, "sort_keys": True})
     response["Content-Disposition"] = (
-        f'attachment; filename="{export_file_name(job)}.datasheet.json"')
+        f'attachment; filename="{export_file_name(job)}.datasheet.json"'
+    )
     return response
 
 

@@ -48,20 +48,31 @@ def dataset_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
             if upload.size > MAX_UPLOAD_BYTES:
                 raise DomainError(f"the file is over the {MAX_UPLOAD_BYTES}-byte limit")
             inputs = dataset_parse(content=upload.read(), filename=upload.name)
-            dataset, created = dataset_create(project=project, name=form.cleaned_data["name"],
-                                              inputs=inputs, created_by=request.user)
+            dataset, created = dataset_create(
+                project=project,
+                name=form.cleaned_data["name"],
+                inputs=inputs,
+                created_by=request.user,
+            )
         except DomainError as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(request, f"{dataset.name} v{dataset.version} "
-                             f"{'stored' if created else 'already existed'}: "
-                             f"{dataset.row_count} inputs.")
+            messages.success(
+                request,
+                f"{dataset.name} v{dataset.version} "
+                f"{'stored' if created else 'already existed'}: "
+                f"{dataset.row_count} inputs.",
+            )
             return redirect("dataset-detail", project_slug=project.slug, pk=dataset.pk)
-    context = {"project": project, "form": form,
-               "datasets": dataset_list(project=project)[:100],
-               "runs": generation_run_list(project=project)[:25]}
-    return render(request, "llmops_core/versions/datasets.html", context,
-                  status=400 if form.errors else 200)
+    context = {
+        "project": project,
+        "form": form,
+        "datasets": dataset_list(project=project)[:100],
+        "runs": generation_run_list(project=project)[:25],
+    }
+    return render(
+        request, "llmops_core/versions/datasets.html", context, status=400 if form.errors else 200
+    )
 
 
 def _run_form(request: HttpRequest, project: Project) -> GenerationRunForm:
@@ -84,23 +95,35 @@ def dataset_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResp
         try:
             run = generation_run_create(
                 version=generation_lookup(project=project, field="version", pk=data["version"]),
-                dataset=dataset, requested_by=request.user, queue_id=data["queue"],
-                endpoint=generation_lookup(project=project, field="endpoint",
-                                           pk=data["endpoint"]) if data["endpoint"] else None,
-                judge_version=generation_lookup(project=project, field="judge_version",
-                                                pk=data["judge_version"])
-                if data["judge_version"] else None,
+                dataset=dataset,
+                requested_by=request.user,
+                queue_id=data["queue"],
+                endpoint=generation_lookup(project=project, field="endpoint", pk=data["endpoint"])
+                if data["endpoint"]
+                else None,
+                judge_version=generation_lookup(
+                    project=project, field="judge_version", pk=data["judge_version"]
+                )
+                if data["judge_version"]
+                else None,
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("generation-run", project_slug=project.slug, pk=run.pk)
-    context = {"project": project, "dataset": dataset, "form": form,
-               "rows": [(row.index, json.dumps(row.input, indent=2, ensure_ascii=False))
-                        for row in dataset_rows(dataset=dataset)[:PREVIEW_ROWS]],
-               "rows_url": reverse("api-dataset-rows", args=[project.slug, dataset.pk])}
-    return render(request, "llmops_core/versions/dataset.html", context,
-                  status=400 if form.errors else 200)
+    context = {
+        "project": project,
+        "dataset": dataset,
+        "form": form,
+        "rows": [
+            (row.index, json.dumps(row.input, indent=2, ensure_ascii=False))
+            for row in dataset_rows(dataset=dataset)[:PREVIEW_ROWS]
+        ],
+        "rows_url": reverse("api-dataset-rows", args=[project.slug, dataset.pk]),
+    }
+    return render(
+        request, "llmops_core/versions/dataset.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -113,9 +136,12 @@ def generation_run_view(request: HttpRequest, project_slug: str, pk: int) -> Htt
         raise Http404("No such generation run.")
     version = run.prompt_version
     context = {
-        "project": project, "run": run, "version": version,
-        "poll_url": "" if run.is_finished else reverse("api-generation-run",
-                                                       args=[project.slug, run.pk]),
+        "project": project,
+        "run": run,
+        "version": version,
+        "poll_url": ""
+        if run.is_finished
+        else reverse("api-generation-run", args=[project.slug, run.pk]),
         "outputs_url": reverse("api-outputs", args=[project.slug])
         + f"?prompt_version_id={version.pk}",
         "queue_id": run.parameters.get("queue_id"),
@@ -142,6 +168,9 @@ urlpatterns = [
     path(P + "datasets/", dataset_list_view, name="dataset-list"),
     path(P + "datasets/<int:pk>/", dataset_detail, name="dataset-detail"),
     path(P + "generation-runs/<int:pk>/", generation_run_view, name="generation-run"),
-    path(P + "generation-runs/<int:pk>/cancel/", generation_run_cancel_view,
-         name="generation-run-cancel"),
+    path(
+        P + "generation-runs/<int:pk>/cancel/",
+        generation_run_cancel_view,
+        name="generation-run-cancel",
+    ),
 ]

@@ -45,8 +45,11 @@ from llmops_core.services.promotion import PromotionRefused, prompt_promote
 from llmops_core.services.prompts import prompt_version_create
 from llmops_core.services.scorecards import scorecard_request
 
-VERDICT_LABELS = {"better": "better", "worse": "worse",
-                  "not_distinguishable": "not distinguishable"}
+VERDICT_LABELS = {
+    "better": "better",
+    "worse": "worse",
+    "not_distinguishable": "not distinguishable",
+}
 
 
 def _template(request: HttpRequest, slug: str, name: str) -> tuple[Project, str, PromptTemplate]:
@@ -73,18 +76,26 @@ def _poll_url(project: Project, report: Report | None) -> str:
 def _charts(project: Project, report: Report | None, kind: str) -> list[dict[str, Any]]:
     if report is None:
         return []
-    return [{"name": name, "title": spec.title, "alt": spec.alt,
-             "svg": reverse("version-report-chart", args=[project.slug, report.pk, name, "svg"]),
-             "png": reverse("version-report-chart", args=[project.slug, report.pk, name, "png"])}
-            for name, spec in CHARTS.items() if spec.kind == kind]
+    return [
+        {
+            "name": name,
+            "title": spec.title,
+            "alt": spec.alt,
+            "svg": reverse("version-report-chart", args=[project.slug, report.pk, name, "svg"]),
+            "png": reverse("version-report-chart", args=[project.slug, report.pk, name, "png"]),
+        }
+        for name, spec in CHARTS.items()
+        if spec.kind == kind
+    ]
 
 
 def _is_stale(report: Report | None, current: Any) -> bool:
     return report is not None and report.snapshot_counts.get("fingerprint") != current
 
 
-def _default_pair(versions: list[PromptVersion],
-                  production: PromptVersion | None) -> tuple[int | None, int | None]:
+def _default_pair(
+    versions: list[PromptVersion], production: PromptVersion | None
+) -> tuple[int | None, int | None]:
     """Return (candidate, baseline): the newest non-production version against production."""
     candidate = next((v for v in versions if production is None or v.pk != production.pk), None)
     if candidate is None:
@@ -93,42 +104,69 @@ def _default_pair(versions: list[PromptVersion],
     return candidate.number, baseline.number if baseline else None
 
 
-def _compare_context(request: HttpRequest, project: Project, role: str,
-                     template: PromptTemplate, query: Any) -> dict[str, Any]:
+def _compare_context(
+    request: HttpRequest, project: Project, role: str, template: PromptTemplate, query: Any
+) -> dict[str, Any]:
     """Return the compare page's context for the versions named in ``query`` (or the defaults)."""
     versions = list(template_versions_with_labels(template=template))
     production = label_version(template=template)
     candidate_n, baseline_n = _default_pair(versions, production)
-    form = CompareForm({"candidate": query.get("candidate", candidate_n),
-                        "baseline": query.get("baseline", baseline_n)}, versions=versions)
-    context: dict[str, Any] = {"project": project, "template": template, "form": form,
-                               "production": production, "is_admin": role == Role.ADMIN,
-                               "versions": versions}
+    form = CompareForm(
+        {
+            "candidate": query.get("candidate", candidate_n),
+            "baseline": query.get("baseline", baseline_n),
+        },
+        versions=versions,
+    )
+    context: dict[str, Any] = {
+        "project": project,
+        "template": template,
+        "form": form,
+        "production": production,
+        "is_admin": role == Role.ADMIN,
+        "versions": versions,
+    }
     if not form.is_valid():
         return context
     candidate = _version(template, form.cleaned_data["candidate"])
     baseline = _version(template, form.cleaned_data["baseline"])
-    latest = version_report_latest(version=candidate, kind=Kind.VERSION_COMPARISON,
-                                   baseline=baseline, finished=False)
-    done = version_report_latest(version=candidate, kind=Kind.VERSION_COMPARISON,
-                                 baseline=baseline)
-    current = json.loads(json.dumps({"candidate": version_fingerprint(version=candidate),
-                                     "baseline": version_fingerprint(version=baseline)},
-                                    sort_keys=True, default=str))
+    latest = version_report_latest(
+        version=candidate, kind=Kind.VERSION_COMPARISON, baseline=baseline, finished=False
+    )
+    done = version_report_latest(version=candidate, kind=Kind.VERSION_COMPARISON, baseline=baseline)
+    current = json.loads(
+        json.dumps(
+            {
+                "candidate": version_fingerprint(version=candidate),
+                "baseline": version_fingerprint(version=baseline),
+            },
+            sort_keys=True,
+            default=str,
+        )
+    )
     gated = production is not None and baseline.pk == production.pk
-    context.update({
-        "candidate": candidate, "baseline": baseline, "latest": latest, "report": done,
-        "results": done.results if done else {}, "stale": _is_stale(done, current),
-        "rows": [{"name": name, "c": c, "verdict": VERDICT_LABELS.get(c["verdict"], "")}
-                 for name, c in (done.results.get("criteria", {}) if done else {}).items()],
-        "poll_url": _poll_url(project, latest),
-        "charts": _charts(project, done, Kind.VERSION_COMPARISON)
-        if done and done.results.get("n_pairs") else [],
-        "gate": gate_evaluate(version=candidate) if gated or production is None else None,
-        "promote_form": PromoteForm(request.POST or None),
-        "can_promote": production is None or candidate.pk != production.pk,
-        "pair_queues": version_queue_counts(version=candidate),
-    })
+    context.update(
+        {
+            "candidate": candidate,
+            "baseline": baseline,
+            "latest": latest,
+            "report": done,
+            "results": done.results if done else {},
+            "stale": _is_stale(done, current),
+            "rows": [
+                {"name": name, "c": c, "verdict": VERDICT_LABELS.get(c["verdict"], "")}
+                for name, c in (done.results.get("criteria", {}) if done else {}).items()
+            ],
+            "poll_url": _poll_url(project, latest),
+            "charts": _charts(project, done, Kind.VERSION_COMPARISON)
+            if done and done.results.get("n_pairs")
+            else [],
+            "gate": gate_evaluate(version=candidate) if gated or production is None else None,
+            "promote_form": PromoteForm(request.POST or None),
+            "can_promote": production is None or candidate.pk != production.pk,
+            "pair_queues": version_queue_counts(version=candidate),
+        }
+    )
     return context
 
 
@@ -163,8 +201,9 @@ def version_compare_request(request: HttpRequest, project_slug: str, name: str) 
 
 @login_required
 @require_POST
-def version_promote(request: HttpRequest, project_slug: str, name: str,
-                    number: int) -> HttpResponse:
+def version_promote(
+    request: HttpRequest, project_slug: str, name: str, number: int
+) -> HttpResponse:
     """Promote a version through the gate; a refusal re-renders the page with the reasons."""
     project, role, template = _template(request, project_slug, name)
     version = _version(template, number)
@@ -172,12 +211,17 @@ def version_promote(request: HttpRequest, project_slug: str, name: str,
     error = None
     if form.is_valid():
         try:
-            promotion = prompt_promote(version=version, actor=signed_in(request.user),
-                                       label=form.cleaned_data["label"],
-                                       override_reason=form.cleaned_data["override_reason"])
+            promotion = prompt_promote(
+                version=version,
+                actor=signed_in(request.user),
+                label=form.cleaned_data["label"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
         except PromotionRefused as exc:
-            error = {"message": f"Promotion refused: v{number} does not pass the release gate.",
-                     "reasons": exc.extra.get("reasons", [])}
+            error = {
+                "message": f"Promotion refused: v{number} does not pass the release gate.",
+                "reasons": exc.extra.get("reasons", []),
+            }
         except DomainError as exc:
             error = {"message": str(exc), "reasons": []}
         else:
@@ -190,19 +234,26 @@ def version_promote(request: HttpRequest, project_slug: str, name: str,
 
 @login_required
 @require_safe
-def version_scorecard(request: HttpRequest, project_slug: str, name: str,
-                      number: int) -> HttpResponse:
+def version_scorecard(
+    request: HttpRequest, project_slug: str, name: str, number: int
+) -> HttpResponse:
     """Show a version: its prompt, its latest scorecard (or progress), and where its outputs are."""
     project, _, template = _template(request, project_slug, name)
     version = _version(template, number)
     latest = version_report_latest(version=version, kind=Kind.SCORECARD, finished=False)
     done = version_report_latest(version=version, kind=Kind.SCORECARD)
-    current = json.loads(json.dumps(version_fingerprint(version=version), sort_keys=True,
-                                    default=str))
+    current = json.loads(
+        json.dumps(version_fingerprint(version=version), sort_keys=True, default=str)
+    )
     context = {
-        "project": project, "template": template, "version": version, "latest": latest,
-        "report": done, "results": done.results if done else {},
-        "stale": _is_stale(done, current), "poll_url": _poll_url(project, latest),
+        "project": project,
+        "template": template,
+        "version": version,
+        "latest": latest,
+        "report": done,
+        "results": done.results if done else {},
+        "stale": _is_stale(done, current),
+        "poll_url": _poll_url(project, latest),
         "charts": _charts(project, done, Kind.SCORECARD),
         "queues": version_queue_counts(version=version),
         "outputs_url": reverse("api-outputs", args=[project.slug])
@@ -215,8 +266,9 @@ def version_scorecard(request: HttpRequest, project_slug: str, name: str,
 
 @login_required
 @require_POST
-def version_scorecard_request(request: HttpRequest, project_slug: str, name: str,
-                              number: int) -> HttpResponse:
+def version_scorecard_request(
+    request: HttpRequest, project_slug: str, name: str, number: int
+) -> HttpResponse:
     """Ask a worker to recompute the version's scorecard now."""
     _, _, template = _template(request, project_slug, name)
     scorecard_request(version=_version(template, number), requested_by=request.user)
@@ -226,9 +278,16 @@ def version_scorecard_request(request: HttpRequest, project_slug: str, name: str
 def _new_version_form(template: PromptTemplate, data: Any = None) -> NewVersionForm:
     """Return the new-version form, filled from the production (or newest) version."""
     base = label_version(template=template) or template.versions.order_by("-number").first()
-    initial = {} if base is None else {
-        "system_message": base.system_message, "template_text": base.template_text,
-        "model_name": base.model_name, "parameters": json.dumps(base.parameters)}
+    initial = (
+        {}
+        if base is None
+        else {
+            "system_message": base.system_message,
+            "template_text": base.template_text,
+            "model_name": base.model_name,
+            "parameters": json.dumps(base.parameters),
+        }
+    )
     return NewVersionForm(data, initial=initial)
 
 
@@ -241,15 +300,22 @@ def prompt_version_new(request: HttpRequest, project_slug: str, name: str) -> Ht
     if form.is_valid():
         try:
             version, created = prompt_version_create(
-                template=template, created_by=signed_in(request.user),
-                parent=label_version(template=template), **form.cleaned_data)
+                template=template,
+                created_by=signed_in(request.user),
+                parent=label_version(template=template),
+                **form.cleaned_data,
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"v{version.number} {'created' if created else 'exists'}"
-                             ": run it over a dataset, then compare it with production.")
-            return redirect("version-scorecard", project_slug=project.slug, name=name,
-                            number=version.number)
+            messages.success(
+                request,
+                f"v{version.number} {'created' if created else 'exists'}"
+                ": run it over a dataset, then compare it with production.",
+            )
+            return redirect(
+                "version-scorecard", project_slug=project.slug, name=name, number=version.number
+            )
     return _history_page(request, project, template, form)
 
 
@@ -261,8 +327,9 @@ def prompt_history(request: HttpRequest, project_slug: str, name: str) -> HttpRe
     return _history_page(request, project, template, _new_version_form(template))
 
 
-def _history_page(request: HttpRequest, project: Project, template: PromptTemplate,
-                  form: NewVersionForm) -> HttpResponse:
+def _history_page(
+    request: HttpRequest, project: Project, template: PromptTemplate, form: NewVersionForm
+) -> HttpResponse:
     """Render the history page with ``form`` (400 when it carries a refused new version)."""
     history = template_history(template=template)
     criteria: list[str] = []
@@ -270,9 +337,12 @@ def _history_page(request: HttpRequest, project: Project, template: PromptTempla
         criteria += [c for c in row["means"] if c not in criteria]
     for row in history["versions"]:
         row["cells"] = [row["means"].get(c) for c in criteria]
-    return render(request, "llmops_core/versions/history.html",
-                  {"project": project, **history, "criteria": criteria, "new_form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "llmops_core/versions/history.html",
+        {"project": project, **history, "criteria": criteria, "new_form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -286,8 +356,11 @@ def promotion_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRe
     evidence = promotion.evidence or {}
     comparison = evidence.get("comparison") or {}
     context = {
-        "project": project, "promotion": promotion, "evidence": evidence,
-        "gate": promotion.gate_result or {}, "comparison": comparison,
+        "project": project,
+        "promotion": promotion,
+        "evidence": evidence,
+        "gate": promotion.gate_result or {},
+        "comparison": comparison,
         "criteria": (comparison.get("results") or {}).get("criteria", {}),
         "scorecard": evidence.get("scorecard") or {},
         "ratings": evidence.get("ratings") or {},
@@ -305,25 +378,32 @@ def release_gate(request: HttpRequest, project_slug: str) -> HttpResponse:
     project, role = project_for_request(request.user, project_slug, Role.LEAD)
     rules, default = gate_rules_for(project=project)
     is_admin = role_allows(role, Role.ADMIN)
-    form = GateRulesForm(request.POST or None,
-                         initial={"rules": json.dumps(rules, indent=2)})
+    form = GateRulesForm(request.POST or None, initial={"rules": json.dumps(rules, indent=2)})
     if request.method == "POST":
         if not is_admin:
-            raise PermissionDenied(f"changing the release gate needs the admin role in project "
-                                   f"{project.slug}")
+            raise PermissionDenied(
+                f"changing the release gate needs the admin role in project {project.slug}"
+            )
         if form.is_valid():
             try:
-                release_gate_update(project=project, rules=form.cleaned_data["rules"],
-                                    actor=request.user)
+                release_gate_update(
+                    project=project, rules=form.cleaned_data["rules"], actor=request.user
+                )
             except DomainError as exc:
                 form.add_error("rules", str(exc))
             else:
                 messages.success(request, "The release gate was saved.")
                 return redirect("release-gate", project_slug=project.slug)
-    context = {"project": project, "rules": rules, "default": default, "form": form,
-               "is_admin": is_admin}
-    return render(request, "llmops_core/versions/gate.html", context,
-                  status=400 if form.errors else 200)
+    context = {
+        "project": project,
+        "rules": rules,
+        "default": default,
+        "form": form,
+        "is_admin": is_admin,
+    }
+    return render(
+        request, "llmops_core/versions/gate.html", context, status=400 if form.errors else 200
+    )
 
 
 def _finished_report(request: HttpRequest, slug: str, pk: int) -> Report:
@@ -336,8 +416,9 @@ def _finished_report(request: HttpRequest, slug: str, pk: int) -> Report:
 
 @login_required
 @require_safe
-def version_report_chart(request: HttpRequest, project_slug: str, pk: int, name: str,
-                         fmt: str) -> HttpResponse:
+def version_report_chart(
+    request: HttpRequest, project_slug: str, pk: int, name: str, fmt: str
+) -> HttpResponse:
     """Return a chart of a scorecard or comparison as SVG or PNG (``?download=1`` to save)."""
     report = _finished_report(request, project_slug, pk)
     spec = CHARTS.get(name)
@@ -362,10 +443,18 @@ def version_report_chart(request: HttpRequest, project_slug: str, pk: int, name:
 def version_report_json(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Download a scorecard or comparison with every number and the data it rests on."""
     report = _finished_report(request, project_slug, pk)
-    body = json.dumps({"id": report.pk, "kind": report.kind, "title": report.title,
-                       "snapshot_hash": report.snapshot_hash,
-                       "snapshot_counts": report.snapshot_counts, "results": report.results},
-                      indent=2, default=str)
+    body = json.dumps(
+        {
+            "id": report.pk,
+            "kind": report.kind,
+            "title": report.title,
+            "snapshot_hash": report.snapshot_hash,
+            "snapshot_counts": report.snapshot_counts,
+            "results": report.results,
+        },
+        indent=2,
+        default=str,
+    )
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{report.kind}-{report.pk}.json"'
     return response
@@ -381,8 +470,9 @@ urlpatterns = [
     path(T + "history/", prompt_history, name="prompt-history"),
     path(T + "versions/new/", prompt_version_new, name="prompt-version-new"),
     path(T + "v<int:number>/", version_scorecard, name="version-scorecard"),
-    path(T + "v<int:number>/scorecard/", version_scorecard_request,
-         name="version-scorecard-request"),
+    path(
+        T + "v<int:number>/scorecard/", version_scorecard_request, name="version-scorecard-request"
+    ),
     path(T + "v<int:number>/promote/", version_promote, name="version-promote"),
     path(P + "promotions/<int:pk>/", promotion_detail, name="promotion-detail"),
     path(P + "release-gate/", release_gate, name="release-gate"),

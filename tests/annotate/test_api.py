@@ -42,13 +42,17 @@ def submit(client: APIClient, queue: Any, item: int, **body: Any) -> Any:
 def versioned_queue(project: Any, reviewers: list[Any]) -> Any:
     """A queue whose outputs come from prompt version 2 of "answer", with chat inputs."""
     template = prompt_template_create(project=project, name="answer")
-    version = prompt_version_create(template=template, template_text="{{ q }}",
-                                    model_name="secret-model")[0]
+    version = prompt_version_create(
+        template=template, template_text="{{ q }}", model_name="secret-model"
+    )[0]
     queue = make_queue(project, items=3, reviewers=reviewers, overlap=3)
     ModelOutput.objects.filter(queue_items__queue=queue).update(
-        prompt_version=version, model_name="secret-model",
-        input=[{"role": "system", "content": "Be brief."},
-               {"role": "user", "content": "What is **2+2**?"}],
+        prompt_version=version,
+        model_name="secret-model",
+        input=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "What is **2+2**?"},
+        ],
         output_text="It is `4`.\n\n```python\nprint(2 + 2)\n```",
     )
     return queue
@@ -60,8 +64,10 @@ def test_next_returns_input_output_and_lease_but_nothing_that_unblinds(
     client = client_for(reviewers[0])
     rate_next(versioned_queue, reviewers[1], comment="a secret opinion")
     payload = next_item(client, versioned_queue)["next"]
-    assert payload["input"]["messages"][1] == {"role": "user",
-                                               "html": "<p>What is <strong>2+2</strong>?</p>"}
+    assert payload["input"]["messages"][1] == {
+        "role": "user",
+        "html": "<p>What is <strong>2+2</strong>?</p>",
+    }
     assert "<pre><code" in payload["output_html"] and "print(2 + 2)" in payload["output_html"]
     assert payload["assignment"] and payload["expires_at"]
     text = str(payload)
@@ -89,8 +95,7 @@ def test_submit_returns_the_next_item_and_progress(queue: Any, reviewers: list[A
     body = response.json()
     assert body["annotation"]["created"] is True
     assert body["next"]["item"] not in (current["item"], prefetched["item"])
-    assert body["progress"] == {"complete": 0, "items": 5, "reviews": 1, "mine": 1,
-                                "quota": None}
+    assert body["progress"] == {"complete": 0, "items": 5, "reviews": 1, "mine": 1, "quota": None}
 
 
 def test_retried_submit_is_answered_200_with_the_same_annotation(
@@ -134,8 +139,9 @@ def test_skip_and_undo_over_http(queue: Any, reviewers: list[Any]) -> None:
     client = client_for(reviewers[0])
     slug = queue.project.slug
     first = next_item(client, queue)["next"]["item"]
-    skipped = client.post(reverse("api-item-skip", args=[slug, queue.pk, first]),
-                          {"reason": "unsure"}, format="json")
+    skipped = client.post(
+        reverse("api-item-skip", args=[slug, queue.pk, first]), {"reason": "unsure"}, format="json"
+    )
     assert skipped.status_code == 200 and skipped.json()["next"]["item"] != first
     second = skipped.json()["next"]["item"]
     submit(client, queue, second, comment="undo me")
@@ -177,7 +183,10 @@ def test_submit_and_next_runs_a_small_constant_number_of_queries(
 
 @pytest.mark.parametrize("rows", [3, 30])
 def test_list_endpoints_have_a_fixed_query_budget(
-    project: Any, reviewers: list[Any], lead: Any, rows: int,
+    project: Any,
+    reviewers: list[Any],
+    lead: Any,
+    rows: int,
     django_assert_max_num_queries: Any,
 ) -> None:
     queue = make_queue(project, items=rows, reviewers=reviewers, overlap=1)
@@ -196,34 +205,49 @@ def test_list_endpoints_have_a_fixed_query_budget(
         with django_assert_max_num_queries(8):
             assert boss.get(reverse(name, args=args)).status_code == 200
     with django_assert_max_num_queries(12):
-        assert boss.post(reverse("api-queue-adjudication-next", args=[slug, queue.pk]),
-                         format="json").status_code == 200
+        assert (
+            boss.post(
+                reverse("api-queue-adjudication-next", args=[slug, queue.pk]), format="json"
+            ).status_code
+            == 200
+        )
 
 
 def test_lead_creates_a_queue_by_filter_and_adds_items_later(
     project: Any, reviewers: list[Any], lead: Any
 ) -> None:
     template = prompt_template_create(project=project, name="answer")
-    version = prompt_version_create(template=template, template_text="{{ q }}",
-                                    model_name="m1")[0]
+    version = prompt_version_create(template=template, template_text="{{ q }}", model_name="m1")[0]
     queue = make_queue(project, items=4, reviewers=[])
     ModelOutput.objects.filter(queue_items__queue=queue).update(prompt_version=version)
     client = client_for(lead)
     url = reverse("api-queues", args=[project.slug])
-    created = client.post(url, {
-        "name": "by filter", "rubric_version_id": queue.rubric_version_id,
-        "reviewers": [r.username for r in reviewers], "filter": {"prompt": "answer"},
-        "guidelines": "# Read me\n<script>x</script>",
-    }, format="json")
+    created = client.post(
+        url,
+        {
+            "name": "by filter",
+            "rubric_version_id": queue.rubric_version_id,
+            "reviewers": [r.username for r in reviewers],
+            "filter": {"prompt": "answer"},
+            "guidelines": "# Read me\n<script>x</script>",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     assert created.json()["item_count"] == 4
     new_id = created.json()["id"]
     extra = make_queue(project, items=2).items.values_list("output_id", flat=True)
-    added = client.post(reverse("api-queue-items", args=[project.slug, new_id]),
-                        {"output_ids": list(extra) + list(extra)}, format="json")
+    added = client.post(
+        reverse("api-queue-items", args=[project.slug, new_id]),
+        {"output_ids": list(extra) + list(extra)},
+        format="json",
+    )
     assert added.json() == {"added": 2, "item_count": 6}
-    again = client.post(reverse("api-queue-items", args=[project.slug, new_id]),
-                        {"output_ids": list(extra)}, format="json")
+    again = client.post(
+        reverse("api-queue-items", args=[project.slug, new_id]),
+        {"output_ids": list(extra)},
+        format="json",
+    )
     assert again.json()["added"] == 0
     assert QueueItem.objects.filter(queue_id=new_id).count() == 6
 
@@ -238,11 +262,16 @@ def test_setting_reviewers_and_quotas_through_the_api_is_all_or_nothing(
     client = APIClient()
     client.force_authenticate(lead)
     url = reverse("api-queue-reviewers", args=[project.slug, queue.pk])
-    wanted = {"reviewers": [{"username": reviewers[0].username, "quota": 5},
-                            {"username": reviewers[1].username, "quota": 7}]}
+    wanted = {
+        "reviewers": [
+            {"username": reviewers[0].username, "quota": 5},
+            {"username": reviewers[1].username, "quota": 7},
+        ]
+    }
     assert client.put(url, wanted, format="json").status_code == 200
-    assert dict(QueueReviewer.objects.filter(queue=queue).values_list(
-        "reviewer__username", "quota")) == {reviewers[0].username: 5, reviewers[1].username: 7}
+    assert dict(
+        QueueReviewer.objects.filter(queue=queue).values_list("reviewer__username", "quota")
+    ) == {reviewers[0].username: 5, reviewers[1].username: 7}
 
     def fail(**kwargs: Any) -> None:
         raise RuntimeError("the database went away mid-request")
@@ -251,5 +280,6 @@ def test_setting_reviewers_and_quotas_through_the_api_is_all_or_nothing(
     changed = {"reviewers": [{"username": reviewers[0].username, "quota": 1}]}
     client.raise_request_exception = False
     assert client.put(url, changed, format="json").status_code == 500
-    assert dict(QueueReviewer.objects.filter(queue=queue).values_list(
-        "reviewer__username", "quota")) == {reviewers[0].username: 5, reviewers[1].username: 7}
+    assert dict(
+        QueueReviewer.objects.filter(queue=queue).values_list("reviewer__username", "quota")
+    ) == {reviewers[0].username: 5, reviewers[1].username: 7}

@@ -74,8 +74,9 @@ def test_reviewer_never_gets_an_item_they_rated_or_skipped(
         if len(seen) % 2:
             annotation_skip(item=item, reviewer=reviewers[0], reason="unsure")
         else:
-            annotation_submit(item=item, reviewer=reviewers[0], client_token=uuid.uuid4(),
-                              scores=SCORES)
+            annotation_submit(
+                item=item, reviewer=reviewers[0], client_token=uuid.uuid4(), scores=SCORES
+            )
         assert item.pk not in seen
         seen.add(item.pk)
     result = claim(queue, reviewers[0])
@@ -173,8 +174,10 @@ def test_gold_items_come_now_and_then_to_every_reviewer(project: Any, reviewers:
 
     queue = make_queue(project, items=40, reviewers=reviewers, overlap=1)
     queue_update(queue=queue, changes={"gold_every": 2})
-    gold = [gold_mark(item=item, scores={"fluency": 4})
-            for item in queue.items.order_by("-position")[:3]]
+    gold = [
+        gold_mark(item=item, scores={"fluency": 4})
+        for item in queue.items.order_by("-position")[:3]
+    ]
     order = [rate_next(queue, reviewers[0]).item_id for _ in range(20)]
     assert {g.pk for g in gold} <= set(order)
     assert all(g.target_reviews == len(reviewers) for g in gold)

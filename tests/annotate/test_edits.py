@@ -24,8 +24,12 @@ pytestmark = pytest.mark.django_db
 
 def test_edit_keeps_who_when_and_the_old_values(queue: Any, reviewers: list[Any]) -> None:
     annotation = rate_next(queue, reviewers[0], comment="first")
-    annotation_edit(annotation=annotation, editor=reviewers[0],
-                    scores={**SCORES, "fluency": 2}, comment="second thoughts")
+    annotation_edit(
+        annotation=annotation,
+        editor=reviewers[0],
+        scores={**SCORES, "fluency": 2},
+        comment="second thoughts",
+    )
     annotation_edit(annotation=annotation, editor=reviewers[0], flags=["unsafe"])
     revisions = list(RatingRevision.objects.filter(annotation=annotation).order_by("id"))
     assert [r.changed_by for r in revisions] == [reviewers[0], reviewers[0]]
@@ -64,8 +68,9 @@ def test_edit_is_checked_against_the_annotations_own_rubric_version(
     queue: Any, reviewers: list[Any]
 ) -> None:
     annotation = rate_next(queue, reviewers[0])
-    new, _ = rubric_version_create(rubric=queue.rubric_version.rubric,
-                                   criteria=[CriterionSpec("tone", "Polite?")])
+    new, _ = rubric_version_create(
+        rubric=queue.rubric_version.rubric, criteria=[CriterionSpec("tone", "Polite?")]
+    )
     queue_change_rubric_version(queue=queue, rubric_version=new)
     with pytest.raises(DomainError, match='no criterion "tone"'):
         annotation_edit(annotation=annotation, editor=reviewers[0], scores={**SCORES, "tone": 3})
@@ -106,7 +111,8 @@ def test_nothing_to_undo(queue: Any, reviewers: list[Any]) -> None:
         annotation_undo(queue=queue, reviewer=reviewers[0])
     annotation = rate_next(queue, reviewers[0])
     Annotation.objects.filter(pk=annotation.pk).update(
-        created_at=timezone.now() - timedelta(hours=1))
+        created_at=timezone.now() - timedelta(hours=1)
+    )
     with pytest.raises(NothingToUndo, match="30 minutes"):
         annotation_undo(queue=queue, reviewer=reviewers[0])
 

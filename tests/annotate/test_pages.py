@@ -21,8 +21,7 @@ from tests.annotate.helpers import make_queue, rate_next
 pytestmark = pytest.mark.django_db
 
 XSS = (
-    '<script>window.__xss=1</script> <img src=x onerror="window.__xss=1"> '
-    "[x](javascript:alert(1))"
+    '<script>window.__xss=1</script> <img src=x onerror="window.__xss=1"> [x](javascript:alert(1))'
 )
 
 
@@ -41,8 +40,12 @@ def test_markdown_shows_raw_html_as_text_and_keeps_code_blocks() -> None:
 
 
 def test_inputs_become_messages_variables_or_text() -> None:
-    chat = input_view({"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
-                       "locale": "en"})
+    chat = input_view(
+        {
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+            "locale": "en",
+        }
+    )
     assert chat["messages"] == [{"role": "user", "html": "<p>Hi</p>"}]
     assert chat["variables"] == [["locale", "en"]]
     variables = input_view({"question": XSS, "n": 3})
@@ -53,8 +56,7 @@ def test_inputs_become_messages_variables_or_text() -> None:
 def test_rating_page_has_no_inline_script_or_style_and_stays_blind(
     project: Any, reviewers: list[Any]
 ) -> None:
-    queue = make_queue(project, items=2, reviewers=reviewers,
-                       guidelines="Check **facts**. " + XSS)
+    queue = make_queue(project, items=2, reviewers=reviewers, guidelines="Check **facts**. " + XSS)
     ModelOutput.objects.filter(queue_items__queue=queue).update(model_name="secret-model")
     response = logged_in(reviewers[0]).get(reverse("queue-rate", args=[project.slug, queue.pk]))
     html = response.content.decode()
@@ -64,10 +66,14 @@ def test_rating_page_has_no_inline_script_or_style_and_stays_blind(
     assert " style=" not in html and " onclick=" not in html
     assert "<strong>facts</strong>" in html and "&lt;script&gt;window.__xss" in html
     assert "secret-model" not in html
-    config = json.loads(re.search(r'id="rate-config" type="application/json">(.*?)</script>',
-                                  html, re.S).group(1))
-    assert [c["name"] for c in config["rubric"]["criteria"]] == ["fluency", "relevance",
-                                                                  "factuality"]
+    config = json.loads(
+        re.search(r'id="rate-config" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
+    assert [c["name"] for c in config["rubric"]["criteria"]] == [
+        "fluency",
+        "relevance",
+        "factuality",
+    ]
     assert config["rubric"]["criteria"][0]["anchors"]["5"].startswith("Polished")
     assert 'data-anchor="Unreadable' in html
 
@@ -84,14 +90,20 @@ def test_lead_queue_page_shows_progress_skips_and_flags_per_reviewer(
     html = logged_in(lead).get(reverse("queue-detail", args=[queue.project.slug, queue.pk]))
     text = re.sub(r"\s+", " ", html.content.decode())
     assert "<td>rev1</td><td>1</td><td>1</td>" in text  # done, today
-    assert re.search(r"<td>rev3</td><td>0</td><td>0</td> <td><span class=\"muted\">—</span></td> "
-                     r"<td>1</td><td>0</td>", text)
+    assert re.search(
+        r"<td>rev3</td><td>0</td><td>0</td> <td><span class=\"muted\">—</span></td> "
+        r"<td>1</td><td>0</td>",
+        text,
+    )
     assert "Flagged items</dt><dd>1</dd>" in text and "Skips</dt><dd>1</dd>" in text
 
 
 def test_reviewer_queue_page_has_no_reviewer_table(queue: Queue, reviewers: list[Any]) -> None:
-    html = logged_in(reviewers[0]).get(reverse("queue-detail", args=[queue.project.slug,
-                                                                     queue.pk])).content.decode()
+    html = (
+        logged_in(reviewers[0])
+        .get(reverse("queue-detail", args=[queue.project.slug, queue.pk]))
+        .content.decode()
+    )
     assert "Start rating" in html and "reviewer-table" not in html
 
 
@@ -111,17 +123,25 @@ def test_lead_creates_a_queue_from_the_form(project: Any, lead: Any, reviewers: 
     url = reverse("queue-new", args=[project.slug])
     form = client.get(url).content.decode()
     version = re.search(r'<option value="(\d+)"[^>]*selected', form).group(1)
-    response = client.post(url, {
-        "name": "From the form", "rubric_version": version, "overlap": 2,
-        "disagreement_threshold": 2, "blind": "on", "lease_minutes": 15,
-        "reviewers": [r.pk for r in reviewers[:2]],
-        "output_ids": " ".join(str(o) for o in outputs),
-    })
+    response = client.post(
+        url,
+        {
+            "name": "From the form",
+            "rubric_version": version,
+            "overlap": 2,
+            "disagreement_threshold": 2,
+            "blind": "on",
+            "lease_minutes": 15,
+            "reviewers": [r.pk for r in reviewers[:2]],
+            "output_ids": " ".join(str(o) for o in outputs),
+        },
+    )
     queue = Queue.objects.get(name="From the form")
     assert response.status_code == 302 and response["Location"].endswith(f"/queues/{queue.pk}/")
     assert queue.item_count == 3 and queue.reviewers.count() == 2 and queue.overlap == 2
-    empty = client.post(url, {"name": "Nothing", "rubric_version": version, "overlap": 2,
-                              "lease_minutes": 15})
+    empty = client.post(
+        url, {"name": "Nothing", "rubric_version": version, "overlap": 2, "lease_minutes": 15}
+    )
     assert "Choose the outputs" in empty.content.decode()
 
 

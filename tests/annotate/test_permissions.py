@@ -64,76 +64,194 @@ def api_url(name: str, w: World, *extra: Any) -> str:
 # name, method, url, body, expected status per role (anonymous, outsider, stranger, reviewer,
 # adjudicator, lead, admin).
 API = [
-    ("next", "post", lambda w: api_url("api-queue-next", w), {},
-     [401, 404, 404, 200, 403, 403, 403]),
-    ("submit", "post", lambda w: api_url("api-item-submit", w, w.item.pk),
-     lambda w: {"client_token": str(uuid.uuid4()), "scores": SCORES},
-     [401, 404, 404, 201, 403, 403, 403]),
-    ("skip", "post", lambda w: api_url("api-item-skip", w, w.item.pk), {"reason": "x"},
-     [401, 404, 404, 200, 403, 403, 403]),
-    ("renew", "post", lambda w: api_url("api-item-renew", w, w.item.pk), {},
-     [401, 404, 404, 200, 403, 403, 403]),
-    ("release", "post", lambda w: api_url("api-queue-release", w),
-     lambda w: {"item_ids": [w.item.pk]}, [401, 404, 404, 200, 403, 403, 403]),
-    ("undo", "post", lambda w: api_url("api-queue-undo", w), {},
-     [401, 404, 404, 200, 403, 403, 403]),
-    ("progress", "get", lambda w: api_url("api-queue-progress", w), None,
-     [401, 404, 404, 200, 403, 403, 403]),
-    ("my annotations", "get", lambda w: api_url("api-queue-annotations", w), None,
-     [401, 404, 404, 200, 403, 403, 403]),
-    ("annotation", "get",
-     lambda w: reverse("api-annotation", args=[w.slug, w.annotation.pk]), None,
-     [401, 404, 404, 200, 404, 200, 200]),
-    ("edit annotation", "patch",
-     lambda w: reverse("api-annotation", args=[w.slug, w.annotation.pk]), {"comment": "x"},
-     [401, 404, 404, 200, 404, 403, 403]),
-    ("revisions", "get",
-     lambda w: reverse("api-annotation-revisions", args=[w.slug, w.annotation.pk]), None,
-     [401, 404, 404, 200, 404, 200, 200]),
-    ("queue", "get", lambda w: api_url("api-queue", w), None,
-     [401, 404, 404, 200, 200, 200, 200]),
-    ("change queue", "patch", lambda w: api_url("api-queue", w), {"guidelines": "Be kind."},
-     [401, 404, 403, 403, 403, 200, 200]),
-    ("reviewers", "get", lambda w: api_url("api-queue-reviewers", w), None,
-     [401, 404, 403, 403, 403, 200, 200]),
-    ("set reviewers", "put", lambda w: api_url("api-queue-reviewers", w),
-     {"reviewers": [{"username": "reviewer", "quota": 5}]},
-     [401, 404, 403, 403, 403, 200, 200]),
-    ("pins", "post", lambda w: api_url("api-queue-pins", w),
-     lambda w: {"reviewer": "reviewer", "item_ids": [w.item.pk]},
-     [401, 404, 403, 403, 403, 200, 200]),
-    ("items", "get", lambda w: api_url("api-queue-items", w), None,
-     [401, 404, 403, 403, 403, 200, 200]),
-    ("add items", "post", lambda w: api_url("api-queue-items", w), {"output_ids": []},
-     [401, 404, 403, 403, 403, 200, 200]),
-    ("item with ratings", "get", lambda w: api_url("api-item", w, w.annotation.item_id), None,
-     [401, 404, 403, 403, 200, 200, 200]),
-    ("gold", "put", lambda w: api_url("api-item-gold", w, w.item.pk),
-     {"scores": {"fluency": 3}}, [401, 404, 403, 403, 403, 200, 200]),
-    ("adjudication stream", "post", lambda w: api_url("api-queue-adjudication-next", w), {},
-     [401, 404, 403, 403, 200, 200, 200]),
-    ("adjudicate", "post", lambda w: api_url("api-item-adjudicate", w, w.annotation.item_id),
-     {"scores": SCORES}, [401, 404, 403, 403, 200, 200, 200]),
+    (
+        "next",
+        "post",
+        lambda w: api_url("api-queue-next", w),
+        {},
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "submit",
+        "post",
+        lambda w: api_url("api-item-submit", w, w.item.pk),
+        lambda w: {"client_token": str(uuid.uuid4()), "scores": SCORES},
+        [401, 404, 404, 201, 403, 403, 403],
+    ),
+    (
+        "skip",
+        "post",
+        lambda w: api_url("api-item-skip", w, w.item.pk),
+        {"reason": "x"},
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "renew",
+        "post",
+        lambda w: api_url("api-item-renew", w, w.item.pk),
+        {},
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "release",
+        "post",
+        lambda w: api_url("api-queue-release", w),
+        lambda w: {"item_ids": [w.item.pk]},
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "undo",
+        "post",
+        lambda w: api_url("api-queue-undo", w),
+        {},
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "progress",
+        "get",
+        lambda w: api_url("api-queue-progress", w),
+        None,
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "my annotations",
+        "get",
+        lambda w: api_url("api-queue-annotations", w),
+        None,
+        [401, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "annotation",
+        "get",
+        lambda w: reverse("api-annotation", args=[w.slug, w.annotation.pk]),
+        None,
+        [401, 404, 404, 200, 404, 200, 200],
+    ),
+    (
+        "edit annotation",
+        "patch",
+        lambda w: reverse("api-annotation", args=[w.slug, w.annotation.pk]),
+        {"comment": "x"},
+        [401, 404, 404, 200, 404, 403, 403],
+    ),
+    (
+        "revisions",
+        "get",
+        lambda w: reverse("api-annotation-revisions", args=[w.slug, w.annotation.pk]),
+        None,
+        [401, 404, 404, 200, 404, 200, 200],
+    ),
+    ("queue", "get", lambda w: api_url("api-queue", w), None, [401, 404, 404, 200, 200, 200, 200]),
+    (
+        "change queue",
+        "patch",
+        lambda w: api_url("api-queue", w),
+        {"guidelines": "Be kind."},
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "reviewers",
+        "get",
+        lambda w: api_url("api-queue-reviewers", w),
+        None,
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "set reviewers",
+        "put",
+        lambda w: api_url("api-queue-reviewers", w),
+        {"reviewers": [{"username": "reviewer", "quota": 5}]},
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "pins",
+        "post",
+        lambda w: api_url("api-queue-pins", w),
+        lambda w: {"reviewer": "reviewer", "item_ids": [w.item.pk]},
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "items",
+        "get",
+        lambda w: api_url("api-queue-items", w),
+        None,
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "add items",
+        "post",
+        lambda w: api_url("api-queue-items", w),
+        {"output_ids": []},
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "item with ratings",
+        "get",
+        lambda w: api_url("api-item", w, w.annotation.item_id),
+        None,
+        [401, 404, 403, 403, 200, 200, 200],
+    ),
+    (
+        "gold",
+        "put",
+        lambda w: api_url("api-item-gold", w, w.item.pk),
+        {"scores": {"fluency": 3}},
+        [401, 404, 403, 403, 403, 200, 200],
+    ),
+    (
+        "adjudication stream",
+        "post",
+        lambda w: api_url("api-queue-adjudication-next", w),
+        {},
+        [401, 404, 403, 403, 200, 200, 200],
+    ),
+    (
+        "adjudicate",
+        "post",
+        lambda w: api_url("api-item-adjudicate", w, w.annotation.item_id),
+        {"scores": SCORES},
+        [401, 404, 403, 403, 200, 200, 200],
+    ),
 ]
 
 PAGES = [
-    ("queue page", lambda w: reverse("queue-detail", args=[w.slug, w.queue.pk]),
-     [302, 404, 404, 200, 200, 200, 200]),
-    ("rating page", lambda w: reverse("queue-rate", args=[w.slug, w.queue.pk]),
-     [302, 404, 404, 200, 403, 403, 403]),
-    ("adjudication page", lambda w: reverse("queue-adjudicate", args=[w.slug, w.queue.pk]),
-     [302, 404, 404, 403, 200, 200, 200]),
-    ("new queue page", lambda w: reverse("queue-new", args=[w.slug]),
-     [302, 404, 403, 403, 403, 200, 200]),
+    (
+        "queue page",
+        lambda w: reverse("queue-detail", args=[w.slug, w.queue.pk]),
+        [302, 404, 404, 200, 200, 200, 200],
+    ),
+    (
+        "rating page",
+        lambda w: reverse("queue-rate", args=[w.slug, w.queue.pk]),
+        [302, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "adjudication page",
+        lambda w: reverse("queue-adjudicate", args=[w.slug, w.queue.pk]),
+        [302, 404, 404, 403, 200, 200, 200],
+    ),
+    (
+        "new queue page",
+        lambda w: reverse("queue-new", args=[w.slug]),
+        [302, 404, 403, 403, 403, 200, 200],
+    ),
     ("home", lambda w: reverse("home"), [302, 200, 200, 200, 200, 200, 200]),
 ]
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("name", "method", "url", "body", "expected"), API,
-                         ids=[row[0] for row in API])
-def test_api_permissions(world: World, role: str, name: str, method: str,
-                         url: Callable[[World], str], body: Any, expected: list[int]) -> None:
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "expected"), API, ids=[row[0] for row in API]
+)
+def test_api_permissions(
+    world: World,
+    role: str,
+    name: str,
+    method: str,
+    url: Callable[[World], str],
+    body: Any,
+    expected: list[int],
+) -> None:
     client = APIClient()
     if world.users[role] is not None:
         client.force_authenticate(world.users[role])
@@ -144,8 +262,9 @@ def test_api_permissions(world: World, role: str, name: str, method: str,
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "url", "expected"), PAGES, ids=[row[0] for row in PAGES])
-def test_page_permissions(world: World, role: str, name: str, url: Callable[[World], str],
-                          expected: list[int]) -> None:
+def test_page_permissions(
+    world: World, role: str, name: str, url: Callable[[World], str], expected: list[int]
+) -> None:
     client = Client()
     if world.users[role] is not None:
         client.force_login(world.users[role])

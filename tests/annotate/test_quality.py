@@ -40,8 +40,7 @@ def test_spread_and_majority_rules() -> None:
 
 def test_gold_accuracy_is_recorded_per_reviewer(project: Any, reviewers: list[Any]) -> None:
     queue = make_queue(project, items=1, reviewers=reviewers[:2], overlap=1)
-    item = gold_mark(item=queue.items.get(), scores={"fluency": 4, "relevance": 3,
-                                                     "factuality": 1})
+    item = gold_mark(item=queue.items.get(), scores={"fluency": 4, "relevance": 3, "factuality": 1})
     assert item.target_reviews == 2
     rate_next(queue, reviewers[0])  # fluency and relevance right, factuality off by 4
     rate_next(queue, reviewers[1], scores={"fluency": 5, "relevance": 3, "factuality": 2})
@@ -77,8 +76,9 @@ def test_gold_scores_are_checked_against_the_scale(queue: Any) -> None:
 def test_disagreement_reopens_an_item_up_to_the_maximum_overlap(
     project: Any, reviewers: list[Any]
 ) -> None:
-    queue = make_queue(project, items=1, reviewers=reviewers, overlap=2, max_overlap=3,
-                       disagreement_threshold=2)
+    queue = make_queue(
+        project, items=1, reviewers=reviewers, overlap=2, max_overlap=3, disagreement_threshold=2
+    )
     rate_next(queue, reviewers[0], scores={**SCORES, "fluency": 1})
     rate_next(queue, reviewers[1], scores={**SCORES, "fluency": 5})
     item = QueueItem.objects.get(queue=queue)
@@ -92,8 +92,9 @@ def test_disagreement_reopens_an_item_up_to_the_maximum_overlap(
 
 
 def test_an_agreeing_majority_settles_a_reopened_item(project: Any, reviewers: list[Any]) -> None:
-    queue = make_queue(project, items=1, reviewers=reviewers, overlap=3, max_overlap=5,
-                       disagreement_threshold=2)
+    queue = make_queue(
+        project, items=1, reviewers=reviewers, overlap=3, max_overlap=5, disagreement_threshold=2
+    )
     for reviewer, fluency in zip(reviewers[:3], (2, 4, 4), strict=True):
         rate_next(queue, reviewer, scores={**SCORES, "fluency": fluency})
     assert QueueItem.objects.get(queue=queue).target_reviews == 4
@@ -109,8 +110,11 @@ def test_disagreement_compares_ratings_of_one_rubric_version_only(
 ) -> None:
     queue = make_queue(project, items=1, reviewers=reviewers, overlap=2)
     rate_next(queue, reviewers[0], scores={**SCORES, "fluency": 1})
-    renamed = [CriterionSpec("fluency", "Reads well? (new anchors)", {"1": "bad", "5": "good"}),
-               CriterionSpec("relevance", "On topic?"), CriterionSpec("factuality", "True?")]
+    renamed = [
+        CriterionSpec("fluency", "Reads well? (new anchors)", {"1": "bad", "5": "good"}),
+        CriterionSpec("relevance", "On topic?"),
+        CriterionSpec("factuality", "True?"),
+    ]
     new, _ = rubric_version_create(rubric=queue.rubric_version.rubric, criteria=renamed)
     queue_change_rubric_version(queue=queue, rubric_version=new)
     second = rate_next(queue, reviewers[1], scores={**SCORES, "fluency": 5})
@@ -132,7 +136,10 @@ def test_adjudication_records_final_scores_and_keeps_changes(
     assert events[1].before["scores"] == SCORES
     rows = list(adjudication_rows(project_id=queue.project_id))
     assert {(r["criterion"], r["score"]) for r in rows} == {
-        ("fluency", 2), ("relevance", 3), ("factuality", 5)}
+        ("fluency", 2),
+        ("relevance", 3),
+        ("factuality", 5),
+    }
 
 
 def test_rating_rows_are_plain_rows_with_provenance(queue: Any, reviewers: list[Any]) -> None:
@@ -151,13 +158,15 @@ def test_changing_the_overlap_shifts_targets_and_keeps_adaptive_extras(
 ) -> None:
     from annotate.services.queues import queue_update
 
-    queue = make_queue(project, items=2, reviewers=reviewers, overlap=2, max_overlap=4,
-                       disagreement_threshold=2)
+    queue = make_queue(
+        project, items=2, reviewers=reviewers, overlap=2, max_overlap=4, disagreement_threshold=2
+    )
     rate_next(queue, reviewers[0], scores={**SCORES, "fluency": 1})
     rate_next(queue, reviewers[1], scores={**SCORES, "fluency": 5})  # contested: target 3
     queue_update(queue=queue, changes={"overlap": 3})
-    targets = dict(QueueItem.objects.filter(queue=queue).values_list("done_count",
-                                                                     "target_reviews"))
+    targets = dict(
+        QueueItem.objects.filter(queue=queue).values_list("done_count", "target_reviews")
+    )
     assert targets == {2: 4, 0: 3}
     queue.refresh_from_db()
     assert queue.complete_count == 0

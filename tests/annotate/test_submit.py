@@ -40,7 +40,10 @@ def test_submit_stores_ratings_and_keeps_every_counter(queue: Queue, reviewers: 
     annotation = result.annotation
     assert dict(annotation.ratings.values_list("criterion__name", "score")) == SCORES
     assert (annotation.comment, annotation.active_ms, annotation.rubric_version_id) == (
-        "fine", 12_345, queue.rubric_version_id)
+        "fine",
+        12_345,
+        queue.rubric_version_id,
+    )
     item.refresh_from_db()
     assert (item.done_count, item.leased_count) == (1, 0)
     assert Assignment.objects.get(item=item, reviewer=reviewers[0]).status == "submitted"
@@ -90,7 +93,7 @@ def test_token_reused_for_another_item_is_refused(queue: Queue, reviewers: list[
 @pytest.mark.parametrize(
     ("scores", "flags", "message"),
     [
-        ({"fluency": 4}, [], 'no score for relevance, factuality'),
+        ({"fluency": 4}, [], "no score for relevance, factuality"),
         ({**SCORES, "fluency": 6}, [], 'field "scores.fluency": 6 is outside 1-5'),
         ({**SCORES, "tone": 3}, [], 'no criterion "tone"'),
         ({**SCORES, "fluency": True}, [], "is not a whole number"),
@@ -173,8 +176,9 @@ def test_submission_against_an_old_rubric_version_is_refused(
 
     item = lease(queue, reviewers[0])
     shown = queue.rubric_version_id
-    new, _ = rubric_version_create(rubric=queue.rubric_version.rubric,
-                                   criteria=[CriterionSpec("tone", "Is it polite?")])
+    new, _ = rubric_version_create(
+        rubric=queue.rubric_version.rubric, criteria=[CriterionSpec("tone", "Is it polite?")]
+    )
     queue_change_rubric_version(queue=queue, rubric_version=new)
     with pytest.raises(RubricChanged, match="changed while you were rating"):
         submit(item, reviewers[0], rubric_version_id=shown)

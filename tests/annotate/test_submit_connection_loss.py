@@ -35,8 +35,11 @@ def test_a_dropped_connection_mid_submission_keeps_nothing_and_the_resend_is_sto
     claimed = client.post(base + "next/")
     assert claimed.status_code == 200, claimed.content
     item_id = claimed.json()["next"]["item"]
-    body = {"client_token": str(uuid.uuid4()), "scores": SCORES,
-            "rubric_version": queue.rubric_version_id}
+    body = {
+        "client_token": str(uuid.uuid4()),
+        "scores": SCORES,
+        "rubric_version": queue.rubric_version_id,
+    }
 
     real = Rating.objects.bulk_create
     drops: list[int] = []

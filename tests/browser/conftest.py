@@ -15,12 +15,22 @@ from typing import Any
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 _ROOT = Path(__file__).resolve().parents[2]
 # Test runs write their screenshots under var/; `make screenshots` refreshes the README's.
-SCREENSHOTS = (_ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1"
-               else _ROOT / "var" / "test" / "screenshots")
+SCREENSHOTS = (
+    _ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else _ROOT / "var" / "test" / "screenshots"
+)
 
 
 @pytest.fixture(scope="package")
@@ -42,8 +52,9 @@ def browser(django_db_setup: None) -> Iterator[Any]:
     patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=ARGS)
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=ARGS
+            )
             yield chromium
             chromium.close()
     finally:
@@ -58,8 +69,14 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-            and "favicon" not in msg.text and "status of 4" not in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "favicon" not in msg.text and "status of 4" not in msg.text
+            else None
+        ),
+    )
     yield page
     context.close()
     assert not errors, errors

@@ -38,8 +38,13 @@ def run_on_queue(page: Any, queue_id: int) -> None:
 
 
 def test_a_lead_runs_a_judge_and_reads_how_far_it_can_be_trusted(
-    live_server: Any, celery_worker_process: WorkerProcess, page: Any, project: Project,
-    lead: Any, make_member: Callable[..., Any], judge_server: LocalOpenAIServer,
+    live_server: Any,
+    celery_worker_process: WorkerProcess,
+    page: Any,
+    project: Project,
+    lead: Any,
+    make_member: Callable[..., Any],
+    judge_server: LocalOpenAIServer,
 ) -> None:
     queue = rated_queue(project, make_member)
     base = live_server.url
@@ -79,14 +84,18 @@ def test_a_lead_runs_a_judge_and_reads_how_far_it_can_be_trusted(
     report = Report.objects.get()
     assert report.status == "succeeded", report.error + celery_worker_process.log()
     text = summary.inner_text()
-    assert ("quality-judge v2 (demo-judge, pointwise) compared with human ratings on 60 items"
-            in text)
+    assert (
+        "quality-judge v2 (demo-judge, pointwise) compared with human ratings on 60 items" in text
+    )
     assert "alternative-annotator test" in text
     for name in ("heatmap", "bias", "calibration", "cost", "trend"):
         image = page.locator(f"[data-testid=chart-{name}]")
         image.scroll_into_view_if_needed()
-        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
-                               arg=image.element_handle(), timeout=30_000)
+        page.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0",
+            arg=image.element_handle(),
+            timeout=30_000,
+        )
     assert page.locator("[data-testid=trend] tbody tr").count() == 2
     assert page.locator("[data-testid=criterion-fluency] table.heat td").count() == 25
     assert KEY not in page.content()

@@ -26,8 +26,9 @@ def queue(project: Any) -> Queue:
 def test_lead_sets_a_quota_pins_an_item_and_marks_a_gold_item(
     page: Any, live_server: Any, queue: Queue
 ) -> None:
-    rita = QueueReviewer.objects.select_related("reviewer").get(queue=queue,
-                                                                reviewer__username="rita")
+    rita = QueueReviewer.objects.select_related("reviewer").get(
+        queue=queue, reviewer__username="rita"
+    )
     first, second = queue.items.select_related("output").order_by("position")[:2]
     log_in(page, live_server.url, "lena")
     page.goto(f"{live_server.url}/p/{queue.project.slug}/queues/{queue.pk}/")
@@ -38,8 +39,10 @@ def test_lead_sets_a_quota_pins_an_item_and_marks_a_gold_item(
     page.fill(f"#id_rv-quota_{rita.reviewer_id}", "12")
     page.fill(f"#id_rv-quota_{remy}", "-3")
     page.click("#reviewers button[type=submit]")
-    assert page.locator("#reviewers .error").inner_text() == \
-        'quota for "remy": -3 is not a whole number ≥ 0'
+    assert (
+        page.locator("#reviewers .error").inner_text()
+        == 'quota for "remy": -3 is not a whole number ≥ 0'
+    )
     rita.refresh_from_db()
     assert rita.quota is None
     page.fill(f"#id_rv-quota_{remy}", "")
@@ -52,8 +55,9 @@ def test_lead_sets_a_quota_pins_an_item_and_marks_a_gold_item(
     page.fill("#id_pin-items", str(first.pk))
     page.click("#pins button[value=pin]")
     page.wait_for_selector("text=1 item(s) pinned to rita.")
-    assert page.locator(f'#items-table tr[data-item="{first.pk}"] .pinned-to').inner_text() \
-        == "rita"
+    assert (
+        page.locator(f'#items-table tr[data-item="{first.pk}"] .pinned-to').inner_text() == "rita"
+    )
 
     # Mark the second item gold by its output's external id, with two expected scores.
     criteria = dict(queue.rubric_version.criteria.values_list("name", "pk"))
@@ -68,7 +72,11 @@ def test_lead_sets_a_quota_pins_an_item_and_marks_a_gold_item(
 
     rita.refresh_from_db()
     second.refresh_from_db()
-    assert rita.quota == 12 and second.is_gold and second.gold_scores == {"fluency": 4,
-                                                                           "factuality": 2}
+    assert (
+        rita.quota == 12
+        and second.is_gold
+        and second.gold_scores == {"fluency": 4, "factuality": 2}
+    )
     assert list(ItemPin.objects.values_list("item_id", "reviewer__username")) == [
-        (first.pk, "rita")]
+        (first.pk, "rita")
+    ]

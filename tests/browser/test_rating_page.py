@@ -25,14 +25,25 @@ def reviewer(project: Any) -> Any:
 
 @pytest.fixture
 def queue(project: Any, reviewer: Any) -> Queue:
-    queue = make_queue(project, items=8, reviewers=[reviewer], overlap=2,
-                       guidelines="Rate the **reply**, not the question.")
-    for n, output in enumerate(ModelOutput.objects.filter(queue_items__queue=queue)
-                               .order_by("queue_items__position"), start=1):
-        output.input = {"question": f"Question {n}: how do I reset my password?",
-                        "product": "Acme Notes"}
-        output.output_text = (f"Reply {n}. Open **Settings → Account** and choose *Reset*.\n\n"
-                              "```\nsettings --reset-password\n```")
+    queue = make_queue(
+        project,
+        items=8,
+        reviewers=[reviewer],
+        overlap=2,
+        guidelines="Rate the **reply**, not the question.",
+    )
+    for n, output in enumerate(
+        ModelOutput.objects.filter(queue_items__queue=queue).order_by("queue_items__position"),
+        start=1,
+    ):
+        output.input = {
+            "question": f"Question {n}: how do I reset my password?",
+            "product": "Acme Notes",
+        }
+        output.output_text = (
+            f"Reply {n}. Open **Settings → Account** and choose *Reset*.\n\n"
+            "```\nsettings --reset-password\n```"
+        )
         output.save()
     return queue
 
@@ -49,7 +60,9 @@ def shown_item(page: Any, state: str = "rate") -> int:
 def next_shown(page: Any, before: int) -> int:
     page.wait_for_function(
         "before => { const el = document.querySelector('[data-field=\"item-label\"]');"
-        " return el && el.textContent !== 'item ' + before; }", arg=before)
+        " return el && el.textContent !== 'item ' + before; }",
+        arg=before,
+    )
     return shown_item(page)
 
 
@@ -69,12 +82,14 @@ def test_reviewer_rates_by_keyboard_skips_flags_undoes_and_edits(
     log_in(page, live_server.url, "rita")
     page.click(f'a[href="{rate_url(queue)}"]')
     first = shown_item(page)
-    assert page.locator("#output-body pre code").inner_text().strip() == \
-        "settings --reset-password"
+    assert page.locator("#output-body pre code").inner_text().strip() == "settings --reset-password"
 
     keys(page, "4", "3", "5")
-    assert page.locator('.crit[data-criterion="factuality"] .anchor-hint').inner_text() \
+    assert (
+        page.locator('.crit[data-criterion="factuality"] .anchor-hint')
+        .inner_text()
         .startswith("5 — Entirely correct")
+    )
     keys(page, "Enter")
     second = next_shown(page, first)
     keys(page, "2", "2", "1", "Enter")
@@ -107,8 +122,12 @@ def test_reviewer_rates_by_keyboard_skips_flags_undoes_and_edits(
     page.wait_for_selector('[data-field="edit-banner"]', state="hidden")
     assert shown_item(page) == after_flag
 
-    eventually(lambda: Annotation.objects.filter(reviewer=reviewer).count() == 4
-               and RatingRevision.objects.exists())
+    eventually(
+        lambda: (
+            Annotation.objects.filter(reviewer=reviewer).count() == 4
+            and RatingRevision.objects.exists()
+        )
+    )
     assert scores_of(first) == {"fluency": 2, "relevance": 3, "factuality": 5}
     assert scores_of(second) == {"fluency": 2, "relevance": 2, "factuality": 1}
     assert scores_of(third) == {"fluency": 5, "relevance": 5, "factuality": 5}
@@ -123,8 +142,9 @@ def test_reviewer_rates_by_keyboard_skips_flags_undoes_and_edits(
     assert page.locator('[data-field="today"]').inner_text() == "4"
 
 
-def test_mouse_on_a_phone_sized_screen(browser: Any, live_server: Any, queue: Queue,
-                                       reviewer: Any) -> None:
+def test_mouse_on_a_phone_sized_screen(
+    browser: Any, live_server: Any, queue: Queue, reviewer: Any
+) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     page = context.new_page()
     log_in(page, live_server.url, "rita")

@@ -26,8 +26,10 @@ from tests.security.world import World, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PAYLOAD = ('x"><img src=x data-xss="1" onerror="window.__xss=1">'
-           "<script>window.__xss=1</script><svg onload=\"window.__xss=1\" data-xss=\"1\"></svg>")
+PAYLOAD = (
+    'x"><img src=x data-xss="1" onerror="window.__xss=1">'
+    '<script>window.__xss=1</script><svg onload="window.__xss=1" data-xss="1"></svg>'
+)
 READABLE = "window.__xss=1"  # shown as text where the payload is rendered, escaped
 
 
@@ -35,16 +37,27 @@ def _poison(world: World) -> None:
     project = world.project
     Project.objects.filter(pk=project.pk).update(name=f"Support {PAYLOAD}")
     ModelOutput.objects.filter(project=project).update(
-        output_text=f"Answer {PAYLOAD}", input={"question": PAYLOAD, "product": PAYLOAD})
+        output_text=f"Answer {PAYLOAD}", input={"question": PAYLOAD, "product": PAYLOAD}
+    )
     Annotation.objects.filter(item__queue__project=project).update(comment=f"Note {PAYLOAD}")
     for queue in Queue.objects.filter(project=project):  # names are unique per project
-        Queue.objects.filter(pk=queue.pk).update(name=f"Queue {queue.pk} {PAYLOAD}",
-                                                 guidelines=f"Rate *carefully* {PAYLOAD}")
+        Queue.objects.filter(pk=queue.pk).update(
+            name=f"Queue {queue.pk} {PAYLOAD}", guidelines=f"Rate *carefully* {PAYLOAD}"
+        )
     DatasetRow.objects.filter(dataset__project=project).update(input={"question": PAYLOAD})
-    prompt_version_create(template=world.v1.template, template_text="{{ question }} " + PAYLOAD,
-                          system_message=PAYLOAD, model_name="gpt-xss")
-    audit_record(actor=world.users["lead"], action="note.xss", obj=project, project=project,
-                 after={"note": PAYLOAD})
+    prompt_version_create(
+        template=world.v1.template,
+        template_text="{{ question }} " + PAYLOAD,
+        system_message=PAYLOAD,
+        model_name="gpt-xss",
+    )
+    audit_record(
+        actor=world.users["lead"],
+        action="note.xss",
+        obj=project,
+        project=project,
+        after={"note": PAYLOAD},
+    )
 
 
 def _html_pages(world: World, role: str) -> list[str]:

@@ -22,8 +22,12 @@ from tests.support.worker import WorkerProcess
 from tests.versions.helpers import make_outputs, make_queue, make_versions, rate_all
 
 __all__ = ["orm_beside_playwright"]  # the fixture, imported for pytest to find
-pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 N = 8
 
 
@@ -34,10 +38,15 @@ def scores(reviewer: Any, versions: dict[int, int]) -> Any:
     def scores_for(output: Any) -> dict[str, int]:
         index = int(output.input["question"][1:])
         fluency, relevance, factuality = table[versions[output.prompt_version_id]]
-        wobble = (index + len(reviewer.username)) % 2 if versions[output.prompt_version_id] != 3 \
-            else 0
-        return {"fluency": fluency - wobble, "relevance": relevance,
-                "factuality": max(1, factuality - wobble)}
+        wobble = (
+            (index + len(reviewer.username)) % 2 if versions[output.prompt_version_id] != 3 else 0
+        )
+        return {
+            "fluency": fluency - wobble,
+            "relevance": relevance,
+            "factuality": max(1, factuality - wobble),
+        }
+
     return scores_for
 
 
@@ -46,9 +55,12 @@ def three_versions(project: Project, lead: Any, make_member: Any) -> dict[str, A
     admin = make_member(Role.ADMIN, "the-admin")
     raters = [make_member(Role.REVIEWER, f"rater{i}") for i in (1, 2)]
     v1, v2 = make_versions(project, 2)
-    v3, _ = prompt_version_create(template=v1.template, template_text="Answer {{ question }} "
-                                  "briefly and cite the help centre.", model_name="local-generator",
-                                  note="cites sources")
+    v3, _ = prompt_version_create(
+        template=v1.template,
+        template_text="Answer {{ question }} briefly and cite the help centre.",
+        model_name="local-generator",
+        note="cites sources",
+    )
     prompt_label_set(version=v1, label="production", actor=lead)
     outputs = [o for v in (v1, v2, v3) for o in make_outputs(project, v, N)]
     queue = make_queue(project, outputs, raters, overlap=2)
@@ -57,9 +69,14 @@ def three_versions(project: Project, lead: Any, make_member: Any) -> dict[str, A
         rate_all(queue, rater, scores(rater, numbers))
     for version in (v2, v3):
         scorecard_compute(report_id=scorecard_request(version=version)[0].pk)
-    release_gate_update(project=project, actor=admin, rules=[
-        {"rule": "no_significant_regression"},
-        {"rule": "min_rated_items", "items": N, "reviewers": 2}])
+    release_gate_update(
+        project=project,
+        actor=admin,
+        rules=[
+            {"rule": "no_significant_regression"},
+            {"rule": "min_rated_items", "items": N, "reviewers": 2},
+        ],
+    )
     return {"v1": v1, "v2": v2, "v3": v3}
 
 
@@ -75,8 +92,12 @@ def compare(page: Any, base: str, candidate: int) -> None:
 
 @pytest.mark.usefixtures("orm_beside_playwright")
 def test_lead_compares_is_refused_then_promotes(
-    live_server: Any, celery_worker_process: WorkerProcess, page: Any, project: Project,
-    three_versions: dict[str, Any], lead: Any,
+    live_server: Any,
+    celery_worker_process: WorkerProcess,
+    page: Any,
+    project: Project,
+    three_versions: dict[str, Any],
+    lead: Any,
 ) -> None:
     base = f"{live_server.url}/p/{project.slug}/prompts/support/"
     log_in(page, live_server.url, "the-lead")
@@ -112,22 +133,26 @@ def test_lead_compares_is_refused_then_promotes(
 
 
 @pytest.mark.usefixtures("orm_beside_playwright")
-def test_reviewer_prefers_with_the_keyboard(live_server: Any, page: Any, project: Project,
-                                             make_member: Any) -> None:
+def test_reviewer_prefers_with_the_keyboard(
+    live_server: Any, page: Any, project: Project, make_member: Any
+) -> None:
     """Keys 1, 2 and 0 record left, right and tie on the blind side-by-side page."""
     from annotate.models import PairwisePreference
 
     rater = make_member(Role.REVIEWER, "rater1")
     v1, v2 = make_versions(project, 2)
-    queue = make_queue(project, make_outputs(project, v1, 3) + make_outputs(project, v2, 3),
-                       [rater], overlap=1)
+    queue = make_queue(
+        project, make_outputs(project, v1, 3) + make_outputs(project, v2, 3), [rater], overlap=1
+    )
     log_in(page, live_server.url, "rater1")
     page.goto(f"{live_server.url}/p/{project.slug}/queues/{queue.pk}/pairwise/")
     for key, done in (("1", "1 of 3"), ("2", "2 of 3"), ("0", "3 of 3")):
         page.wait_for_selector("[data-testid=pairwise-form]")
         page.keyboard.press(key)
-        page.wait_for_function("t => document.querySelector('[data-testid=pair-progress]')"
-                               ".textContent.startsWith(t)", arg=done)
+        page.wait_for_function(
+            "t => document.querySelector('[data-testid=pair-progress]').textContent.startsWith(t)",
+            arg=done,
+        )
     page.wait_for_selector("[data-testid=pairs-done]")
     choices = sorted(p.choice for p in PairwisePreference.objects.all())
     assert len(choices) == 3 and "tie" in choices

@@ -73,9 +73,10 @@ def test_concurrent_reviewers_never_exceed_the_overlap_and_lose_nothing(
             if claim.assignment is None:
                 # Others may still skip items they hold; like the page's "check again", wait
                 # for a skip (without spinning: idle threads would starve busy ones of the GIL).
-                if claim.reason == "busy" or Assignment.objects.filter(
-                    item__queue=queue, status="active"
-                ).exists():
+                if (
+                    claim.reason == "busy"
+                    or Assignment.objects.filter(item__queue=queue, status="active").exists()
+                ):
                     with freed:
                         freed.wait(timeout=0.5)
                     continue
@@ -88,33 +89,43 @@ def test_concurrent_reviewers_never_exceed_the_overlap_and_lose_nothing(
                 with freed:
                     freed.notify_all()
                 continue
-            result = annotation_submit(item=item, reviewer=me, client_token=uuid.uuid4(),
-                                       scores=SCORES)
+            result = annotation_submit(
+                item=item, reviewer=me, client_token=uuid.uuid4(), scores=SCORES
+            )
             done.append((result.annotation.pk, item.pk))
 
     submitted = [pair for pairs in run_threads(THREADS, review) for pair in pairs]
 
     per_item = Counter(item for _, item in submitted)
-    stored = dict(QueueItem.objects.filter(queue=queue).annotate(n=Count("annotations"))
-                  .values_list("id", "n"))
+    stored = dict(
+        QueueItem.objects.filter(queue=queue)
+        .annotate(n=Count("annotations"))
+        .values_list("id", "n")
+    )
     assert max(stored.values()) <= OVERLAP
     assert not QueueItem.objects.filter(queue=queue, done_count__gt=F("target_reviews")).exists()
     # Nothing lost: every submission the threads saw is stored, and the counters agree.
     assert set(Annotation.objects.filter(item__queue=queue).values_list("id", flat=True)) == {
-        annotation for annotation, _ in submitted}
+        annotation for annotation, _ in submitted
+    }
     assert all(stored[item] == n for item, n in per_item.items())
     for item in QueueItem.objects.filter(queue=queue):
         assert item.done_count == stored[item.pk]
         assert item.leased_count == 0
     # With 20 reviewers for overlap 3, every item got all its reviews.
     assert all(n == OVERLAP for n in stored.values())
-    assert not Annotation.objects.values("item", "reviewer").annotate(n=Count("id")).filter(
-        n__gt=1).exists()
+    assert (
+        not Annotation.objects.values("item", "reviewer")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .exists()
+    )
     queue.refresh_from_db()
     assert queue.review_count == len(submitted) == ITEMS * OVERLAP
     assert queue.complete_count == ITEMS
-    done_by = dict(QueueReviewer.objects.filter(queue=queue).values_list("reviewer_id",
-                                                                          "done_count"))
+    done_by = dict(
+        QueueReviewer.objects.filter(queue=queue).values_list("reviewer_id", "done_count")
+    )
     assert sum(done_by.values()) == len(submitted)
     assert not Assignment.objects.filter(item__queue=queue, status="active").exists()
 
@@ -130,8 +141,7 @@ def test_concurrent_double_submit_stores_one_annotation(
     token = uuid.uuid4()
 
     def send(i: int) -> tuple[int, bool]:
-        result = annotation_submit(item=item, reviewer=reviewer, client_token=token,
-                                   scores=SCORES)
+        result = annotation_submit(item=item, reviewer=reviewer, client_token=token, scores=SCORES)
         return result.annotation.pk, result.created
 
     results = run_threads(16, send)
@@ -151,8 +161,9 @@ def test_concurrent_submits_with_different_tokens_store_one(
 
     def send(i: int) -> str:
         try:
-            annotation_submit(item=item, reviewer=reviewer, client_token=uuid.uuid4(),
-                              scores=SCORES)
+            annotation_submit(
+                item=item, reviewer=reviewer, client_token=uuid.uuid4(), scores=SCORES
+            )
         except AlreadyRated:
             return "conflict"
         return "stored"

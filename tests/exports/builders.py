@@ -63,9 +63,12 @@ class RatedProject:
 def _versions(project: Project) -> list[PromptVersion]:
     template = prompt_template_create(project=project, name="answer")
     return [
-        prompt_version_create(template=template, template_text=text,
-                              system_message="You answer questions about {{ topic }}.",
-                              model_name="demo-model")[0]
+        prompt_version_create(
+            template=template,
+            template_text=text,
+            system_message="You answer questions about {{ topic }}.",
+            model_name="demo-model",
+        )[0]
         for text in ("Question: {{ question }}", "Answer in one sentence: {{ question }}")
     ]
 
@@ -82,23 +85,38 @@ def _rate(queue: Queue, outputs: dict[str, ModelOutput], reviewers: list[Any]) -
             if scores is None:
                 continue
             annotation = Annotation.objects.create(
-                item=items[output.pk], reviewer=reviewer, rubric_version=queue.rubric_version,
-                comment=COMMENTS.get((name, index), ""), flags=FLAGS.get((name, index), []),
-                active_ms=1000 * (index + 1), client_token=uuid.uuid4())
-            ratings += [Rating(annotation=annotation, criterion=criteria[c], score=score)
-                        for c, score in zip(CRITERIA, scores, strict=True)]
+                item=items[output.pk],
+                reviewer=reviewer,
+                rubric_version=queue.rubric_version,
+                comment=COMMENTS.get((name, index), ""),
+                flags=FLAGS.get((name, index), []),
+                active_ms=1000 * (index + 1),
+                client_token=uuid.uuid4(),
+            )
+            ratings += [
+                Rating(annotation=annotation, criterion=criteria[c], score=score)
+                for c, score in zip(CRITERIA, scores, strict=True)
+            ]
     Rating.objects.bulk_create(ratings)
 
 
 def _judge(project: Project, queue: Queue, outputs: dict[str, ModelOutput]) -> None:
     config = JudgeConfig.objects.create(project=project, name="judge")
-    version = JudgeVersion.objects.create(config=config, number=1, model_name="demo-judge",
-                                          rubric_version=queue.rubric_version, content_hash="x")
+    version = JudgeVersion.objects.create(
+        config=config,
+        number=1,
+        model_name="demo-judge",
+        rubric_version=queue.rubric_version,
+        content_hash="x",
+    )
     run = JudgeRun.objects.create(project=project, judge_version=version)
     for (name, criterion), score in JUDGE.items():
         JudgeScore.objects.create(
-            run=run, output=outputs[name], score=score,
-            criterion=Criterion.objects.get(rubric_version=queue.rubric_version, name=criterion))
+            run=run,
+            output=outputs[name],
+            score=score,
+            criterion=Criterion.objects.get(rubric_version=queue.rubric_version, name=criterion),
+        )
 
 
 def build_rated_project(project: Project, *, reviewers: list[Any], lead: Any) -> RatedProject:
@@ -109,12 +127,22 @@ def build_rated_project(project: Project, *, reviewers: list[Any], lead: Any) ->
         for index, variables in enumerate(INPUTS):
             name = f"v{number}-q{index}"
             outputs[name] = ModelOutputFactory(
-                project=project, prompt_version=version, external_id=name, input=variables,
-                output_text=f"Answer {name}.", model_name="demo-model")
+                project=project,
+                prompt_version=version,
+                external_id=name,
+                input=variables,
+                output_text=f"Answer {name}.",
+                model_name="demo-model",
+            )
     queue = queue_create(
-        project=project, name="Answers", overlap=3, reviewers=reviewers, created_by=lead,
+        project=project,
+        name="Answers",
+        overlap=3,
+        reviewers=reviewers,
+        created_by=lead,
         rubric_version=project.rubrics.get(name="default").versions.get(number=1),
-        output_ids=[o.pk for o in outputs.values()])
+        output_ids=[o.pk for o in outputs.values()],
+    )
     _rate(queue, outputs, reviewers)
     for name, scores in ADJUDICATED.items():
         item = QueueItem.objects.get(queue=queue, output=outputs[name])

@@ -41,10 +41,17 @@ def export(rated: RatedProject, tmp_path: Path) -> Export:
     """Return a function that exports the rated project to a file and returns path and outcome."""
     counter = iter(range(10_000))
 
-    def run(kind: str, fmt: str, *, real_names: bool = False, block_ratings: int = 5000,
-            **filters: Any) -> tuple[Path, ExportOutcome]:
-        spec = export_spec_build(project=rated.project, kind=kind, fmt=fmt, filters=filters,
-                                 real_names=real_names, role=None)
+    def run(
+        kind: str, fmt: str, *, real_names: bool = False, block_ratings: int = 5000, **filters: Any
+    ) -> tuple[Path, ExportOutcome]:
+        spec = export_spec_build(
+            project=rated.project,
+            kind=kind,
+            fmt=fmt,
+            filters=filters,
+            real_names=real_names,
+            role=None,
+        )
         path = tmp_path / f"{kind}-{next(counter)}.{fmt}"
         with path.open("wb") as handle:
             outcome = export_write(spec, handle, block_ratings=block_ratings)

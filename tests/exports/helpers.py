@@ -30,8 +30,9 @@ def read_hf(path: Path, fmt: str, cache: Path) -> list[dict[str, Any]]:
 
     builder = {"jsonl": "json"}.get(fmt, fmt)
     options: dict[str, Any] = {"keep_default_na": False, "na_values": [""]} if fmt == "csv" else {}
-    dataset = datasets.load_dataset(builder, data_files=str(path), cache_dir=str(cache),
-                                    split="train", **options)
+    dataset = datasets.load_dataset(
+        builder, data_files=str(path), cache_dir=str(cache), split="train", **options
+    )
     return dataset.to_list()
 
 
@@ -75,8 +76,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def canonical_rows(records: Iterable[dict[str, Any]], columns: Sequence[Column],
-                   *, csv: bool = False) -> list[dict[str, Any]]:
+def canonical_rows(
+    records: Iterable[dict[str, Any]], columns: Sequence[Column], *, csv: bool = False
+) -> list[dict[str, Any]]:
     """Return rows with every column canonicalised by its type.
 
     With ``csv``, text cells lose the quote the CSV writer puts before formula prefixes.

@@ -71,14 +71,26 @@ def test_every_endpoint_is_for_leads_and_admins(
 def test_creating_an_export_returns_202_and_a_pending_job(
     rated: RatedProject, api_as: Callable[[Any], APIClient], lead: Any
 ) -> None:
-    body = {"kind": "preferences", "format": "parquet",
-            "filters": {"rule": "criterion:relevance", "min_margin": 1, "exclude_flagged": True,
-                        "queue_ids": [rated.queue.pk], "since": "2020-01-01"}}
+    body = {
+        "kind": "preferences",
+        "format": "parquet",
+        "filters": {
+            "rule": "criterion:relevance",
+            "min_margin": 1,
+            "exclude_flagged": True,
+            "queue_ids": [rated.queue.pk],
+            "since": "2020-01-01",
+        },
+    }
     response = api_as(lead).post(url(rated), body, format="json")
     assert response.status_code == 202, response.json()
     job = ExportJob.objects.get(pk=response.json()["id"])
     assert (job.status, job.kind, job.format, job.requested_by) == (
-        JobStatus.PENDING, "preferences", "parquet", lead)
+        JobStatus.PENDING,
+        "preferences",
+        "parquet",
+        lead,
+    )
     assert job.filters["rule"] == "criterion:relevance" and job.filters["min_margin"] == 1.0
     assert job.filters["since"] == "2020-01-01T00:00:00Z"
     assert job.app_version == "0.1.0"
@@ -86,17 +98,30 @@ def test_creating_an_export_returns_202_and_a_pending_job(
     assert response.json()["download_url"] is None
 
 
-@pytest.mark.parametrize(("body", "status", "message"), [
-    ({"kind": "ratings", "format": "xlsx"}, 400, "format"),
-    ({"kind": "ratings", "format": "csv", "filters": {"min_agreement": 2}}, 400,
-     'filter "min_agreement": 2 is outside 0-1'),
-    ({"kind": "ratings", "format": "csv", "filters": {"queue_ids": [12345]}}, 400,
-     "not in this project"),
-    ({"kind": "ratings", "format": "csv", "real_names": True}, 403, "admins only"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"kind": "ratings", "format": "xlsx"}, 400, "format"),
+        (
+            {"kind": "ratings", "format": "csv", "filters": {"min_agreement": 2}},
+            400,
+            'filter "min_agreement": 2 is outside 0-1',
+        ),
+        (
+            {"kind": "ratings", "format": "csv", "filters": {"queue_ids": [12345]}},
+            400,
+            "not in this project",
+        ),
+        ({"kind": "ratings", "format": "csv", "real_names": True}, 403, "admins only"),
+    ],
+)
 def test_bad_requests_say_what_is_wrong(
-    rated: RatedProject, api_as: Callable[[Any], APIClient], lead: Any,
-    body: dict[str, Any], status: int, message: str,
+    rated: RatedProject,
+    api_as: Callable[[Any], APIClient],
+    lead: Any,
+    body: dict[str, Any],
+    status: int,
+    message: str,
 ) -> None:
     response = api_as(lead).post(url(rated), body, format="json")
     assert response.status_code == status
@@ -121,7 +146,8 @@ def test_poll_download_and_datasheet_of_a_finished_job(
     download = client.get(detail["download_url"])
     data = b"".join(download.streaming_content)
     assert download["Content-Disposition"] == (
-        f'attachment; filename="{rated.project.slug}-consensus-{finished.pk}.csv"')
+        f'attachment; filename="{rated.project.slug}-consensus-{finished.pk}.csv"'
+    )
     assert download["X-Content-SHA256"] == detail["sha256"]
     assert data == finished.file.open("rb").read()
     sheet = client.get(detail["datasheet_url"])
@@ -164,18 +190,23 @@ def test_the_list_is_paginated_with_a_fixed_number_of_queries(
 def test_small_exports_stream_straight_from_the_database(
     rated: RatedProject, api_as: Callable[[Any], APIClient], lead: Any
 ) -> None:
-    response = api_as(lead).get(url(rated, "stream/"), {
-        "kind": "ratings", "format": "csv", "prompt_version_ids": [rated.versions[1].pk]})
+    response = api_as(lead).get(
+        url(rated, "stream/"),
+        {"kind": "ratings", "format": "csv", "prompt_version_ids": [rated.versions[1].pk]},
+    )
     assert response.status_code == 200 and response.streaming
     assert response["Content-Disposition"] == (
-        f'attachment; filename="{rated.project.slug}-ratings.csv"')
+        f'attachment; filename="{rated.project.slug}-ratings.csv"'
+    )
     text = b"".join(response.streaming_content).decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 4 * 9 and {r["prompt_version"] for r in rows} == {"2"}
 
 
 def test_streaming_refuses_big_exports_and_parquet(
-    rated: RatedProject, api_as: Callable[[Any], APIClient], lead: Any,
+    rated: RatedProject,
+    api_as: Callable[[Any], APIClient],
+    lead: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client = api_as(lead)
@@ -186,6 +217,7 @@ def test_streaming_refuses_big_exports_and_parquet(
     assert "Create an export job" in str(response.json())
     response = client.get(url(rated, "stream/"), {"kind": "sft", "format": "parquet"})
     assert response.status_code == 400
-    response = client.get(url(rated, "stream/"), {"kind": "ratings", "format": "csv",
-                                                  "real_names": "true"})
+    response = client.get(
+        url(rated, "stream/"), {"kind": "ratings", "format": "csv", "real_names": "true"}
+    )
     assert response.status_code == 403

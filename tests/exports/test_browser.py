@@ -14,11 +14,21 @@ from llmops_core.models import ExportJob, JobStatus
 from tests.exports.builders import RatedProject
 from tests.support.worker import WorkerProcess
 
-pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -36,17 +46,28 @@ def chromium_page() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM calls between browser steps
     try:
         with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                 args=ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.set_default_timeout(30_000)
             page.errors = []
             page.on("pageerror", lambda error: page.errors.append(str(error)))
             # A failed request is reported by URL below, not by its console line.
-            page.on("console", lambda m: page.errors.append(m.text) if m.type == "error"
-                    and "Failed to load resource" not in m.text else None)
-            page.on("response", lambda r: page.errors.append(f"{r.status} {r.url}")
-                    if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+            page.on(
+                "console",
+                lambda m: (
+                    page.errors.append(m.text)
+                    if m.type == "error" and "Failed to load resource" not in m.text
+                    else None
+                ),
+            )
+            page.on(
+                "response",
+                lambda r: (
+                    page.errors.append(f"{r.status} {r.url}")
+                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                    else None
+                ),
+            )
             yield page
             # ORM calls made while Playwright's loop runs get connections of their own;
             # close them here, in that context, or PostgreSQL cannot drop the test database.
@@ -57,8 +78,11 @@ def chromium_page() -> Iterator[Any]:
 
 
 def test_a_lead_exports_and_watches_the_job_finish(
-    live_app: Any, celery_worker_process: WorkerProcess, chromium_page: Any,
-    rated: RatedProject, lead: Any,
+    live_app: Any,
+    celery_worker_process: WorkerProcess,
+    chromium_page: Any,
+    rated: RatedProject,
+    lead: Any,
 ) -> None:
     page, base = chromium_page, live_app.url
     page.goto(f"{base}/accounts/login/")

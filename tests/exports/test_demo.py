@@ -30,14 +30,25 @@ def test_every_kind_of_demo_export_is_non_empty_through_every_door(tmp_path: Pat
     assert counts["preferences", "csv"] >= 10  # v1 and v3 answer the same inputs
     for kind in KINDS:  # the CLI
         out = io.StringIO()
-        call_command("export", "--project", "demo", "--kind", kind, "--format", "jsonl",
-                     "--out", str(tmp_path / f"{kind}.jsonl"), stdout=out)
+        call_command(
+            "export",
+            "--project",
+            "demo",
+            "--kind",
+            kind,
+            "--format",
+            "jsonl",
+            "--out",
+            str(tmp_path / f"{kind}.jsonl"),
+            stdout=out,
+        )
         assert f"rows: {counts[kind, 'jsonl']}\n" in out.getvalue()
     api = APIClient()
     api.force_authenticate(lead)
     for kind in KINDS:  # the API, as a job and as a stream
-        response = api.post("/api/projects/demo/exports/", {"kind": kind, "format": "parquet"},
-                            format="json")
+        response = api.post(
+            "/api/projects/demo/exports/", {"kind": kind, "format": "parquet"}, format="json"
+        )
         job = export_job_run(job=ExportJob.objects.get(pk=response.json()["id"]))
         assert job.rows == counts[kind, "parquet"]
         streamed = api.get("/api/projects/demo/exports/stream/", {"kind": kind, "format": "csv"})

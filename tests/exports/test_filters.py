@@ -27,16 +27,24 @@ def outputs(export: Export, kind: str = "consensus", **filters: Any) -> set[str]
 
 
 def test_queue_filter(export: Export, rated: RatedProject) -> None:
-    second = queue_create(project=rated.project, name="Second look", overlap=1,
-                          reviewers=rated.reviewers[:1],
-                          rubric_version=rated.queue.rubric_version,
-                          output_ids=[rated.outputs["v2-q1"].pk])
+    second = queue_create(
+        project=rated.project,
+        name="Second look",
+        overlap=1,
+        reviewers=rated.reviewers[:1],
+        rubric_version=rated.queue.rubric_version,
+        output_ids=[rated.outputs["v2-q1"].pk],
+    )
     claim = assignment_claim_next(queue=second, reviewer=rated.reviewers[0])
     assert claim.assignment is not None
     item = claim.assignment.item
     item.queue = second
-    annotation_submit(item=item, reviewer=rated.reviewers[0], client_token=uuid.uuid4(),
-                      scores={"fluency": 1, "relevance": 1, "factuality": 1})
+    annotation_submit(
+        item=item,
+        reviewer=rated.reviewers[0],
+        client_token=uuid.uuid4(),
+        scores={"fluency": 1, "relevance": 1, "factuality": 1},
+    )
     _, outcome = export("ratings", "jsonl", queue_ids=[second.pk])
     found = list(ExportRun(outcome.run.spec).rows())
     assert {(r["queue"], r["external_id"]) for r in found} == {("Second look", "v2-q1")}
@@ -46,7 +54,8 @@ def test_queue_filter(export: Export, rated: RatedProject) -> None:
 
 def test_prompt_version_filter(export: Export, rated: RatedProject) -> None:
     assert outputs(export, prompt_version_ids=[rated.versions[1].pk]) == {
-        f"v2-q{i}" for i in range(4)}
+        f"v2-q{i}" for i in range(4)
+    }
 
 
 def test_date_filters(export: Export, rated: RatedProject) -> None:
@@ -60,7 +69,8 @@ def test_date_filters(export: Export, rated: RatedProject) -> None:
 
 def test_min_ratings_min_agreement_and_exclude_flagged(export: Export) -> None:
     assert outputs(export, min_ratings=3) == {f"v{v}-q{i}" for v in (1, 2) for i in range(4)} - {
-        "v1-q3"}
+        "v1-q3"
+    }
     assert outputs(export, min_agreement=0.9) == {"v1-q0", "v1-q1", "v2-q3"}
     assert "v2-q2" not in outputs(export, exclude_flagged=True)
     assert "v2-q2" in outputs(export)
@@ -75,38 +85,45 @@ def test_filters_are_recorded_with_why_outputs_were_left_out(export: Export) -> 
     assert stats.excluded == {"flagged": 1, "min_ratings": 1}
 
 
-@pytest.mark.parametrize(("filters", "message"), [
-    ({"queue_ids": [999_999]}, 'filter "queue_ids": 999999 not in this project'),
-    ({"prompt_version_ids": ["x"]}, 'filter "prompt_version_ids"'),
-    ({"since": "yesterday"}, 'filter "since": \'yesterday\' is not an ISO date or time'),
-    ({"since": "2024-05-02", "until": "2024-05-01"}, 'filter "until": must be later'),
-    ({"min_ratings": 0}, 'filter "min_ratings": 0 is outside at least 1'),
-    ({"min_agreement": 1.5}, 'filter "min_agreement": 1.5 is outside 0-1'),
-    ({"min_margin": -1}, 'filter "min_margin": -1 is outside at least 0'),
-    ({"rule": "loudness"}, "filter \"rule\": 'loudness' is not a rule"),
-    ({"colour": "red"}, "unknown filter(s): colour"),
-    ({"exclude_flagged": "maybe"}, 'filter "exclude_flagged": \'maybe\' is not true or false'),
-    ({"sft_threshold": "nan"}, 'filter "sft_threshold": \'nan\' is not a finite number'),
-])
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"queue_ids": [999_999]}, 'filter "queue_ids": 999999 not in this project'),
+        ({"prompt_version_ids": ["x"]}, 'filter "prompt_version_ids"'),
+        ({"since": "yesterday"}, "filter \"since\": 'yesterday' is not an ISO date or time"),
+        ({"since": "2024-05-02", "until": "2024-05-01"}, 'filter "until": must be later'),
+        ({"min_ratings": 0}, 'filter "min_ratings": 0 is outside at least 1'),
+        ({"min_agreement": 1.5}, 'filter "min_agreement": 1.5 is outside 0-1'),
+        ({"min_margin": -1}, 'filter "min_margin": -1 is outside at least 0'),
+        ({"rule": "loudness"}, "filter \"rule\": 'loudness' is not a rule"),
+        ({"colour": "red"}, "unknown filter(s): colour"),
+        ({"exclude_flagged": "maybe"}, "filter \"exclude_flagged\": 'maybe' is not true or false"),
+        ({"sft_threshold": "nan"}, "filter \"sft_threshold\": 'nan' is not a finite number"),
+    ],
+)
 def test_bad_filters_are_refused_naming_the_filter(
     project: Project, filters: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(DomainError) as caught:
-        export_spec_build(project=project, kind="consensus", fmt="csv", filters=filters,
-                          role=Role.LEAD)
+        export_spec_build(
+            project=project, kind="consensus", fmt="csv", filters=filters, role=Role.LEAD
+        )
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize(("role", "allowed"), [(Role.LEAD, False), (Role.ADMIN, True),
-                                               (None, True)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [(Role.LEAD, False), (Role.ADMIN, True), (None, True)]
+)
 def test_only_admins_and_the_cli_may_ask_for_real_names(
     project: Project, role: str | None, allowed: bool
 ) -> None:
     if allowed:
-        spec = export_spec_build(project=project, kind="ratings", fmt="csv",
-                                 real_names=True, role=role)
+        spec = export_spec_build(
+            project=project, kind="ratings", fmt="csv", real_names=True, role=role
+        )
         assert spec.real_names
     else:
         with pytest.raises(NotAllowed, match="admins only"):
-            export_spec_build(project=project, kind="ratings", fmt="csv",
-                              real_names=True, role=role)
+            export_spec_build(
+                project=project, kind="ratings", fmt="csv", real_names=True, role=role
+            )

@@ -33,8 +33,9 @@ def test_progress_is_reported_after_every_block(rated: RatedProject) -> None:
 @pytest.mark.django_db
 def test_a_job_records_its_snapshot(rated: RatedProject, lead: Any) -> None:
     spec = export_spec_build(project=rated.project, kind="ratings", fmt="parquet", role=None)
-    job = export_job_run(job=export_job_create(spec=spec, project=rated.project,
-                                               requested_by=lead), block_ratings=10)
+    job = export_job_run(
+        job=export_job_create(spec=spec, project=rated.project, requested_by=lead), block_ratings=10
+    )
     job.refresh_from_db()
     data = job.file.open("rb").read()
     assert (job.status, job.progress, job.rows, job.error) == (JobStatus.SUCCEEDED, 1.0, 69, "")
@@ -71,13 +72,16 @@ def test_an_export_job_runs_on_a_real_worker(
 ) -> None:
     client = APIClient()
     client.force_authenticate(make_member(Role.LEAD, "worker-lead"))
-    response = client.post(f"/api/projects/{rated.project.slug}/exports/",
-                           {"kind": "consensus", "format": "parquet",
-                            "filters": {"min_ratings": 3}}, format="json")
+    response = client.post(
+        f"/api/projects/{rated.project.slug}/exports/",
+        {"kind": "consensus", "format": "parquet", "filters": {"min_ratings": 3}},
+        format="json",
+    )
     assert response.status_code == 202
     poll = f"/api/projects/{rated.project.slug}/exports/{response.json()['id']}/"
-    assert wait_for(lambda: client.get(poll).json()["status"] in ("succeeded", "failed"),
-                    timeout=60), celery_worker_process.log()
+    assert wait_for(
+        lambda: client.get(poll).json()["status"] in ("succeeded", "failed"), timeout=60
+    ), celery_worker_process.log()
     job = client.get(poll).json()
     assert job["status"] == "succeeded", job["error"]
     assert (job["progress"], job["rows"]) == (1.0, 7)

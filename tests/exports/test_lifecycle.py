@@ -33,8 +33,11 @@ def _job(rated: RatedProject, lead: Any, fmt: str = "csv") -> ExportJob:
 
 
 def _actions(job: ExportJob) -> list[str]:
-    return list(AuditEvent.objects.filter(object_type="ExportJob", object_id=str(job.pk))
-                .order_by("id").values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(object_type="ExportJob", object_id=str(job.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
 
 
 def test_a_cancelled_pending_job_never_runs(rated: RatedProject, lead: Any) -> None:
@@ -109,7 +112,9 @@ def test_cancel_and_delete_through_the_api(
 
 
 def test_reviewers_can_neither_cancel_nor_delete(
-    rated: RatedProject, lead: Any, make_member: Callable[..., Any],
+    rated: RatedProject,
+    lead: Any,
+    make_member: Callable[..., Any],
     api_as: Callable[[Any], APIClient],
 ) -> None:
     job = _job(rated, lead)
@@ -171,9 +176,7 @@ def test_files_past_the_retention_period_are_deleted_and_the_record_stays(
     assert html.get(page + "datasheet.json").status_code == 200
 
 
-def test_retention_zero_keeps_files_forever(
-    rated: RatedProject, lead: Any, settings: Any
-) -> None:
+def test_retention_zero_keeps_files_forever(rated: RatedProject, lead: Any, settings: Any) -> None:
     settings.EXPORT_RETENTION_DAYS = 0
     job = export_job_run(job=_job(rated, lead))
     ExportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=999))

@@ -72,8 +72,9 @@ def test_a_failing_part_fails_the_export_with_the_child_s_error(
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(pipeline.ExportRun, "batches", batches)
-    spec = export_spec_build(project=rated.project, kind="ratings", fmt="jsonl", filters={},
-                             role=None)
+    spec = export_spec_build(
+        project=rated.project, kind="ratings", fmt="jsonl", filters={}, role=None
+    )
     with pytest.raises(RuntimeError, match=r"(?s)an export part failed.*disk on fire"):
         export_write(spec, io.BytesIO(), parts=2, block_ratings=3)
 
@@ -86,10 +87,10 @@ def test_parts_whose_export_process_is_gone_remove_their_own_files(
     # The parent is "dead": it neither removes the folder nor kills its children (it only
     # reaps them, so that the test knows they are done).
     monkeypatch.setattr(shards.shutil, "rmtree", lambda *a, **kw: None)
-    monkeypatch.setattr(shards._Child, "kill",
-                        lambda child: child.pid and os.waitpid(child.pid, 0))
-    spec = export_spec_build(project=rated.project, kind="ratings", fmt="jsonl", filters={},
-                             role=None)
+    monkeypatch.setattr(shards._Child, "kill", lambda child: child.pid and os.waitpid(child.pid, 0))
+    spec = export_spec_build(
+        project=rated.project, kind="ratings", fmt="jsonl", filters={}, role=None
+    )
     with pytest.raises(RuntimeError, match="an export part ended with status"):
         export_write(spec, io.BytesIO(), parts=3, block_ratings=3)
     assert parts_dir.is_dir() and not list(parts_dir.glob("*"))
@@ -116,8 +117,9 @@ def test_the_hourly_sweep_removes_parts_folders_nothing_wrote_to_for_an_hour(
 def test_a_job_goes_parallel_from_the_size_threshold_and_not_below(
     rated: RatedProject, settings: Any, tmp_path: Path
 ) -> None:
-    spec = export_spec_build(project=rated.project, kind="ratings", fmt="csv", filters={},
-                             role=None)
+    spec = export_spec_build(
+        project=rated.project, kind="ratings", fmt="csv", filters={}, role=None
+    )
     run = pipeline.ExportRun(spec)
     total = run.total_ratings()
     settings.EXPORT_WORKERS = 2
@@ -127,16 +129,21 @@ def test_a_job_goes_parallel_from_the_size_threshold_and_not_below(
     assert export_parts_for(run) == 2
     settings.EXPORT_WORKERS = 1
     assert export_parts_for(run) == 1
-    preferences = pipeline.ExportRun(export_spec_build(
-        project=rated.project, kind="preferences", fmt="csv", filters={}, role=None))
+    preferences = pipeline.ExportRun(
+        export_spec_build(
+            project=rated.project, kind="preferences", fmt="csv", filters={}, role=None
+        )
+    )
     settings.EXPORT_WORKERS = 2
     assert export_parts_for(preferences) == 1  # pairs span outputs: never split
 
-    serial = export_job_run(job=export_job_create(spec=spec, project=rated.project,
-                                                  requested_by=None))
+    serial = export_job_run(
+        job=export_job_create(spec=spec, project=rated.project, requested_by=None)
+    )
     settings.EXPORT_PARALLEL_MIN_RATINGS = total + 1
-    single = export_job_run(job=export_job_create(spec=spec, project=rated.project,
-                                                  requested_by=None))
+    single = export_job_run(
+        job=export_job_create(spec=spec, project=rated.project, requested_by=None)
+    )
     assert serial.status == single.status == JobStatus.SUCCEEDED
     assert serial.sha256 == single.sha256
     for key in ("counts", "agreement", "prompt_versions", "rating_period", "caveats"):
@@ -154,9 +161,14 @@ def test_a_celery_worker_writes_a_parallel_export_with_the_bytes_of_one_process(
     from tests.support.worker import WorkerProcess, wait_for
 
     one, _ = _export(rated, "ratings", "jsonl", parts=1)
-    worker = WorkerProcess(database_url=database_url_for_subprocess(),
-                           env={"EXPORT_WORKERS": "2", "EXPORT_PARALLEL_MIN_RATINGS": "2",
-                                "EXPORT_BLOCK_RATINGS": "3"})
+    worker = WorkerProcess(
+        database_url=database_url_for_subprocess(),
+        env={
+            "EXPORT_WORKERS": "2",
+            "EXPORT_PARALLEL_MIN_RATINGS": "2",
+            "EXPORT_BLOCK_RATINGS": "3",
+        },
+    )
     worker.start()
     try:
         client = APIClient()
@@ -165,8 +177,9 @@ def test_a_celery_worker_writes_a_parallel_export_with_the_bytes_of_one_process(
         created = client.post(base, {"kind": "ratings", "format": "jsonl"}, format="json")
         assert created.status_code == 202
         poll = f"{base}{created.json()['id']}/"
-        assert wait_for(lambda: client.get(poll).json()["status"] in ("succeeded", "failed"),
-                        timeout=60), worker.log()
+        assert wait_for(
+            lambda: client.get(poll).json()["status"] in ("succeeded", "failed"), timeout=60
+        ), worker.log()
         job = client.get(poll).json()
     finally:
         worker.stop()

@@ -27,14 +27,18 @@ def by_id(items: list[dict[str, Any]], key: str = "external_id") -> dict[str, di
     return {row[key]: row for row in items}
 
 
-def test_ratings_have_one_row_per_rating_with_provenance(export: Export,
-                                                         rated: RatedProject) -> None:
+def test_ratings_have_one_row_per_rating_with_provenance(
+    export: Export, rated: RatedProject
+) -> None:
     found = rows(export, "ratings")
     assert len(found) == 8 * 3 * 3 - 3  # reviewer 3 skipped v1-q3
     order = [(r["output_id"], r["rating_id"]) for r in found]
     assert order == sorted(order)  # grouped by output, then by rating id
-    row = next(r for r in found if r["external_id"] == "v2-q2" and r["criterion"] == "fluency"
-               and r["flags"])
+    row = next(
+        r
+        for r in found
+        if r["external_id"] == "v2-q2" and r["criterion"] == "fluency" and r["flags"]
+    )
     assert row["flags"] == ["unsafe"] and row["score"] == 5
     assert row["adjudicated_score"] == 2.0
     assert row["prompt"] == "answer" and row["prompt_version"] == 2
@@ -48,7 +52,11 @@ def test_consensus_summarises_each_output(export: Export) -> None:
     assert len(found) == 8
     q0 = found["v1-q0"]
     assert (q0["fluency_mean"], q0["fluency_n"], q0["fluency_std"], q0["fluency_judge"]) == (
-        4.0, 3, 0.0, 5.0)
+        4.0,
+        3,
+        0.0,
+        5.0,
+    )
     assert q0["agreement"] == 1.0 and q0["disagreement"] == 0.0 and q0["score"] == 4.0
     contested = found["v2-q2"]
     assert contested["fluency_mean"] == 3.0 and contested["fluency_median"] == 3.0
@@ -62,15 +70,24 @@ def test_consensus_summarises_each_output(export: Export) -> None:
     assert list(q0)[:3] == ["output_id", "external_id", "input"]
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ({}, {"q0": ("v1", 2.0), "q2": ("v1", 2.777778), "q3": ("v1", 2.0)}),
-    ({"min_margin": 2.5}, {"q2": ("v1", 2.777778)}),
-    ({"rule": "relevance", "min_margin": 0.3},
-     {"q0": ("v1", 1.666667), "q1": ("v2", 0.333333), "q2": ("v1", 2.666667),
-      "q3": ("v1", 2.5)}),
-    ({"rule": "all"}, {"q0": ("v1", 1.666667), "q2": ("v1", 2.666667), "q3": ("v1", 1.5)}),
-    ({"exclude_flagged": True}, {"q0": ("v1", 2.0), "q3": ("v1", 2.0)}),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"q0": ("v1", 2.0), "q2": ("v1", 2.777778), "q3": ("v1", 2.0)}),
+        ({"min_margin": 2.5}, {"q2": ("v1", 2.777778)}),
+        (
+            {"rule": "relevance", "min_margin": 0.3},
+            {
+                "q0": ("v1", 1.666667),
+                "q1": ("v2", 0.333333),
+                "q2": ("v1", 2.666667),
+                "q3": ("v1", 2.5),
+            },
+        ),
+        ({"rule": "all"}, {"q0": ("v1", 1.666667), "q2": ("v1", 2.666667), "q3": ("v1", 1.5)}),
+        ({"exclude_flagged": True}, {"q0": ("v1", 2.0), "q3": ("v1", 2.0)}),
+    ],
+)
 def test_preference_pairs_come_from_score_gaps_with_a_margin(
     export: Export, filters: dict[str, Any], expected: dict[str, tuple[str, float]]
 ) -> None:
@@ -79,18 +96,22 @@ def test_preference_pairs_come_from_score_gaps_with_a_margin(
     assert got == {key: (side, pytest.approx(m, abs=1e-6)) for key, (side, m) in expected.items()}
     pair = found[0]
     assert pair["source"] == "score_gap" and pair["chosen"] == [
-        {"role": "assistant", "content": f"Answer {pair['chosen_external_id']}."}]
+        {"role": "assistant", "content": f"Answer {pair['chosen_external_id']}."}
+    ]
     # Across prompt versions, the prompt is the input itself.
     assert pair["prompt"] == [{"role": "user", "content": pair["prompt_text"]}]
     assert pair["chosen_scores"].keys() == {"fluency", "relevance", "factuality"}
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ({}, {"v1-q0": 4.0, "v1-q2": 4.777778, "v1-q3": 4.0}),
-    ({"sft_threshold": 4.5}, {"v1-q2": 4.777778}),
-    ({"rule": "all"}, {"v1-q0": 4.0, "v1-q2": 4.666667}),
-    ({"rule": "criterion:factuality", "sft_threshold": 4.5}, {"v1-q2": 4.666667}),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"v1-q0": 4.0, "v1-q2": 4.777778, "v1-q3": 4.0}),
+        ({"sft_threshold": 4.5}, {"v1-q2": 4.777778}),
+        ({"rule": "all"}, {"v1-q0": 4.0, "v1-q2": 4.666667}),
+        ({"rule": "criterion:factuality", "sft_threshold": 4.5}, {"v1-q2": 4.666667}),
+    ],
+)
 def test_sft_keeps_outputs_whose_score_passes_the_threshold(
     export: Export, filters: dict[str, Any], expected: dict[str, float]
 ) -> None:
@@ -112,8 +133,9 @@ def test_reviewers_get_stable_keyed_pseudonyms(export: Export, rated: RatedProje
     assert [r["reviewer"] for r in first] == [r["reviewer"] for r in second]
     names = {r["reviewer"] for r in first}
     rev1 = rated.reviewers[0]
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"{rated.project.pk}:{rev1.pk}".encode(),
-                      sha256).hexdigest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{rated.project.pk}:{rev1.pk}".encode(), sha256
+    ).hexdigest()
     assert f"reviewer-{digest[:10]}" in names and len(names) == 3
     assert not names & {"rev1", "rev2", "rev3"}
     assert reviewer_pseudonym(rated.project.pk + 1, rev1.pk) not in names  # per project
@@ -128,6 +150,6 @@ def test_csv_export_neutralises_formulas_in_reviewer_comments(export: Export) ->
     path, _ = export("ratings", "csv")
     with path.open(newline="", encoding="utf-8") as handle:
         comments = {row["comment"] for row in csv.DictReader(handle)}
-    assert "'=HYPERLINK(\"http://evil.example\")" in comments
+    assert '\'=HYPERLINK("http://evil.example")' in comments
     assert "'+1 good answer" in comments
     assert not any(c.startswith(("=", "+", "-", "@")) for c in comments)

@@ -37,19 +37,26 @@ def browser_as(rated: RatedProject, make_member: Callable[..., Any]) -> Callable
 @pytest.fixture
 def finished(rated: RatedProject, lead: Any) -> ExportJob:
     spec = export_spec_build(project=rated.project, kind="ratings", fmt="jsonl", role=Role.LEAD)
-    return export_job_run(job=export_job_create(spec=spec, project=rated.project,
-                                                requested_by=lead))
+    return export_job_run(
+        job=export_job_create(spec=spec, project=rated.project, requested_by=lead)
+    )
 
 
-@pytest.mark.parametrize("role", ["anonymous", "outsider", "reviewer", "adjudicator", "lead",
-                                  "admin"])
+@pytest.mark.parametrize(
+    "role", ["anonymous", "outsider", "reviewer", "adjudicator", "lead", "admin"]
+)
 def test_every_page_is_for_leads_and_admins(
     role: str, rated: RatedProject, finished: ExportJob, browser_as: Callable[[str], Client]
 ) -> None:
     client = browser_as(role)
     base = f"/p/{rated.project.slug}/exports/"
-    for path in (base, f"{base}{finished.pk}/", f"{base}{finished.pk}/download/",
-                 f"{base}{finished.pk}/datasheet.json", f"{base}{finished.pk}/datasheet.md"):
+    for path in (
+        base,
+        f"{base}{finished.pk}/",
+        f"{base}{finished.pk}/download/",
+        f"{base}{finished.pk}/datasheet.json",
+        f"{base}{finished.pk}/datasheet.md",
+    ):
         response = client.get(path)
         if role == "anonymous":
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -68,11 +75,23 @@ def test_a_lead_starts_an_export_from_the_form(
     assert b"Real reviewer names" not in page.content  # admins only
     assert b"Answers" in page.content and b"answer v2" in page.content
     assert b"Criterion: relevance" in page.content
-    response = client.post(f"/p/{rated.project.slug}/exports/", {
-        "kind": "preferences", "format": "parquet", "queue_ids": [rated.queue.pk],
-        "prompt_version_ids": [v.pk for v in rated.versions], "since": "2020-01-01",
-        "until": "2100-01-01", "min_ratings": "2", "min_agreement": "0.1",
-        "exclude_flagged": "on", "rule": "all", "min_margin": "1", "sft_threshold": "4"})
+    response = client.post(
+        f"/p/{rated.project.slug}/exports/",
+        {
+            "kind": "preferences",
+            "format": "parquet",
+            "queue_ids": [rated.queue.pk],
+            "prompt_version_ids": [v.pk for v in rated.versions],
+            "since": "2020-01-01",
+            "until": "2100-01-01",
+            "min_ratings": "2",
+            "min_agreement": "0.1",
+            "exclude_flagged": "on",
+            "rule": "all",
+            "min_margin": "1",
+            "sft_threshold": "4",
+        },
+    )
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/{job.pk}/")
     assert job.status == JobStatus.PENDING and job.kind == "preferences"
@@ -87,8 +106,10 @@ def test_a_lead_starts_an_export_from_the_form(
 def test_form_errors_are_shown_and_nothing_starts(
     rated: RatedProject, browser_as: Callable[[str], Client]
 ) -> None:
-    response = browser_as("lead").post(f"/p/{rated.project.slug}/exports/", {
-        "kind": "sft", "format": "csv", "since": "2024-05-02", "until": "2024-05-01"})
+    response = browser_as("lead").post(
+        f"/p/{rated.project.slug}/exports/",
+        {"kind": "sft", "format": "csv", "since": "2024-05-02", "until": "2024-05-01"},
+    )
     assert response.status_code == 200 and b"must be later" in response.content
     assert not ExportJob.objects.exists()
 
@@ -98,12 +119,19 @@ def test_only_admins_see_and_may_use_real_names(
 ) -> None:
     admin = browser_as("admin")
     assert b"Real reviewer names" in admin.get(f"/p/{rated.project.slug}/exports/").content
-    assert admin.post(f"/p/{rated.project.slug}/exports/", {
-        "kind": "ratings", "format": "csv", "real_names": "on"}).status_code == 302
+    assert (
+        admin.post(
+            f"/p/{rated.project.slug}/exports/",
+            {"kind": "ratings", "format": "csv", "real_names": "on"},
+        ).status_code
+        == 302
+    )
     assert ExportJob.objects.get().real_names
     lead = browser_as("lead")
-    response = lead.post(f"/p/{rated.project.slug}/exports/", {
-        "kind": "ratings", "format": "csv", "real_names": "on"})
+    response = lead.post(
+        f"/p/{rated.project.slug}/exports/",
+        {"kind": "ratings", "format": "csv", "real_names": "on"},
+    )
     assert response.status_code == 403 and ExportJob.objects.count() == 1
 
 

@@ -26,8 +26,14 @@ def llm_server() -> Iterator[LocalOpenAIServer]:
 def llm_endpoint(project: Project, llm_server: LocalOpenAIServer) -> LLMEndpoint:
     from llmops_core.services.judges.endpoints import endpoint_create
 
-    return endpoint_create(project=project, name="local", base_url=llm_server.base_url,
-                           api_key="sk-test-secret-key-1234", concurrency=4, timeout_seconds=5)
+    return endpoint_create(
+        project=project,
+        name="local",
+        base_url=llm_server.base_url,
+        api_key="sk-test-secret-key-1234",
+        concurrency=4,
+        timeout_seconds=5,
+    )
 
 
 @pytest.fixture

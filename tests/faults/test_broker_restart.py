@@ -56,13 +56,19 @@ def on_redis(redis_server: RedisServer) -> Iterator[RedisServer]:
 
 def _worker(redis: RedisServer) -> WorkerProcess:
     """A worker on the test's Redis whose sweep treats jobs pending for 1 s as lost."""
-    return WorkerProcess(database_url=database_url_for_subprocess(), env={
-        "CELERY_BROKER_URL": redis.url(), "JOB_PENDING_GRACE_SECONDS": "1",
-        "LLM_RUN_STALE_SECONDS": "2"})
+    return WorkerProcess(
+        database_url=database_url_for_subprocess(),
+        env={
+            "CELERY_BROKER_URL": redis.url(),
+            "JOB_PENDING_GRACE_SECONDS": "1",
+            "LLM_RUN_STALE_SECONDS": "2",
+        },
+    )
 
 
-def _post(api: APIClient, name: str, project: Project, data: dict[str, Any],
-          fmt: str = "json") -> int:
+def _post(
+    api: APIClient, name: str, project: Project, data: dict[str, Any], fmt: str = "json"
+) -> int:
     """POST to a project endpoint that starts a job; return the job's id (it must be 202)."""
     started = time.monotonic()
     response = api.post(reverse(name, kwargs={"project_slug": project.slug}), data, format=fmt)
@@ -72,8 +78,10 @@ def _post(api: APIClient, name: str, project: Project, data: dict[str, Any],
 
 
 def _import_file() -> SimpleUploadedFile:
-    rows = "\n".join(json.dumps({"external_id": f"imp-{i}", "output": f"answer {i}",
-                                 "input": f"question {i}"}) for i in range(IMPORT_ROWS))
+    rows = "\n".join(
+        json.dumps({"external_id": f"imp-{i}", "output": f"answer {i}", "input": f"question {i}"})
+        for i in range(IMPORT_ROWS)
+    )
     return SimpleUploadedFile("rows.jsonl", rows.encode())
 
 
@@ -100,37 +108,68 @@ def world(project: Project, team: list[Any], llm_endpoint: LLMEndpoint) -> dict[
     rate_queue(queue, team)
     rubric_version = project.rubrics.get(name="default").versions.get(number=1)
     judge, _ = judge_version_create(
-        judge=judge_create(project=project, name="quality"), model_name="local-judge",
-        rubric_version=rubric_version, endpoint=llm_endpoint, parameters={"temperature": 0})
+        judge=judge_create(project=project, name="quality"),
+        model_name="local-judge",
+        rubric_version=rubric_version,
+        endpoint=llm_endpoint,
+        parameters={"temperature": 0},
+    )
     version, _ = prompt_version_create(
         template=prompt_template_create(project=project, name="support"),
-        model_name="local-generator", template_text="Answer briefly: {{ question }}")
-    dataset, _ = dataset_create(project=project, name="questions", inputs=[
-        {"question": f"What is case {i}?"} for i in range(DATASET_ROWS)])
+        model_name="local-generator",
+        template_text="Answer briefly: {{ question }}",
+    )
+    dataset, _ = dataset_create(
+        project=project,
+        name="questions",
+        inputs=[{"question": f"What is case {i}?"} for i in range(DATASET_ROWS)],
+    )
     return {"queue": queue, "judge": judge, "version": version, "dataset": dataset}
 
 
 def test_a_redis_restart_loses_no_job_queued_before_it_or_created_while_it_was_down(
-    on_redis: RedisServer, project: Project, lead: Any, world: dict[str, Any],
-    llm_server: LocalOpenAIServer, llm_endpoint: LLMEndpoint,
-    api_as: Callable[..., APIClient], caplog: pytest.LogCaptureFixture,
+    on_redis: RedisServer,
+    project: Project,
+    lead: Any,
+    world: dict[str, Any],
+    llm_server: LocalOpenAIServer,
+    llm_endpoint: LLMEndpoint,
+    api_as: Callable[..., APIClient],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     api = api_as(lead)
     queue_id = world["queue"].pk
     # 1. With no worker running, one job of each kind: their messages wait in Redis.
     jobs = {
-        "export": ExportJob(pk=_post(api, "api-exports", project,
-                                     {"kind": "ratings", "format": "csv"})),
-        "report": Report(pk=_post(api, "api-reports", project,
-                                  {"queue_id": queue_id, "bootstrap_draws": 50})),
-        "import": ImportJob(pk=_post(api, "api-imports", project, {"file": _import_file()},
-                                     fmt="multipart")),
-        "judge run": JudgeRun(pk=_post(api, "api-judge-runs", project,
-                                       {"judge_version": world["judge"].pk,
-                                        "queue_id": queue_id})),
-        "generation run": GenerationRun(pk=_post(api, "api-generation-runs", project, {
-            "version_id": world["version"].pk, "dataset_id": world["dataset"].pk,
-            "endpoint_id": llm_endpoint.pk})),
+        "export": ExportJob(
+            pk=_post(api, "api-exports", project, {"kind": "ratings", "format": "csv"})
+        ),
+        "report": Report(
+            pk=_post(api, "api-reports", project, {"queue_id": queue_id, "bootstrap_draws": 50})
+        ),
+        "import": ImportJob(
+            pk=_post(api, "api-imports", project, {"file": _import_file()}, fmt="multipart")
+        ),
+        "judge run": JudgeRun(
+            pk=_post(
+                api,
+                "api-judge-runs",
+                project,
+                {"judge_version": world["judge"].pk, "queue_id": queue_id},
+            )
+        ),
+        "generation run": GenerationRun(
+            pk=_post(
+                api,
+                "api-generation-runs",
+                project,
+                {
+                    "version_id": world["version"].pk,
+                    "dataset_id": world["dataset"].pk,
+                    "endpoint_id": llm_endpoint.pk,
+                },
+            )
+        ),
     }
     assert on_redis.queue_length(QUEUE) == len(jobs), "the jobs' messages are not in Redis"
 
@@ -144,7 +183,8 @@ def test_a_redis_restart_loses_no_job_queued_before_it_or_created_while_it_was_d
     try:
         jobs_resume_stale_task.delay()  # what beat sends every minute
         assert wait_for(lambda: _all_finished(jobs), timeout=90), (
-            f"{_statuses(jobs)}\n{worker.log()}")
+            f"{_statuses(jobs)}\n{worker.log()}"
+        )
         done = _fresh(jobs)
         # Started once each; an LLM run's count is of step deaths in a row, and none died.
         once = {name: (JobStatus.SUCCEEDED, 0 if name.endswith(" run") else 1) for name in jobs}
@@ -154,11 +194,21 @@ def test_a_redis_restart_loses_no_job_queued_before_it_or_created_while_it_was_d
         on_redis.kill()
         with caplog.at_level(logging.ERROR, logger="llmops_core.services.dispatch"):
             late = {
-                "export": ExportJob(pk=_post(api, "api-exports", project,
-                                             {"kind": "consensus", "format": "jsonl"})),
-                "report": Report(pk=_post(api, "api-reports", project,
-                                          {"queue_id": queue_id, "bootstrap_draws": 50,
-                                           "reviewers": ["rater1", "rater2"]})),
+                "export": ExportJob(
+                    pk=_post(api, "api-exports", project, {"kind": "consensus", "format": "jsonl"})
+                ),
+                "report": Report(
+                    pk=_post(
+                        api,
+                        "api-reports",
+                        project,
+                        {
+                            "queue_id": queue_id,
+                            "bootstrap_draws": 50,
+                            "reviewers": ["rater1", "rater2"],
+                        },
+                    )
+                ),
             }
         assert _statuses(late) == {name: (JobStatus.PENDING, 0) for name in late}
         assert caplog.text.count("could not publish") == len(late), caplog.text
@@ -180,7 +230,8 @@ def test_a_redis_restart_loses_no_job_queued_before_it_or_created_while_it_was_d
             return _all_finished(late)
 
         assert wait_for(finished_under_a_supervisor, timeout=90), (
-            f"{_statuses(late)}\n{worker.log()}")
+            f"{_statuses(late)}\n{worker.log()}"
+        )
         assert len(restarts) <= 1, restarts
     finally:
         worker.kill()
@@ -193,6 +244,10 @@ def test_a_redis_restart_loses_no_job_queued_before_it_or_created_while_it_was_d
     assert done["report"].snapshot_counts["ratings"] == OUTPUTS * 9
     # Every LLM call was made once: nothing was asked twice by a duplicated message.
     assert (done["judge run"].done_calls, _model_requests(llm_server, "local-judge")) == (
-        OUTPUTS, OUTPUTS)
-    assert (done["generation run"].done_calls,
-            _model_requests(llm_server, "local-generator")) == (DATASET_ROWS, DATASET_ROWS)
+        OUTPUTS,
+        OUTPUTS,
+    )
+    assert (done["generation run"].done_calls, _model_requests(llm_server, "local-generator")) == (
+        DATASET_ROWS,
+        DATASET_ROWS,
+    )

@@ -44,15 +44,21 @@ def _mid_file(pk: int) -> bool:
 
 
 def test_an_export_killed_mid_file_completes_after_a_restart_with_a_correct_file(
-    project: Project, lead: Any, team: list[Any], api_as: Callable[..., APIClient],
+    project: Project,
+    lead: Any,
+    team: list[Any],
+    api_as: Callable[..., APIClient],
     settings: Any,
 ) -> None:
     rate_queue(make_queue(project, make_outputs(project, OUTPUTS)), team)
     worker = WorkerProcess(database_url=database_url_for_subprocess(), env=WORKER_ENV)
     worker.start()
     try:
-        response = api_as(lead).post(reverse("api-exports", kwargs={"project_slug": project.slug}),
-                                     {"kind": "ratings", "format": "jsonl"}, format="json")
+        response = api_as(lead).post(
+            reverse("api-exports", kwargs={"project_slug": project.slug}),
+            {"kind": "ratings", "format": "jsonl"},
+            format="json",
+        )
         assert response.status_code == 202, response.content
         pk = int(response.json()["id"])
         assert wait_for(lambda: _mid_file(pk), timeout=60, interval=0.05), worker.log()
@@ -60,7 +66,8 @@ def test_an_export_killed_mid_file_completes_after_a_restart_with_a_correct_file
         worker.kill()
     killed = _job(pk)
     assert killed.status == JobStatus.RUNNING and 0.1 <= killed.progress < 0.99, (
-        f"the kill did not land mid-file: {killed.status} at {killed.progress}")
+        f"the kill did not land mid-file: {killed.status} at {killed.progress}"
+    )
     assert (killed.attempts, killed.file.name) == (1, "")
 
     replacement = WorkerProcess(database_url=database_url_for_subprocess(), env=WORKER_ENV)
@@ -69,22 +76,25 @@ def test_an_export_killed_mid_file_completes_after_a_restart_with_a_correct_file
         # What the beat task does once the dead worker's heartbeat is older than the setting.
         settings.JOB_STALE_SECONDS = 1
         assert wait_for(lambda: f"export:{pk}" in jobs_resume_stale().dispatched, timeout=30), (
-            "the sweep never dispatched the export again")
+            "the sweep never dispatched the export again"
+        )
         assert wait_for(lambda: _job(pk).is_finished, timeout=90), replacement.log()
     finally:
         replacement.kill()
 
     job = _job(pk)
-    assert (job.status, job.error, job.attempts, job.progress) == (
-        JobStatus.SUCCEEDED, "", 2, 1.0)
+    assert (job.status, job.error, job.attempts, job.progress) == (JobStatus.SUCCEEDED, "", 2, 1.0)
     with job.file.open("rb") as handle:
         data = handle.read()
     spec = export_spec_build(project=project, kind="ratings", fmt="jsonl", role=None)
     clean = io.BytesIO()
     outcome = export_write(spec, clean)
     assert (job.rows, job.sha256) == (outcome.result.rows, outcome.result.sha256)
-    assert hashlib.sha256(data).hexdigest() == job.sha256 == hashlib.sha256(
-        clean.getvalue()).hexdigest()
+    assert (
+        hashlib.sha256(data).hexdigest()
+        == job.sha256
+        == hashlib.sha256(clean.getvalue()).hexdigest()
+    )
     lines = data.decode().splitlines()
     assert len(lines) == job.rows == OUTPUTS * 9
     keys = {(r["output_id"], r["reviewer"], r["criterion"]) for r in map(json.loads, lines)}
@@ -108,7 +118,10 @@ def _children(pid: int) -> list[int]:
 
 
 def test_the_parts_of_a_parallel_export_whose_process_was_killed_remove_themselves(
-    project: Project, lead: Any, team: list[Any], api_as: Callable[..., APIClient],
+    project: Project,
+    lead: Any,
+    team: list[Any],
+    api_as: Callable[..., APIClient],
     tmp_path: Path,
 ) -> None:
     """SIGKILL the pool process writing a parallel export: its forked parts outlive it.
@@ -119,13 +132,20 @@ def test_the_parts_of_a_parallel_export_whose_process_was_killed_remove_themselv
     rate_queue(make_queue(project, make_outputs(project, OUTPUTS)), team)
     parts_dir = tmp_path / "parts"
     # Blocks of 9 ratings: each part writes 200 blocks, so the kill lands while they write.
-    env = {"EXPORT_BLOCK_RATINGS": "9", "EXPORT_WORKERS": "3", "EXPORT_PARALLEL_MIN_RATINGS": "2",
-           "EXPORT_PARTS_DIR": str(parts_dir)}
+    env = {
+        "EXPORT_BLOCK_RATINGS": "9",
+        "EXPORT_WORKERS": "3",
+        "EXPORT_PARALLEL_MIN_RATINGS": "2",
+        "EXPORT_PARTS_DIR": str(parts_dir),
+    }
     worker = WorkerProcess(database_url=database_url_for_subprocess(), env=env)
     worker.start()
     try:
-        response = api_as(lead).post(reverse("api-exports", kwargs={"project_slug": project.slug}),
-                                     {"kind": "ratings", "format": "csv"}, format="json")
+        response = api_as(lead).post(
+            reverse("api-exports", kwargs={"project_slug": project.slug}),
+            {"kind": "ratings", "format": "csv"},
+            format="json",
+        )
         assert response.status_code == 202, response.content
         pk = int(response.json()["id"])
 
@@ -144,8 +164,9 @@ def test_the_parts_of_a_parallel_export_whose_process_was_killed_remove_themselv
         assert len(parts) == 2, parts
         os.kill(exporter, signal.SIGKILL)  # only the export's process: its parts live on
         assert not _job(pk).is_finished, "the export finished before the kill"
-        assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in parts),
-                        timeout=30), "the orphaned parts did not stop"
+        assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in parts), timeout=30), (
+            "the orphaned parts did not stop"
+        )
         assert list(parts_dir.iterdir()) == [], "the orphaned parts left files behind"
     finally:
         worker.kill()

@@ -40,8 +40,11 @@ def _run(pk: int) -> GenerationRun:
 
 
 def _stored_rows(version: Any) -> set[int]:
-    return set(ModelOutput.objects.filter(prompt_version=version)
-               .values_list("dataset_row__index", flat=True))
+    return set(
+        ModelOutput.objects.filter(prompt_version=version).values_list(
+            "dataset_row__index", flat=True
+        )
+    )
 
 
 def _asked_rows(server: LocalOpenAIServer) -> Counter[int]:
@@ -56,16 +59,25 @@ def _asked_rows(server: LocalOpenAIServer) -> Counter[int]:
 
 
 def test_a_killed_generation_run_resumes_and_pays_for_no_stored_output_again(
-    project: Project, lead: Any, llm_server: LocalOpenAIServer, llm_endpoint: LLMEndpoint,
-    api_as: Callable[..., APIClient], settings: Any,
+    project: Project,
+    lead: Any,
+    llm_server: LocalOpenAIServer,
+    llm_endpoint: LLMEndpoint,
+    api_as: Callable[..., APIClient],
+    settings: Any,
 ) -> None:
     llm_server.latency = 0.1
     template = prompt_template_create(project=project, name="support")
     version, _ = prompt_version_create(
-        template=template, model_name="local-generator", parameters={"temperature": 0.2},
-        template_text="Answer the question about {{ product }}: {{ question }}")
-    inputs = [{"question": f"How do I export data, case {i}?", "product": "Acme Notes"}
-              for i in range(ROWS)]
+        template=template,
+        model_name="local-generator",
+        parameters={"temperature": 0.2},
+        template_text="Answer the question about {{ product }}: {{ question }}",
+    )
+    inputs = [
+        {"question": f"How do I export data, case {i}?", "product": "Acme Notes"}
+        for i in range(ROWS)
+    ]
     dataset, _ = dataset_create(project=project, name="questions", inputs=inputs)
 
     worker = WorkerProcess(database_url=database_url_for_subprocess(), env=WORKER_ENV)
@@ -74,11 +86,13 @@ def test_a_killed_generation_run_resumes_and_pays_for_no_stored_output_again(
         response = api_as(lead).post(
             reverse("api-generation-runs", kwargs={"project_slug": project.slug}),
             {"version_id": version.pk, "dataset_id": dataset.pk, "endpoint_id": llm_endpoint.pk},
-            format="json")
+            format="json",
+        )
         assert response.status_code == 202, response.content
         pk = int(response.json()["id"])
-        assert wait_for(lambda: len(_stored_rows(version)) >= KILL_AFTER, timeout=60,
-                        interval=0.05), worker.log()
+        assert wait_for(
+            lambda: len(_stored_rows(version)) >= KILL_AFTER, timeout=60, interval=0.05
+        ), worker.log()
     finally:
         worker.kill()
     stored_before = _stored_rows(version)
@@ -107,11 +121,17 @@ def test_a_killed_generation_run_resumes_and_pays_for_no_stored_output_again(
     assert (run.status, run.done_calls, run.error_calls) == ("succeeded", ROWS, 0), run.error
     assert resumes.count(f"generation:{pk}") == 1, "the run was resumed more than once"
     assert run.attempts == 0, "a finished chunk must set the count of step deaths back to 0"
-    per_row = ModelOutput.objects.filter(prompt_version=version).values("dataset_row").annotate(
-        n=Count("id"))
+    per_row = (
+        ModelOutput.objects.filter(prompt_version=version)
+        .values("dataset_row")
+        .annotate(n=Count("id"))
+    )
     assert len(per_row) == ROWS and {row["n"] for row in per_row} == {1}
-    keys = Counter(LLMCall.objects.filter(run_kind="generation", run_id=pk)
-                   .values_list("subject_key", flat=True))
+    keys = Counter(
+        LLMCall.objects.filter(run_kind="generation", run_id=pk).values_list(
+            "subject_key", flat=True
+        )
+    )
     assert len(keys) == ROWS and max(keys.values()) == 1
     asked = _asked_rows(llm_server)
     assert set(asked) == set(range(ROWS))

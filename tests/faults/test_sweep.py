@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Record what the sweep publishes instead of publishing it (the broker is not under test)."""
     published: list[tuple[str, int]] = []
-    monkeypatch.setattr(dispatching, "dispatch",
-                        lambda task, pk: published.append((str(task), pk)) or True)
+    monkeypatch.setattr(
+        dispatching, "dispatch", lambda task, pk: published.append((str(task), pk)) or True
+    )
     return published
 
 
@@ -43,7 +44,9 @@ def _export(project: Project, **fields: Any) -> ExportJob:
 
 
 def test_a_pending_job_is_dispatched_again_after_the_grace_and_only_once_per_grace(
-    project: Project, sent: list[tuple[str, int]], settings: Any,
+    project: Project,
+    sent: list[tuple[str, int]],
+    settings: Any,
 ) -> None:
     settings.JOB_PENDING_GRACE_SECONDS = 60
     job = _export(project)
@@ -57,20 +60,31 @@ def test_a_pending_job_is_dispatched_again_after_the_grace_and_only_once_per_gra
 
 
 def test_a_running_job_is_left_alone_while_its_heartbeat_is_fresh(
-    project: Project, sent: list[tuple[str, int]], settings: Any,
+    project: Project,
+    sent: list[tuple[str, int]],
+    settings: Any,
 ) -> None:
     settings.JOB_STALE_SECONDS = 60
-    job = _export(project, status=JobStatus.RUNNING, attempts=1, heartbeat_at=_later(0),
-                  started_at=_later(-3600))
+    job = _export(
+        project,
+        status=JobStatus.RUNNING,
+        attempts=1,
+        heartbeat_at=_later(0),
+        started_at=_later(-3600),
+    )
     assert jobs_resume_stale(now=_later(30)).dispatched == []
     assert jobs_resume_stale(now=_later(61)).dispatched == [f"export:{job.pk}"]
     job.refresh_from_db()
     assert (job.status, job.error) == (
-        JobStatus.PENDING, "attempt 1 stopped with its worker; dispatched again")
+        JobStatus.PENDING,
+        "attempt 1 stopped with its worker; dispatched again",
+    )
 
 
 def test_a_job_that_kills_its_worker_every_time_fails_after_the_last_attempt(
-    project: Project, sent: list[tuple[str, int]], settings: Any,
+    project: Project,
+    sent: list[tuple[str, int]],
+    settings: Any,
 ) -> None:
     settings.JOB_MAX_ATTEMPTS, settings.JOB_STALE_SECONDS = 3, 60
     job = _export(project)
@@ -78,7 +92,8 @@ def test_a_job_that_kills_its_worker_every_time_fails_after_the_last_attempt(
         assert job_claim(model=ExportJob, job_id=job.pk)  # a worker starts it ... and dies
         swept = jobs_resume_stale(now=_later(61 * attempt))
         assert (swept.dispatched, swept.failed) == (
-            ([f"export:{job.pk}"], []) if attempt < 3 else ([], [f"export:{job.pk}"]))
+            ([f"export:{job.pk}"], []) if attempt < 3 else ([], [f"export:{job.pk}"])
+        )
     job.refresh_from_db()
     assert (job.status, job.attempts, len(sent)) == (JobStatus.FAILED, 3, 2)
     assert job.error.startswith("gave up after 3 attempts: the worker running it stopped")
@@ -86,7 +101,8 @@ def test_a_job_that_kills_its_worker_every_time_fails_after_the_last_attempt(
 
 
 def test_a_claimed_job_is_claimed_again_only_once_its_heartbeat_is_stale(
-    project: Project, settings: Any,
+    project: Project,
+    settings: Any,
 ) -> None:
     settings.JOB_STALE_SECONDS = 60
     job = _export(project)
@@ -101,11 +117,18 @@ def test_a_claimed_job_is_claimed_again_only_once_its_heartbeat_is_stale(
 
 
 def test_an_import_that_ran_inline_in_a_process_that_died_fails_with_the_reason(
-    project: Project, sent: list[tuple[str, int]], settings: Any,
+    project: Project,
+    sent: list[tuple[str, int]],
+    settings: Any,
 ) -> None:
     settings.JOB_STALE_SECONDS = 60
-    inline = ImportJob.objects.create(project=project, format="jsonl", source="api",
-                                      status=JobStatus.RUNNING, started_at=timezone.now())
+    inline = ImportJob.objects.create(
+        project=project,
+        format="jsonl",
+        source="api",
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+    )
     queued = ImportJob.objects.create(project=project, format="jsonl", file="imports/x.jsonl")
     swept = jobs_resume_stale(now=_later(3600))
     assert (swept.dispatched, swept.failed) == ([f"import:{queued.pk}"], [f"import:{inline.pk}"])
@@ -115,7 +138,9 @@ def test_an_import_that_ran_inline_in_a_process_that_died_fails_with_the_reason(
 
 
 def test_pending_reports_of_every_kind_go_back_to_their_own_task(
-    project: Project, sent: list[tuple[str, int]], settings: Any,
+    project: Project,
+    sent: list[tuple[str, int]],
+    settings: Any,
 ) -> None:
     settings.JOB_PENDING_GRACE_SECONDS = 60
     reports = {kind: Report.objects.create(project=project, kind=kind) for kind in ReportKind}
@@ -137,28 +162,38 @@ def test_a_publish_to_a_broker_that_is_down_is_logged_not_raised(
 
 
 def test_exports_and_imports_beat_their_heartbeat_as_they_progress(
-    project: Project, lead: Any, team: list[Any], settings: Any,
+    project: Project,
+    lead: Any,
+    team: list[Any],
+    settings: Any,
 ) -> None:
     rate_queue(make_queue(project, make_outputs(project, 3)), team)
     settings.IMPORT_BATCH_SIZE = 1  # a progress report after every row
     before = timezone.now()
     export_job_run(job=_export(project))
-    rows = b"".join(b'{"external_id": "h%d", "output": "o", "input": "i"}\n' % i
-                    for i in range(3))
-    job, _ = import_bytes(project=project, created_by=lead, data=rows, fmt="jsonl",
-                          partial=False, source="api")
+    rows = b"".join(b'{"external_id": "h%d", "output": "o", "input": "i"}\n' % i for i in range(3))
+    job, _ = import_bytes(
+        project=project, created_by=lead, data=rows, fmt="jsonl", partial=False, source="api"
+    )
     for row in (ExportJob.objects.get(), ImportJob.objects.get(pk=job.pk)):
         assert row.heartbeat_at is not None and row.heartbeat_at >= before, row
 
 
 def test_a_report_whose_worker_died_is_dispatched_again_then_fails_after_its_attempts(
-    project: Project, sent: list[tuple[str, int]], settings: Any,
+    project: Project,
+    sent: list[tuple[str, int]],
+    settings: Any,
 ) -> None:
     settings.JOB_STALE_SECONDS, settings.REPORT_MAX_ATTEMPTS = 60, 2
     started = timezone.now()
-    report = Report.objects.create(project=project, kind=ReportKind.SCORECARD,
-                                   status=JobStatus.RUNNING, started_at=started,
-                                   heartbeat_at=started, attempts=1)
+    report = Report.objects.create(
+        project=project,
+        kind=ReportKind.SCORECARD,
+        status=JobStatus.RUNNING,
+        started_at=started,
+        heartbeat_at=started,
+        attempts=1,
+    )
     assert jobs_resume_stale(now=_later(30)).dispatched == [], "its heartbeat is fresh"
     assert jobs_resume_stale(now=_later(61)).dispatched == [f"report:{report.pk}"]
     assert sent == [(REPORT_TASKS[ReportKind.SCORECARD], report.pk)]
@@ -171,7 +206,8 @@ def test_a_report_whose_worker_died_is_dispatched_again_then_fails_after_its_att
 
 
 def test_reports_beat_their_heartbeat_as_they_progress(
-    project: Project, team: list[Any],
+    project: Project,
+    team: list[Any],
 ) -> None:
     from llmops_core.services.reports.compute import report_compute
     from llmops_core.services.reports.requests import report_request
@@ -180,8 +216,9 @@ def test_reports_beat_their_heartbeat_as_they_progress(
     queue = make_queue(project, make_outputs(project, 3))
     rate_queue(queue, team)
     before = timezone.now()
-    report, _ = report_request(project=project, requested_by=None,
-                               scope=ReportScope(queue_id=queue.pk, bootstrap_draws=20))
+    report, _ = report_request(
+        project=project, requested_by=None, scope=ReportScope(queue_id=queue.pk, bootstrap_draws=20)
+    )
     report_compute(report_id=report.pk)
     report.refresh_from_db()
     assert report.status == JobStatus.SUCCEEDED

@@ -26,9 +26,14 @@ def llm_server() -> Iterator[LocalOpenAIServer]:
 
 @pytest.fixture
 def llm_endpoint(project: Project, llm_server: LocalOpenAIServer) -> LLMEndpoint:
-    return endpoint_create(project=project, name="local", base_url=llm_server.base_url,
-                           api_key="sk-test-secret-key-1234", concurrency=8,
-                           timeout_seconds=30)  # tests that want a timeout lower it
+    return endpoint_create(
+        project=project,
+        name="local",
+        base_url=llm_server.base_url,
+        api_key="sk-test-secret-key-1234",
+        concurrency=8,
+        timeout_seconds=30,
+    )  # tests that want a timeout lower it
 
 
 @pytest.fixture
@@ -36,8 +41,7 @@ def make_judge(project: Project, llm_endpoint: LLMEndpoint) -> Callable[..., Jud
     """Return a function creating a judge version (a new judge per name) on the default rubric."""
 
     def make(name: str = "quality", **fields: Any) -> JudgeVersion:
-        judge = project.judges.filter(name=name).first() or judge_create(project=project,
-                                                                         name=name)
+        judge = project.judges.filter(name=name).first() or judge_create(project=project, name=name)
         fields.setdefault("model_name", "demo-judge")
         fields.setdefault("endpoint", llm_endpoint)
         fields.setdefault("parameters", {"temperature": 0})
@@ -56,8 +60,13 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def fast(sleeps: list[float]) -> StepOptions:
     """Step options for in-process runs: small chunks, recorded (not real) backoff sleeps."""
-    return StepOptions(chunk_size=25, policy=RetryPolicy(max_attempts=3, base_delay=0.5),
-                       prices=PRICES, sleep=sleeps.append, cancel_poll_seconds=0.05)
+    return StepOptions(
+        chunk_size=25,
+        policy=RetryPolicy(max_attempts=3, base_delay=0.5),
+        prices=PRICES,
+        sleep=sleeps.append,
+        cancel_poll_seconds=0.05,
+    )
 
 
 @pytest.fixture

@@ -16,12 +16,26 @@ from llmops_core.services.judges.runs import judge_run_step
 from llmops_core.services.llm_runs import StepOptions, StepOutcome
 from tests.support.openai_server import generate, quality
 
-TOPICS = ("sourdough bread", "solar panels", "tax returns", "python decorators",
-          "marathon training", "coffee roasting", "password managers", "bird migration")
+TOPICS = (
+    "sourdough bread",
+    "solar panels",
+    "tax returns",
+    "python decorators",
+    "marathon training",
+    "coffee roasting",
+    "password managers",
+    "bird migration",
+)
 
 
-def make_outputs(project: Project, n: int, *, prompt_version: PromptVersion | None = None,
-                 seed: int = 0, prefix: str = "o") -> list[ModelOutput]:
+def make_outputs(
+    project: Project,
+    n: int,
+    *,
+    prompt_version: PromptVersion | None = None,
+    seed: int = 0,
+    prefix: str = "o",
+) -> list[ModelOutput]:
     """Create ``n`` outputs answering varied questions, with text from the demo generator."""
     rng = random.Random(seed)
     rows = []
@@ -31,21 +45,41 @@ def make_outputs(project: Project, n: int, *, prompt_version: PromptVersion | No
         if rng.random() < 0.15:
             text = "Maybe. " + text[: rng.randint(10, 40)]
         value = {"question": question}
-        rows.append(ModelOutput(project=project, external_id=f"{prefix}-{seed}-{i}", input=value,
-                                input_hash=content_hash(value), output_text=text,
-                                model_name="demo-model", prompt_version=prompt_version))
+        rows.append(
+            ModelOutput(
+                project=project,
+                external_id=f"{prefix}-{seed}-{i}",
+                input=value,
+                input_hash=content_hash(value),
+                output_text=text,
+                model_name="demo-model",
+                prompt_version=prompt_version,
+            )
+        )
     return ModelOutput.objects.bulk_create(rows)
 
 
 def make_queue(project: Project, outputs: Sequence[ModelOutput], name: str = "judge-q") -> Queue:
     """Create a queue over ``outputs`` rated with the default rubric's first version."""
     rubric_version = project.rubrics.get(name="default").versions.get(number=1)
-    return queue_create(project=project, name=name, rubric_version=rubric_version,
-                        overlap=3, output_ids=[o.pk for o in outputs])
+    return queue_create(
+        project=project,
+        name=name,
+        rubric_version=rubric_version,
+        overlap=3,
+        output_ids=[o.pk for o in outputs],
+    )
 
 
-def rate_queue(queue: Queue, reviewers: Sequence[Any], *, noise: float = 0.6, seed: int = 1,
-               share: float = 1.0, bias: Sequence[float] = ()) -> int:
+def rate_queue(
+    queue: Queue,
+    reviewers: Sequence[Any],
+    *,
+    noise: float = 0.6,
+    seed: int = 1,
+    share: float = 1.0,
+    bias: Sequence[float] = (),
+) -> int:
     """Store ratings of every reviewer on (a share of) the queue: truth plus noise.
 
     The truth is the local server's own heuristic, so a judge served by it agrees with the
@@ -60,20 +94,36 @@ def rate_queue(queue: Queue, reviewers: Sequence[Any], *, noise: float = 0.6, se
             continue
         question = str(item.output.input.get("question", ""))
         for index, reviewer in enumerate(reviewers):
-            annotations.append(Annotation(item=item, reviewer=reviewer,
-                                          rubric_version=queue.rubric_version,
-                                          client_token=uuid.UUID(int=rng.getrandbits(128))))
+            annotations.append(
+                Annotation(
+                    item=item,
+                    reviewer=reviewer,
+                    rubric_version=queue.rubric_version,
+                    client_token=uuid.UUID(int=rng.getrandbits(128)),
+                )
+            )
             offset = bias[index] if index < len(bias) else 0.0
-            scores.append({
-                c: max(c.scale_min, min(c.scale_max, round(
-                    quality(c.name, item.output.output_text, question) + offset
-                    + rng.gauss(0, noise))))
-                for c in criteria
-            })
+            scores.append(
+                {
+                    c: max(
+                        c.scale_min,
+                        min(
+                            c.scale_max,
+                            round(
+                                quality(c.name, item.output.output_text, question)
+                                + offset
+                                + rng.gauss(0, noise)
+                            ),
+                        ),
+                    )
+                    for c in criteria
+                }
+            )
     Annotation.objects.bulk_create(annotations)
     Rating.objects.bulk_create(
         Rating(annotation=a, criterion=c, score=s)
-        for a, row in zip(annotations, scores, strict=True) for c, s in row.items()
+        for a, row in zip(annotations, scores, strict=True)
+        for c, s in row.items()
     )
     return len(annotations)
 

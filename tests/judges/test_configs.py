@@ -30,31 +30,38 @@ def test_same_content_is_the_same_version_and_any_change_is_the_next(
     assert make_judge().pk == v1.pk
     v2 = make_judge(parameters={"temperature": 0.5})
     v3 = make_judge(parameters={"temperature": 0.5}, system_message="Be strict.")
-    v4 = make_judge(parameters={"temperature": 0.5}, system_message="Be strict.",
-                    response_format="json_object")
+    v4 = make_judge(
+        parameters={"temperature": 0.5}, system_message="Be strict.", response_format="json_object"
+    )
     assert [v.number for v in (v1, v2, v3, v4)] == [1, 2, 3, 4]
     assert len({v.content_hash for v in (v1, v2, v3, v4)}) == 4
 
 
 def test_judge_versions_are_immutable_in_the_database(make_judge: Callable[..., Any]) -> None:
     version = make_judge()
-    for field, value in (("model_name", "other"), ("system_message", "sneaky"),
-                         ("parameters", {"temperature": 1})):
+    for field, value in (
+        ("model_name", "other"),
+        ("system_message", "sneaky"),
+        ("parameters", {"temperature": 1}),
+    ):
         with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
             JudgeVersion.objects.filter(pk=version.pk).update(**{field: value})
     version.refresh_from_db()
     assert version.model_name == "demo-judge" and version.system_message == ""
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"model_name": " "}, "needs a model"),
-    ({"mode": "ranking"}, '"mode"'),
-    ({"response_format": "xml"}, '"response_format"'),
-    ({"parameters": {"temperature": 3}}, "within 0-2"),
-    ({"parameters": {"response_format": {}}}, "set by the judge itself"),
-    ({"prompt_template": "Rate {{ output }} for {{ secret }}"}, "unknown variable(s) secret"),
-    ({"mode": "pairwise", "prompt_template": "{{ output }}"}, "unknown variable(s) output"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"model_name": " "}, "needs a model"),
+        ({"mode": "ranking"}, '"mode"'),
+        ({"response_format": "xml"}, '"response_format"'),
+        ({"parameters": {"temperature": 3}}, "within 0-2"),
+        ({"parameters": {"response_format": {}}}, "set by the judge itself"),
+        ({"prompt_template": "Rate {{ output }} for {{ secret }}"}, "unknown variable(s) secret"),
+        ({"mode": "pairwise", "prompt_template": "{{ output }}"}, "unknown variable(s) output"),
+    ],
+)
 def test_a_version_that_cannot_work_is_refused_naming_the_field(
     make_judge: Callable[..., Any], fields: dict[str, Any], message: str
 ) -> None:
@@ -74,15 +81,23 @@ def test_a_judge_cannot_use_another_projects_rubric_or_endpoint(
         judge_version_create(judge=judge, model_name="m", rubric_version=foreign_rubric)
     foreign_endpoint = endpoint_create(project=other, name="e", base_url="http://127.0.0.1:9/v1")
     with pytest.raises(DomainError, match="another project"):
-        judge_version_create(judge=judge, model_name="m", endpoint=foreign_endpoint,
-                             rubric_version=project.rubrics.get().versions.get())
+        judge_version_create(
+            judge=judge,
+            model_name="m",
+            endpoint=foreign_endpoint,
+            rubric_version=project.rubrics.get().versions.get(),
+        )
 
 
 def test_a_stored_key_is_encrypted_and_only_its_last_four_characters_are_kept(
     project: Project,
 ) -> None:
-    endpoint = endpoint_create(project=project, name="openai", base_url="https://api.example/v1",
-                               api_key="sk-live-abcdefgh12345678")
+    endpoint = endpoint_create(
+        project=project,
+        name="openai",
+        base_url="https://api.example/v1",
+        api_key="sk-live-abcdefgh12345678",
+    )
     row = LLMEndpoint.objects.get(pk=endpoint.pk)
     assert "sk-live" not in row.api_key_encrypted and row.api_key_last4 == "5678"
     assert secret_decrypt(row.api_key_encrypted) == "sk-live-abcdefgh12345678"
@@ -100,8 +115,9 @@ def test_keys_from_the_environment_must_be_named_like_api_keys(
         with pytest.raises(DomainError, match="api_key_env"):
             endpoint_create(project=project, name="e", base_url="http://x/v1", api_key_env=name)
     monkeypatch.setenv("MY_JUDGE_API_KEY", "from-env")
-    endpoint = endpoint_create(project=project, name="e", base_url="http://x/v1",
-                               api_key_env="MY_JUDGE_API_KEY")
+    endpoint = endpoint_create(
+        project=project, name="e", base_url="http://x/v1", api_key_env="MY_JUDGE_API_KEY"
+    )
     assert endpoint_config(endpoint).api_key == "from-env"
     assert "from-env" not in endpoint_key_source(endpoint)
 

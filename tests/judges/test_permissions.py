@@ -31,14 +31,21 @@ class World:
 
 
 @pytest.fixture
-def world(project: Project, make_judge: Callable[..., Any], llm_server: LocalOpenAIServer,
-          fast: StepOptions, team: list[Any]) -> World:
+def world(
+    project: Project,
+    make_judge: Callable[..., Any],
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
+    team: list[Any],
+) -> World:
     queue = make_queue(project, make_outputs(project, 6))
     rate_queue(queue, team)
-    run = run_to_end(judge_run_create(project=project, judge_version=make_judge(),
-                                      queue_id=queue.pk), fast)
-    report = judge_report_compute(report_id=judge_report_request(
-        project=project, run=run, bootstrap_draws=20).pk)
+    run = run_to_end(
+        judge_run_create(project=project, judge_version=make_judge(), queue_id=queue.pk), fast
+    )
+    report = judge_report_compute(
+        report_id=judge_report_request(project=project, run=run, bootstrap_draws=20).pk
+    )
     assert report is not None and report.status == "succeeded", report and report.error
     item_id = report.results["criteria"]["fluency"]["worst"][0]["item_id"]
     return World(project, run, report, item_id)
@@ -96,8 +103,13 @@ def api_posts(w: World) -> list[str]:
     ]
 
 
-EXPECTED = {Role.REVIEWER: 403, Role.ADJUDICATOR: 403, Role.LEAD: 200, Role.ADMIN: 200,
-            "outsider": 404}
+EXPECTED = {
+    Role.REVIEWER: 403,
+    Role.ADJUDICATOR: 403,
+    Role.LEAD: 200,
+    Role.ADMIN: 200,
+    "outsider": 404,
+}
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))

@@ -30,8 +30,9 @@ nan = np.nan
 SCALE = CriterionScale("quality", 1, 5)
 
 
-def random_data(seed: int, items: int = 300, reviewers: int = 3,
-                judge_noise: float = 0.7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def random_data(
+    seed: int, items: int = 300, reviewers: int = 3, judge_noise: float = 0.7
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return reviewers x items human scores (20% missing), judge scores and output lengths."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(1, 6, items)
@@ -43,25 +44,38 @@ def random_data(seed: int, items: int = 300, reviewers: int = 3,
     return humans, judge, words
 
 
-def comparison(humans: np.ndarray, judge: np.ndarray, words: np.ndarray,
-               *, others: list[VersionScores] = ()) -> ComparisonData:
+def comparison(
+    humans: np.ndarray, judge: np.ndarray, words: np.ndarray, *, others: list[VersionScores] = ()
+) -> ComparisonData:
     items = list(range(1, judge.size + 1))
     subject = VersionScores(
-        version_id=1, judge="j", number=1, model="m", mode="pointwise", is_subject=True,
-        scores={"quality": {o: (int(s), f"why {o}") for o, s in zip(items, judge, strict=True)
-                            if np.isfinite(s)}},
+        version_id=1,
+        judge="j",
+        number=1,
+        model="m",
+        mode="pointwise",
+        is_subject=True,
+        scores={
+            "quality": {
+                o: (int(s), f"why {o}") for o, s in zip(items, judge, strict=True) if np.isfinite(s)
+            }
+        },
         cost=CostInfo(paid_calls=100, cost=0.5),
     )
     keep = np.isfinite(humans).any(axis=0)
     rated = [o for o, k in zip(items, keep, strict=True) if k]
     index = [i for i, k in enumerate(keep) if k]
     return ComparisonData(
-        criteria=[SCALE], items=rated,
-        humans={"quality": HumanMatrix([f"r{i}" for i in range(humans.shape[0])],
-                                       humans[:, index])},
-        outputs={o: OutputInfo(o, f"ext-{o}", int(words[o - 1]), "in", "out", o * 10, 7)
-                 for o in rated},
-        versions=[subject, *others], n_ratings=int(np.isfinite(humans).sum()),
+        criteria=[SCALE],
+        items=rated,
+        humans={
+            "quality": HumanMatrix([f"r{i}" for i in range(humans.shape[0])], humans[:, index])
+        },
+        outputs={
+            o: OutputInfo(o, f"ext-{o}", int(words[o - 1]), "in", "out", o * 10, 7) for o in rated
+        },
+        versions=[subject, *others],
+        n_ratings=int(np.isfinite(humans).sum()),
     )
 
 
@@ -87,11 +101,15 @@ def test_per_criterion_metrics_match_scipy_sklearn_and_krippendorff(seed: int) -
     assert agreement["n_items"] == paired.sum()
     assert agreement["spearman"] == pytest.approx(stats.spearmanr(j, h).statistic, abs=1e-9)
     assert agreement["kendall_tau_b"] == pytest.approx(
-        stats.kendalltau(j, h, variant="b").statistic, abs=1e-9)
+        stats.kendalltau(j, h, variant="b").statistic, abs=1e-9
+    )
     rounded = round_half_up(h)
     assert agreement["quadratic_kappa"] == pytest.approx(
-        cohen_kappa_score(j.astype(int), rounded.astype(int), weights="quadratic",
-                          labels=[1, 2, 3, 4, 5]), abs=1e-9)
+        cohen_kappa_score(
+            j.astype(int), rounded.astype(int), weights="quadratic", labels=[1, 2, 3, 4, 5]
+        ),
+        abs=1e-9,
+    )
     assert agreement["exact"] == pytest.approx(np.mean(j == rounded))
     assert agreement["within_1"] == pytest.approx(np.mean(np.abs(j - rounded) <= 1))
     assert agreement["bias"] == pytest.approx(np.mean(j - h))
@@ -100,10 +118,12 @@ def test_per_criterion_metrics_match_scipy_sklearn_and_krippendorff(seed: int) -
     rated = np.isfinite(humans).any(axis=0)
     alpha = section["alpha"]
     domain = [1, 2, 3, 4, 5]
-    expected_humans = krippendorff.alpha(humans[:, rated], level_of_measurement="ordinal",
-                                         value_domain=domain)
-    expected_joint = krippendorff.alpha(np.vstack([humans, judge])[:, rated],
-                                        level_of_measurement="ordinal", value_domain=domain)
+    expected_humans = krippendorff.alpha(
+        humans[:, rated], level_of_measurement="ordinal", value_domain=domain
+    )
+    expected_joint = krippendorff.alpha(
+        np.vstack([humans, judge])[:, rated], level_of_measurement="ordinal", value_domain=domain
+    )
     assert alpha["humans"]["value"] == pytest.approx(expected_humans, abs=1e-9)
     assert alpha["with_judge"]["value"] == pytest.approx(expected_joint, abs=1e-9)
     assert alpha["change"]["value"] == pytest.approx(expected_joint - expected_humans, abs=1e-9)
@@ -116,7 +136,8 @@ def test_per_criterion_metrics_match_scipy_sklearn_and_krippendorff(seed: int) -
 def test_intervals_cover_their_estimates_and_the_change_interval_is_joint() -> None:
     humans, judge, words = random_data(7, items=400)
     section = build_report(comparison(humans, judge, words), draws=300, seed=1)["criteria"][
-        "quality"]
+        "quality"
+    ]
     for name in ("spearman", "quadratic_kappa", "bias"):
         ci = section["agreement"]["ci"][name]
         assert ci["low"] <= section["agreement"][name] <= ci["high"]
@@ -131,7 +152,8 @@ def test_intervals_cover_their_estimates_and_the_change_interval_is_joint() -> N
 def test_calibration_is_the_mean_human_score_per_judge_score() -> None:
     humans, judge, words = random_data(3)
     rows = build_report(comparison(humans, judge, words), draws=0)["criteria"]["quality"][
-        "calibration"]
+        "calibration"
+    ]
     mean = consensus(humans)
     for row in rows:
         chosen = (judge == row["judge_score"]) & np.isfinite(mean)
@@ -144,13 +166,17 @@ def test_worst_disagreements_come_first_with_their_ratings_and_rationale() -> No
     humans = np.array([[5.0, 3, 1, 2], [5, 3, 1, 2], [4, 3, nan, 2]])
     judge = np.array([1.0, 3, 2, 2])
     worst = build_report(comparison(humans, judge, np.ones(4) * 10), draws=0)["criteria"][
-        "quality"]["worst"]
+        "quality"
+    ]["worst"]
     assert [w["output_id"] for w in worst] == [1, 3, 2, 4]
     first = worst[0]
     assert first["judge_score"] == 1 and first["human_mean"] == pytest.approx(14 / 3)
     assert first["rationale"] == "why 1" and first["item_id"] == 10
-    assert first["human_scores"] == [{"reviewer": "r0", "score": 5}, {"reviewer": "r1", "score": 5},
-                                     {"reviewer": "r2", "score": 4}]
+    assert first["human_scores"] == [
+        {"reviewer": "r0", "score": 5},
+        {"reviewer": "r1", "score": 5},
+        {"reviewer": "r2", "score": 4},
+    ]
 
 
 def test_alternative_annotator_test_by_hand() -> None:
@@ -177,8 +203,9 @@ def test_alternative_annotator_test_by_hand() -> None:
 
 def test_alternative_annotator_needs_overlap() -> None:
     humans = np.array([[1.0, 2, 3], [1, 2, 3]])
-    result = alternative_annotator(humans, np.array([1.0, 2, 3]), ["a", "b"],
-                                   np.arange(1, 6, dtype=float))
+    result = alternative_annotator(
+        humans, np.array([1.0, 2, 3]), ["a", "b"], np.arange(1, 6, dtype=float)
+    )
     assert result["verdict"] == "unknown" and result["n_tested"] == 0
     assert "only 3 item(s)" in result["reviewers"][0]["reason"]
 
@@ -206,9 +233,16 @@ def test_cost_next_to_trust_and_the_trend_across_versions() -> None:
     items = list(range(1, judge.size + 1))
     worse = np.clip(judge + np.random.default_rng(1).choice([-2, 0, 2], judge.size), 1, 5)
     older = VersionScores(
-        version_id=2, judge="j", number=0, model="cheap", mode="pointwise",
-        scores={"quality": {o: (int(s), "") for o, s in zip(items, worse, strict=True)
-                            if np.isfinite(s)}},
+        version_id=2,
+        judge="j",
+        number=0,
+        model="cheap",
+        mode="pointwise",
+        scores={
+            "quality": {
+                o: (int(s), "") for o, s in zip(items, worse, strict=True) if np.isfinite(s)
+            }
+        },
         cost=CostInfo(paid_calls=200, cost=0.25, calls_per_item=1),
     )
     report = build_report(comparison(humans, judge, words, others=[older]), draws=100)
@@ -219,8 +253,9 @@ def test_cost_next_to_trust_and_the_trend_across_versions() -> None:
     first, second = report["trend"]
     assert (first["number"], second["number"]) == (0, 1)
     change = second["criteria"]["quality"]["change"]
-    assert change == pytest.approx(second["criteria"]["quality"]["value"]
-                                   - first["criteria"]["quality"]["value"])
+    assert change == pytest.approx(
+        second["criteria"]["quality"]["value"] - first["criteria"]["quality"]["value"]
+    )
     assert any("4.0x the cost" in line for line in report["summary"])
 
 
@@ -255,9 +290,16 @@ def test_the_change_between_judge_prompt_versions_is_paired_and_tested() -> None
     rng = np.random.default_rng(4)
     noisy = np.clip(judge + rng.choice([-2, -1, 0, 1, 2], judge.size), 1, 5)
     older = VersionScores(
-        version_id=2, judge="j", number=0, model="m", mode="pointwise",
-        scores={"quality": {o: (int(s), "") for o, s in zip(items, noisy, strict=True)
-                            if np.isfinite(s)}},
+        version_id=2,
+        judge="j",
+        number=0,
+        model="m",
+        mode="pointwise",
+        scores={
+            "quality": {
+                o: (int(s), "") for o, s in zip(items, noisy, strict=True) if np.isfinite(s)
+            }
+        },
     )
     report = build_report(comparison(humans, judge, words, others=[older]), draws=200)
     cell = report["trend"][1]["criteria"]["quality"]
@@ -266,8 +308,9 @@ def test_the_change_between_judge_prompt_versions_is_paired_and_tested() -> None
     rounded = round_half_up(mean[both]).astype(int)
 
     def kappa(x: np.ndarray) -> float:
-        return cohen_kappa_score(x[both].astype(int), rounded, weights="quadratic",
-                                 labels=[1, 2, 3, 4, 5])
+        return cohen_kappa_score(
+            x[both].astype(int), rounded, weights="quadratic", labels=[1, 2, 3, 4, 5]
+        )
 
     assert cell["paired_items"] == both.sum()
     assert cell["change"] == pytest.approx(kappa(judge) - kappa(noisy), abs=1e-9)

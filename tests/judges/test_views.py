@@ -33,46 +33,77 @@ def lead_client(client: Client, lead: Any) -> Client:
 
 
 def test_a_lead_creates_an_endpoint_a_judge_and_a_new_version_with_forms(
-    lead_client: Client, project: Project,
+    lead_client: Client,
+    project: Project,
 ) -> None:
     slug = project.slug
-    response = lead_client.post(reverse("judge-endpoint-new", args=[slug]), prefixed("endpoint", {
-        "name": "prod", "base_url": "https://api.example.com/v1", "api_key": "sk-form-key-4321",
-        "concurrency": 8, "timeout_seconds": 30}), follow=True)
+    response = lead_client.post(
+        reverse("judge-endpoint-new", args=[slug]),
+        prefixed(
+            "endpoint",
+            {
+                "name": "prod",
+                "base_url": "https://api.example.com/v1",
+                "api_key": "sk-form-key-4321",
+                "concurrency": 8,
+                "timeout_seconds": 30,
+            },
+        ),
+        follow=True,
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "sk-form-key" not in body and "…4321" in body
     endpoint = LLMEndpoint.objects.get(project=project, name="prod")
     rubric = project.rubrics.get().versions.get()
-    fields = prefixed("version", {
-        "model_name": "gpt-4o-mini", "mode": "pointwise", "response_format": "json_schema",
-        "temperature": "0", "parameters": "", "rubric_version": rubric.pk,
-        "endpoint": endpoint.pk, "system_message": "", "prompt_template": ""})
-    response = lead_client.post(reverse("judge-list", args=[slug]),
-                                {**fields, "judge-name": "helpful"})
+    fields = prefixed(
+        "version",
+        {
+            "model_name": "gpt-4o-mini",
+            "mode": "pointwise",
+            "response_format": "json_schema",
+            "temperature": "0",
+            "parameters": "",
+            "rubric_version": rubric.pk,
+            "endpoint": endpoint.pk,
+            "system_message": "",
+            "prompt_template": "",
+        },
+    )
+    response = lead_client.post(
+        reverse("judge-list", args=[slug]), {**fields, "judge-name": "helpful"}
+    )
     assert response.status_code == 302
     version = JudgeVersion.objects.get(config__name="helpful")
     assert version.parameters == {"temperature": 0.0} and version.endpoint == endpoint
     new = reverse("judge-version-new", args=[slug, "helpful"])
     again = lead_client.post(new, fields, follow=True).content.decode()
     assert "Nothing changed: this is version 1." in again
-    changed = lead_client.post(new, {**fields, "version-system_message": "Be strict.",
-                                      "version-parameters": '{"seed": 7}'}, follow=True)
+    changed = lead_client.post(
+        new,
+        {**fields, "version-system_message": "Be strict.", "version-parameters": '{"seed": 7}'},
+        follow=True,
+    )
     assert "Saved as version 2." in changed.content.decode()
     assert JudgeVersion.objects.get(config__name="helpful", number=2).parameters == {
-        "seed": 7, "temperature": 0.0}
+        "seed": 7,
+        "temperature": 0.0,
+    }
     bad = lead_client.post(new, {**fields, "version-parameters": "[1]"})
     assert bad.status_code == 200 and "give a JSON object" in bad.content.decode()
 
 
 def test_the_run_form_starts_a_run_on_a_queue(
-    lead_client: Client, project: Project, make_judge: Callable[..., Any],
+    lead_client: Client,
+    project: Project,
+    make_judge: Callable[..., Any],
 ) -> None:
     version = make_judge()
     queue = make_queue(project, make_outputs(project, 4))
-    response = lead_client.post(reverse("judge-run-new", args=[project.slug, "quality"]),
-                                {"run-judge_version": version.pk, "run-queue": queue.pk,
-                                 "run-budget": "0.25"})
+    response = lead_client.post(
+        reverse("judge-run-new", args=[project.slug, "quality"]),
+        {"run-judge_version": version.pk, "run-queue": queue.pk, "run-budget": "0.25"},
+    )
     run = JudgeRun.objects.get()
     assert run.parameters["budget"] == "0.25"
     assert response.status_code == 302
@@ -83,23 +114,29 @@ def test_the_run_form_starts_a_run_on_a_queue(
 
 
 def test_model_text_is_escaped_in_the_call_log_and_the_report(
-    lead_client: Client, project: Project, make_judge: Callable[..., Any],
-    llm_server: LocalOpenAIServer, fast: StepOptions, team: list[Any],
+    lead_client: Client,
+    project: Project,
+    make_judge: Callable[..., Any],
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
+    team: list[Any],
 ) -> None:
     outputs = make_outputs(project, 12)
     outputs[0].output_text = f"{XSS} " + outputs[0].output_text
     outputs[0].save()
     queue = make_queue(project, outputs)
     rate_queue(queue, team)
-    run = run_to_end(judge_run_create(project=project, judge_version=make_judge(),
-                                      queue_id=queue.pk), fast)
+    run = run_to_end(
+        judge_run_create(project=project, judge_version=make_judge(), queue_id=queue.pk), fast
+    )
     LLMCall.objects.filter(run_id=run.pk).update(parse_error=XSS, content=XSS)
     calls = lead_client.get(reverse("judge-run-calls", args=[project.slug, run.pk]))
     body = calls.content.decode()
     assert XSS not in body and "&lt;script&gt;" in body
     assert "script-src 'self'" in calls["Content-Security-Policy"]
-    report = judge_report_compute(report_id=judge_report_request(
-        project=project, run=run, bootstrap_draws=20).pk)
+    report = judge_report_compute(
+        report_id=judge_report_request(project=project, run=run, bootstrap_draws=20).pk
+    )
     page = lead_client.get(reverse("judge-report", args=[project.slug, report.pk]))
     text = page.content.decode()
     assert XSS not in text and "In plain words" in text
@@ -107,15 +144,22 @@ def test_model_text_is_escaped_in_the_call_log_and_the_report(
 
 
 def test_the_call_log_pages_by_id_and_filters_by_status(
-    lead_client: Client, project: Project, make_judge: Callable[..., Any],
-    llm_server: LocalOpenAIServer, fast: StepOptions,
+    lead_client: Client,
+    project: Project,
+    make_judge: Callable[..., Any],
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
 ) -> None:
     LLMEndpoint.objects.update(concurrency=1)  # so the scripted faults hit one call
     llm_server.script(["wrong_schema", "wrong_schema"])
-    run = run_to_end(judge_run_create(project=project, judge_version=make_judge(),
-                                      queue_id=make_queue(project, make_outputs(project, 60)).pk),
-                     StepOptions(chunk_size=60, policy=fast.policy, sleep=fast.sleep,
-                                 prices=fast.prices))
+    run = run_to_end(
+        judge_run_create(
+            project=project,
+            judge_version=make_judge(),
+            queue_id=make_queue(project, make_outputs(project, 60)).pk,
+        ),
+        StepOptions(chunk_size=60, policy=fast.policy, sleep=fast.sleep, prices=fast.prices),
+    )
     url = reverse("judge-run-calls", args=[project.slug, run.pk])
     first = lead_client.get(url)
     assert first.context["next_after"] is not None and len(first.context["rows"]) == 50
@@ -127,16 +171,21 @@ def test_the_call_log_pages_by_id_and_filters_by_status(
 
 
 def test_report_page_downloads_and_charts(
-    lead_client: Client, project: Project, make_judge: Callable[..., Any],
-    llm_server: LocalOpenAIServer, fast: StepOptions, team: list[Any],
+    lead_client: Client,
+    project: Project,
+    make_judge: Callable[..., Any],
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
+    team: list[Any],
 ) -> None:
     outputs = make_outputs(project, 20)
-    outputs[0].output_text = "=HYPERLINK(\"http://evil\") " + outputs[0].output_text
+    outputs[0].output_text = '=HYPERLINK("http://evil") ' + outputs[0].output_text
     outputs[0].save()
     queue = make_queue(project, outputs)
     rate_queue(queue, team, bias=[2.0, 2.0, 2.0])
-    run = run_to_end(judge_run_create(project=project, judge_version=make_judge(),
-                                      queue_id=queue.pk), fast)
+    run = run_to_end(
+        judge_run_create(project=project, judge_version=make_judge(), queue_id=queue.pk), fast
+    )
     pending = judge_report_request(project=project, run=run, bootstrap_draws=30)
     waiting = lead_client.get(reverse("judge-report", args=[project.slug, pending.pk]))
     assert 'data-poll-url="' in waiting.content.decode()
@@ -145,26 +194,33 @@ def test_report_page_downloads_and_charts(
     page = lead_client.get(reverse("judge-report", args=[project.slug, report.pk])).content.decode()
     for name in ("heatmap", "bias", "calibration", "cost", "trend"):
         assert f"/charts/{name}.svg" in page
-        svg = lead_client.get(reverse("judge-report-chart",
-                                      args=[project.slug, report.pk, name, "svg"]))
+        svg = lead_client.get(
+            reverse("judge-report-chart", args=[project.slug, report.pk, name, "svg"])
+        )
         assert svg.status_code == 200 and svg.content.startswith(b"<?xml")
-    png = lead_client.get(reverse("judge-report-chart",
-                                  args=[project.slug, report.pk, "heatmap", "png"]),
-                          {"download": 1})
+    png = lead_client.get(
+        reverse("judge-report-chart", args=[project.slug, report.pk, "heatmap", "png"]),
+        {"download": 1},
+    )
     assert png.content.startswith(b"\x89PNG") and "attachment" in png["Content-Disposition"]
-    metrics = lead_client.get(reverse("judge-report-download",
-                                      args=[project.slug, report.pk, "metrics.csv"]))
+    metrics = lead_client.get(
+        reverse("judge-report-download", args=[project.slug, report.pk, "metrics.csv"])
+    )
     rows = list(csv.DictReader(io.StringIO(metrics.content.decode())))
-    kappa = next(r for r in rows if r["criterion"] == "fluency" and r["metric"] ==
-                 "quadratic_kappa")
+    kappa = next(
+        r for r in rows if r["criterion"] == "fluency" and r["metric"] == "quadratic_kappa"
+    )
     assert float(kappa["value"]) == pytest.approx(
-        report.results["criteria"]["fluency"]["agreement"]["quadratic_kappa"])
-    worst = lead_client.get(reverse("judge-report-download",
-                                    args=[project.slug, report.pk, "disagreements.csv"]))
+        report.results["criteria"]["fluency"]["agreement"]["quadratic_kappa"]
+    )
+    worst = lead_client.get(
+        reverse("judge-report-download", args=[project.slug, report.pk, "disagreements.csv"])
+    )
     text = worst.content.decode()
     assert "'=HYPERLINK" in text or "=HYPERLINK" not in text
-    as_json = lead_client.get(reverse("judge-report-download",
-                                      args=[project.slug, report.pk, "report.json"])).json()
+    as_json = lead_client.get(
+        reverse("judge-report-download", args=[project.slug, report.pk, "report.json"])
+    ).json()
     assert as_json["results"]["summary"] == report.results["summary"]
     # Humans score two points higher than the judge: the summary says so.
     assert "lower than the humans" in page
@@ -173,18 +229,25 @@ def test_report_page_downloads_and_charts(
 
 
 def test_the_item_page_shows_human_ratings_and_the_judge_rationale(
-    lead_client: Client, project: Project, make_judge: Callable[..., Any],
-    llm_server: LocalOpenAIServer, fast: StepOptions, team: list[Any],
+    lead_client: Client,
+    project: Project,
+    make_judge: Callable[..., Any],
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
+    team: list[Any],
 ) -> None:
     queue = make_queue(project, make_outputs(project, 8))
     rate_queue(queue, team)
-    run = run_to_end(judge_run_create(project=project, judge_version=make_judge(),
-                                      queue_id=queue.pk), fast)
-    report = judge_report_compute(report_id=judge_report_request(
-        project=project, run=run, bootstrap_draws=10).pk)
+    run = run_to_end(
+        judge_run_create(project=project, judge_version=make_judge(), queue_id=queue.pk), fast
+    )
+    report = judge_report_compute(
+        report_id=judge_report_request(project=project, run=run, bootstrap_draws=10).pk
+    )
     worst = report.results["criteria"]["relevance"]["worst"][0]
-    page = lead_client.get(reverse("judge-report-item",
-                                   args=[project.slug, report.pk, worst["item_id"]]))
+    page = lead_client.get(
+        reverse("judge-report-item", args=[project.slug, report.pk, worst["item_id"]])
+    )
     text = page.content.decode()
     assert page.status_code == 200
     assert all(member.username in text for member in team)

@@ -31,10 +31,13 @@ def test_every_model_is_registered_and_its_changelist_loads(client: Client, mode
 def test_every_registered_model_admin_writes_to_the_audit_log() -> None:
     from llmops_core.admin import AuditMixin
 
-    unaudited = [model._meta.label for model, model_admin in admin.site._registry.items()
-                 if model._meta.app_label in (*APPS, "auth")
-                 and model._meta.model_name != "group"
-                 and not isinstance(model_admin, AuditMixin)]
+    unaudited = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in (*APPS, "auth")
+        and model._meta.model_name != "group"
+        and not isinstance(model_admin, AuditMixin)
+    ]
     assert unaudited == []
 
 
@@ -47,8 +50,9 @@ def test_admin_role_changes_and_deletions_are_audited(client: Client) -> None:
     membership = MembershipFactory(role=Role.REVIEWER)
     project = membership.project
     url = reverse("admin:llmops_core_membership_change", args=[membership.pk])
-    response = client.post(url, {"user": membership.user.pk, "project": project.pk,
-                                 "role": Role.LEAD})
+    response = client.post(
+        url, {"user": membership.user.pk, "project": project.pk, "role": Role.LEAD}
+    )
     assert response.status_code == 302, response.content[:2000]
     change = AuditEvent.objects.get(action="admin.change", object_id=str(membership.pk))
     assert change.actor == root and change.project == project
@@ -62,8 +66,10 @@ def test_admin_role_changes_and_deletions_are_audited(client: Client) -> None:
     assert deletion.project == project and deletion.actor == root
 
     others = [MembershipFactory(project=project) for _ in range(2)]
-    response = client.post(reverse("admin:llmops_core_membership_changelist"), {
-        "action": "delete_selected", "_selected_action": [m.pk for m in others], "post": "yes"})
+    response = client.post(
+        reverse("admin:llmops_core_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": [m.pk for m in others], "post": "yes"},
+    )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="admin.delete", project=project).count() == 3
 
@@ -71,5 +77,6 @@ def test_admin_role_changes_and_deletions_are_audited(client: Client) -> None:
     assert client.get(reverse("admin:auth_user_change", args=[user.pk])).status_code == 200
     client.post(reverse("admin:auth_user_delete", args=[user.pk]), {"post": "yes"})
     assert Project.objects.filter(pk=project.pk).exists()
-    assert AuditEvent.objects.filter(action="admin.delete", object_type="User",
-                                     object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="admin.delete", object_type="User", object_id=str(user.pk)
+    ).exists()

@@ -230,8 +230,9 @@ def test_moving_production_goes_through_the_release_gate(
     admin = make_member("admin", "the-admin")
     blank = api_as(admin).put(path, {"version": 1}, format="json")
     assert blank.status_code == 400
-    moved = api_as(admin).put(path, {"version": 1, "override_reason": "hotfix, rated later"},
-                              format="json")
+    moved = api_as(admin).put(
+        path, {"version": 1, "override_reason": "hotfix, rated later"}, format="json"
+    )
     assert moved.status_code == 200
     promotion = template.promotions.get()
     assert promotion.override_reason == "hotfix, rated later" and promotion.gate_passed is False

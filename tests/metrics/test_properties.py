@@ -28,9 +28,7 @@ from llmops_core.metrics.agreement import (
 from llmops_core.metrics.estimate import NO_OVERLAP, NO_VARIATION, ONE_REVIEWER
 from llmops_core.metrics.krippendorff import LEVELS
 
-FAST = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scores = st.integers(1, 5).map(float)
 
@@ -199,9 +197,7 @@ def test_percent_agreement_lies_between_zero_and_one(data: np.ndarray, within: f
     pairs=st.lists(st.tuples(scores, scores), min_size=2, max_size=40),
     weights=st.sampled_from(["none", "linear", "quadratic"]),
 )
-def test_cohen_kappa_matches_scikit_learn(
-    pairs: list[tuple[float, float]], weights: str
-) -> None:
+def test_cohen_kappa_matches_scikit_learn(pairs: list[tuple[float, float]], weights: str) -> None:
     a, b = (np.array(column) for column in zip(*pairs, strict=True))
     estimate = cohen_kappa_estimate(a, b, weights=weights, scale=[1, 2, 3, 4, 5])  # type: ignore[arg-type]
     expected = cohen_kappa_score(
@@ -219,9 +215,7 @@ def test_cohen_kappa_matches_scikit_learn(
     shape=st.tuples(st.integers(1, 4), st.integers(1, 6)),
     fill=st.sampled_from(["missing", "constant", "one reviewer"]),
 )
-def test_degenerate_data_give_reasons_never_exceptions(
-    shape: tuple[int, int], fill: str
-) -> None:
+def test_degenerate_data_give_reasons_never_exceptions(shape: tuple[int, int], fill: str) -> None:
     """All missing, no variation, or a single reviewer: every statistic says why, no raise."""
     raters, items = shape
     if fill == "missing":

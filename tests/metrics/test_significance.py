@@ -54,7 +54,11 @@ def test_bootstrap_interval_matches_scipy_percentile_bootstrap(seed: int) -> Non
     diffs = cand - base
     ours = paired_bootstrap_ci(diffs, draws=20_000, seed=seed)
     theirs = stats.bootstrap(
-        (diffs,), np.mean, n_resamples=20_000, method="percentile", confidence_level=0.95,
+        (diffs,),
+        np.mean,
+        n_resamples=20_000,
+        method="percentile",
+        confidence_level=0.95,
         random_state=np.random.default_rng(100 + seed),
     ).confidence_interval
     assert ours.low == pytest.approx(theirs.low, abs=0.03)
@@ -74,8 +78,9 @@ def test_bootstrap_interval_of_constant_differences_is_a_point() -> None:
     assert (interval.low, interval.high) == (0.5, 0.5)
 
 
-@pytest.mark.parametrize(("diffs", "reason"), [([], NO_PAIRS), ([1.0], ONE_PAIR),
-                                               ([np.nan, 2.0], ONE_PAIR)])
+@pytest.mark.parametrize(
+    ("diffs", "reason"), [([], NO_PAIRS), ([1.0], ONE_PAIR), ([np.nan, 2.0], ONE_PAIR)]
+)
 def test_bootstrap_interval_explains_why_it_is_missing(diffs: list[float], reason: str) -> None:
     interval = paired_bootstrap_ci(diffs)
     assert interval.low is None and interval.high is None
@@ -188,11 +193,14 @@ def test_required_pairs_matches_statsmodels_normal_power() -> None:
     assert required_pairs(diffs).required == math.ceil(expected)
 
 
-@pytest.mark.parametrize(("diffs", "words"), [
-    ([1.0], "fewer than two"),
-    ([1.0, -1.0, 0.0], "mean difference is zero"),
-    ([0.5, 0.5, 0.5], "every paired difference is the same"),
-])
+@pytest.mark.parametrize(
+    ("diffs", "words"),
+    [
+        ([1.0], "fewer than two"),
+        ([1.0, -1.0, 0.0], "mean difference is zero"),
+        ([0.5, 0.5, 0.5], "every paired difference is the same"),
+    ],
+)
 def test_required_pairs_says_when_it_cannot_be_estimated(diffs: list[float], words: str) -> None:
     size = required_pairs(diffs)
     assert size.required is None and size.more is None
@@ -206,15 +214,18 @@ def interval(low: float | None, high: float | None) -> Interval:
     return Interval(low, high, 0.95, 1000, 1000)
 
 
-@pytest.mark.parametrize(("low", "high", "p", "verdict"), [
-    (0.1, 0.5, 0.01, BETTER),
-    (-0.5, -0.1, 0.01, WORSE),
-    (-0.1, 0.3, 0.40, NOT_DISTINGUISHABLE),
-    (0.01, 0.3, 0.07, NOT_DISTINGUISHABLE),  # tests disagree
-    (-0.05, 0.3, 0.03, NOT_DISTINGUISHABLE),  # tests disagree
-    (0.1, 0.5, None, NOT_DISTINGUISHABLE),  # too few to test
-    (None, None, 0.01, NOT_DISTINGUISHABLE),
-])
+@pytest.mark.parametrize(
+    ("low", "high", "p", "verdict"),
+    [
+        (0.1, 0.5, 0.01, BETTER),
+        (-0.5, -0.1, 0.01, WORSE),
+        (-0.1, 0.3, 0.40, NOT_DISTINGUISHABLE),
+        (0.01, 0.3, 0.07, NOT_DISTINGUISHABLE),  # tests disagree
+        (-0.05, 0.3, 0.03, NOT_DISTINGUISHABLE),  # tests disagree
+        (0.1, 0.5, None, NOT_DISTINGUISHABLE),  # too few to test
+        (None, None, 0.01, NOT_DISTINGUISHABLE),
+    ],
+)
 def test_decide(low: float | None, high: float | None, p: float | None, verdict: str) -> None:
     test = SignedRankTest(20, 20, 10.0, p, None if p is not None else "too few")
     assert decide(interval(low, high), test)[0] == verdict
@@ -268,7 +279,12 @@ def test_verdict_sentence_without_pairs() -> None:
 
 
 def test_headline_groups_criteria() -> None:
-    text = headline({"fluency": NOT_DISTINGUISHABLE, "relevance": BETTER, "factuality": BETTER},
-                    candidate="v3", baseline="v1")
-    assert text == ("v3 vs v1: better on relevance and factuality; not distinguishable on "
-                    "fluency with this much data.")
+    text = headline(
+        {"fluency": NOT_DISTINGUISHABLE, "relevance": BETTER, "factuality": BETTER},
+        candidate="v3",
+        baseline="v1",
+    )
+    assert text == (
+        "v3 vs v1: better on relevance and factuality; not distinguishable on "
+        "fluency with this much data."
+    )

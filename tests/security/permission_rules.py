@@ -146,14 +146,17 @@ def _submit(w: World) -> dict[str, Any]:
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
-    "login": page(GET=ANYONE, POST=ANYONE,
-                  body={"POST": {"username": "perm-reviewer", "password": "pw"}}),
+    "login": page(
+        GET=ANYONE, POST=ANYONE, body={"POST": {"username": "perm-reviewer", "password": "pw"}}
+    ),
     "logout": page(POST=ANYONE, ok={"POST": (302, "logged out, everyone goes to the login page")}),
     "tokens": page(GET=LOGGED_IN, POST=LOGGED_IN, body={"POST": {"name": "x"}}),
     "token-revoke": page(POST=TOKEN_OWNER, kwargs={"pk": lambda w: w.token_pk}),
     # --- project pages -------------------------------------------------------------------
-    "project": page(GET=MEMBERS), "audit-log": page(GET=LEADS),
-    "project-dashboard": page(GET=LEADS), "import-upload": page(GET=LEADS, POST=LEADS),
+    "project": page(GET=MEMBERS),
+    "audit-log": page(GET=LEADS),
+    "project-dashboard": page(GET=LEADS),
+    "import-upload": page(GET=LEADS, POST=LEADS),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
@@ -164,15 +167,17 @@ RULES: dict[str, Rule] = {
     "report-chart": page(GET=LEADS, kwargs={**REPORT, "name": "alpha", "fmt": "svg"}),
     "report-item": page(GET=LEADS, kwargs={**REPORT, **RATED}),
     # --- exports -------------------------------------------------------------------------
-    "export-list": page(GET=LEADS, POST=LEADS,
-                        body={"POST": {"kind": "ratings", "format": "jsonl"}}),
+    "export-list": page(
+        GET=LEADS, POST=LEADS, body={"POST": {"kind": "ratings", "format": "jsonl"}}
+    ),
     "export-detail": page(GET=LEADS, kwargs=EXPORT),
     "export-download": page(GET=LEADS, kwargs=EXPORT),
     "export-datasheet": page(GET=LEADS, kwargs={**EXPORT, "fmt": "md"}),
     "export-cancel": page(POST=LEADS, kwargs=EXPORT),
     "export-delete": page(POST=LEADS, kwargs=EXPORT),
     # --- judges --------------------------------------------------------------------------
-    "judge-list": page(GET=LEADS, POST=LEADS), "judge-endpoint-new": page(POST=LEADS),
+    "judge-list": page(GET=LEADS, POST=LEADS),
+    "judge-endpoint-new": page(POST=LEADS),
     "judge-detail": page(GET=LEADS, kwargs=JUDGE),
     "judge-version-new": page(POST=LEADS, kwargs=JUDGE),
     "judge-run-new": page(POST=LEADS, kwargs=JUDGE),
@@ -182,14 +187,15 @@ RULES: dict[str, Rule] = {
     "judge-run-report": page(POST=LEADS, kwargs=JUDGE_RUN),
     "judge-report": page(GET=LEADS, kwargs=JUDGE_REPORT),
     "judge-report-download": page(GET=LEADS, kwargs={**JUDGE_REPORT, "name": "report.json"}),
-    "judge-report-chart": page(GET=LEADS,
-                               kwargs={**JUDGE_REPORT, "name": "heatmap", "fmt": "svg"}),
-    "judge-report-item": page(GET=LEADS,
-                              kwargs={**JUDGE_REPORT, "item_id": lambda w: w.mine.item_id}),
+    "judge-report-chart": page(GET=LEADS, kwargs={**JUDGE_REPORT, "name": "heatmap", "fmt": "svg"}),
+    "judge-report-item": page(
+        GET=LEADS, kwargs={**JUDGE_REPORT, "item_id": lambda w: w.mine.item_id}
+    ),
     # --- prompt versions, gate, promotions -----------------------------------------------
     "version-compare": page(GET=LEADS, kwargs=NAME),
-    "version-compare-request": page(POST=LEADS, kwargs=NAME,
-                                    body={"POST": {"candidate": 2, "baseline": 1}}),
+    "version-compare-request": page(
+        POST=LEADS, kwargs=NAME, body={"POST": {"candidate": 2, "baseline": 1}}
+    ),
     "prompt-history": page(GET=LEADS, kwargs=NAME),
     "prompt-version-new": page(POST=LEADS, kwargs=NAME, ok={"POST": EMPTY_FORM}),
     "version-scorecard": page(GET=LEADS, kwargs=V1),
@@ -197,14 +203,15 @@ RULES: dict[str, Rule] = {
     "version-promote": page(POST=LEADS, kwargs=V2, ok={"POST": EMPTY_FORM}),
     "promotion-detail": page(GET=LEADS, kwargs={"pk": pk("promotion")}),
     "release-gate": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
-    "version-report-chart": page(GET=LEADS,
-                                 kwargs={"pk": pk("scorecard"), "name": "scorecard",
-                                         "fmt": "svg"}),
+    "version-report-chart": page(
+        GET=LEADS, kwargs={"pk": pk("scorecard"), "name": "scorecard", "fmt": "svg"}
+    ),
     "version-report-json": page(GET=LEADS, kwargs={"pk": pk("comparison")}),
     # --- datasets and generation ---------------------------------------------------------
     "dataset-list": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
-    "dataset-detail": page(GET=LEADS, POST=LEADS,
-                           kwargs={"pk": pk("dataset")}, ok={"POST": EMPTY_FORM}),
+    "dataset-detail": page(
+        GET=LEADS, POST=LEADS, kwargs={"pk": pk("dataset")}, ok={"POST": EMPTY_FORM}
+    ),
     "generation-run": page(GET=LEADS, kwargs={"pk": pk("generation_run")}),
     "generation-run-cancel": page(POST=LEADS, kwargs={"pk": pk("generation_run")}),
     # --- queues and rating ---------------------------------------------------------------
@@ -215,59 +222,72 @@ RULES: dict[str, Rule] = {
     # A lead's controls of a queue: the same roles as the API's reviewers, pins and gold.
     "queue-controls": page(GET=LEADS, kwargs=QUEUE),
     "queue-controls-reviewers": page(
-        POST=LEADS, kwargs=QUEUE,
-        ok={"POST": (400, "the role check passed; the form without its list of members is "
-                          "refused")}),
+        POST=LEADS,
+        kwargs=QUEUE,
+        ok={
+            "POST": (400, "the role check passed; the form without its list of members is refused")
+        },
+    ),
     "queue-controls-pins": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
     "queue-controls-gold": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
-    "queue-pairwise": page(GET=QUEUE_REVIEWER, POST=QUEUE_REVIEWER,
-                           kwargs=QUEUE,
-                           ok={"POST": (400, "the role check passed; no pair token was sent")}),
+    "queue-pairwise": page(
+        GET=QUEUE_REVIEWER,
+        POST=QUEUE_REVIEWER,
+        kwargs=QUEUE,
+        ok={"POST": (400, "the role check passed; no pair token was sent")},
+    ),
     # --- API: schema, tokens, projects ---------------------------------------------------
     # The schema and its docs page are public and the same for everyone; the schema takes
     # half a second to render, so one anonymous and one logged-in request stand for all roles.
     "api-schema": api(GET=ANYONE, roles=("anonymous", "reviewer"), why="public, role-blind"),
     "api-docs": api(GET=ANYONE, roles=("anonymous", "reviewer"), why="public, role-blind"),
-    "api-token": api(POST=ANYONE,
-                     body={"POST": {"username": "perm-reviewer", "password": "pw",
-                                    "name": "matrix"}}),
+    "api-token": api(
+        POST=ANYONE,
+        body={"POST": {"username": "perm-reviewer", "password": "pw", "name": "matrix"}},
+    ),
     "api-tokens": api(GET=LOGGED_IN, POST=LOGGED_IN, body={"POST": {"name": "matrix"}}),
     "api-token-revoke": api(DELETE=TOKEN_OWNER, kwargs={"pk": lambda w: w.token_pk}),
-    "api-projects": api(GET=LOGGED_IN, POST=STAFF,
-                        body={"POST": {"name": "New", "slug": "perm-new"}}),
+    "api-projects": api(
+        GET=LOGGED_IN, POST=STAFF, body={"POST": {"name": "New", "slug": "perm-new"}}
+    ),
     "api-project": api(GET=MEMBERS),
     "api-members": api(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_BODY}),
     "api-prompts": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "another"}}),
     "api-prompt-versions": api(GET=LEADS, POST=LEADS, kwargs=NAME, ok={"POST": EMPTY_BODY}),
     "api-prompt-version": api(GET=LEADS, kwargs=V1),
-    "api-prompt-label": api(GET=LEADS, PUT=LEADS, kwargs={**NAME, "label": "production"},
-                            ok={"PUT": EMPTY_BODY}),
+    "api-prompt-label": api(
+        GET=LEADS, PUT=LEADS, kwargs={**NAME, "label": "production"}, ok={"PUT": EMPTY_BODY}
+    ),
     "api-prompt-serve": api(GET=LEADS, kwargs=NAME, query=f"?project={SLUG}"),
     "api-outputs": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-output": api(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "api-rubrics": api(GET=MEMBERS, POST=LEADS, ok={"POST": EMPTY_BODY}),
-    "api-rubric-versions": api(POST=LEADS, kwargs={"pk": lambda w: w.rubric_version.rubric_id},
-                               ok={"POST": EMPTY_BODY}),
+    "api-rubric-versions": api(
+        POST=LEADS, kwargs={"pk": lambda w: w.rubric_version.rubric_id}, ok={"POST": EMPTY_BODY}
+    ),
     # --- API: reports and exports --------------------------------------------------------
     "api-reports": api(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "api-report": api(GET=LEADS, kwargs=REPORT),
     "api-report-retry": api(POST=LEADS, kwargs={"pk": pk("failed_report")}),
     "api-report-recompute": api(POST=LEADS, kwargs=REPORT),
-    "api-exports": api(GET=LEADS, POST=LEADS, body={"POST": {"kind": "ratings",
-                                                             "format": "jsonl"}}),
+    "api-exports": api(
+        GET=LEADS, POST=LEADS, body={"POST": {"kind": "ratings", "format": "jsonl"}}
+    ),
     "api-export-stream": api(GET=LEADS, query="?kind=ratings&format=jsonl"),
     "api-export": api(GET=LEADS, DELETE=LEADS, kwargs=EXPORT),
-    "api-export-cancel": api(POST=LEADS, kwargs=EXPORT,
-                             ok={"POST": (409, "the role check passed; the export has finished")}),
+    "api-export-cancel": api(
+        POST=LEADS,
+        kwargs=EXPORT,
+        ok={"POST": (409, "the role check passed; the export has finished")},
+    ),
     "api-export-download": api(GET=LEADS, kwargs=EXPORT),
     "api-export-datasheet": api(GET=LEADS, kwargs=EXPORT),
     # --- API: judges ---------------------------------------------------------------------
     "api-llm-endpoints": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-judges": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
-    "api-judge-versions": api(GET=LEADS, POST=LEADS, kwargs=JUDGE,
-                              ok={"POST": EMPTY_BODY}),
+    "api-judge-versions": api(GET=LEADS, POST=LEADS, kwargs=JUDGE, ok={"POST": EMPTY_BODY}),
     "api-judge-runs": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-judge-run": api(GET=LEADS, kwargs=JUDGE_RUN),
     "api-judge-run-cancel": api(POST=LEADS, kwargs=JUDGE_RUN),
@@ -292,18 +312,26 @@ RULES: dict[str, Rule] = {
     "api-generation-run-cancel": api(POST=LEADS, kwargs={"pk": pk("generation_run")}),
     # --- API: queues, rating, review -----------------------------------------------------
     "api-queues": api(GET=MEMBERS, POST=LEADS, ok={"POST": EMPTY_BODY}),
-    "api-queue": api(GET=QUEUE_READERS, PATCH=LEADS, kwargs=QUEUE,
-                     body={"PATCH": {"guidelines": "Be kind."}}),
+    "api-queue": api(
+        GET=QUEUE_READERS, PATCH=LEADS, kwargs=QUEUE, body={"PATCH": {"guidelines": "Be kind."}}
+    ),
     "api-queue-items": api(GET=LEADS, POST=LEADS, kwargs=QUEUE, body={"POST": {"output_ids": []}}),
-    "api-queue-reviewers": api(GET=LEADS, PUT=LEADS, kwargs=QUEUE,
-                               body={"PUT": {"reviewers": [{"username": "perm-reviewer"}]}}),
-    "api-queue-pins": api(POST=LEADS, kwargs=QUEUE,
-                          body={"POST": lambda w: {"reviewer": "perm-reviewer",
-                                                   "item_ids": [w.leased.pk]}}),
+    "api-queue-reviewers": api(
+        GET=LEADS,
+        PUT=LEADS,
+        kwargs=QUEUE,
+        body={"PUT": {"reviewers": [{"username": "perm-reviewer"}]}},
+    ),
+    "api-queue-pins": api(
+        POST=LEADS,
+        kwargs=QUEUE,
+        body={"POST": lambda w: {"reviewer": "perm-reviewer", "item_ids": [w.leased.pk]}},
+    ),
     "api-queue-next": api(POST=QUEUE_REVIEWER, kwargs=QUEUE),
     "api-queue-undo": api(POST=QUEUE_REVIEWER, kwargs=QUEUE),
-    "api-queue-release": api(POST=QUEUE_REVIEWER, kwargs=QUEUE,
-                             body={"POST": lambda w: {"item_ids": [w.leased.pk]}}),
+    "api-queue-release": api(
+        POST=QUEUE_REVIEWER, kwargs=QUEUE, body={"POST": lambda w: {"item_ids": [w.leased.pk]}}
+    ),
     "api-queue-progress": api(GET=QUEUE_REVIEWER, kwargs=QUEUE),
     "api-queue-annotations": api(GET=QUEUE_REVIEWER, kwargs=QUEUE),
     "api-item-submit": api(POST=QUEUE_REVIEWER, kwargs=LEASED, body={"POST": _submit}),
@@ -311,12 +339,17 @@ RULES: dict[str, Rule] = {
     "api-item-renew": api(POST=QUEUE_REVIEWER, kwargs=LEASED),
     # A reviewer reads and edits only their own annotation; leads read every annotation but
     # never edit another's ratings.
-    "api-annotation": api(GET=QUEUE_REVIEWER | LEADS, PATCH=QUEUE_REVIEWER,
-                          kwargs={"pk": pk("mine")}, body={"PATCH": {"comment": "edited"}}),
+    "api-annotation": api(
+        GET=QUEUE_REVIEWER | LEADS,
+        PATCH=QUEUE_REVIEWER,
+        kwargs={"pk": pk("mine")},
+        body={"PATCH": {"comment": "edited"}},
+    ),
     "api-annotation-revisions": api(GET=QUEUE_REVIEWER | LEADS, kwargs={"pk": pk("mine")}),
     "api-item": api(GET=ADJUDICATORS, kwargs=RATED),
-    "api-item-gold": api(PUT=LEADS, DELETE=LEADS, kwargs=LEASED,
-                         body={"PUT": {"scores": {"fluency": 3}}}),
+    "api-item-gold": api(
+        PUT=LEADS, DELETE=LEADS, kwargs=LEASED, body={"PUT": {"scores": {"fluency": 3}}}
+    ),
     "api-queue-adjudication-next": api(POST=ADJUDICATORS, kwargs=QUEUE),
     "api-item-adjudicate": api(POST=ADJUDICATORS, kwargs=RATED, body={"POST": {"scores": SCORES}}),
 }
@@ -339,17 +372,25 @@ def _gate(roles: tuple[str, ...], *, denial: str = "/admin/login/") -> Rule:
 
 
 ADMIN_RULES: list[tuple[re.Pattern[str], Rule]] = [
-    (re.compile(r"admin:index"), page(GET=STAFF, admin_site=True,
-                                      denial_redirect="/admin/login/")),
+    (re.compile(r"admin:index"), page(GET=STAFF, admin_site=True, denial_redirect="/admin/login/")),
     # The admin login page is public: it is where everyone else is sent.
-    (re.compile(r"admin:login"), page(GET=ANYONE, admin_site=True,
-                                      denial_redirect="/admin/login/")),
+    (
+        re.compile(r"admin:login"),
+        page(GET=ANYONE, admin_site=True, denial_redirect="/admin/login/"),
+    ),
     # Logging out of the admin without being staff is sent to the index, then to the login.
     (re.compile(r"admin:logout"), _gate(_SITE_PAGES, denial="/admin/")),
-    (re.compile(r"admin:(app_list|password_change|password_change_done|autocomplete|jsi18n|"
-                r"view_on_site)"), _gate(_SITE_PAGES)),
-    (re.compile(r"admin:\w+_(changelist|add|change|delete|history|password_change)"),
-     _gate(_MODEL_PAGES)),
+    (
+        re.compile(
+            r"admin:(app_list|password_change|password_change_done|autocomplete|jsi18n|"
+            r"view_on_site)"
+        ),
+        _gate(_SITE_PAGES),
+    ),
+    (
+        re.compile(r"admin:\w+_(changelist|add|change|delete|history|password_change)"),
+        _gate(_MODEL_PAGES),
+    ),
 ]
 
 
@@ -381,10 +422,13 @@ def unnamed_rule_for(route: str) -> Rule | None:
 
 def admin_kwargs(route: str, params: list[str], world: World) -> dict[str, Any]:
     """Fill an admin URL's kwargs: an existing object of the URL's model where there is one."""
-    values: dict[str, Any] = {"app_label": "llmops_core", "url": "no-such-page/",
-                              "content_type_id": ContentType.objects.get_for_model(
-                                  type(world.project)).pk,
-                              "object_id": world.project.pk, "id": world.users["reviewer"].pk}
+    values: dict[str, Any] = {
+        "app_label": "llmops_core",
+        "url": "no-such-page/",
+        "content_type_id": ContentType.objects.get_for_model(type(world.project)).pk,
+        "object_id": world.project.pk,
+        "id": world.users["reviewer"].pk,
+    }
     for model in admin.site._registry:
         opts = model._meta
         if f"admin/{opts.app_label}/{opts.model_name}/" in route:

@@ -147,8 +147,10 @@ def world(django_db_setup: None, django_db_blocker: Any, media_dir: Path) -> Ite
     """Build the world once, in a transaction that stays open for the module; roll it back."""
     # Sessions in signed cookies: each case's request skips one query, and the sessions (made
     # by a real login) are not rows a case could delete.
-    options = {"MEDIA_ROOT": media_dir,
-               "SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}
+    options = {
+        "MEDIA_ROOT": media_dir,
+        "SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies",
+    }
     with django_db_blocker.unblock(), override_settings(**options), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
@@ -176,10 +178,12 @@ def test_every_url_has_a_rule() -> None:
     """A URL without a rule (a new view, a renamed one) fails here, named."""
     missing = [
         f"no permission rule for URL name {e.name!r} (pattern {e.route!r}): add one to "
-        "tests/security/permission_rules.py" if e.name else
-        f"URL pattern {e.route!r} has no name: name it and add a rule to "
         "tests/security/permission_rules.py"
-        for e in endpoints() if _rule(e) is None
+        if e.name
+        else f"URL pattern {e.route!r} has no name: name it and add a rule to "
+        "tests/security/permission_rules.py"
+        for e in endpoints()
+        if _rule(e) is None
     ]
     assert not missing, "\n".join(missing)
 
@@ -187,8 +191,12 @@ def test_every_url_has_a_rule() -> None:
 def test_every_rule_names_a_url() -> None:
     """A rule for a URL name that no longer exists is stale: remove or rename it."""
     names = {e.name for e in endpoints()}
-    stale = [f"permission rule for URL name {name!r}, which the URL conf no longer has: remove "
-             "it from tests/security/permission_rules.py" for name in RULES if name not in names]
+    stale = [
+        f"permission rule for URL name {name!r}, which the URL conf no longer has: remove "
+        "it from tests/security/permission_rules.py"
+        for name in RULES
+        if name not in names
+    ]
     assert not stale, "\n".join(stale)
 
 
@@ -209,8 +217,9 @@ def test_api_rules_list_exactly_the_verbs_the_view_serves() -> None:
         served = set(cls().allowed_methods) - {"OPTIONS", "HEAD"}
         listed = set(rule.verbs) - {"HEAD"}
         if served != listed:
-            wrong.append(f"{endpoint.key}: the view serves {sorted(served)}, the rule lists "
-                         f"{sorted(listed)}")
+            wrong.append(
+                f"{endpoint.key}: the view serves {sorted(served)}, the rule lists {sorted(listed)}"
+            )
     assert not wrong, "\n".join(wrong)
 
 
@@ -226,12 +235,14 @@ def _send(client: Client, case: Case, path: str, body: Any) -> HttpResponseBase:
     if verb in ("GET", "HEAD"):
         return getattr(client, verb.lower())(path)
     if case.rule.api and not case.rule.form_body:
-        return getattr(client, verb.lower())(path, json.dumps(body or {}),
-                                             content_type="application/json")
+        return getattr(client, verb.lower())(
+            path, json.dumps(body or {}), content_type="application/json"
+        )
     if verb == "POST":
         return client.post(path, body or {})
-    return getattr(client, verb.lower())(path, urlencode(body or {}),
-                                         content_type="application/x-www-form-urlencoded")
+    return getattr(client, verb.lower())(
+        path, urlencode(body or {}), content_type="application/x-www-form-urlencoded"
+    )
 
 
 def _location(response: HttpResponseBase) -> str:
@@ -283,8 +294,11 @@ def _check_secrets(case: Case, response: HttpResponseBase, allowed: bool) -> Non
 
 def _path(case: Case, world: World) -> str:
     endpoint, rule = case.endpoint, case.rule
-    kwargs = (admin_kwargs(endpoint.route, list(endpoint.params), world) if rule.admin_site
-              else rule.url_kwargs(world, list(endpoint.params)))
+    kwargs = (
+        admin_kwargs(endpoint.route, list(endpoint.params), world)
+        if rule.admin_site
+        else rule.url_kwargs(world, list(endpoint.params))
+    )
     return endpoint.path(kwargs) + rule.query
 
 
@@ -300,13 +314,16 @@ def test_permission(case: Case, world: World, db: None) -> None:
         if who is None:
             assert response.status_code == 405 or _is_denial(case, response), (
                 f"{where}: the view does not serve {case.verb}, so 405 or a denial was "
-                f"expected; got {_describe(response)}")
+                f"expected; got {_describe(response)}"
+            )
         elif case.role in who:
             assert _is_allowed(case, response), (
-                f"{where}: allowed by the rule, got {_describe(response)}")
+                f"{where}: allowed by the rule, got {_describe(response)}"
+            )
         else:
             assert _is_denial(case, response), (
-                f"{where}: the rule denies it ({_denial_text(case)}), got {_describe(response)}")
+                f"{where}: the rule denies it ({_denial_text(case)}), got {_describe(response)}"
+            )
         _check_secrets(case, response, allowed=who is not None and case.role in who)
     finally:
         _finish(response)
@@ -328,12 +345,14 @@ def test_html_views_refuse_verbs_they_do_not_serve(case: Case, world: World, db:
             f"{where}: the rule lists only {served}, so 405 was expected; got "
             f"{_describe(response)[:60]}. Restrict its methods (require_safe, require_POST, "
             "require_http_methods, or http_method_names on a class), or list the verb in its "
-            "rule in tests/security/permission_rules.py")
+            "rule in tests/security/permission_rules.py"
+        )
         allow = sorted({m.strip() for m in response.get("Allow", "").split(",")} - {"", "OPTIONS"})
         assert allow == served, (
             f"{where}: 405 with Allow {response.get('Allow')!r}, but the rule lists {served}: "
             "HEAD goes with GET (require_safe, not require_GET), and the rule lists every verb "
-            "the view serves")
+            "the view serves"
+        )
     finally:
         _finish(response)
 
@@ -388,8 +407,12 @@ def test_the_rules_never_let_a_reviewer_near_reports_or_exports() -> None:
     """Every report and export URL, HTML or API, is refused to reviewers whatever the verb."""
     names = [e.name for e in endpoints() if e.name and REPORTS_AND_EXPORTS.search(e.name)]
     assert len(names) > 20, names  # the pattern still finds them
-    granted = [f"{name} {verb}" for name in names for verb in VERBS
-               if "reviewer" in (_rule_of(name).who(verb) or ())]
+    granted = [
+        f"{name} {verb}"
+        for name in names
+        for verb in VERBS
+        if "reviewer" in (_rule_of(name).who(verb) or ())
+    ]
     assert not granted, f"the rules let reviewers use {granted}"
 
 

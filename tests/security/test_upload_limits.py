@@ -323,8 +323,9 @@ def test_a_json_object_or_array_body_is_imported_through_the_streaming_reader(
 def _unread_json(client: APIClient, path: str, size: int) -> tuple[Any, int]:
     """POST a JSON body of ``size`` bytes that is produced only if read."""
     stream = ZeroStream(size)
-    response = client.generic("POST", path, b"", "application/json",
-                              CONTENT_LENGTH=str(size), **{"wsgi.input": stream})
+    response = client.generic(
+        "POST", path, b"", "application/json", CONTENT_LENGTH=str(size), **{"wsgi.input": stream}
+    )
     return response, stream.bytes_read
 
 
@@ -354,15 +355,20 @@ def test_dataset_inputs_and_imports_take_bodies_above_the_json_limit(
     inputs = [{"question": f"How do I export case {i}? " + "x" * 40} for i in range(100)]
     body = json.dumps({"name": "big", "inputs": inputs})
     assert len(body) > settings.API_JSON_MAX_BYTES
-    created = lead_client.post(f"/api/projects/{project.slug}/datasets/", body,
-                               content_type="application/json")
+    created = lead_client.post(
+        f"/api/projects/{project.slug}/datasets/", body, content_type="application/json"
+    )
     assert created.status_code == 201, created.content
-    rows = "\n".join(json.dumps({"external_id": f"o{i}", "input": "x" * 40, "output": "y" * 40})
-                     for i in range(30))
+    rows = "\n".join(
+        json.dumps({"external_id": f"o{i}", "input": "x" * 40, "output": "y" * 40})
+        for i in range(30)
+    )
     assert len(rows) > settings.API_JSON_MAX_BYTES
-    imported = lead_client.post(f"/api/projects/{project.slug}/outputs/", rows,
-                                content_type="application/x-ndjson")
+    imported = lead_client.post(
+        f"/api/projects/{project.slug}/outputs/", rows, content_type="application/x-ndjson"
+    )
     assert imported.status_code in (200, 201), imported.content
-    small = lead_client.post(f"/api/projects/{project.slug}/rubrics/", "x" * 2000,
-                             content_type="application/json")
+    small = lead_client.post(
+        f"/api/projects/{project.slug}/rubrics/", "x" * 2000, content_type="application/json"
+    )
     assert small.status_code == 413

@@ -27,6 +27,7 @@ class Endpoint:
 
     def path(self, kwargs: dict[str, Any]) -> str:
         """Return the URL path with ``kwargs`` filled in (works for named and unnamed routes)."""
+
         def fill(match: re.Match[str]) -> str:
             return str(kwargs[match.group(1) or match.group(2)])
 
@@ -43,8 +44,7 @@ def _walk(resolver: URLResolver, prefix: str, namespace: str) -> list[Endpoint]:
         elif isinstance(entry, URLPattern):
             params = tuple(a or b for a, b in _PARAM.findall(route))
             name = f"{namespace}{entry.name}" if entry.name else None
-            found.append(Endpoint(name=name, route=route, params=params,
-                                  callback=entry.callback))
+            found.append(Endpoint(name=name, route=route, params=params, callback=entry.callback))
     return found
 
 
@@ -55,5 +55,4 @@ def endpoints() -> list[Endpoint]:
 
 def view_class(endpoint: Endpoint) -> Any:
     """Return the class-based view behind an endpoint (``as_view()``), or None."""
-    return getattr(endpoint.callback, "view_class", None) or getattr(endpoint.callback, "cls",
-                                                                      None)
+    return getattr(endpoint.callback, "view_class", None) or getattr(endpoint.callback, "cls", None)

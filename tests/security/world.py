@@ -75,10 +75,13 @@ N_INPUTS = 6
 # Matrix roles in the order reports list them. "outsider" is a member of two other projects
 # only (reviewer of one, admin of the other); "staff" is Django staff with no membership;
 # "superuser" is a Django superuser with no membership (an admin of every project).
-ROLES = ("anonymous", "outsider", "reviewer", "adjudicator", "lead", "admin", "staff",
-         "superuser")
-PROJECT_ROLES = {"reviewer": Role.REVIEWER, "adjudicator": Role.ADJUDICATOR,
-                 "lead": Role.LEAD, "admin": Role.ADMIN}
+ROLES = ("anonymous", "outsider", "reviewer", "adjudicator", "lead", "admin", "staff", "superuser")
+PROJECT_ROLES = {
+    "reviewer": Role.REVIEWER,
+    "adjudicator": Role.ADJUDICATOR,
+    "lead": Role.LEAD,
+    "admin": Role.ADMIN,
+}
 
 
 @dataclass
@@ -128,8 +131,11 @@ def _users() -> dict[str, Any]:
     users: dict[str, Any] = {"anonymous": None}
     for name in ROLES[1:]:
         users[name] = model.objects.create_user(
-            username=f"perm-{name}", password="pw", is_staff=name in ("staff", "superuser"),
-            is_superuser=name == "superuser")
+            username=f"perm-{name}",
+            password="pw",
+            is_staff=name in ("staff", "superuser"),
+            is_superuser=name == "superuser",
+        )
     return users
 
 
@@ -138,16 +144,27 @@ def _outputs(project: Project, version: PromptVersion) -> list[ModelOutput]:
     rows = []
     for i in range(N_INPUTS):
         value = {"question": f"q{i}"}
-        rows.append(ModelOutput.objects.create(
-            project=project, external_id=f"v{version.pk}-q{i}", prompt_version=version,
-            input=value, input_hash=content_hash(value), output_text=f"An answer to q{i}.",
-            model_name=version.model_name, cost=Decimal("0.002"), latency_ms=400,
-            tokens_in=10, tokens_out=20))
+        rows.append(
+            ModelOutput.objects.create(
+                project=project,
+                external_id=f"v{version.pk}-q{i}",
+                prompt_version=version,
+                input=value,
+                input_hash=content_hash(value),
+                output_text=f"An answer to q{i}.",
+                model_name=version.model_name,
+                cost=Decimal("0.002"),
+                latency_ms=400,
+                tokens_in=10,
+                tokens_out=20,
+            )
+        )
     return rows
 
 
-def _queue_and_ratings(project: Project, users: dict[str, Any], peer: Any,
-                       outputs: list[Any]) -> tuple[Queue, Annotation, Annotation, QueueItem]:
+def _queue_and_ratings(
+    project: Project, users: dict[str, Any], peer: Any, outputs: list[Any]
+) -> tuple[Queue, Annotation, Annotation, QueueItem]:
     """Rate a blind queue: the peer rates every item, the reviewer all but one, which they hold.
 
     A second queue, of the peer's alone, is one the reviewer must never see listed.
@@ -155,15 +172,30 @@ def _queue_and_ratings(project: Project, users: dict[str, Any], peer: Any,
     reviewer = users["reviewer"]
     rubric_version = project.rubrics.get(name="default").versions.get(number=1)
     # An hour's lease: the reviewer still holds their item when the module's last case runs.
-    queue = queue_create(project=project, name="blind", rubric_version=rubric_version, overlap=2,
-                         blind=True, reviewers=[reviewer, peer], created_by=users["lead"],
-                         output_ids=[o.pk for o in outputs], lease_seconds=3600)
+    queue = queue_create(
+        project=project,
+        name="blind",
+        rubric_version=rubric_version,
+        overlap=2,
+        blind=True,
+        reviewers=[reviewer, peer],
+        created_by=users["lead"],
+        output_ids=[o.pk for o in outputs],
+        lease_seconds=3600,
+    )
     scores = {"fluency": 4, "relevance": 3, "factuality": 4}
     rate_all(queue, peer, lambda output: {**scores, "fluency": 2 + output.pk % 3})
     Annotation.objects.filter(reviewer=peer).update(comment=SECRET_COMMENT)
     rate_all(queue, reviewer, lambda output: scores, limit=len(outputs) - 1)
-    queue_create(project=project, name=HIDDEN_QUEUE, rubric_version=rubric_version, overlap=1,
-                 reviewers=[peer], created_by=users["lead"], output_ids=[outputs[0].pk])
+    queue_create(
+        project=project,
+        name=HIDDEN_QUEUE,
+        rubric_version=rubric_version,
+        overlap=1,
+        reviewers=[peer],
+        created_by=users["lead"],
+        output_ids=[outputs[0].pk],
+    )
     queue.refresh_from_db()
     leased = assignment_claim_next(queue=queue, reviewer=reviewer).assignment
     assert leased is not None, "the reviewer should hold one unrated item"
@@ -173,54 +205,72 @@ def _queue_and_ratings(project: Project, users: dict[str, Any], peer: Any,
     return queue, mine, theirs, leased.item
 
 
-def _reports(project: Project, queue: Queue, v1: PromptVersion,
-             v2: PromptVersion) -> tuple[Report, Report, Report, Report]:
-    report, _ = report_request(project=project, requested_by=None,
-                               scope=ReportScope(queue_id=queue.pk, bootstrap_draws=50))
+def _reports(
+    project: Project, queue: Queue, v1: PromptVersion, v2: PromptVersion
+) -> tuple[Report, Report, Report, Report]:
+    report, _ = report_request(
+        project=project, requested_by=None, scope=ReportScope(queue_id=queue.pk, bootstrap_draws=50)
+    )
     done = report_compute(report_id=report.pk)
-    failed = Report.objects.create(project=project, kind=ReportKind.AGREEMENT, title="failed",
-                                   parameters=report.parameters, status=JobStatus.FAILED,
-                                   error="the worker died")
+    failed = Report.objects.create(
+        project=project,
+        kind=ReportKind.AGREEMENT,
+        title="failed",
+        parameters=report.parameters,
+        status=JobStatus.FAILED,
+        error="the worker died",
+    )
     card = scorecard_compute(report_id=scorecard_request(version=v1)[0].pk)
-    comparison = comparison_compute(
-        report_id=comparison_request(candidate=v2, baseline=v1)[0].pk)
+    comparison = comparison_compute(report_id=comparison_request(candidate=v2, baseline=v1)[0].pk)
     for row in (done, card, comparison):
         assert row is not None and row.status == JobStatus.SUCCEEDED, row and row.error
     assert done is not None and card is not None and comparison is not None
     return done, failed, card, comparison
 
 
-def _judge(project: Project, queue: Queue,
-           outputs: list[Any]) -> tuple[LLMEndpoint, JudgeConfig, JudgeRun, Report]:
+def _judge(
+    project: Project, queue: Queue, outputs: list[Any]
+) -> tuple[LLMEndpoint, JudgeConfig, JudgeRun, Report]:
     """Record a finished judge run on the queue's outputs and compute its report."""
     # Never called: the matrix only reads and requests, nothing is sent to a model.
     endpoint = endpoint_create(project=project, name="local", base_url="http://127.0.0.1:9/v1")
-    run = judge_scores(project, {o: {"fluency": 3, "relevance": 4, "factuality": 4}
-                                 for o in outputs}, judge_name="quality")
+    run = judge_scores(
+        project,
+        {o: {"fluency": 3, "relevance": 4, "factuality": 4} for o in outputs},
+        judge_name="quality",
+    )
     # The run's page shows the endpoint and the subjects a real run would have recorded.
     JudgeVersion.objects.filter(pk=run.judge_version_id).update(endpoint=endpoint)
     JudgeRun.objects.filter(pk=run.pk).update(
-        parameters={"queue_id": queue.pk, "output_ids": [o.pk for o in outputs]})
+        parameters={"queue_id": queue.pk, "output_ids": [o.pk for o in outputs]}
+    )
     run.refresh_from_db()
-    report = judge_report_request(project=project, run=run, queue_id=queue.pk,
-                                  bootstrap_draws=50)
+    report = judge_report_request(project=project, run=run, queue_id=queue.pk, bootstrap_draws=50)
     done = judge_report_compute(report_id=report.pk)
     assert done is not None and done.status == JobStatus.SUCCEEDED, done and done.error
     return endpoint, run.judge_version.config, run, done
 
 
-def _jobs(project: Project, users: dict[str, Any], v2: PromptVersion,
-          endpoint: Any) -> tuple[Dataset, GenerationRun, ImportJob, ExportJob]:
-    dataset, _ = dataset_create(project=project, name="inputs",
-                                inputs=[{"question": f"q{i}"} for i in range(N_INPUTS)])
+def _jobs(
+    project: Project, users: dict[str, Any], v2: PromptVersion, endpoint: Any
+) -> tuple[Dataset, GenerationRun, ImportJob, ExportJob]:
+    dataset, _ = dataset_create(
+        project=project, name="inputs", inputs=[{"question": f"q{i}"} for i in range(N_INPUTS)]
+    )
     run = generation_run_create(version=v2, dataset=dataset, endpoint=endpoint)
     line = b'{"external_id": "imported-1", "input": "hi", "output": "hello"}\n'
-    imported = import_job_create(project=project, created_by=users["lead"],
-                                 content=io.BytesIO(line), filename="outputs.jsonl",
-                                 partial=False, source="api")
+    imported = import_job_create(
+        project=project,
+        created_by=users["lead"],
+        content=io.BytesIO(line),
+        filename="outputs.jsonl",
+        partial=False,
+        source="api",
+    )
     spec = export_spec_build(project=project, kind="ratings", fmt="jsonl", role=None)
-    job = export_job_run(job=export_job_create(spec=spec, project=project,
-                                               requested_by=users["lead"]))
+    job = export_job_run(
+        job=export_job_create(spec=spec, project=project, requested_by=users["lead"])
+    )
     assert job.status == JobStatus.SUCCEEDED, job.error
     return dataset, run, imported, job
 
@@ -255,9 +305,14 @@ def build_world() -> World:
     prompt_template_create(project=third, name=TEMPLATE)
 
     template = prompt_template_create(project=project, name=TEMPLATE)
-    v1, v2 = (prompt_version_create(template=template, model_name=SECRET_MODEL,
-                                    template_text=f"{{{{ question }}}} {SECRET_PROMPT} {i}")[0]
-              for i in (1, 2))
+    v1, v2 = (
+        prompt_version_create(
+            template=template,
+            model_name=SECRET_MODEL,
+            template_text=f"{{{{ question }}}} {SECRET_PROMPT} {i}",
+        )[0]
+        for i in (1, 2)
+    )
     promotion = prompt_label_set(version=v1, label="production", actor=users["lead"])
     outputs = _outputs(project, v1) + _outputs(project, v2)
     queue, mine, theirs, leased = _queue_and_ratings(project, users, peer, outputs)
@@ -266,15 +321,32 @@ def build_world() -> World:
     dataset, generation_run, import_job, export_job = _jobs(project, users, v2, endpoint)
     token, _ = token_create(user=users["reviewer"], name="perm")
     world = World(
-        project=project, users=users, peer=peer,
-        rubric_version=queue.rubric_version, v1=v1, v2=v2, queue=queue, mine=mine,
-        theirs=theirs, leased=leased, report=report, failed_report=failed, scorecard=card,
-        comparison=comparison, judge=judge, judge_run=judge_run,
-        judge_report=judge_report, promotion=promotion, dataset=dataset,
-        generation_run=generation_run, import_job=import_job, export_job=export_job,
+        project=project,
+        users=users,
+        peer=peer,
+        rubric_version=queue.rubric_version,
+        v1=v1,
+        v2=v2,
+        queue=queue,
+        mine=mine,
+        theirs=theirs,
+        leased=leased,
+        report=report,
+        failed_report=failed,
+        scorecard=card,
+        comparison=comparison,
+        judge=judge,
+        judge_run=judge_run,
+        judge_report=judge_report,
+        promotion=promotion,
+        dataset=dataset,
+        generation_run=generation_run,
+        import_job=import_job,
+        export_job=export_job,
         token_pk=token.pk,
     )
     world.sessions = _sessions(users)
-    world.files = {Path(f.path): Path(f.path).read_bytes()
-                   for f in (export_job.file, import_job.file)}
+    world.files = {
+        Path(f.path): Path(f.path).read_bytes() for f in (export_job.file, import_job.file)
+    }
     return world

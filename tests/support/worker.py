@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class WorkerProcess:
     """A ``celery worker`` subprocess consuming this test session's queue."""
 
-    def __init__(self, *, database_url: str, concurrency: int = 2,
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, *, database_url: str, concurrency: int = 2, env: Mapping[str, str] | None = None
+    ) -> None:
         """``env`` overrides the worker's environment (a broker URL, short timeouts)."""
         self.database_url = database_url
         self.concurrency = concurrency

@@ -42,8 +42,10 @@ def make_versions(project: Project, count: int = 2, name: str = "support") -> li
     template = template or prompt_template_create(project=project, name=name)
     return [
         prompt_version_create(
-            template=template, template_text=f"Answer {{{{ question }}}} (style {i}).",
-            model_name="local-generator", parameters={"temperature": 0.1 * i},
+            template=template,
+            template_text=f"Answer {{{{ question }}}} (style {i}).",
+            model_name="local-generator",
+            parameters={"temperature": 0.1 * i},
             system_message="You are helpful.",
         )[0]
         for i in range(1, count + 1)
@@ -51,33 +53,52 @@ def make_versions(project: Project, count: int = 2, name: str = "support") -> li
 
 
 def make_outputs(
-    project: Project, version: PromptVersion, n: int, *, cost: str = "0.002",
-    latency: int = 400, prefix: str = "",
+    project: Project,
+    version: PromptVersion,
+    n: int,
+    *,
+    cost: str = "0.002",
+    latency: int = 400,
+    prefix: str = "",
 ) -> list[ModelOutput]:
     """Create one output of ``version`` per input q0..q(n-1): inputs pair across versions."""
     outputs = []
     for i in range(n):
         value = {"question": f"q{i}"}
-        outputs.append(ModelOutput.objects.create(
-            project=project, external_id=f"{prefix}v{version.pk}-q{i}", prompt_version=version,
-            input=value, input_hash=content_hash(value),
-            output_text=f"answer {i} of v{version.number}",
-            model_name=version.model_name, cost=Decimal(cost), latency_ms=latency + 100 * i,
-            tokens_in=10, tokens_out=20 + i,
-        ))
+        outputs.append(
+            ModelOutput.objects.create(
+                project=project,
+                external_id=f"{prefix}v{version.pk}-q{i}",
+                prompt_version=version,
+                input=value,
+                input_hash=content_hash(value),
+                output_text=f"answer {i} of v{version.number}",
+                model_name=version.model_name,
+                cost=Decimal(cost),
+                latency_ms=latency + 100 * i,
+                tokens_in=10,
+                tokens_out=20 + i,
+            )
+        )
     return outputs
 
 
-def make_queue(project: Project, outputs: Sequence[ModelOutput], reviewers: Sequence[Any],
-               overlap: int = 2) -> Queue:
+def make_queue(
+    project: Project, outputs: Sequence[ModelOutput], reviewers: Sequence[Any], overlap: int = 2
+) -> Queue:
     return queue_create(
-        project=project, name=f"vq-{next(_names)}", rubric_version=rubric_version(project),
-        overlap=overlap, reviewers=list(reviewers), output_ids=[o.pk for o in outputs],
+        project=project,
+        name=f"vq-{next(_names)}",
+        rubric_version=rubric_version(project),
+        overlap=overlap,
+        reviewers=list(reviewers),
+        output_ids=[o.pk for o in outputs],
     )
 
 
-def rate_all(queue: Queue, reviewer: Any, scores_for: Callable[[ModelOutput], Any],
-             limit: int | None = None) -> int:
+def rate_all(
+    queue: Queue, reviewer: Any, scores_for: Callable[[ModelOutput], Any], limit: int | None = None
+) -> int:
     """Claim and rate the reviewer's items until none are left (or ``limit``).
 
     ``scores_for(output)`` returns a scores dict, ``"skip"``, or ``("flag", scores)``.
@@ -94,11 +115,17 @@ def rate_all(queue: Queue, reviewer: Any, scores_for: Callable[[ModelOutput], An
         if wanted == "skip":
             annotation_skip(item=item, reviewer=reviewer)
         elif isinstance(wanted, tuple):
-            annotation_submit(item=item, reviewer=reviewer, client_token=uuid.uuid4(),
-                              scores=wanted[1], flags=["broken"])
+            annotation_submit(
+                item=item,
+                reviewer=reviewer,
+                client_token=uuid.uuid4(),
+                scores=wanted[1],
+                flags=["broken"],
+            )
         else:
-            annotation_submit(item=item, reviewer=reviewer, client_token=uuid.uuid4(),
-                              scores=wanted)
+            annotation_submit(
+                item=item, reviewer=reviewer, client_token=uuid.uuid4(), scores=wanted
+            )
         done += 1
     return done
 
@@ -107,34 +134,50 @@ def all_criteria(score: int, **overrides: int) -> Scores:
     return {**dict.fromkeys(CRITERIA, score), **overrides}
 
 
-def judge_scores(project: Project, scores: dict[ModelOutput, Scores], *,
-                 judge_name: str = "judge") -> JudgeRun:
+def judge_scores(
+    project: Project, scores: dict[ModelOutput, Scores], *, judge_name: str = "judge"
+) -> JudgeRun:
     """Record a finished judge run with the given scores (what a judge run would write)."""
     from llmops_core.models import JudgeConfig
 
-    config = (JudgeConfig.objects.filter(project=project, name=judge_name).first()
-              or judge_create(project=project, name=judge_name))
-    version, _ = judge_version_create(judge=config, model_name="local-judge",
-                                      rubric_version=rubric_version(project))
-    run = JudgeRun.objects.create(project=project, judge_version=version,
-                                  status=JobStatus.SUCCEEDED)
+    config = JudgeConfig.objects.filter(project=project, name=judge_name).first() or judge_create(
+        project=project, name=judge_name
+    )
+    version, _ = judge_version_create(
+        judge=config, model_name="local-judge", rubric_version=rubric_version(project)
+    )
+    run = JudgeRun.objects.create(
+        project=project, judge_version=version, status=JobStatus.SUCCEEDED
+    )
     criteria = {c.name: c for c in rubric_version(project).criteria.all()}
-    JudgeScore.objects.bulk_create([
-        JudgeScore(run=run, output=output, criterion=criteria[name], score=value)
-        for output, by_name in scores.items() for name, value in by_name.items()
-    ])
+    JudgeScore.objects.bulk_create(
+        [
+            JudgeScore(run=run, output=output, criterion=criteria[name], score=value)
+            for output, by_name in scores.items()
+            for name, value in by_name.items()
+        ]
+    )
     return run
 
 
 # A candidate v2 against production v1 on the same N inputs, rated by two reviewers.
 N = 8
 # Factuality per input: (v1 rev1, v1 rev2, v2 rev1, v2 rev2): mixed differences.
-FACTUALITY = [(3, 4, 4, 4), (4, 4, 3, 4), (2, 3, 3, 3), (5, 4, 4, 5),
-              (3, 3, 4, 3), (4, 5, 4, 4), (2, 2, 3, 2), (3, 4, 3, 3)]
+FACTUALITY = [
+    (3, 4, 4, 4),
+    (4, 4, 3, 4),
+    (2, 3, 3, 3),
+    (5, 4, 4, 5),
+    (3, 3, 4, 3),
+    (4, 5, 4, 4),
+    (2, 2, 3, 2),
+    (3, 4, 3, 3),
+]
 
 
 def scores_for(reviewer: Any, v2_id: int) -> Any:
     """v2 is better on fluency (+1.5 everywhere), worse on relevance (-2), mixed on factuality."""
+
     def scores(output: Any) -> dict[str, int]:
         index = int(output.input["question"][1:])
         candidate = output.prompt_version_id == v2_id
@@ -143,4 +186,5 @@ def scores_for(reviewer: Any, v2_id: int) -> Any:
         if candidate:
             return {"fluency": 4 + who, "relevance": 2, "factuality": fact}
         return {"fluency": 3, "relevance": 4, "factuality": fact}
+
     return scores

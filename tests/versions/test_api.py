@@ -26,7 +26,8 @@ def ready(project: Project, pair: dict[str, Any], admin: Any) -> dict[str, Any]:
     release_gate_update(project=project, actor=admin, rules=[{"rule": "no_significant_regression"}])
     pair["scorecard"] = scorecard_compute(report_id=scorecard_request(version=pair["v2"])[0].pk)
     pair["comparison"] = comparison_compute(
-        report_id=comparison_request(candidate=pair["v2"])[0].pk)
+        report_id=comparison_request(candidate=pair["v2"])[0].pk
+    )
     return pair
 
 
@@ -47,32 +48,45 @@ def v(project: Project, number: int = 2) -> str:
     return f"/api/projects/{project.slug}/prompts/support/versions/{number}/"
 
 
-def as_role(api_as: Callable[[Any], APIClient], make_member: Callable[..., Any],
-            role: str) -> APIClient:
+def as_role(
+    api_as: Callable[[Any], APIClient], make_member: Callable[..., Any], role: str
+) -> APIClient:
     return api_as(make_member(role))
 
 
 @pytest.mark.parametrize("role", list(READ_CODES))
 @pytest.mark.parametrize("suffix", ["scorecard/", "comparison/", "gate/"])
 def test_version_reads_need_the_lead_role(
-    light: dict[str, Any], project: Project, api_as: Callable[[Any], APIClient],
-    make_member: Callable[..., Any], role: str, suffix: str,
+    light: dict[str, Any],
+    project: Project,
+    api_as: Callable[[Any], APIClient],
+    make_member: Callable[..., Any],
+    role: str,
+    suffix: str,
 ) -> None:
     response = as_role(api_as, make_member, role).get(v(project) + suffix)
     assert response.status_code == READ_CODES[role]
 
 
-@pytest.mark.parametrize("path", ["prompts/support/versions/2/scorecard/", "release-gate/",
-                                  "prompts/support/promotions/", "version-reports/1/"])
-def test_non_members_get_404(light: dict[str, Any], project: Project,
-                             api_as: Callable[[Any], APIClient], path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "prompts/support/versions/2/scorecard/",
+        "release-gate/",
+        "prompts/support/promotions/",
+        "version-reports/1/",
+    ],
+)
+def test_non_members_get_404(
+    light: dict[str, Any], project: Project, api_as: Callable[[Any], APIClient], path: str
+) -> None:
     client = api_as(UserFactory())
     assert client.get(f"/api/projects/{project.slug}/{path}").status_code == 404
 
 
-def test_scorecard_and_comparison_read_and_request(ready: dict[str, Any], project: Project,
-                                                   api_as: Callable[[Any], APIClient],
-                                                   lead: Any) -> None:
+def test_scorecard_and_comparison_read_and_request(
+    ready: dict[str, Any], project: Project, api_as: Callable[[Any], APIClient], lead: Any
+) -> None:
     client = api_as(lead)
     card = client.get(v(project) + "scorecard/").json()
     assert card["id"] == ready["scorecard"].pk and card["candidate"] == 2
@@ -85,19 +99,26 @@ def test_scorecard_and_comparison_read_and_request(ready: dict[str, Any], projec
     assert polled.json()["kind"] == ReportKind.SCORECARD
     again = client.post(v(project) + "comparison/", {"baseline": 1}, format="json")
     assert again.status_code == 202 and again.json()["baseline"] == 1
-    assert client.post(v(project, 1) + "comparison/").json()["detail"].endswith(
-        "cannot be compared with itself")
+    assert (
+        client.post(v(project, 1) + "comparison/")
+        .json()["detail"]
+        .endswith("cannot be compared with itself")
+    )
 
 
-def test_reviewers_cannot_request_reports(light: dict[str, Any], project: Project,
-                                          api_as: Callable[[Any], APIClient],
-                                          reviewers: list[Any]) -> None:
+def test_reviewers_cannot_request_reports(
+    light: dict[str, Any],
+    project: Project,
+    api_as: Callable[[Any], APIClient],
+    reviewers: list[Any],
+) -> None:
     assert api_as(reviewers[0]).post(v(project) + "scorecard/").status_code == 403
     assert not Report.objects.filter(requested_by=reviewers[0]).exists()
 
 
-def test_gate_endpoint_lists_checks(ready: dict[str, Any], project: Project,
-                                    api_as: Callable[[Any], APIClient], lead: Any) -> None:
+def test_gate_endpoint_lists_checks(
+    ready: dict[str, Any], project: Project, api_as: Callable[[Any], APIClient], lead: Any
+) -> None:
     gate = api_as(lead).get(v(project) + "gate/").json()
     assert gate["passed"] is False
     assert gate["checks"][0]["message"] == "significantly worse than production on relevance"
@@ -105,17 +126,22 @@ def test_gate_endpoint_lists_checks(ready: dict[str, Any], project: Project,
 
 
 def test_promotion_refused_overridden_and_listed(
-    ready: dict[str, Any], project: Project, api_as: Callable[[Any], APIClient], lead: Any,
+    ready: dict[str, Any],
+    project: Project,
+    api_as: Callable[[Any], APIClient],
+    lead: Any,
     admin: Any,
 ) -> None:
     refused = api_as(lead).post(v(project) + "promote/", {}, format="json")
     assert refused.status_code == 400
     assert refused.json()["reasons"] == ["significantly worse than production on relevance"]
-    forbidden = api_as(lead).post(v(project) + "promote/", {"override_reason": "ship"},
-                                  format="json")
+    forbidden = api_as(lead).post(
+        v(project) + "promote/", {"override_reason": "ship"}, format="json"
+    )
     assert forbidden.status_code == 403
-    done = api_as(admin).post(v(project) + "promote/", {"override_reason": "hotfix <b>now</b>"},
-                              format="json")
+    done = api_as(admin).post(
+        v(project) + "promote/", {"override_reason": "hotfix <b>now</b>"}, format="json"
+    )
     assert done.status_code == 201, done.content
     body = done.json()
     assert body["override_reason"] == "hotfix <b>now</b>" and body["gate_passed"] is False
@@ -127,13 +153,22 @@ def test_promotion_refused_overridden_and_listed(
     assert Promotion.objects.count() == 2
 
 
-@pytest.mark.parametrize(("role", "read", "write"), [
-    (Role.REVIEWER, 403, 403), (Role.ADJUDICATOR, 403, 403), (Role.LEAD, 200, 403),
-    (Role.ADMIN, 200, 200),
-])
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [
+        (Role.REVIEWER, 403, 403),
+        (Role.ADJUDICATOR, 403, 403),
+        (Role.LEAD, 200, 403),
+        (Role.ADMIN, 200, 200),
+    ],
+)
 def test_gate_rules_are_read_by_leads_and_changed_by_admins(
-    project: Project, api_as: Callable[[Any], APIClient], make_member: Callable[..., Any],
-    role: str, read: int, write: int,
+    project: Project,
+    api_as: Callable[[Any], APIClient],
+    make_member: Callable[..., Any],
+    role: str,
+    read: int,
+    write: int,
 ) -> None:
     client = as_role(api_as, make_member, role)
     url = f"/api/projects/{project.slug}/release-gate/"
@@ -145,17 +180,25 @@ def test_gate_rules_are_read_by_leads_and_changed_by_admins(
         assert response.json() == {"rules": [{**rules[0], "value": 4.0}], "default_rules": False}
 
 
-def test_bad_gate_rules_answer_400_naming_the_rule(project: Project, admin: Any,
-                                                   api_as: Callable[[Any], APIClient]) -> None:
-    response = api_as(admin).put(f"/api/projects/{project.slug}/release-gate/",
-                                 {"rules": [{"rule": "min_mean", "value": 4}]}, format="json")
+def test_bad_gate_rules_answer_400_naming_the_rule(
+    project: Project, admin: Any, api_as: Callable[[Any], APIClient]
+) -> None:
+    response = api_as(admin).put(
+        f"/api/projects/{project.slug}/release-gate/",
+        {"rules": [{"rule": "min_mean", "value": 4}]},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["detail"] == 'rule 1, field "criterion": min_mean needs it'
 
 
-def test_promotion_list_query_count(light: dict[str, Any], project: Project, lead: Any,
-                                    api_as: Callable[[Any], APIClient],
-                                    django_assert_max_num_queries: Callable[..., Any]) -> None:
+def test_promotion_list_query_count(
+    light: dict[str, Any],
+    project: Project,
+    lead: Any,
+    api_as: Callable[[Any], APIClient],
+    django_assert_max_num_queries: Callable[..., Any],
+) -> None:
     client = api_as(lead)
     with django_assert_max_num_queries(8):
         client.get(f"/api/projects/{project.slug}/prompts/support/promotions/")
@@ -165,8 +208,11 @@ def test_schema_of_the_release_loop_endpoints_has_no_warnings() -> None:
     GENERATOR_STATS.reset()
     with GENERATOR_STATS.silence():
         SchemaGenerator().get_schema(request=None, public=True)
-    mine = [m for m in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
-            if any(f"api/{name}.py" in m for name in ("versions", "serving", "generation"))]
+    mine = [
+        m
+        for m in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+        if any(f"api/{name}.py" in m for name in ("versions", "serving", "generation"))
+    ]
     # The token authenticator's schema extension is the token module's, shared by every view.
     assert [m for m in mine if "could not resolve authenticator" not in m] == []
 

@@ -28,6 +28,8 @@ from tests.versions.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
 def compute(candidate: Any, baseline: Any = None) -> Report:
     report, _ = comparison_request(candidate=candidate, baseline=baseline)
     result = comparison_compute(report_id=report.pk)
@@ -62,8 +64,10 @@ def test_comparison_paired_test_matches_scipy(pair: dict[str, Any]) -> None:
 
 def test_comparison_headline_win_rate_and_evidence(pair: dict[str, Any]) -> None:
     results = compute(pair["v2"]).results
-    assert results["headline"] == ("v2 vs v1: better on fluency; worse on relevance; not "
-                                   "distinguishable on factuality with this much data.")
+    assert results["headline"] == (
+        "v2 vs v1: better on fluency; worse on relevance; not "
+        "distinguishable on factuality with this much data."
+    )
     assert results["win_rate"]["source"] == "consensus"
     assert results["win_rate"]["criteria"]["fluency"]["win"]["count"] == N
     assert results["win_rate"]["criteria"]["relevance"]["loss"]["count"] == N
@@ -101,7 +105,7 @@ def test_comparison_needs_a_baseline(project: Project) -> None:
         comparison_request(candidate=v2)
     with pytest.raises(DomainError, match="cannot be compared with itself"):
         comparison_request(candidate=v2, baseline=v2)
-    other, = make_versions(project, 1, name="other")
+    (other,) = make_versions(project, 1, name="other")
     with pytest.raises(DomainError, match="is not a version of"):
         comparison_request(candidate=v2, baseline=other)
 
@@ -126,6 +130,5 @@ def test_refresh_recomputes_comparisons_whose_ratings_changed(
     requested = comparisons_refresh()
     assert len(requested) == 1
     report = Report.objects.get(pk=requested[0])
-    assert (report.subject_version_id, report.baseline_version_id) == (pair["v2"].pk,
-                                                                       pair["v1"].pk)
+    assert (report.subject_version_id, report.baseline_version_id) == (pair["v2"].pk, pair["v1"].pk)
     assert report.parameters["trigger"] == "schedule"

@@ -35,8 +35,10 @@ from tests.support.openai_server import LocalOpenAIServer
 from tests.versions.helpers import make_queue, rubric_version
 
 pytestmark = pytest.mark.django_db
-PRICES = {"local-generator": {"input": 0.5, "output": 1.5},
-          "local-judge": {"input": 1, "output": 2}}
+PRICES = {
+    "local-generator": {"input": 0.5, "output": 1.5},
+    "local-judge": {"input": 1, "output": 2},
+}
 ROWS = 12
 
 
@@ -48,9 +50,14 @@ def llm_server() -> Iterator[LocalOpenAIServer]:
 
 @pytest.fixture
 def endpoint(project: Project, llm_server: LocalOpenAIServer) -> LLMEndpoint:
-    return endpoint_create(project=project, name="local", base_url=llm_server.base_url,
-                           api_key="sk-test-secret-key-1234", concurrency=4,
-                           timeout_seconds=30)  # generous: a loaded CI box must not time out
+    return endpoint_create(
+        project=project,
+        name="local",
+        base_url=llm_server.base_url,
+        api_key="sk-test-secret-key-1234",
+        concurrency=4,
+        timeout_seconds=30,
+    )  # generous: a loaded CI box must not time out
 
 
 @pytest.fixture
@@ -61,19 +68,29 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def fast(sleeps: list[float]) -> StepOptions:
     """In-process steps: small chunks, recorded (not slept) backoff."""
-    return StepOptions(chunk_size=5, policy=RetryPolicy(max_attempts=3, base_delay=0.5),
-                       prices=PRICES, sleep=sleeps.append, cancel_poll_seconds=0.05)
+    return StepOptions(
+        chunk_size=5,
+        policy=RetryPolicy(max_attempts=3, base_delay=0.5),
+        prices=PRICES,
+        sleep=sleeps.append,
+        cancel_poll_seconds=0.05,
+    )
 
 
 @pytest.fixture
 def setup(project: Project) -> dict[str, Any]:
     template = prompt_template_create(project=project, name="support")
     version, _ = prompt_version_create(
-        template=template, model_name="local-generator", parameters={"temperature": 0.2},
+        template=template,
+        model_name="local-generator",
+        parameters={"temperature": 0.2},
         template_text="Answer the question about {{ product }}: {{ question }}",
-        system_message="You support {{ product }} customers.")
-    inputs = [{"question": f"How do I export data, case {i}?", "product": "Acme Notes"}
-              for i in range(ROWS)]
+        system_message="You support {{ product }} customers.",
+    )
+    inputs = [
+        {"question": f"How do I export data, case {i}?", "product": "Acme Notes"}
+        for i in range(ROWS)
+    ]
     dataset, _ = dataset_create(project=project, name="questions", inputs=inputs)
     return {"version": version, "dataset": dataset}
 
@@ -87,12 +104,15 @@ def run_to_end(run: GenerationRun, options: StepOptions) -> GenerationRun:
 
 
 def start(setup: dict[str, Any], endpoint: LLMEndpoint, **kwargs: Any) -> GenerationRun:
-    return gen.generation_run_create(version=setup["version"], dataset=setup["dataset"],
-                                     endpoint=endpoint, **kwargs)
+    return gen.generation_run_create(
+        version=setup["version"], dataset=setup["dataset"], endpoint=endpoint, **kwargs
+    )
 
 
 def test_a_run_stores_one_output_per_row_tied_to_version_and_row(
-    setup: dict[str, Any], endpoint: LLMEndpoint, llm_server: LocalOpenAIServer,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    llm_server: LocalOpenAIServer,
     fast: StepOptions,
 ) -> None:
     run = run_to_end(start(setup, endpoint), fast)
@@ -104,8 +124,7 @@ def test_a_run_stores_one_output_per_row_tied_to_version_and_row(
     first = outputs[0]
     row = setup["dataset"].rows.get(index=0)
     assert first.external_id == f"gen-v{version.pk}-r{row.pk}"
-    assert (first.dataset_row, first.input, first.input_hash) == (row, row.input,
-                                                                   row.content_hash)
+    assert (first.dataset_row, first.input, first.input_hash) == (row, row.input, row.content_hash)
     assert first.output_text and first.metadata["generation_run_id"] == run.pk
     body = llm_server.requests[0].body
     assert body["model"] == "local-generator" and body["temperature"] == 0.2
@@ -114,7 +133,9 @@ def test_a_run_stores_one_output_per_row_tied_to_version_and_row(
 
 
 def test_tokens_cost_and_latency_are_accounted_per_output_and_run(
-    setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    fast: StepOptions,
 ) -> None:
     run = run_to_end(start(setup, endpoint), fast)
     outputs = ModelOutput.objects.filter(prompt_version=setup["version"])
@@ -128,9 +149,13 @@ def test_tokens_cost_and_latency_are_accounted_per_output_and_run(
     assert run.totals["calls"] == ROWS
 
 
-def test_transient_failures_are_retried(setup: dict[str, Any], endpoint: LLMEndpoint,
-                                        llm_server: LocalOpenAIServer, fast: StepOptions,
-                                        sleeps: list[float]) -> None:
+def test_transient_failures_are_retried(
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
+    sleeps: list[float],
+) -> None:
     llm_server.script(["429", "500", "reset"])
     run = run_to_end(start(setup, endpoint), fast)
     assert run.status == "succeeded" and run.error_calls == 0
@@ -140,7 +165,9 @@ def test_transient_failures_are_retried(setup: dict[str, Any], endpoint: LLMEndp
 
 
 def test_a_second_run_makes_zero_calls_and_no_new_outputs(
-    setup: dict[str, Any], endpoint: LLMEndpoint, llm_server: LocalOpenAIServer,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    llm_server: LocalOpenAIServer,
     fast: StepOptions,
 ) -> None:
     run_to_end(start(setup, endpoint), fast)
@@ -152,12 +179,20 @@ def test_a_second_run_makes_zero_calls_and_no_new_outputs(
 
 
 def test_a_row_the_prompt_cannot_render_fails_alone(
-    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
+    project: Project,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    fast: StepOptions,
 ) -> None:
-    dataset, _ = dataset_create(project=project, name="mixed", inputs=[
-        {"question": "Why?", "product": "Notes"}, {"question": "no product here"}])
-    run = run_to_end(gen.generation_run_create(version=setup["version"], dataset=dataset,
-                                               endpoint=endpoint), fast)
+    dataset, _ = dataset_create(
+        project=project,
+        name="mixed",
+        inputs=[{"question": "Why?", "product": "Notes"}, {"question": "no product here"}],
+    )
+    run = run_to_end(
+        gen.generation_run_create(version=setup["version"], dataset=dataset, endpoint=endpoint),
+        fast,
+    )
     assert (run.status, run.done_calls, run.error_calls) == ("succeeded", 2, 1)
     call = LLMCall.objects.get(run_kind="generation", run_id=run.pk, status="error")
     assert "row 1" in call.error and "product" in call.error
@@ -165,36 +200,55 @@ def test_a_row_the_prompt_cannot_render_fails_alone(
 
 
 def test_outputs_of_two_versions_pair_by_input(
-    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
+    project: Project,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    fast: StepOptions,
 ) -> None:
     run_to_end(start(setup, endpoint), fast)
-    v2, _ = prompt_version_create(template=setup["version"].template, model_name="local-generator",
-                                  template_text="Briefly: {{ question }} ({{ product }})")
-    run_to_end(gen.generation_run_create(version=v2, dataset=setup["dataset"], endpoint=endpoint),
-               fast)
+    v2, _ = prompt_version_create(
+        template=setup["version"].template,
+        model_name="local-generator",
+        template_text="Briefly: {{ question }} ({{ product }})",
+    )
+    run_to_end(
+        gen.generation_run_create(version=v2, dataset=setup["dataset"], endpoint=endpoint), fast
+    )
     hashes = {o.input_hash for o in ModelOutput.objects.filter(prompt_version=v2)}
-    assert hashes == {o.input_hash for o in ModelOutput.objects.filter(
-        prompt_version=setup["version"])}
-    assert comparison_results(candidate=v2, baseline=setup["version"], draws=10,
-                              seed=0)["n_pairs"] == 0  # paired, but nobody rated them yet
+    assert hashes == {
+        o.input_hash for o in ModelOutput.objects.filter(prompt_version=setup["version"])
+    }
+    assert (
+        comparison_results(candidate=v2, baseline=setup["version"], draws=10, seed=0)["n_pairs"]
+        == 0
+    )  # paired, but nobody rated them yet
 
 
 def test_followups_start_a_judge_run_and_queue_the_outputs(
-    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
-    reviewers: list[Any], monkeypatch: pytest.MonkeyPatch,
+    project: Project,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    fast: StepOptions,
+    reviewers: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     judge = judge_create(project=project, name="quality")
-    judge_version, _ = judge_version_create(judge=judge, model_name="local-judge",
-                                            rubric_version=rubric_version(project),
-                                            endpoint=endpoint)
+    judge_version, _ = judge_version_create(
+        judge=judge,
+        model_name="local-judge",
+        rubric_version=rubric_version(project),
+        endpoint=endpoint,
+    )
     queue = make_queue(project, [], reviewers, overlap=1)
     sent: list[tuple[str, Any]] = []  # what would go to the broker (the process boundary)
-    monkeypatch.setattr(current_app, "send_task",
-                        lambda name, args=None, *a, **kw: sent.append((name, args)))
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args=None, *a, **kw: sent.append((name, args))
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        run = run_to_end(start(setup, endpoint, queue_id=queue.pk, judge_version=judge_version),
-                         fast)
+        run = run_to_end(
+            start(setup, endpoint, queue_id=queue.pk, judge_version=judge_version), fast
+        )
     judge_run = JudgeRun.objects.get(pk=run.parameters["judge_run_id"])
     assert sorted(judge_run.parameters["output_ids"]) == gen.generation_run_output_ids(run=run)
     assert (gen.QUEUE_TASK, [run.pk]) in sent
@@ -204,18 +258,24 @@ def test_followups_start_a_judge_run_and_queue_the_outputs(
     assert JudgeRun.objects.count() == 1
     # the version's scorecard is asked for once (there is no production to compare with)
     assert list(Report.objects.values_list("kind", "subject_version")) == [
-        ("scorecard", setup["version"].pk)]
+        ("scorecard", setup["version"].pk)
+    ]
 
 
 def test_the_sweep_catches_up_followups_whose_queue_message_was_lost(
-    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
-    reviewers: list[Any], monkeypatch: pytest.MonkeyPatch,
+    project: Project,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    fast: StepOptions,
+    reviewers: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     queue = make_queue(project, [], reviewers, overlap=1)
     sent: list[tuple[str, Any]] = []
-    monkeypatch.setattr(current_app, "send_task",
-                        lambda name, args=None, *a, **kw: sent.append((name, args)))
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args=None, *a, **kw: sent.append((name, args))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run = run_to_end(start(setup, endpoint, queue_id=queue.pk), fast)
     queued = [args for name, args in sent if name == gen.QUEUE_TASK]
@@ -237,14 +297,19 @@ def test_the_sweep_catches_up_followups_whose_queue_message_was_lost(
 
 
 def test_followups_end_at_once_without_a_queue_and_note_a_queue_deleted_meanwhile(
-    project: Project, setup: dict[str, Any], endpoint: LLMEndpoint, fast: StepOptions,
-    reviewers: list[Any], django_capture_on_commit_callbacks: Callable[..., Any],
+    project: Project,
+    setup: dict[str, Any],
+    endpoint: LLMEndpoint,
+    fast: StepOptions,
+    reviewers: list[Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     run = run_to_end(start(setup, endpoint), fast)
     assert run.followups_done_at is not None
     queue = make_queue(project, [], reviewers, overlap=1)
     GenerationRun.objects.filter(pk=run.pk).update(
-        followups_done_at=None, parameters={**run.parameters, "queue_id": queue.pk})
+        followups_done_at=None, parameters={**run.parameters, "queue_id": queue.pk}
+    )
     queue_id = queue.pk
     queue.delete()
     assert generation_outputs_to_queue(run_id=run.pk) == 0
@@ -261,11 +326,13 @@ def test_runs_refuse_what_belongs_elsewhere(project: Project, setup: dict[str, A
     with pytest.raises(gen.DomainError, match='field "dataset"'):
         gen.generation_run_create(version=setup["version"], dataset=dataset)
     with pytest.raises(gen.DomainError, match='field "queue_id"'):
-        gen.generation_run_create(version=setup["version"], dataset=setup["dataset"],
-                                  queue_id=999_999)
+        gen.generation_run_create(
+            version=setup["version"], dataset=setup["dataset"], queue_id=999_999
+        )
 
 
-def test_cancel_stops_a_pending_run(setup: dict[str, Any], endpoint: LLMEndpoint,
-                                    lead: Any) -> None:
+def test_cancel_stops_a_pending_run(
+    setup: dict[str, Any], endpoint: LLMEndpoint, lead: Any
+) -> None:
     run = gen.generation_run_cancel(run=start(setup, endpoint), actor=lead)
     assert run.status == "cancelled"

@@ -20,12 +20,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def gated(project: Project, admin: Any, pair: dict[str, Any]) -> dict[str, Any]:
     """The pair with a computed scorecard and comparison, and a gate v2 fails (relevance)."""
-    release_gate_update(project=project, actor=admin, rules=[
-        {"rule": "no_significant_regression"},
-        {"rule": "min_rated_items", "items": 8, "reviewers": 2}])
+    release_gate_update(
+        project=project,
+        actor=admin,
+        rules=[
+            {"rule": "no_significant_regression"},
+            {"rule": "min_rated_items", "items": 8, "reviewers": 2},
+        ],
+    )
     scorecard_compute(report_id=scorecard_request(version=pair["v2"])[0].pk)
     pair["comparison"] = comparison_compute(
-        report_id=comparison_request(candidate=pair["v2"])[0].pk)
+        report_id=comparison_request(candidate=pair["v2"])[0].pk
+    )
     return pair
 
 
@@ -57,8 +63,7 @@ def test_an_admin_override_needs_a_written_reason(gated: dict[str, Any], admin: 
     assert production(gated) == 1
 
 
-def test_an_admin_override_is_kept_in_history_and_audit(gated: dict[str, Any],
-                                                        admin: Any) -> None:
+def test_an_admin_override_is_kept_in_history_and_audit(gated: dict[str, Any], admin: Any) -> None:
     reason = "Relevance drop is a known <rubric> issue; fluency matters more this release."
     promotion = prompt_promote(version=gated["v2"], actor=admin, override_reason=reason)
     assert production(gated) == 2
@@ -69,17 +74,22 @@ def test_an_admin_override_is_kept_in_history_and_audit(gated: dict[str, Any],
     assert event.after["overridden"] is True and event.after["override_reason"] == reason
 
 
-def test_a_passing_gate_lets_a_lead_promote(project: Project, gated: dict[str, Any],
-                                            admin: Any, lead: Any) -> None:
-    release_gate_update(project=project, actor=admin,
-                        rules=[{"rule": "min_rated_items", "items": 8, "reviewers": 2}])
+def test_a_passing_gate_lets_a_lead_promote(
+    project: Project, gated: dict[str, Any], admin: Any, lead: Any
+) -> None:
+    release_gate_update(
+        project=project,
+        actor=admin,
+        rules=[{"rule": "min_rated_items", "items": 8, "reviewers": 2}],
+    )
     promotion = prompt_promote(version=gated["v2"], actor=lead, override_reason="not needed")
     assert promotion.gate_passed is True and promotion.override_reason == ""
     assert production(gated) == 2
 
 
-def test_evidence_is_frozen_at_promotion(project: Project, gated: dict[str, Any], admin: Any,
-                                         reviewers: list[Any]) -> None:
+def test_evidence_is_frozen_at_promotion(
+    project: Project, gated: dict[str, Any], admin: Any, reviewers: list[Any]
+) -> None:
     promotion = prompt_promote(version=gated["v2"], actor=admin, override_reason="urgent fix")
     evidence = Promotion.objects.get(pk=promotion.pk).evidence
     comparison = gated["comparison"]
@@ -93,10 +103,12 @@ def test_evidence_is_frozen_at_promotion(project: Project, gated: dict[str, Any]
     assert evidence["baseline"]["number"] == 1
     frozen = dict(evidence)
     queue = make_queue(project, gated["cand"][:2], reviewers[2:], overlap=1)
-    rate_all(queue, reviewers[2], lambda o: dict.fromkeys(("fluency", "relevance",
-                                                           "factuality"), 1))
-    comparison_compute(report_id=comparison_request(candidate=gated["v2"],
-                                                    baseline=gated["v1"])[0].pk)
+    rate_all(
+        queue, reviewers[2], lambda o: dict.fromkeys(("fluency", "relevance", "factuality"), 1)
+    )
+    comparison_compute(
+        report_id=comparison_request(candidate=gated["v2"], baseline=gated["v1"])[0].pk
+    )
     assert Promotion.objects.get(pk=promotion.pk).evidence == frozen
 
 
@@ -117,8 +129,9 @@ def test_reviewers_cannot_promote(gated: dict[str, Any], reviewers: list[Any]) -
         prompt_promote(version=gated["v2"], actor=reviewers[0])
 
 
-def test_promoting_the_production_version_again_is_refused(gated: dict[str, Any],
-                                                           lead: Any) -> None:
+def test_promoting_the_production_version_again_is_refused(
+    gated: dict[str, Any], lead: Any
+) -> None:
     with pytest.raises(DomainError, match='v1 is already the "production" version'):
         prompt_promote(version=gated["v1"], actor=lead)
 

@@ -27,8 +27,12 @@ pytestmark = pytest.mark.django_db
 
 # fluency, relevance, factuality per (reviewer, output index); rev3 rates only output 0.
 SCORES = {
-    ("rev1", 0): (4, 4, 5), ("rev1", 1): (3, 4, 4), ("rev1", 2): (2, 4, 3),
-    ("rev2", 0): (5, 4, 5), ("rev2", 1): (3, 4, 4), ("rev2", 2): (4, 4, 2),
+    ("rev1", 0): (4, 4, 5),
+    ("rev1", 1): (3, 4, 4),
+    ("rev1", 2): (2, 4, 3),
+    ("rev2", 0): (5, 4, 5),
+    ("rev2", 1): (3, 4, 4),
+    ("rev2", 2): (4, 4, 2),
     ("rev3", 0): (3, 4, 5),
 }
 
@@ -38,15 +42,21 @@ def scored(reviewer: Any, outputs: list[Any]) -> Any:
         index = outputs.index(output)
         if index == 3:
             return "skip" if reviewer.username == "rev1" else ("flag", {})
-        return dict(zip(("fluency", "relevance", "factuality"),
-                        SCORES.get((reviewer.username, index), (3, 3, 3)), strict=True))
+        return dict(
+            zip(
+                ("fluency", "relevance", "factuality"),
+                SCORES.get((reviewer.username, index), (3, 3, 3)),
+                strict=True,
+            )
+        )
+
     return scores_for
 
 
 @pytest.fixture
 def rated(project: Project, reviewers: list[Any]) -> dict[str, Any]:
     """One version, four outputs; rev1 and rev2 rate three (rev1 skips, rev2 flags the 4th)."""
-    v1, = make_versions(project, 1)
+    (v1,) = make_versions(project, 1)
     outputs = make_outputs(project, v1, 4)
     queue = make_queue(project, outputs, reviewers, overlap=3)
     rev1, rev2, rev3 = reviewers
@@ -84,8 +94,9 @@ def test_scorecard_agreement_matches_krippendorff_package(rated: dict[str, Any])
     criteria = by_name(compute(rated["version"]))
     nan = np.nan
     fluency = np.array([[4, 3, 2], [5, 3, 4], [3, nan, nan]])
-    expected = krippendorff.alpha(fluency, level_of_measurement="ordinal",
-                                  value_domain=[1, 2, 3, 4, 5])
+    expected = krippendorff.alpha(
+        fluency, level_of_measurement="ordinal", value_domain=[1, 2, 3, 4, 5]
+    )
     assert criteria["fluency"]["agreement"]["alpha"] == pytest.approx(expected)
     assert criteria["fluency"]["agreement"]["n_items_overlap"] == 3
     relevance = criteria["relevance"]["agreement"]
@@ -130,7 +141,7 @@ def test_scorecard_snapshot_counts_and_hash(rated: dict[str, Any]) -> None:
 
 
 def test_scorecard_without_ratings_is_empty_but_succeeds(project: Project) -> None:
-    v1, = make_versions(project, 1)
+    (v1,) = make_versions(project, 1)
     make_outputs(project, v1, 2)
     results = compute(v1).results
     assert results["criteria"] == [] and results["n_ratings"] == 0
@@ -138,7 +149,7 @@ def test_scorecard_without_ratings_is_empty_but_succeeds(project: Project) -> No
 
 
 def test_scorecard_request_returns_the_unfinished_one(project: Project) -> None:
-    v1, = make_versions(project, 1)
+    (v1,) = make_versions(project, 1)
     first, created = scorecard_request(version=v1)
     again, created_again = scorecard_request(version=v1)
     assert created and not created_again and again.pk == first.pk
@@ -166,6 +177,6 @@ def test_refresh_requests_scorecards_only_when_data_changed(
 
 
 def test_refresh_skips_versions_without_ratings_or_judge_scores(project: Project) -> None:
-    v1, = make_versions(project, 1)
+    (v1,) = make_versions(project, 1)
     make_outputs(project, v1, 2)
     assert scorecards_refresh() == []

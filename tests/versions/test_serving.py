@@ -41,15 +41,21 @@ def client_for(user: Any) -> APIClient:
     return client
 
 
-def test_serves_the_production_version_with_an_etag(served: dict[str, Any], lead: Any,
-                                                     project: Project) -> None:
+def test_serves_the_production_version_with_an_etag(
+    served: dict[str, Any], lead: Any, project: Project
+) -> None:
     response = client_for(lead).get(URL)
     assert response.status_code == 200, response.content
     v1 = served["v1"]
     assert response.json() == {
-        "project": project.slug, "name": "support", "version": 1, "label": "production",
-        "template_text": v1.template_text, "system_message": "You are helpful.",
-        "model": "local-generator", "parameters": {"temperature": 0.1},
+        "project": project.slug,
+        "name": "support",
+        "version": 1,
+        "label": "production",
+        "template_text": v1.template_text,
+        "system_message": "You are helpful.",
+        "model": "local-generator",
+        "parameters": {"temperature": 0.1},
         "content_hash": v1.content_hash,
     }
     assert response["ETag"] == f'"{v1.content_hash}:production"'
@@ -61,12 +67,16 @@ def test_serves_a_version_by_number(served: dict[str, Any], lead: Any) -> None:
     assert response["ETag"] == f'"{served["v2"].content_hash}"'
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    ({"label": "staging"}, 404), ({"version": 9}, 404), ({"label": "production", "version": 1},
-                                                          400), ({"version": "x"}, 400),
-])
-def test_bad_lookups(served: dict[str, Any], lead: Any, query: dict[str, Any],
-                     code: int) -> None:
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"label": "staging"}, 404),
+        ({"version": 9}, 404),
+        ({"label": "production", "version": 1}, 400),
+        ({"version": "x"}, 400),
+    ],
+)
+def test_bad_lookups(served: dict[str, Any], lead: Any, query: dict[str, Any], code: int) -> None:
     assert client_for(lead).get(URL, query).status_code == code
 
 
@@ -89,7 +99,10 @@ def test_a_cached_lookup_costs_only_the_auth_and_project_queries(
 
 
 def test_a_promotion_invalidates_the_cached_label(
-    project: Project, served: dict[str, Any], lead: Any, admin: Any,
+    project: Project,
+    served: dict[str, Any],
+    lead: Any,
+    admin: Any,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     client = client_for(lead)
@@ -103,10 +116,13 @@ def test_a_promotion_invalidates_the_cached_label(
     assert response["ETag"] == f'"{served["v2"].content_hash}:production"'
 
 
-@pytest.mark.parametrize(("role", "code"), [(Role.REVIEWER, 403), (Role.ADJUDICATOR, 403),
-                                            (Role.LEAD, 200), (Role.ADMIN, 200)])
-def test_roles(served: dict[str, Any], make_member: Callable[..., Any], role: str,
-               code: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "code"),
+    [(Role.REVIEWER, 403), (Role.ADJUDICATOR, 403), (Role.LEAD, 200), (Role.ADMIN, 200)],
+)
+def test_roles(
+    served: dict[str, Any], make_member: Callable[..., Any], role: str, code: int
+) -> None:
     assert client_for(make_member(role)).get(URL).status_code == code
 
 
@@ -122,7 +138,7 @@ def test_a_prompt_in_several_projects_needs_the_project(
 ) -> None:
     other = ProjectFactory()
     make_member(Role.LEAD, "the-lead", proj=other)
-    w1, = make_versions(other, 1)
+    (w1,) = make_versions(other, 1)
     prompt_label_set(version=w1, label="production", actor=lead)
     client = client_for(lead)
     response = client.get(URL)

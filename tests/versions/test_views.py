@@ -36,10 +36,15 @@ def light(project: Project, lead: Any) -> dict[str, Any]:
 
 def pages(project: Project, light: dict[str, Any]) -> list[str]:
     p, c = f"/p/{project.slug}/", light["comparison"].pk
-    return [p + "dashboard/", p + "prompts/support/compare/", p + "prompts/support/history/",
-            p + "prompts/support/v2/", p + "release-gate/",
-            p + f"version-reports/{c}/charts/differences.svg",
-            p + f"version-reports/{c}/report.json"]
+    return [
+        p + "dashboard/",
+        p + "prompts/support/compare/",
+        p + "prompts/support/history/",
+        p + "prompts/support/v2/",
+        p + "release-gate/",
+        p + f"version-reports/{c}/charts/differences.svg",
+        p + f"version-reports/{c}/report.json",
+    ]
 
 
 def client_for(user: Any) -> Client:
@@ -49,8 +54,9 @@ def client_for(user: Any) -> Client:
 
 
 @pytest.mark.parametrize("role", list(ROLE_CODES))
-def test_pages_need_the_lead_role(light: dict[str, Any], project: Project,
-                                  make_member: Callable[..., Any], role: str) -> None:
+def test_pages_need_the_lead_role(
+    light: dict[str, Any], project: Project, make_member: Callable[..., Any], role: str
+) -> None:
     client = client_for(make_member(role))
     for url in pages(project, light):
         assert client.get(url).status_code == ROLE_CODES[role], url
@@ -62,8 +68,9 @@ def test_pages_are_404_for_non_members(light: dict[str, Any], project: Project) 
         assert client.get(url).status_code == 404, url
 
 
-def test_pages_have_no_inline_script_or_style(light: dict[str, Any], project: Project,
-                                              lead: Any) -> None:
+def test_pages_have_no_inline_script_or_style(
+    light: dict[str, Any], project: Project, lead: Any
+) -> None:
     client = client_for(lead)
     for url in pages(project, light)[:5]:
         html = client.get(url).content.decode()
@@ -74,18 +81,25 @@ def test_untrusted_prompt_text_is_escaped_in_history_and_scorecard(
     project: Project, light: dict[str, Any], lead: Any
 ) -> None:
     evil = "<script>alert(1)</script> & <b>bold</b>"
-    v3, _ = prompt_version_create(template=light["v1"].template, template_text=evil,
-                                  model_name="m", system_message="<img src=x onerror=alert(1)>")
+    v3, _ = prompt_version_create(
+        template=light["v1"].template,
+        template_text=evil,
+        model_name="m",
+        system_message="<img src=x onerror=alert(1)>",
+    )
     client = client_for(lead)
-    for url in (f"/p/{project.slug}/prompts/support/history/",
-                f"/p/{project.slug}/prompts/support/v{v3.number}/"):
+    for url in (
+        f"/p/{project.slug}/prompts/support/history/",
+        f"/p/{project.slug}/prompts/support/v{v3.number}/",
+    ):
         html = client.get(url).content.decode()
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_compare_page_shows_verdicts_gate_and_promote(pair: dict[str, Any], project: Project,
-                                                      lead: Any, admin: Any) -> None:
+def test_compare_page_shows_verdicts_gate_and_promote(
+    pair: dict[str, Any], project: Project, lead: Any, admin: Any
+) -> None:
     release_gate_update(project=project, actor=admin, rules=[{"rule": "no_significant_regression"}])
     comparison_compute(report_id=comparison_request(candidate=pair["v2"])[0].pk)
     html = client_for(lead).get(f"/p/{project.slug}/prompts/support/compare/").content.decode()
@@ -97,12 +111,14 @@ def test_compare_page_shows_verdicts_gate_and_promote(pair: dict[str, Any], proj
     assert "Override the gate and promote v2" in admin_html.content.decode()
 
 
-def test_a_refused_promotion_shows_the_reasons(pair: dict[str, Any], project: Project,
-                                               lead: Any, admin: Any) -> None:
+def test_a_refused_promotion_shows_the_reasons(
+    pair: dict[str, Any], project: Project, lead: Any, admin: Any
+) -> None:
     release_gate_update(project=project, actor=admin, rules=[{"rule": "no_significant_regression"}])
     comparison_compute(report_id=comparison_request(candidate=pair["v2"])[0].pk)
-    response = client_for(lead).post(f"/p/{project.slug}/prompts/support/v2/promote/",
-                                     {"label": "production"})
+    response = client_for(lead).post(
+        f"/p/{project.slug}/prompts/support/v2/promote/", {"label": "production"}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "Promotion refused" in html
@@ -110,13 +126,16 @@ def test_a_refused_promotion_shows_the_reasons(pair: dict[str, Any], project: Pr
     assert PromptLabel.objects.get(name="production").version == pair["v1"]
 
 
-def test_an_admin_override_redirects_to_the_lineage_page(pair: dict[str, Any], project: Project,
-                                                         admin: Any) -> None:
+def test_an_admin_override_redirects_to_the_lineage_page(
+    pair: dict[str, Any], project: Project, admin: Any
+) -> None:
     release_gate_update(project=project, actor=admin, rules=[{"rule": "no_significant_regression"}])
     comparison_compute(report_id=comparison_request(candidate=pair["v2"])[0].pk)
     client = client_for(admin)
-    response = client.post(f"/p/{project.slug}/prompts/support/v2/promote/",
-                           {"label": "production", "override_reason": "Fix <now>"})
+    response = client.post(
+        f"/p/{project.slug}/prompts/support/v2/promote/",
+        {"label": "production", "override_reason": "Fix <now>"},
+    )
     promotion = Promotion.objects.get(to_version=pair["v2"])
     assert response.status_code == 302
     assert response["Location"] == f"/p/{project.slug}/promotions/{promotion.pk}/"
@@ -127,19 +146,22 @@ def test_an_admin_override_redirects_to_the_lineage_page(pair: dict[str, Any], p
     assert "failed, overridden" in history and "Fix &lt;now&gt;" in history
 
 
-def test_requesting_reports_from_the_pages(light: dict[str, Any], project: Project,
-                                           lead: Any) -> None:
+def test_requesting_reports_from_the_pages(
+    light: dict[str, Any], project: Project, lead: Any
+) -> None:
     client = client_for(lead)
-    response = client.post(f"/p/{project.slug}/prompts/support/compare/request/",
-                           {"candidate": 2, "baseline": 1})
+    response = client.post(
+        f"/p/{project.slug}/prompts/support/compare/request/", {"candidate": 2, "baseline": 1}
+    )
     assert response.status_code == 302 and "candidate=2&baseline=1" in response["Location"]
     page = client.get(response["Location"]).content.decode()
     assert 'data-poll-url="/api/projects/' in page
     assert client.post(f"/p/{project.slug}/prompts/support/v2/scorecard/").status_code == 302
 
 
-def test_reviewers_cannot_post(light: dict[str, Any], project: Project,
-                               reviewers: list[Any]) -> None:
+def test_reviewers_cannot_post(
+    light: dict[str, Any], project: Project, reviewers: list[Any]
+) -> None:
     client = client_for(reviewers[0])
     assert client.post(f"/p/{project.slug}/prompts/support/v2/promote/").status_code == 403
     assert client.post(f"/p/{project.slug}/prompts/support/v2/scorecard/").status_code == 403
@@ -156,11 +178,16 @@ def test_gate_page_edit_by_admin_only(project: Project, lead: Any, admin: Any) -
     assert ok.status_code == 302
 
 
-@pytest.mark.parametrize(("name", "fmt", "kind"), [
-    ("differences", "svg", "image/svg+xml"), ("win-rate", "png", "image/png"),
-])
-def test_comparison_charts(pair: dict[str, Any], project: Project, lead: Any, name: str,
-                           fmt: str, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "fmt", "kind"),
+    [
+        ("differences", "svg", "image/svg+xml"),
+        ("win-rate", "png", "image/png"),
+    ],
+)
+def test_comparison_charts(
+    pair: dict[str, Any], project: Project, lead: Any, name: str, fmt: str, kind: str
+) -> None:
     report = comparison_compute(report_id=comparison_request(candidate=pair["v2"])[0].pk)
     url = f"/p/{project.slug}/version-reports/{report.pk}/charts/{name}.{fmt}?download=1"
     response = client_for(lead).get(url)
@@ -170,7 +197,9 @@ def test_comparison_charts(pair: dict[str, Any], project: Project, lead: Any, na
 
 
 def test_dashboard_shows_production_candidates_and_costs(
-    light: dict[str, Any], project: Project, lead: Any,
+    light: dict[str, Any],
+    project: Project,
+    lead: Any,
     django_assert_max_num_queries: Callable[..., Any],
 ) -> None:
     client = client_for(lead)
@@ -181,16 +210,24 @@ def test_dashboard_shows_production_candidates_and_costs(
     assert "$0.0120" in html  # six outputs at $0.002
 
 
-def test_a_lead_creates_a_version_from_the_history_page(light: dict[str, Any],
-                                                        project: Project, lead: Any) -> None:
+def test_a_lead_creates_a_version_from_the_history_page(
+    light: dict[str, Any], project: Project, lead: Any
+) -> None:
     client = client_for(lead)
     page = client.get(f"/p/{project.slug}/prompts/support/history/").content.decode()
     assert "Answer {{ question }} (style 1)." in page  # prefilled from production v1
     url = f"/p/{project.slug}/prompts/support/versions/new/"
     bad = client.post(url, {"template_text": "x", "model_name": "m", "parameters": "[1]"})
     assert bad.status_code == 400 and "give a JSON object" in bad.content.decode()
-    response = client.post(url, {"template_text": "New {{ question }}", "model_name": "m",
-                                 "parameters": '{"temperature": 0}', "note": "shorter"})
+    response = client.post(
+        url,
+        {
+            "template_text": "New {{ question }}",
+            "model_name": "m",
+            "parameters": '{"temperature": 0}',
+            "note": "shorter",
+        },
+    )
     assert response["Location"] == f"/p/{project.slug}/prompts/support/v3/"
     v3 = light["v1"].template.versions.get(number=3)
     assert (v3.parent, v3.note, v3.created_by) == (light["v1"], "shorter", lead)

@@ -17,8 +17,18 @@ class EndpointSerializer(serializers.ModelSerializer[LLMEndpoint]):
 
     class Meta:
         model = LLMEndpoint
-        fields = ["id", "name", "base_url", "api_key_env", "api_key_last4", "has_stored_key",
-                  "key_source", "concurrency", "timeout_seconds", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "base_url",
+            "api_key_env",
+            "api_key_last4",
+            "has_stored_key",
+            "key_source",
+            "concurrency",
+            "timeout_seconds",
+            "created_at",
+        ]
 
     def get_key_source(self, obj: LLMEndpoint) -> str:
         return endpoint_key_source(obj)
@@ -30,41 +40,62 @@ class EndpointSerializer(serializers.ModelSerializer[LLMEndpoint]):
 class EndpointWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=64)
     base_url = serializers.CharField(max_length=500)
-    api_key = serializers.CharField(required=False, allow_blank=True, default="",
-                                    write_only=True, trim_whitespace=True)
-    api_key_env = serializers.CharField(required=False, allow_blank=True, default="",
-                                        max_length=100)
+    api_key = serializers.CharField(
+        required=False, allow_blank=True, default="", write_only=True, trim_whitespace=True
+    )
+    api_key_env = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100
+    )
     concurrency = serializers.IntegerField(required=False, default=16)
     timeout_seconds = serializers.IntegerField(required=False, default=60)
 
 
 class JudgeVersionSerializer(serializers.ModelSerializer[JudgeVersion]):
     judge = serializers.CharField(source="config.name", read_only=True)
-    endpoint = serializers.CharField(source="endpoint.name", read_only=True, allow_null=True,
-                                     default=None)
+    endpoint = serializers.CharField(
+        source="endpoint.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = JudgeVersion
-        fields = ["id", "judge", "number", "mode", "model_name", "parameters", "response_format",
-                  "prompt_template", "system_message", "rubric_version", "endpoint",
-                  "content_hash", "created_at"]
+        fields = [
+            "id",
+            "judge",
+            "number",
+            "mode",
+            "model_name",
+            "parameters",
+            "response_format",
+            "prompt_template",
+            "system_message",
+            "rubric_version",
+            "endpoint",
+            "content_hash",
+            "created_at",
+        ]
 
 
 class JudgeVersionWriteSerializer(serializers.Serializer[Any]):
     model_name = serializers.CharField(max_length=200)
     mode = serializers.ChoiceField(choices=["pointwise", "pairwise"], default="pointwise")
-    response_format = serializers.ChoiceField(choices=list(RESPONSE_FORMATS),
-                                              default="json_schema")
-    prompt_template = serializers.CharField(required=False, allow_blank=True, default="",
-                                            trim_whitespace=False)
-    system_message = serializers.CharField(required=False, allow_blank=True, default="",
-                                           trim_whitespace=False)
+    response_format = serializers.ChoiceField(choices=list(RESPONSE_FORMATS), default="json_schema")
+    prompt_template = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
+    )
+    system_message = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
+    )
     parameters = serializers.DictField(required=False, default=dict)
     temperature = serializers.FloatField(required=False, min_value=0, max_value=2)
-    rubric_version = serializers.IntegerField(required=False,
-                                              help_text="Default: the newest default rubric.")
-    endpoint = serializers.CharField(required=False, allow_blank=True, default="",
-                                     help_text="Endpoint name; empty for the site default.")
+    rubric_version = serializers.IntegerField(
+        required=False, help_text="Default: the newest default rubric."
+    )
+    endpoint = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Endpoint name; empty for the site default.",
+    )
 
 
 class JudgeSerializer(serializers.ModelSerializer[JudgeConfig]):
@@ -86,16 +117,39 @@ class JudgeRunSerializer(serializers.ModelSerializer[JudgeRun]):
     version = serializers.IntegerField(source="judge_version.number", read_only=True)
     mode = serializers.CharField(source="judge_version.mode", read_only=True)
     queue_id = serializers.SerializerMethodField()
-    cost = serializers.DecimalField(max_digits=14, decimal_places=6, coerce_to_string=True,
-                                    read_only=True)
+    cost = serializers.DecimalField(
+        max_digits=14, decimal_places=6, coerce_to_string=True, read_only=True
+    )
     budget = serializers.SerializerMethodField()
 
     class Meta:
         model = JudgeRun
-        fields = ["id", "judge", "version", "judge_version", "mode", "queue_id", "budget",
-                  "status", "progress", "error", "cancel_requested", "total_calls", "done_calls",
-                  "cached_calls", "error_calls", "retries", "tokens_in", "tokens_out", "cost",
-                  "totals", "created_at", "started_at", "finished_at", "heartbeat_at"]
+        fields = [
+            "id",
+            "judge",
+            "version",
+            "judge_version",
+            "mode",
+            "queue_id",
+            "budget",
+            "status",
+            "progress",
+            "error",
+            "cancel_requested",
+            "total_calls",
+            "done_calls",
+            "cached_calls",
+            "error_calls",
+            "retries",
+            "tokens_in",
+            "tokens_out",
+            "cost",
+            "totals",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+        ]
 
     def get_queue_id(self, obj: JudgeRun) -> int | None:
         return obj.parameters.get("queue_id")
@@ -107,33 +161,68 @@ class JudgeRunSerializer(serializers.ModelSerializer[JudgeRun]):
 class JudgeRunWriteSerializer(serializers.Serializer[Any]):
     judge_version = serializers.IntegerField()
     queue_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    output_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                       max_length=200_000)
-    prompt_version_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                               min_length=2, max_length=2)
-    pairs = serializers.ListField(
-        child=serializers.ListField(child=serializers.IntegerField(), min_length=2,
-                                    max_length=2),
-        required=False, max_length=100_000,
+    output_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=200_000
     )
-    budget = serializers.DecimalField(max_digits=14, decimal_places=6, required=False,
-                                      allow_null=True, default=None,
-                                      help_text="Stop once the run's calls cost this much.")
+    prompt_version_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, min_length=2, max_length=2
+    )
+    pairs = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        required=False,
+        max_length=100_000,
+    )
+    budget = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Stop once the run's calls cost this much.",
+    )
 
 
 class LLMCallSerializer(serializers.ModelSerializer[LLMCall]):
     class Meta:
         model = LLMCall
-        fields = ["id", "subject_key", "status", "error_kind", "error", "parse_error",
-                  "attempts", "retries", "repaired", "latency_ms", "tokens_in", "tokens_out",
-                  "cost", "model_name", "request_hash", "content", "raw_response", "created_at"]
+        fields = [
+            "id",
+            "subject_key",
+            "status",
+            "error_kind",
+            "error",
+            "parse_error",
+            "attempts",
+            "retries",
+            "repaired",
+            "latency_ms",
+            "tokens_in",
+            "tokens_out",
+            "cost",
+            "model_name",
+            "request_hash",
+            "content",
+            "raw_response",
+            "created_at",
+        ]
 
 
 class JudgeReportSerializer(serializers.ModelSerializer[Report]):
     class Meta:
         model = Report
-        fields = ["id", "title", "status", "progress", "error", "parameters", "snapshot_hash",
-                  "snapshot_counts", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "title",
+            "status",
+            "progress",
+            "error",
+            "parameters",
+            "snapshot_hash",
+            "snapshot_counts",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class JudgeReportDetailSerializer(JudgeReportSerializer):

@@ -74,8 +74,9 @@ class LLMEndpointListApi(LeadScopedMixin, generics.ListAPIView[Any]):
     def post(self, request: Request, project_slug: str) -> Response:
         data = s.EndpointWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = endpoint_create(project=self.project, actor=signed_in(request.user),
-                                   **data.validated_data)
+        endpoint = endpoint_create(
+            project=self.project, actor=signed_in(request.user), **data.validated_data
+        )
         return Response(s.EndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -88,7 +89,8 @@ def version_fields(project: Any, data: dict[str, Any]) -> dict[str, Any]:
     rubric_id = fields.pop("rubric_version", None)
     choices = rubric_version_choices(project=project)
     rubric: RubricVersion | None = (
-        choices.filter(pk=rubric_id).first() if rubric_id is not None
+        choices.filter(pk=rubric_id).first()
+        if rubric_id is not None
         else choices.filter(rubric__name="default").first()
     )
     if rubric is None:
@@ -115,14 +117,22 @@ class JudgeListApi(LeadScopedMixin, generics.ListAPIView[Any]):
     def post(self, request: Request, project_slug: str) -> Response:
         data = s.JudgeWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        judge = judge_create(project=self.project, name=data.validated_data["name"],
-                             description=data.validated_data["description"],
-                             actor=signed_in(request.user))
+        judge = judge_create(
+            project=self.project,
+            name=data.validated_data["name"],
+            description=data.validated_data["description"],
+            actor=signed_in(request.user),
+        )
         if data.validated_data.get("version"):
-            judge_version_create(judge=judge, created_by=signed_in(request.user),
-                                 **version_fields(self.project, data.validated_data["version"]))
-        return Response(s.JudgeSerializer(judge_list(project=self.project).get(pk=judge.pk)).data,
-                        status=status.HTTP_201_CREATED)
+            judge_version_create(
+                judge=judge,
+                created_by=signed_in(request.user),
+                **version_fields(self.project, data.validated_data["version"]),
+            )
+        return Response(
+            s.JudgeSerializer(judge_list(project=self.project).get(pk=judge.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class JudgeVersionListApi(LeadScopedMixin, generics.ListAPIView[Any]):
@@ -149,11 +159,14 @@ class JudgeVersionListApi(LeadScopedMixin, generics.ListAPIView[Any]):
         data = s.JudgeVersionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version, created = judge_version_create(
-            judge=self.get_judge(), created_by=signed_in(request.user),
+            judge=self.get_judge(),
+            created_by=signed_in(request.user),
             **version_fields(self.project, data.validated_data),
         )
-        return Response(s.JudgeVersionSerializer(version).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            s.JudgeVersionSerializer(version).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class JudgeRunListApi(LeadScopedMixin, generics.ListAPIView[Any]):
@@ -176,10 +189,14 @@ class JudgeRunListApi(LeadScopedMixin, generics.ListAPIView[Any]):
             raise ValidationError({"judge_version": "no such judge version in this project"})
         versions = values.get("prompt_version_ids")
         run = judge_run_create(
-            project=self.project, judge_version=version, queue_id=values.get("queue_id"),
-            output_ids=values.get("output_ids"), pairs=values.get("pairs"),
+            project=self.project,
+            judge_version=version,
+            queue_id=values.get("queue_id"),
+            output_ids=values.get("output_ids"),
+            pairs=values.get("pairs"),
             prompt_versions=(versions[0], versions[1]) if versions else None,
-            budget=values["budget"], requested_by=signed_in(request.user),
+            budget=values["budget"],
+            requested_by=signed_in(request.user),
         )
         run = judge_run_list(project=self.project).get(pk=run.pk)
         return Response(s.JudgeRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -209,8 +226,7 @@ class JudgeRunCancelApi(JudgeRunScopedMixin, APIView):
     @extend_schema(request=None, responses={202: s.JudgeRunSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         judge_run_cancel(run=self.get_run(), actor=signed_in(request.user))
-        return Response(s.JudgeRunSerializer(self.get_run()).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(s.JudgeRunSerializer(self.get_run()).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JudgeRunCallListApi(JudgeRunScopedMixin, generics.ListAPIView[Any]):
@@ -220,15 +236,20 @@ class JudgeRunCallListApi(JudgeRunScopedMixin, generics.ListAPIView[Any]):
     pagination_class = KeysetPagination
     queryset = LLMCall.objects.none()
 
-    @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR),
-                               OpenApiParameter("subject", OpenApiTypes.STR)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("subject", OpenApiTypes.STR),
+        ]
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         params = self.request.query_params
-        return judge_call_list(run=self.get_run(), status=params.get("status"),
-                               subject=params.get("subject"))
+        return judge_call_list(
+            run=self.get_run(), status=params.get("status"), subject=params.get("subject")
+        )
 
 
 class JudgeReportListApi(LeadScopedMixin, generics.ListAPIView[Any]):
@@ -256,8 +277,12 @@ class JudgeReportListApi(LeadScopedMixin, generics.ListAPIView[Any]):
             if version is None:
                 raise ValidationError({"judge_version": "no such judge version"})
         report = judge_report_request(
-            project=self.project, run=run, judge_version=version, queue_id=values["queue_id"],
-            requested_by=signed_in(request.user), bootstrap_draws=values.get("bootstrap_draws"),
+            project=self.project,
+            run=run,
+            judge_version=version,
+            queue_id=values["queue_id"],
+            requested_by=signed_in(request.user),
+            bootstrap_draws=values.get("bootstrap_draws"),
             seed=values["seed"],
         )
         return Response(s.JudgeReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
@@ -272,4 +297,3 @@ class JudgeReportDetailApi(LeadScopedMixin, APIView):
         if report is None:
             raise NotFound("no such judge report")
         return Response(s.JudgeReportDetailSerializer(report).data)
-

@@ -72,8 +72,9 @@ class ExportWriter(ABC):
     extension: ClassVar[str]
     media_type: ClassVar[str]
 
-    def __init__(self, fileobj: IO[bytes], columns: Iterable[ColumnSpec], *,
-                 part: bool = False) -> None:
+    def __init__(
+        self, fileobj: IO[bytes], columns: Iterable[ColumnSpec], *, part: bool = False
+    ) -> None:
         """``part=True`` writes a part for ``append_part``: no preamble (a CSV header)."""
         self.columns: tuple[Column, ...] = columns_from(columns)
         self.part = part

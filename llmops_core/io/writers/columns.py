@@ -162,7 +162,8 @@ class RowNormaliser:
         # A getter that returns a row's values in column order as a tuple, even for one column.
         names = [column.name for column in columns]
         self._getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
-            operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],))
+            operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        )
 
     def column_values(self, rows: Sequence[Mapping[str, Any]], first: int) -> list[list[Any]]:
         """Return one list of canonical values per column; ``first`` numbers the first row.
@@ -175,7 +176,8 @@ class RowNormaliser:
                 if not names.issuperset(row):
                     unknown = sorted(str(key) for key in row if key not in names)
                     raise ValueError(
-                        f"export row {first + offset}: unknown column(s) {', '.join(unknown)}")
+                        f"export row {first + offset}: unknown column(s) {', '.join(unknown)}"
+                    )
         try:
             # Rows that carry every column transpose in C; rows with missing keys take .get.
             table = [list(values) for values in zip(*map(self._getter, rows), strict=True)]

@@ -27,8 +27,7 @@ class JsonlWriter(ExportWriter):
             if column.type is ColumnType.TIMESTAMP:
                 column_values = isoformat_column(column_values)
             elif column.type is ColumnType.JSON:
-                column_values = [None if v is None else orjson.Fragment(v)
-                                 for v in column_values]
+                column_values = [None if v is None else orjson.Fragment(v) for v in column_values]
             prepared.append(column_values)
         names = [column.name for column in self.columns]
         dumps = orjson.dumps

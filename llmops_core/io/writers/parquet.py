@@ -108,8 +108,9 @@ class ParquetWriter(ExportWriter):
 
 def arrow_table(schema: pa.Schema, values: list[list[Any]]) -> pa.Table:
     """Return canonical column values as an Arrow table of the export's schema."""
-    arrays = [pa.array(column, type=field.type)
-              for column, field in zip(values, schema, strict=True)]
+    arrays = [
+        pa.array(column, type=field.type) for column, field in zip(values, schema, strict=True)
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -85,15 +85,23 @@ def summarise_block(
     position = {name: i for i, name in enumerate(criteria)}
     column = {cid: position[c.name] for cid, c in criteria_by_id.items()}
     width = len(criteria)
-    units = [index * width + column[row.criterion_id]
-             for index, entry in enumerate(block) for row in entry.ratings]
+    units = [
+        index * width + column[row.criterion_id]
+        for index, entry in enumerate(block)
+        for row in entry.ratings
+    ]
     scores = [row.score for entry in block for row in entry.ratings]
-    stats = item_statistics(np.asarray(units, dtype=np.int64),
-                            np.asarray(scores, dtype=np.float64), len(block) * max(width, 1))
+    stats = item_statistics(
+        np.asarray(units, dtype=np.int64),
+        np.asarray(scores, dtype=np.float64),
+        len(block) * max(width, 1),
+    )
     # Plain Python numbers, rounded once per block rather than once per value.
     n = stats.n.tolist()
-    mean, median, std, spread = (np.round(values, DIGITS).tolist() for values in (
-        stats.mean, stats.median, stats.std, stats.range))
+    mean, median, std, spread = (
+        np.round(values, DIGITS).tolist()
+        for values in (stats.mean, stats.median, stats.std, stats.range)
+    )
     summaries = []
     for index, entry in enumerate(block):
         per_criterion: dict[str, CriterionConsensus] = {}
@@ -102,18 +110,26 @@ def summarise_block(
             if not n[unit]:
                 continue
             per_criterion[name] = CriterionConsensus(
-                n=n[unit], mean=mean[unit], median=median[unit], std=std[unit],
-                spread=spread[unit], judge=entry.judge.get(name),
+                n=n[unit],
+                mean=mean[unit],
+                median=median[unit],
+                std=std[unit],
+                spread=spread[unit],
+                judge=entry.judge.get(name),
                 adjudicated=_adjudicated(entry, name) if entry.adjudicated else None,
             )
         agreement, disagreement = _agreement(per_criterion, scales)
         version_id = entry.output.prompt_version_id
-        summaries.append(OutputSummary(
-            source=entry, version=versions.get(version_id) if version_id else None,
-            criteria=per_criterion,
-            n_reviewers=len(entry.annotations),
-            agreement=agreement, disagreement=disagreement,
-        ))
+        summaries.append(
+            OutputSummary(
+                source=entry,
+                version=versions.get(version_id) if version_id else None,
+                criteria=per_criterion,
+                n_reviewers=len(entry.annotations),
+                agreement=agreement,
+                disagreement=disagreement,
+            )
+        )
     return summaries
 
 

@@ -72,8 +72,9 @@ class ExportContext:
         """
         if version is not None:
             try:
-                rendered = render_prompt(version.template_text, output.input,
-                                         system=version.system_message)
+                rendered = render_prompt(
+                    version.template_text, output.input, system=version.system_message
+                )
                 return [{"role": m["role"], "content": m["content"]} for m in rendered]
             except PromptError:
                 self.render_fallbacks += 1
@@ -104,9 +105,14 @@ def export_context(spec: ExportSpec) -> ExportContext:
         low, high = scales[criterion.name]
         scales[criterion.name] = (min(low, criterion.scale_min), max(high, criterion.scale_max))
     return ExportContext(
-        spec=spec, project=project, rating_filter=flt, criteria=criteria,
-        criteria_by_id={c.id: c for c in criteria}, criterion_names=names,
-        scales=scales, queues={q["id"]: q for q in queues},
+        spec=spec,
+        project=project,
+        rating_filter=flt,
+        criteria=criteria,
+        criteria_by_id={c.id: c for c in criteria},
+        criterion_names=names,
+        scales=scales,
+        queues={q["id"]: q for q in queues},
         versions=export_prompt_versions(project_id=project.pk),
         rubric_versions={c.rubric_version_id: (c.rubric, c.rubric_version) for c in criteria},
         gold=gold_scores(flt),

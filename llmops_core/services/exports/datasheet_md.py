@@ -42,7 +42,8 @@ def _summary(sheet: Mapping[str, Any]) -> list[str]:
     counts, file = sheet["counts"], sheet["file"]
     period = sheet["rating_period"]
     lines = [
-        f"# {sheet['title']}", "",
+        f"# {sheet['title']}",
+        "",
         f"- **Kind / format:** {sheet['kind']} / {sheet['format']}",
         f"- **File:** `{file['name']}`: {file['rows']} rows, {file['bytes']} bytes",
         f"- **SHA-256:** `{file['sha256']}`",
@@ -54,27 +55,56 @@ def _summary(sheet: Mapping[str, Any]) -> list[str]:
     ]
     excluded = counts["outputs_excluded"]
     if any(excluded.values()):
-        lines.append("- **Outputs left out:** " + ", ".join(
-            f"{excluded[reason]} by {reason}" for reason in EXCLUSIONS if excluded.get(reason)))
+        lines.append(
+            "- **Outputs left out:** "
+            + ", ".join(
+                f"{excluded[reason]} by {reason}" for reason in EXCLUSIONS if excluded.get(reason)
+            )
+        )
     if "pairs" in counts:
-        lines.append("- **Pairs:** " + ", ".join(
-            f"{counts['pairs'].get(source, 0)} from {source}" for source in PAIR_SOURCES))
+        lines.append(
+            "- **Pairs:** "
+            + ", ".join(
+                f"{counts['pairs'].get(source, 0)} from {source}" for source in PAIR_SOURCES
+            )
+        )
     return [*lines, ""]
 
 
 def _agreement(sheet: Mapping[str, Any]) -> list[str]:
     agreement = sheet["agreement"]
     rows = [
-        (c["criterion"], c["ratings"], c["reviewers"], c["items_rated_twice_or_more"],
-         c["alpha_ordinal"], c["alpha_interval"], c["unanimous_share"], c["mean_score"])
+        (
+            c["criterion"],
+            c["ratings"],
+            c["reviewers"],
+            c["items_rated_twice_or_more"],
+            c["alpha_ordinal"],
+            c["alpha_interval"],
+            c["unanimous_share"],
+            c["mean_score"],
+        )
         for c in agreement["criteria"]
     ]
     lines = ["## Agreement per criterion", "", agreement["method"], ""]
-    lines += _table(["criterion", "ratings", "reviewers", "items rated twice or more",
-                     f"{ALPHA} ordinal", f"{ALPHA} interval", "unanimous share", "mean score"],
-                    rows)
-    reasons = [f"- {c['criterion']}, {key}: {c['reasons'][key]}" for c in agreement["criteria"]
-               for key in sorted(c.get("reasons", {}))]
+    lines += _table(
+        [
+            "criterion",
+            "ratings",
+            "reviewers",
+            "items rated twice or more",
+            f"{ALPHA} ordinal",
+            f"{ALPHA} interval",
+            "unanimous share",
+            "mean score",
+        ],
+        rows,
+    )
+    reasons = [
+        f"- {c['criterion']}, {key}: {c['reasons'][key]}"
+        for c in agreement["criteria"]
+        for key in sorted(c.get("reasons", {}))
+    ]
     return [*lines, *reasons, ""] if reasons else lines
 
 
@@ -86,17 +116,23 @@ def _rubrics(sheet: Mapping[str, Any]) -> list[str]:
             low, high = criterion["scale"]
             lines.append(f"**{criterion['name']}** ({low}-{high}): {criterion['description']}")
             lines.append("")
-            lines += [f"- {level}: {criterion['anchors'][level]}"
-                      for level in sorted(criterion["anchors"], key=_level)]
+            lines += [
+                f"- {level}: {criterion['anchors'][level]}"
+                for level in sorted(criterion["anchors"], key=_level)
+            ]
             lines.append("")
     return lines
 
 
 def _versions(sheet: Mapping[str, Any]) -> list[str]:
     lines = ["## Prompt versions included", ""]
-    lines += _table(["prompt", "version", "model", "outputs"],
-                    [(v["prompt"], v["version"], v.get("model"), v["outputs"])
-                     for v in sheet["prompt_versions"]])
+    lines += _table(
+        ["prompt", "version", "model", "outputs"],
+        [
+            (v["prompt"], v["version"], v.get("model"), v["outputs"])
+            for v in sheet["prompt_versions"]
+        ],
+    )
     for version in sheet["prompt_versions"]:
         if version["prompt"] is None:
             continue
@@ -112,14 +148,19 @@ def datasheet_markdown(sheet: Mapping[str, Any]) -> str:
     """Return the datasheet as Markdown."""
     lines = _summary(sheet)
     lines += ["## Filters", ""]
-    lines += _table(["filter", "value"],
-                    [(k, json.dumps(v)) for k, v in sorted(sheet["filters"].items())])
+    lines += _table(
+        ["filter", "value"], [(k, json.dumps(v)) for k, v in sorted(sheet["filters"].items())]
+    )
     lines += ["## Queues", ""]
-    lines += _table(["queue", "overlap", "annotations"],
-                    [(q["name"], q["overlap"], q["annotations"]) for q in sheet["queues"]])
+    lines += _table(
+        ["queue", "overlap", "annotations"],
+        [(q["name"], q["overlap"], q["annotations"]) for q in sheet["queues"]],
+    )
     lines += ["## Reviewers per output", ""]
-    lines += _table(["reviewers", "outputs"],
-                    [(r["reviewers"], r["outputs"]) for r in sheet["reviewers_per_output"]])
+    lines += _table(
+        ["reviewers", "outputs"],
+        [(r["reviewers"], r["outputs"]) for r in sheet["reviewers_per_output"]],
+    )
     lines += _agreement(sheet)
     lines += _rubrics(sheet)
     lines += _versions(sheet)

@@ -31,8 +31,9 @@ from llmops_core.services.exports.pipeline import ExportOutcome, export_write
 from llmops_core.services.exports.spec import ExportSpec, export_filters_parse
 
 logger = logging.getLogger(__name__)
-REAL_NAMES_REFUSED = ("real reviewer names are for project admins only; export with "
-                      "pseudonyms or ask an admin")
+REAL_NAMES_REFUSED = (
+    "real reviewer names are for project admins only; export with pseudonyms or ask an admin"
+)
 
 
 def export_spec_build(
@@ -53,33 +54,58 @@ def export_spec_build(
         raise NotAllowed(REAL_NAMES_REFUSED)
     choices = export_choices(project_id=project.pk)
     parsed = export_filters_parse(
-        filters or {}, queue_ids={q for q, _ in choices.queues},
-        prompt_version_ids={v for v, _ in choices.versions}, criteria=set(choices.criteria))
-    return ExportSpec(project_id=project.pk, kind=kind, format=fmt, filters=parsed,
-                      real_names=real_names)
+        filters or {},
+        queue_ids={q for q, _ in choices.queues},
+        prompt_version_ids={v for v, _ in choices.versions},
+        criteria=set(choices.criteria),
+    )
+    return ExportSpec(
+        project_id=project.pk, kind=kind, format=fmt, filters=parsed, real_names=real_names
+    )
 
 
 def export_spec_of(job: ExportJob) -> ExportSpec:
     """Return the spec a job row records (its filters were checked when it was created)."""
-    return export_spec_build(project=job.project, kind=job.kind, fmt=job.format,
-                             filters=job.filters, real_names=job.real_names, role=None)
+    return export_spec_build(
+        project=job.project,
+        kind=job.kind,
+        fmt=job.format,
+        filters=job.filters,
+        real_names=job.real_names,
+        role=None,
+    )
 
 
 @transaction.atomic
 def export_job_create(
-    *, spec: ExportSpec, project: Project,
+    *,
+    spec: ExportSpec,
+    project: Project,
     requested_by: User | AnonymousUser | None,
 ) -> ExportJob:
     """Create the row of an export job (pending) and audit it."""
     user = requested_by if requested_by is not None and requested_by.is_authenticated else None
     job = ExportJob.objects.create(
-        project=project, kind=spec.kind, format=spec.format,
-        filters=spec.filters.as_dict(spec.kind), real_names=spec.real_names,
-        requested_by=user, app_version=app_version(),  # type: ignore[misc]
+        project=project,
+        kind=spec.kind,
+        format=spec.format,
+        filters=spec.filters.as_dict(spec.kind),
+        real_names=spec.real_names,
+        requested_by=user,
+        app_version=app_version(),  # type: ignore[misc]
     )
-    audit_record(actor=requested_by, action="export.create", obj=job, project=project,
-                 after={"kind": job.kind, "format": job.format, "filters": job.filters,
-                        "real_names": job.real_names})
+    audit_record(
+        actor=requested_by,
+        action="export.create",
+        obj=job,
+        project=project,
+        after={
+            "kind": job.kind,
+            "format": job.format,
+            "filters": job.filters,
+            "real_names": job.real_names,
+        },
+    )
     return job
 
 
@@ -112,8 +138,9 @@ def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> Expor
     change is conditional on the job still being active, so a cancel is never overwritten.
     """
     active = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE)
-    if not active.update(status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0,
-                         error=""):
+    if not active.update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, error=""
+    ):
         job.refresh_from_db()
         return job
     try:
@@ -134,9 +161,16 @@ def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> Expor
     job.datasheet = datasheet_build(outcome.run, outcome.result, file_name=export_file_name(job))
     job.app_version = job.datasheet["app_version"]
     job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
-    stored = active.update(file=job.file.name, rows=job.rows, sha256=job.sha256,
-                           datasheet=job.datasheet, app_version=job.app_version,
-                           status=job.status, progress=1.0, finished_at=job.finished_at)
+    stored = active.update(
+        file=job.file.name,
+        rows=job.rows,
+        sha256=job.sha256,
+        datasheet=job.datasheet,
+        app_version=job.app_version,
+        status=job.status,
+        progress=1.0,
+        finished_at=job.finished_at,
+    )
     if not stored:  # cancelled between the last block and now: drop the finished file
         job.file.delete(save=False)
         job.refresh_from_db()
@@ -150,10 +184,17 @@ def export_job_cancel(*, job: ExportJob, actor: User | AnonymousUser | None) -> 
     file; its worker is free again.
     """
     cancelled = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-        status=JobStatus.CANCELLED, finished_at=timezone.now(), error="cancelled")
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), error="cancelled"
+    )
     if cancelled:
-        audit_record(actor=actor, action="export.cancel", obj=job, project=job.project,
-                     before={"status": job.status}, after={"status": JobStatus.CANCELLED})
+        audit_record(
+            actor=actor,
+            action="export.cancel",
+            obj=job,
+            project=job.project,
+            before={"status": job.status},
+            after={"status": JobStatus.CANCELLED},
+        )
         job.refresh_from_db()
     return bool(cancelled)
 
@@ -161,9 +202,19 @@ def export_job_cancel(*, job: ExportJob, actor: User | AnonymousUser | None) -> 
 def export_job_delete(*, job: ExportJob, actor: User | AnonymousUser | None) -> None:
     """Delete an export: its file and its row (a running one is cancelled first)."""
     export_job_cancel(job=job, actor=actor)
-    audit_record(actor=actor, action="export.delete", obj=job, project=job.project,
-                 before={"kind": job.kind, "format": job.format, "rows": job.rows,
-                         "sha256": job.sha256, "filters": job.filters})
+    audit_record(
+        actor=actor,
+        action="export.delete",
+        obj=job,
+        project=job.project,
+        before={
+            "kind": job.kind,
+            "format": job.format,
+            "rows": job.rows,
+            "sha256": job.sha256,
+            "filters": job.filters,
+        },
+    )
     if job.file:
         job.file.delete(save=False)
     job.delete()
@@ -181,13 +232,23 @@ def exports_expire(*, now: datetime | None = None) -> list[int]:
         return []
     cutoff = (now or timezone.now()) - timedelta(days=days)
     expired = []
-    old = (ExportJob.objects.filter(finished_at__lt=cutoff).exclude(file="")
-           .select_related("project").order_by("id"))
+    old = (
+        ExportJob.objects.filter(finished_at__lt=cutoff)
+        .exclude(file="")
+        .select_related("project")
+        .order_by("id")
+    )
     for job in old.iterator(chunk_size=200):
         job.file.delete(save=False)
         ExportJob.objects.filter(pk=job.pk).update(file="")
-        audit_record(actor=None, action="export.expire", obj=job, project=job.project,
-                     before={"sha256": job.sha256}, after={"retention_days": days})
+        audit_record(
+            actor=None,
+            action="export.expire",
+            obj=job,
+            project=job.project,
+            before={"sha256": job.sha256},
+            after={"retention_days": days},
+        )
         expired.append(job.pk)
     return expired
 
@@ -197,8 +258,7 @@ def _write_file(job: ExportJob, spec: ExportSpec, block_ratings: int | None) -> 
 
     def progress(fraction: float) -> None:
         running = ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
-        if not running.update(progress=round(min(fraction, 0.99), 4),
-                              heartbeat_at=timezone.now()):
+        if not running.update(progress=round(min(fraction, 0.99), 4), heartbeat_at=timezone.now()):
             raise ExportCancelled
 
     options = {"block_ratings": block_ratings} if block_ratings else {}

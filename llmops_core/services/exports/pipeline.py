@@ -47,8 +47,7 @@ class ExportRun:
     def for_range(self, low: int | None, high: int | None) -> ExportRun:
         """Return a run of this export restricted to outputs with ids in [low, high)."""
         part = copy.copy(self)
-        flt = dataclasses.replace(self.context.rating_filter, output_id_min=low,
-                                  output_id_max=high)
+        flt = dataclasses.replace(self.context.rating_filter, output_id_min=low, output_id_max=high)
         part.context = dataclasses.replace(self.context, rating_filter=flt, render_fallbacks=0)
         part.stats = ExportStats(scales=self.context.scales)
         part._total = None
@@ -81,8 +80,9 @@ class ExportRun:
         else:
             yield from self._pairs(kept)
 
-    def batches(self, on_progress: Progress | None = None,
-                size: int = BATCH_ROWS) -> Iterator[list[dict[str, Any]]]:
+    def batches(
+        self, on_progress: Progress | None = None, size: int = BATCH_ROWS
+    ) -> Iterator[list[dict[str, Any]]]:
         """Yield the rows in lists of ``size``."""
         rows = self.rows(on_progress)
         while batch := list(_take(rows, size)):
@@ -112,12 +112,19 @@ class ExportRun:
         total = self.total_ratings() if on_progress is not None else 0
         context = self.context
         blocks = export_output_blocks(
-            context.rating_filter, by_input=self.spec.kind == "preferences",
-            real_names=self.spec.real_names, block_ratings=self.block_ratings)
+            context.rating_filter,
+            by_input=self.spec.kind == "preferences",
+            real_names=self.spec.real_names,
+            block_ratings=self.block_ratings,
+        )
         for block in blocks:
             summaries = summarise_block(
-                block, criteria=context.criterion_names, criteria_by_id=context.criteria_by_id,
-                scales=context.scales, versions=context.versions)
+                block,
+                criteria=context.criterion_names,
+                criteria_by_id=context.criteria_by_id,
+                scales=context.scales,
+                versions=context.versions,
+            )
             self.stats.read(summaries)
             kept = [summary for summary in summaries if self._passes(summary)]
             self.stats.keep(kept, context.criteria_by_id)
@@ -134,7 +141,8 @@ class ExportRun:
         elif filters.min_ratings is not None and summary.n_reviewers < filters.min_ratings:
             reason = "min_ratings"
         elif filters.min_agreement is not None and (
-                summary.agreement is None or summary.agreement < filters.min_agreement):
+            summary.agreement is None or summary.agreement < filters.min_agreement
+        ):
             reason = "min_agreement"
         if reason is not None:
             self.stats.excluded[reason] += 1
@@ -160,8 +168,12 @@ class ExportRun:
         return {
             oid: OutputSummary(
                 source=OutputRatings(output=info, ratings=[]),
-                version=versions.get(info.prompt_version_id or 0), criteria={},
-                n_reviewers=0, agreement=None, disagreement=None)
+                version=versions.get(info.prompt_version_id or 0),
+                criteria={},
+                n_reviewers=0,
+                agreement=None,
+                disagreement=None,
+            )
             for oid, info in export_outputs(output_ids=ids).items()
         }
 
@@ -174,8 +186,14 @@ class ExportOutcome:
     run: ExportRun
 
 
-def export_write(spec: ExportSpec, fileobj: IO[bytes], *, on_progress: Progress | None = None,
-                 block_ratings: int = BLOCK_RATINGS, parts: int | None = None) -> ExportOutcome:
+def export_write(
+    spec: ExportSpec,
+    fileobj: IO[bytes],
+    *,
+    on_progress: Progress | None = None,
+    block_ratings: int = BLOCK_RATINGS,
+    parts: int | None = None,
+) -> ExportOutcome:
     """Run the export ``spec`` into ``fileobj`` and return the outcome.
 
     A large export is split into ``parts`` ranges of outputs written by forked processes
@@ -187,8 +205,9 @@ def export_write(spec: ExportSpec, fileobj: IO[bytes], *, on_progress: Progress 
     run = ExportRun(spec, block_ratings=block_ratings)
     count = export_parts_for(run) if parts is None else parts
     if count > 1:
-        return ExportOutcome(export_write_parts(run, fileobj, parts=count,
-                                                on_progress=on_progress), run)
+        return ExportOutcome(
+            export_write_parts(run, fileobj, parts=count, on_progress=on_progress), run
+        )
     return ExportOutcome(run.write(fileobj, on_progress), run)
 
 

@@ -39,8 +39,9 @@ class PreferencePair:
     source: str
 
 
-def _compare(a: OutputSummary, b: OutputSummary, rule: str,
-             margin: float) -> tuple[bool, float, float, float] | None:
+def _compare(
+    a: OutputSummary, b: OutputSummary, rule: str, margin: float
+) -> tuple[bool, float, float, float] | None:
     """Return (a is chosen, a's score, b's score, margin) when the rule separates a and b."""
     if rule == "all":
         common = [name for name in a.criteria if name in b.criteria]
@@ -92,8 +93,7 @@ def pairwise_pairs(
     """
     wanted = rule.split(":", 1)[1] if rule.startswith("criterion:") else None
     relevant = (row for row in rows if row.criterion == wanted)
-    votes = itertools.groupby(relevant, key=lambda r: tuple(sorted((r.output_a_id,
-                                                                     r.output_b_id))))
+    votes = itertools.groupby(relevant, key=lambda r: tuple(sorted((r.output_a_id, r.output_b_id))))
     while True:
         batch = [(key, _tally(key, list(group))) for key, group in itertools.islice(votes, chunk)]
         if not batch:
@@ -103,13 +103,20 @@ def pairwise_pairs(
             if winner is None or low not in outputs or high not in outputs:
                 continue
             loser = high if winner == low else low
-            yield PreferencePair(outputs[winner], outputs[loser], rounded(won / total),
-                                 rounded(lost / total), rounded((won - lost) / total), rule,
-                                 PAIRWISE)
+            yield PreferencePair(
+                outputs[winner],
+                outputs[loser],
+                rounded(won / total),
+                rounded(lost / total),
+                rounded((won - lost) / total),
+                rule,
+                PAIRWISE,
+            )
 
 
-def _tally(key: tuple[int, int],
-           rows: list[PairwisePreferenceRow]) -> tuple[int | None, int, int, int]:
+def _tally(
+    key: tuple[int, int], rows: list[PairwisePreferenceRow]
+) -> tuple[int | None, int, int, int]:
     """Return the output a strict majority prefers (or None), its votes, the other's, all."""
     wins = {key[0]: 0, key[1]: 0}
     for row in rows:
@@ -131,25 +138,35 @@ def pair_row(pair: PreferencePair, context: ExportContext) -> dict[str, Any]:
     """
     chosen, rejected = pair.chosen, pair.rejected
     same = chosen.version is not None and chosen.version == rejected.version
-    prompt = (context.prompt_messages(chosen.source.output, chosen.version) if same
-              else input_messages(chosen.source.output.input))
+    prompt = (
+        context.prompt_messages(chosen.source.output, chosen.version)
+        if same
+        else input_messages(chosen.source.output.input)
+    )
     user_turns = [m["content"] for m in prompt if m["role"] == "user"]
     row: dict[str, Any] = {
         "prompt": prompt,
         "prompt_text": user_turns[-1] if user_turns else "",
-        "margin": pair.margin, "rule": pair.rule, "source": pair.source,
+        "margin": pair.margin,
+        "rule": pair.rule,
+        "source": pair.source,
         "input_hash": chosen.source.output.input_hash,
-        "chosen_score": pair.chosen_score, "rejected_score": pair.rejected_score,
+        "chosen_score": pair.chosen_score,
+        "rejected_score": pair.rejected_score,
     }
     for side, summary in (("chosen", chosen), ("rejected", rejected)):
         output, version = summary.source.output, summary.version
-        row.update({
-            side: [{"role": "assistant", "content": output.output_text}],
-            f"{side}_text": output.output_text,
-            f"{side}_output_id": output.id, f"{side}_external_id": output.external_id,
-            f"{side}_prompt": version.template if version else None,
-            f"{side}_prompt_version": version.number if version else None,
-            f"{side}_model": output.model_name, f"{side}_scores": summary.scores(),
-            f"{side}_n_reviewers": summary.n_reviewers,
-        })
+        row.update(
+            {
+                side: [{"role": "assistant", "content": output.output_text}],
+                f"{side}_text": output.output_text,
+                f"{side}_output_id": output.id,
+                f"{side}_external_id": output.external_id,
+                f"{side}_prompt": version.template if version else None,
+                f"{side}_prompt_version": version.number if version else None,
+                f"{side}_model": output.model_name,
+                f"{side}_scores": summary.scores(),
+                f"{side}_n_reviewers": summary.n_reviewers,
+            }
+        )
     return row

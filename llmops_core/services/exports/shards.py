@@ -45,8 +45,12 @@ PARALLEL_KINDS = frozenset({"ratings", "consensus", "sft"})  # preferences pair 
 def export_parts_for(run: ExportRun) -> int:
     """Return how many parallel parts an export should use (1: write it in this process)."""
     workers = settings.EXPORT_WORKERS
-    if (workers < 2 or run.spec.kind not in PARALLEL_KINDS or not hasattr(os, "fork")
-            or connection.in_atomic_block):
+    if (
+        workers < 2
+        or run.spec.kind not in PARALLEL_KINDS
+        or not hasattr(os, "fork")
+        or connection.in_atomic_block
+    ):
         return 1
     total = run.total_ratings()
     if total < settings.EXPORT_PARALLEL_MIN_RATINGS:
@@ -85,8 +89,9 @@ class _Child:
             self.pid = 0
 
 
-def export_write_parts(run: ExportRun, fileobj: IO[bytes], *, parts: int,
-                       on_progress: Progress | None = None) -> WriteResult:
+def export_write_parts(
+    run: ExportRun, fileobj: IO[bytes], *, parts: int, on_progress: Progress | None = None
+) -> WriteResult:
     """Write ``run`` into ``fileobj`` in up to ``parts`` parallel parts; merge their stats."""
     total = run.total_ratings()
     bounds = export_output_boundaries(run.context.rating_filter, parts=parts, total=total)
@@ -98,9 +103,12 @@ def export_write_parts(run: ExportRun, fileobj: IO[bytes], *, parts: int,
     folder = Path(tempfile.mkdtemp(prefix="export-parts-", dir=root))
     children: list[_Child] = []
     try:
-        children = [_fork(run.for_range(low, high), writer_class.part_writer_class(),
-                          folder / f"part-{index}")
-                    for index, (low, high) in enumerate(ranges[1:], start=1)]
+        children = [
+            _fork(
+                run.for_range(low, high), writer_class.part_writer_class(), folder / f"part-{index}"
+            )
+            for index, (low, high) in enumerate(ranges[1:], start=1)
+        ]
         try:
             first = run.for_range(*ranges[0])
             scaled = None if on_progress is None else _scaled(on_progress, 0.95)
@@ -186,4 +194,3 @@ def _fork(part: ExportRun, writer_class: type, path: Path) -> _Child:
         finally:
             os._exit(code)
     raise AssertionError("unreachable")  # pragma: no cover
-

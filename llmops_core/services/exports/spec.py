@@ -52,9 +52,13 @@ class ExportFilters:
 
     def rating_filter(self, project_id: int) -> RatingFilter:
         """Return the annotation app's filter for these ratings."""
-        return RatingFilter(project_id=project_id, queue_ids=self.queue_ids,
-                            prompt_version_ids=self.prompt_version_ids,
-                            since=self.since, until=self.until)
+        return RatingFilter(
+            project_id=project_id,
+            queue_ids=self.queue_ids,
+            prompt_version_ids=self.prompt_version_ids,
+            since=self.since,
+            until=self.until,
+        )
 
     def as_dict(self, kind: str) -> dict[str, Any]:
         """Return the filters as JSON, with only the options that apply to ``kind``."""
@@ -88,11 +92,13 @@ class ExportSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in ExportKind.values:
-            raise DomainError(f'field "kind": {self.kind!r} is not one of '
-                              f"{', '.join(ExportKind.values)}")
+            raise DomainError(
+                f'field "kind": {self.kind!r} is not one of {", ".join(ExportKind.values)}'
+            )
         if self.format not in ExportFormat.values:
-            raise DomainError(f'field "format": {self.format!r} is not one of '
-                              f"{', '.join(ExportFormat.values)}")
+            raise DomainError(
+                f'field "format": {self.format!r} is not one of {", ".join(ExportFormat.values)}'
+            )
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -106,8 +112,9 @@ def _moment(name: str, value: Any, *, end_of_day: bool) -> dt.datetime | None:
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")
         try:
-            value = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(
-                text)
+            value = (
+                dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+            )
         except ValueError:
             raise DomainError(f'filter "{name}": {value!r} is not an ISO date or time') from None
     if isinstance(value, dt.datetime):
@@ -129,8 +136,9 @@ def _ids(name: str, value: Any) -> tuple[int, ...]:
     return tuple(ids)
 
 
-def _number(name: str, value: Any, low: float | None = None,
-            high: float | None = None) -> float | None:
+def _number(
+    name: str, value: Any, low: float | None = None, high: float | None = None
+) -> float | None:
     if value in (None, ""):
         return None
     try:
@@ -163,8 +171,9 @@ def _rule(value: Any, criteria: set[str]) -> str:
     name = rule.split(":", 1)[1] if rule.startswith("criterion:") else rule
     if name not in criteria:
         known = ", ".join(sorted(criteria)) or "none"
-        raise DomainError(f'filter "rule": {rule!r} is not a rule; {RULES_HELP} '
-                          f"(criteria: {known})")
+        raise DomainError(
+            f'filter "rule": {rule!r} is not a rule; {RULES_HELP} (criteria: {known})'
+        )
     return f"criterion:{name}"
 
 
@@ -185,8 +194,10 @@ def export_filters_parse(
         raise DomainError(f"unknown filter(s): {', '.join(unknown)}")
     queues = _ids("queue_ids", data.get("queue_ids"))
     versions = _ids("prompt_version_ids", data.get("prompt_version_ids"))
-    for name, chosen, known in (("queue_ids", queues, queue_ids),
-                                ("prompt_version_ids", versions, prompt_version_ids)):
+    for name, chosen, known in (
+        ("queue_ids", queues, queue_ids),
+        ("prompt_version_ids", versions, prompt_version_ids),
+    ):
         foreign = [str(i) for i in chosen if i not in known]
         if foreign:
             raise DomainError(f'filter "{name}": {", ".join(foreign)} not in this project')
@@ -200,7 +211,10 @@ def export_filters_parse(
     margin = _number("min_margin", data.get("min_margin"), 0)
     threshold = _number("sft_threshold", data.get("sft_threshold"))
     return ExportFilters(
-        queue_ids=queues, prompt_version_ids=versions, since=since, until=until,
+        queue_ids=queues,
+        prompt_version_ids=versions,
+        since=since,
+        until=until,
         min_ratings=None if min_ratings is None else int(min_ratings),
         min_agreement=_number("min_agreement", data.get("min_agreement"), 0, 1),
         exclude_flagged=_flag("exclude_flagged", data.get("exclude_flagged")),

@@ -40,8 +40,9 @@ class CriterionTally:
         if not units:
             return
         lengths = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
-        scores = np.fromiter(itertools.chain.from_iterable(units), dtype=np.int64,
-                             count=int(lengths.sum()))
+        scores = np.fromiter(
+            itertools.chain.from_iterable(units), dtype=np.int64, count=int(lengths.sum())
+        )
         unit = np.repeat(np.arange(len(units)), lengths)
         counts = np.zeros((len(units), self.values.size), dtype=np.int64)
         np.add.at(counts, (unit, scores - int(self.values[0])), 1)
@@ -122,8 +123,15 @@ class ExportStats:
 
     def merge(self, other: ExportStats) -> None:
         """Add the figures of another part of the same export (a disjoint set of outputs)."""
-        for name in ("ratings_read", "outputs_read", "outputs", "ratings", "with_judge",
-                     "with_adjudication", "flagged"):
+        for name in (
+            "ratings_read",
+            "outputs_read",
+            "outputs",
+            "ratings",
+            "with_judge",
+            "with_adjudication",
+            "flagged",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("excluded", "reviewers_per_output", "versions", "queues", "notes"):
             getattr(self, name).update(getattr(other, name))
@@ -142,8 +150,9 @@ class ExportStats:
         self.outputs_read += len(summaries)
         self.ratings_read += sum(len(s.source.ratings) for s in summaries)
 
-    def keep(self, summaries: Sequence[OutputSummary],
-             criteria: Mapping[int, CriterionInfo]) -> None:
+    def keep(
+        self, summaries: Sequence[OutputSummary], criteria: Mapping[int, CriterionInfo]
+    ) -> None:
         """Add the outputs of a block that passed the filters, with their ratings."""
         units: dict[tuple[str, int], list[int]] = {}
         reviewers: dict[str, set[int]] = {}

@@ -109,8 +109,9 @@ def judge_create(
     if JudgeConfig.objects.filter(project=project, name=name).exists():
         raise DomainError(f'project "{project.slug}" already has a judge named "{name}"')
     judge = JudgeConfig.objects.create(project=project, name=name, description=description)
-    audit_record(actor=actor, action="judge.create", obj=judge, project=project,
-                 after={"name": name})
+    audit_record(
+        actor=actor, action="judge.create", obj=judge, project=project, after={"name": name}
+    )
     return judge
 
 
@@ -135,8 +136,10 @@ def judge_version_create(
     if mode not in JudgeMode.values:
         raise DomainError(f'field "mode": {mode!r} is not pointwise or pairwise')
     if response_format not in RESPONSE_FORMATS:
-        raise DomainError(f'field "response_format": {response_format!r} is not one of '
-                          f'{", ".join(RESPONSE_FORMATS)}')
+        raise DomainError(
+            f'field "response_format": {response_format!r} is not one of '
+            f"{', '.join(RESPONSE_FORMATS)}"
+        )
     if rubric_version.rubric.project_id != judge.project_id:
         raise DomainError('field "rubric_version": the rubric belongs to another project')
     if endpoint is not None and endpoint.project_id != judge.project_id:
@@ -145,9 +148,14 @@ def judge_version_create(
     _check_template(prompt_template, mode)
     judge_criteria(rubric_version)
     digest = judge_version_hash(
-        prompt_template=prompt_template, system_message=system_message, model_name=model_name,
-        parameters=parameters, mode=mode, response_format=response_format,
-        rubric_version_id=rubric_version.pk, endpoint_id=endpoint.pk if endpoint else None,
+        prompt_template=prompt_template,
+        system_message=system_message,
+        model_name=model_name,
+        parameters=parameters,
+        mode=mode,
+        response_format=response_format,
+        rubric_version_id=rubric_version.pk,
+        endpoint_id=endpoint.pk if endpoint else None,
     )
     # Lock the judge row so two writers cannot take the same number.
     JudgeConfig.objects.select_for_update().filter(pk=judge.pk).first()
@@ -156,12 +164,24 @@ def judge_version_create(
         return existing, False
     latest = JudgeVersion.objects.filter(config=judge).order_by("-number").first()
     version = JudgeVersion.objects.create(
-        config=judge, number=(latest.number if latest else 0) + 1,
-        prompt_template=prompt_template, system_message=system_message, model_name=model_name,
-        parameters=parameters, mode=mode, response_format=response_format,
-        rubric_version=rubric_version, endpoint=endpoint, content_hash=digest,
+        config=judge,
+        number=(latest.number if latest else 0) + 1,
+        prompt_template=prompt_template,
+        system_message=system_message,
+        model_name=model_name,
+        parameters=parameters,
+        mode=mode,
+        response_format=response_format,
+        rubric_version=rubric_version,
+        endpoint=endpoint,
+        content_hash=digest,
         created_by=created_by,
     )
-    audit_record(actor=created_by, action="judge.version", obj=version, project=judge.project,
-                 after={"judge": judge.name, "number": version.number, "model": model_name})
+    audit_record(
+        actor=created_by,
+        action="judge.version",
+        obj=version,
+        project=judge.project,
+        after={"judge": judge.name, "number": version.number, "model": model_name},
+    )
     return version, True

@@ -34,9 +34,11 @@ class JudgeDemo:
 
 def _default_rubric_version(project: Project) -> RubricVersion:
     """Return the newest version of the project's default rubric."""
-    return (RubricVersion.objects.filter(rubric__project=project, rubric__name="default")
-            .order_by("-number").first()
-            or RubricVersion.objects.filter(rubric__project=project).order_by("-id").first())  # type: ignore[return-value]
+    versions = RubricVersion.objects.filter(rubric__project=project)
+    found = versions.filter(rubric__name="default").order_by("-number").first()
+    found = found or versions.order_by("-id").first()
+    assert found is not None, "every project has a rubric"
+    return found
 
 
 @transaction.atomic
@@ -45,19 +47,27 @@ def judge_demo_seed(project: Project) -> JudgeDemo:
     endpoint = LLMEndpoint.objects.filter(project=project, name=DEMO_ENDPOINT).first()
     if endpoint is None:
         endpoint = endpoint_create(
-            project=project, name=DEMO_ENDPOINT, base_url=settings.OPENAI_BASE_URL,
-            api_key_env="OPENAI_API_KEY", concurrency=16, timeout_seconds=30,
+            project=project,
+            name=DEMO_ENDPOINT,
+            base_url=settings.OPENAI_BASE_URL,
+            api_key_env="OPENAI_API_KEY",
+            concurrency=16,
+            timeout_seconds=30,
         )
     judge = JudgeConfig.objects.filter(project=project, name=DEMO_JUDGE).first()
     if judge is None:
         judge = judge_create(
-            project=project, name=DEMO_JUDGE,
+            project=project,
+            name=DEMO_JUDGE,
             description="Scores fluency, relevance and factuality on the default rubric.",
         )
     rubric_version = _default_rubric_version(project)
     common: dict[str, Any] = {
-        "judge": judge, "model_name": DEMO_MODEL, "rubric_version": rubric_version,
-        "endpoint": endpoint, "parameters": {"temperature": 0},
+        "judge": judge,
+        "model_name": DEMO_MODEL,
+        "rubric_version": rubric_version,
+        "endpoint": endpoint,
+        "parameters": {"temperature": 0},
     }
     plain, _ = judge_version_create(**common)
     strict, _ = judge_version_create(**common, system_message=STRICT_INSTRUCTIONS)

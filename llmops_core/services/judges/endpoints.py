@@ -57,21 +57,39 @@ def endpoint_create(
 ) -> LLMEndpoint:
     """Create an endpoint; a given ``api_key`` is stored encrypted and never shown again."""
     base_url = base_url.strip().rstrip("/")
-    _validate(name=name, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
-              timeout_seconds=timeout_seconds)
+    _validate(
+        name=name,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        concurrency=concurrency,
+        timeout_seconds=timeout_seconds,
+    )
     if LLMEndpoint.objects.filter(project=project, name=name).exists():
         raise DomainError(f'project "{project.slug}" already has an endpoint named "{name}"')
     endpoint = LLMEndpoint(
-        project=project, name=name, base_url=base_url, api_key_env=api_key_env,
-        concurrency=concurrency, timeout_seconds=timeout_seconds,
+        project=project,
+        name=name,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        concurrency=concurrency,
+        timeout_seconds=timeout_seconds,
     )
     if api_key:
         endpoint.api_key_encrypted = secret_encrypt(api_key)
         endpoint.api_key_last4 = secret_last4(api_key)
     endpoint.save()
-    audit_record(actor=actor, action="llm_endpoint.create", obj=endpoint, project=project,
-                 after={"name": name, "base_url": base_url, "api_key_env": api_key_env,
-                        "stored_key": bool(api_key)})
+    audit_record(
+        actor=actor,
+        action="llm_endpoint.create",
+        obj=endpoint,
+        project=project,
+        after={
+            "name": name,
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "stored_key": bool(api_key),
+        },
+    )
     return endpoint
 
 
@@ -83,8 +101,13 @@ def endpoint_set_key(
     endpoint.api_key_encrypted = secret_encrypt(api_key) if api_key else ""
     endpoint.api_key_last4 = secret_last4(api_key) if api_key else ""
     endpoint.save(update_fields=["api_key_encrypted", "api_key_last4"])
-    audit_record(actor=actor, action="llm_endpoint.set_key", obj=endpoint,
-                 project=endpoint.project, after={"stored_key": bool(api_key)})
+    audit_record(
+        actor=actor,
+        action="llm_endpoint.set_key",
+        obj=endpoint,
+        project=endpoint.project,
+        after={"stored_key": bool(api_key)},
+    )
     return endpoint
 
 

@@ -66,9 +66,7 @@ class _JudgePlan:
         version = run.judge_version
         self.run, self.version = run, version
         self.criteria: list[JudgeCriterion] = judge_criteria(version.rubric_version)
-        self.criterion_ids = dict(
-            version.rubric_version.criteria.values_list("name", "id")
-        )
+        self.criterion_ids = dict(version.rubric_version.criteria.values_list("name", "id"))
         self.endpoint = endpoint_config(version.endpoint)
         self.concurrency = endpoint_concurrency(version.endpoint)
         budget = run.parameters.get("budget")
@@ -88,8 +86,9 @@ class _JudgePlan:
     def outputs(self, ids: set[int]) -> dict[int, tuple[Any, str]]:
         """Return (input, output text) of the run's project outputs among ``ids``."""
         rows = ModelOutput.objects.filter(project_id=self.run.project_id, pk__in=ids)
-        return {pk: (value, text) for pk, value, text in
-                rows.values_list("pk", "input", "output_text")}
+        return {
+            pk: (value, text) for pk, value, text in rows.values_list("pk", "input", "output_text")
+        }
 
 
 class PointwisePlan(_JudgePlan):
@@ -99,7 +98,8 @@ class PointwisePlan(_JudgePlan):
         super().__init__(run)
         self.parser = pointwise_parser(self.criteria)
         self.response_format = pointwise_response_format(
-            self.criteria, self.version.response_format  # type: ignore[arg-type]
+            self.criteria,
+            self.version.response_format,  # type: ignore[arg-type]
         )
 
     def subject_keys(self) -> Sequence[str]:
@@ -117,7 +117,10 @@ class PointwisePlan(_JudgePlan):
             value, text = found[pk]
             try:
                 messages = pointwise_messages(
-                    self.criteria, item_input=value, output=text, template=template,
+                    self.criteria,
+                    item_input=value,
+                    output=text,
+                    template=template,
                     instructions=self.version.system_message,
                 )
             except PromptError as exc:
@@ -129,8 +132,10 @@ class PointwisePlan(_JudgePlan):
     def record(self, call: PreparedCall, parsed: PointwiseJudgement) -> None:
         JudgeScore.objects.bulk_create(
             JudgeScore(
-                run_id=self.run.pk, output_id=call.data,
-                criterion_id=self.criterion_ids[name], score=score,
+                run_id=self.run.pk,
+                output_id=call.data,
+                criterion_id=self.criterion_ids[name],
+                score=score,
                 rationale=parsed.rationale,
             )
             for name, score in parsed.scores.items()
@@ -151,7 +156,8 @@ class PairwisePlan(_JudgePlan):
         super().__init__(run)
         self.parser = pairwise_parser(self.criteria)
         self.response_format = pairwise_response_format(
-            self.criteria, self.version.response_format  # type: ignore[arg-type]
+            self.criteria,
+            self.version.response_format,  # type: ignore[arg-type]
         )
 
     def subject_keys(self) -> Sequence[str]:
@@ -176,8 +182,11 @@ class PairwisePlan(_JudgePlan):
             first, second = (a, b) if order == "ab" else (b, a)
             try:
                 messages = pairwise_messages(
-                    self.criteria, item_input=found[a][0], output_a=found[first][1],
-                    output_b=found[second][1], template=template,
+                    self.criteria,
+                    item_input=found[a][0],
+                    output_a=found[first][1],
+                    output_b=found[second][1],
+                    template=template,
                     instructions=self.version.system_message,
                 )
             except PromptError as exc:
@@ -194,7 +203,9 @@ class PairwisePlan(_JudgePlan):
         label = "A shown first" if order == "ab" else "B shown first"
         for name, verdict in judgement.verdicts.items():
             row, _ = JudgePairVerdict.objects.get_or_create(
-                run_id=self.run.pk, output_a_id=a, output_b_id=b,
+                run_id=self.run.pk,
+                output_a_id=a,
+                output_b_id=b,
                 criterion_id=self.criterion_ids[name],
             )
             if order == "ab":

@@ -52,7 +52,11 @@ def _not_worse_p(advantage: FloatArray, epsilon: float) -> float:
 
 
 def _held_out(
-    human: FloatArray, judge: FloatArray, index: int, values: FloatArray, epsilon: float,
+    human: FloatArray,
+    judge: FloatArray,
+    index: int,
+    values: FloatArray,
+    epsilon: float,
     min_items: int,
 ) -> dict[str, Any]:
     """Return the comparison of the judge with reviewer ``index`` against the others."""
@@ -61,24 +65,28 @@ def _held_out(
     n = int(use.sum())
     row: dict[str, Any] = {"n_items": n}
     if n < min_items:
-        row["reason"] = (f"only {n} item(s) shared with the judge and another reviewer; "
-                         f"the test needs {min_items}")
+        row["reason"] = (
+            f"only {n} item(s) shared with the judge and another reviewer; "
+            f"the test needs {min_items}"
+        )
         return row
     mine, judged, target = human[index, use], judge[use], others[use]
     human_distance, judge_distance = np.abs(mine - target), np.abs(judged - target)
     advantage = human_distance - judge_distance
     p_value = _not_worse_p(advantage, epsilon)
-    row.update({
-        "human_distance": float(human_distance.mean()),
-        "judge_distance": float(judge_distance.mean()),
-        "advantage": float(advantage.mean()),
-        "p_value": p_value,
-        "judge_not_worse": p_value < SIGNIFICANCE,
-        "human_kappa": _kappa(mine, target, values),
-        "judge_kappa": _kappa(judged, target, values),
-        "human_within_1": float((human_distance <= 1.0 + 1e-9).mean()),
-        "judge_within_1": float((judge_distance <= 1.0 + 1e-9).mean()),
-    })
+    row.update(
+        {
+            "human_distance": float(human_distance.mean()),
+            "judge_distance": float(judge_distance.mean()),
+            "advantage": float(advantage.mean()),
+            "p_value": p_value,
+            "judge_not_worse": p_value < SIGNIFICANCE,
+            "human_kappa": _kappa(mine, target, values),
+            "judge_kappa": _kappa(judged, target, values),
+            "human_within_1": float((human_distance <= 1.0 + 1e-9).mean()),
+            "judge_within_1": float((judge_distance <= 1.0 + 1e-9).mean()),
+        }
+    )
     return row
 
 
@@ -121,8 +129,7 @@ def alternative_annotator(
     for index, name in enumerate(reviewers):
         if human.shape[0] < 2:
             break
-        rows.append({"reviewer": name,
-                     **_held_out(human, judge, index, values, eps, min_items)})
+        rows.append({"reviewer": name, **_held_out(human, judge, index, values, eps, min_items)})
     tested = [r for r in rows if "reason" not in r]
     wins = sum(1 for r in tested if r["judge_not_worse"])
     verdict, sentence = _sentence(wins, len(tested), eps)

@@ -32,8 +32,10 @@ from llmops_core.services.judges.report_types import (
 
 WORST_PER_CRITERION = 10
 VERSION_DRAWS = 200
-TRUST_METRIC = {"pointwise": "quadratic kappa, mean over criteria",
-                "pairwise": "agreement with human preferences"}
+TRUST_METRIC = {
+    "pointwise": "quadratic kappa, mean over criteria",
+    "pairwise": "agreement with human preferences",
+}
 Progress = Callable[[float], None]
 
 
@@ -49,7 +51,10 @@ def judge_vector(version: VersionScores, name: str, items: list[int]) -> FloatAr
 
 
 def _worst(
-    data: ComparisonData, crit: CriterionScale, judge: FloatArray, human: HumanMatrix,
+    data: ComparisonData,
+    crit: CriterionScale,
+    judge: FloatArray,
+    human: HumanMatrix,
     limit: int = WORST_PER_CRITERION,
 ) -> list[dict[str, Any]]:
     """Return the items where the judge is furthest from the human consensus, worst first."""
@@ -63,24 +68,26 @@ def _worst(
     for i in order[:limit]:
         output_id = data.items[i]
         info = data.outputs[output_id]
-        rows.append({
-            "output_id": output_id,
-            "external_id": info.external_id,
-            "item_id": info.item_id,
-            "queue_id": info.queue_id,
-            "judge_score": int(judge[i]),
-            "human_mean": float(mean[i]),
-            "gap": float(gap[i]),
-            "human_scores": [
-                {"reviewer": name, "score": int(score)}
-                for name, score in zip(human.reviewers, human.scores[:, i], strict=True)
-                if np.isfinite(score)
-            ],
-            "rationale": subject_scores.get(output_id, (0, ""))[1][:2000],
-            "input_excerpt": info.input_excerpt,
-            "output_excerpt": info.output_excerpt,
-            "words": info.words,
-        })
+        rows.append(
+            {
+                "output_id": output_id,
+                "external_id": info.external_id,
+                "item_id": info.item_id,
+                "queue_id": info.queue_id,
+                "judge_score": int(judge[i]),
+                "human_mean": float(mean[i]),
+                "gap": float(gap[i]),
+                "human_scores": [
+                    {"reviewer": name, "score": int(score)}
+                    for name, score in zip(human.reviewers, human.scores[:, i], strict=True)
+                    if np.isfinite(score)
+                ],
+                "rationale": subject_scores.get(output_id, (0, ""))[1][:2000],
+                "input_excerpt": info.input_excerpt,
+                "output_excerpt": info.output_excerpt,
+                "words": info.words,
+            }
+        )
     return rows
 
 
@@ -116,13 +123,18 @@ def _means_by_output(data: ComparisonData) -> dict[str, dict[int, float]]:
     result = {}
     for crit in data.criteria:
         mean = consensus(_human(data, crit.name).scores)
-        result[crit.name] = {o: float(m) for o, m in zip(data.items, mean, strict=True)
-                             if np.isfinite(m)}
+        result[crit.name] = {
+            o: float(m) for o, m in zip(data.items, mean, strict=True) if np.isfinite(m)
+        }
     return result
 
 
 def _version_row(
-    data: ComparisonData, version: VersionScores, criteria: dict[str, Any], *, seed: int,
+    data: ComparisonData,
+    version: VersionScores,
+    criteria: dict[str, Any],
+    *,
+    seed: int,
     means: dict[str, dict[int, float]],
 ) -> dict[str, Any]:
     """Return one judge version's agreement and cost, for cost-vs-trust and the trend."""
@@ -131,33 +143,46 @@ def _version_row(
         section = pairwise_section(version.pairs, means)
         trust = section["human_agreement"]
         for name, part in section["criteria"].items():
-            per_criterion[name] = {"human_agreement": part["human_agreement"],
-                                   "position_bias_rate": part["position_bias_rate"]}
+            per_criterion[name] = {
+                "human_agreement": part["human_agreement"],
+                "position_bias_rate": part["position_bias_rate"],
+            }
     else:
         for crit in data.criteria:
             if version.is_subject and crit.name in criteria:
                 agreement = criteria[crit.name]["agreement"]
             else:
                 agreement = judge_agreement(
-                    judge_vector(version, crit.name, data.items), _human(data, crit.name).scores,
-                    scale=list(crit.values), draws=VERSION_DRAWS,
+                    judge_vector(version, crit.name, data.items),
+                    _human(data, crit.name).scores,
+                    scale=list(crit.values),
+                    draws=VERSION_DRAWS,
                     seed=criterion_seed(seed, crit.name),
                 ).as_dict()
             per_criterion[crit.name] = {
-                k: agreement.get(k) for k in ("n_items", "quadratic_kappa", "spearman",
-                                              "within_1", "exact", "bias")
+                k: agreement.get(k)
+                for k in ("n_items", "quadratic_kappa", "spearman", "within_1", "exact", "bias")
             }
-        kappas = [c["quadratic_kappa"] for c in per_criterion.values()
-                  if c["quadratic_kappa"] is not None]
+        kappas = [
+            c["quadratic_kappa"] for c in per_criterion.values() if c["quadratic_kappa"] is not None
+        ]
         trust = float(np.mean(kappas)) if kappas else None
     return {
-        "version_id": version.version_id, "label": version.label, "judge": version.judge,
-        "number": version.number, "model": version.model, "mode": version.mode,
-        "is_subject": version.is_subject, "run_ids": version.run_ids,
+        "version_id": version.version_id,
+        "label": version.label,
+        "judge": version.judge,
+        "number": version.number,
+        "model": version.model,
+        "mode": version.mode,
+        "is_subject": version.is_subject,
+        "run_ids": version.run_ids,
         "cost_per_1000_items": version.cost.per_1000_items,
-        "paid_calls": version.cost.paid_calls, "unpriced_calls": version.cost.unpriced_calls,
-        "tokens_in": version.cost.tokens_in, "tokens_out": version.cost.tokens_out,
-        "trust_metric": TRUST_METRIC.get(version.mode, ""), "trust": trust,
+        "paid_calls": version.cost.paid_calls,
+        "unpriced_calls": version.cost.unpriced_calls,
+        "tokens_in": version.cost.tokens_in,
+        "tokens_out": version.cost.tokens_out,
+        "trust_metric": TRUST_METRIC.get(version.mode, ""),
+        "trust": trust,
         "criteria": per_criterion,
     }
 
@@ -167,9 +192,10 @@ def _paired_changes(
 ) -> dict[int, dict[str, dict[str, Any]]]:
     """Return, per pointwise version of the subject's judge, its paired kappa change per
     criterion from the version before it (keyed by version number)."""
-    mine = sorted((v for v in data.versions
-                   if v.judge == data.subject.judge and v.mode == "pointwise"),
-                  key=lambda v: v.number)
+    mine = sorted(
+        (v for v in data.versions if v.judge == data.subject.judge and v.mode == "pointwise"),
+        key=lambda v: v.number,
+    )
     changes: dict[int, dict[str, dict[str, Any]]] = {}
     for before, after in itertools.pairwise(mine):
         per_criterion = {}
@@ -177,8 +203,11 @@ def _paired_changes(
             mean = consensus(_human(data, crit.name).scores)
             per_criterion[crit.name] = kappa_change(
                 judge_vector(before, crit.name, data.items),
-                judge_vector(after, crit.name, data.items), mean, crit.values,
-                draws=min(draws, VERSION_DRAWS), seed=criterion_seed(seed, crit.name),
+                judge_vector(after, crit.name, data.items),
+                mean,
+                crit.values,
+                draws=min(draws, VERSION_DRAWS),
+                seed=criterion_seed(seed, crit.name),
             )
         changes[after.number] = per_criterion
     return changes
@@ -192,8 +221,13 @@ def _trend(
     trend: list[dict[str, Any]] = []
     previous: dict[str, Any] = {}
     for row in mine:
-        entry: dict[str, Any] = {"number": row["number"], "label": row["label"],
-                                 "trust": row["trust"], "mode": row["mode"], "criteria": {}}
+        entry: dict[str, Any] = {
+            "number": row["number"],
+            "label": row["label"],
+            "trust": row["trust"],
+            "mode": row["mode"],
+            "criteria": {},
+        }
         for name, values in row["criteria"].items():
             key = "quadratic_kappa" if row["mode"] == "pointwise" else "human_agreement"
             value = values.get(key)
@@ -203,8 +237,10 @@ def _trend(
             paired = changes.get(row["number"], {}).get(name)
             if paired is not None and change is not None:
                 entry["criteria"][name].update(
-                    change_ci=paired["ci"], significant=paired["significant"],
-                    paired_items=paired["n_items"])
+                    change_ci=paired["ci"],
+                    significant=paired["significant"],
+                    paired_items=paired["n_items"],
+                )
         if previous and row["trust"] is not None and previous["trust"] is not None:
             entry["trust_change"] = row["trust"] - previous["trust"]
         trend.append(entry)
@@ -230,18 +266,22 @@ def build_report(
     if progress is not None:
         progress(1.0 - step)
     results: dict[str, Any] = {
-        "judge": {"version_id": subject.version_id, "label": subject.label,
-                  "judge": subject.judge, "number": subject.number, "model": subject.model,
-                  "mode": subject.mode, "run_ids": subject.run_ids},
+        "judge": {
+            "version_id": subject.version_id,
+            "label": subject.label,
+            "judge": subject.judge,
+            "number": subject.number,
+            "model": subject.model,
+            "mode": subject.mode,
+            "run_ids": subject.run_ids,
+        },
         "n_items": len(data.items),
         "n_ratings": data.n_ratings,
-        "n_judged": sum(1 for o in data.items
-                        if any(o in s for s in subject.scores.values())),
+        "n_judged": sum(1 for o in data.items if any(o in s for s in subject.scores.values())),
         "criteria": criteria,
         "pairwise": pairwise,
         "versions": versions,
-        "trend": _trend(versions, subject.judge,
-                        _paired_changes(data, draws=draws, seed=seed)),
+        "trend": _trend(versions, subject.judge, _paired_changes(data, draws=draws, seed=seed)),
         "parameters": {"bootstrap_draws": draws, "seed": seed},
     }
     results["summary"] = summary_lines(results)

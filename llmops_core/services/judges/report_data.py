@@ -69,12 +69,14 @@ def read_ratings(
     project: Project, queue_id: int | None, scope: Sequence[int], rubric_version_id: int
 ) -> RatingsSnapshot:
     """Return the ratings of a queue (or of the scope's outputs) on one rubric version."""
-    return ratings_snapshot(RatingFilter(
-        project_id=project.pk,
-        queue_ids=(queue_id,) if queue_id is not None else (),
-        output_ids=() if queue_id is not None else tuple(scope),
-        rubric_version_id=rubric_version_id,
-    ))
+    return ratings_snapshot(
+        RatingFilter(
+            project_id=project.pk,
+            queue_ids=(queue_id,) if queue_id is not None else (),
+            output_ids=() if queue_id is not None else tuple(scope),
+            rubric_version_id=rubric_version_id,
+        )
+    )
 
 
 def _humans(
@@ -93,8 +95,9 @@ def _humans(
     result = {}
     for name, matrix in matrices.items():
         keep = np.isfinite(matrix).any(axis=1)
-        result[name] = HumanMatrix([r for r, k in zip(reviewers, keep, strict=True) if k],
-                                   matrix[keep])
+        result[name] = HumanMatrix(
+            [r for r, k in zip(reviewers, keep, strict=True) if k], matrix[keep]
+        )
     return result
 
 
@@ -112,8 +115,15 @@ def _outputs(
                 shown = input_as_text(value)
             except PromptError:
                 shown = str(value)
-            found[pk] = OutputInfo(pk, external_id, len(text.split()), _excerpt(shown),
-                                   _excerpt(text), item_of.get(pk), queue_id)
+            found[pk] = OutputInfo(
+                pk,
+                external_id,
+                len(text.split()),
+                _excerpt(shown),
+                _excerpt(text),
+                item_of.get(pk),
+                queue_id,
+            )
     return found
 
 
@@ -122,14 +132,20 @@ def _cost(version_id: int, run_ids: list[int], mode: str) -> CostInfo:
     agg = LLMCall.objects.filter(
         run_kind=RUN_KIND, run_id__in=run_ids, status=CallStatus.OK
     ).aggregate(
-        n=Count("id"), paid=Sum("cost"), unpriced=Count("id", filter=Q(cost__isnull=True)),
-        sum_in=Sum("tokens_in"), sum_out=Sum("tokens_out"),
+        n=Count("id"),
+        paid=Sum("cost"),
+        unpriced=Count("id", filter=Q(cost__isnull=True)),
+        sum_in=Sum("tokens_in"),
+        sum_out=Sum("tokens_out"),
     )
     cost = agg["paid"]
     return CostInfo(
-        paid_calls=agg["n"], cost=float(cost) if isinstance(cost, Decimal) else None,
-        unpriced_calls=agg["unpriced"], tokens_in=agg["sum_in"] or 0,
-        tokens_out=agg["sum_out"] or 0, calls_per_item=2 if mode == JudgeMode.PAIRWISE else 1,
+        paid_calls=agg["n"],
+        cost=float(cost) if isinstance(cost, Decimal) else None,
+        unpriced_calls=agg["unpriced"],
+        tokens_in=agg["sum_in"] or 0,
+        tokens_out=agg["sum_out"] or 0,
+        calls_per_item=2 if mode == JudgeMode.PAIRWISE else 1,
     )
 
 
@@ -137,10 +153,13 @@ def _scores(version_ids: list[int], scope: list[int]) -> dict[int, dict[str, dic
     """Return version -> criterion -> output -> (score, rationale), the latest run winning."""
     found: dict[int, dict[str, dict[int, Any]]] = defaultdict(lambda: defaultdict(dict))
     for ids in _chunks(scope):
-        rows = (JudgeScore.objects.filter(run__judge_version_id__in=version_ids, output_id__in=ids)
-                .order_by("run_id", "id")
-                .values_list("run__judge_version_id", "criterion__name", "output_id", "score",
-                             "rationale"))
+        rows = (
+            JudgeScore.objects.filter(run__judge_version_id__in=version_ids, output_id__in=ids)
+            .order_by("run_id", "id")
+            .values_list(
+                "run__judge_version_id", "criterion__name", "output_id", "score", "rationale"
+            )
+        )
         for version, criterion, output, score, rationale in rows:
             found[version][criterion][output] = (score, rationale)
     return found
@@ -150,11 +169,22 @@ def _pairs(version_ids: list[int], scope: list[int]) -> dict[int, dict[str, list
     """Return version -> criterion -> verdict rows, the latest run winning per pair."""
     latest: dict[tuple[int, str, int, int], PairRow] = {}
     for ids in _chunks(scope):
-        rows = (JudgePairVerdict.objects
-                .filter(run__judge_version_id__in=version_ids, output_a_id__in=ids)
-                .order_by("run_id", "id")
-                .values_list("run__judge_version_id", "criterion__name", "output_a_id",
-                             "output_b_id", "verdict_ab", "verdict_ba", "final", "rationale"))
+        rows = (
+            JudgePairVerdict.objects.filter(
+                run__judge_version_id__in=version_ids, output_a_id__in=ids
+            )
+            .order_by("run_id", "id")
+            .values_list(
+                "run__judge_version_id",
+                "criterion__name",
+                "output_a_id",
+                "output_b_id",
+                "verdict_ab",
+                "verdict_ba",
+                "final",
+                "rationale",
+            )
+        )
         for version, criterion, a, b, ab, ba, final, rationale in rows:
             latest[(version, criterion, a, b)] = PairRow(a, b, ab, ba, final, rationale)
     found: dict[int, dict[str, list[PairRow]]] = defaultdict(lambda: defaultdict(list))
@@ -165,26 +195,40 @@ def _pairs(version_ids: list[int], scope: list[int]) -> dict[int, dict[str, list
 
 def _versions(project: Project, subject: JudgeVersion, scope: list[int]) -> list[VersionScores]:
     """Return every version on the subject's rubric version that judged outputs in scope."""
-    candidates = list(JudgeVersion.objects.filter(
-        config__project=project, rubric_version_id=subject.rubric_version_id
-    ).select_related("config").order_by("config__name", "number"))
+    candidates = list(
+        JudgeVersion.objects.filter(
+            config__project=project, rubric_version_id=subject.rubric_version_id
+        )
+        .select_related("config")
+        .order_by("config__name", "number")
+    )
     ids = [v.pk for v in candidates]
     runs: dict[int, list[int]] = defaultdict(list)
-    for version_id, run_id in JudgeRun.objects.filter(judge_version_id__in=ids).order_by(
-        "id").values_list("judge_version_id", "id"):
+    for version_id, run_id in (
+        JudgeRun.objects.filter(judge_version_id__in=ids)
+        .order_by("id")
+        .values_list("judge_version_id", "id")
+    ):
         runs[version_id].append(run_id)
     scores, pairs = _scores(ids, scope), _pairs(ids, scope)
     result = []
     for v in candidates:
         if v.pk != subject.pk and v.pk not in scores and v.pk not in pairs:
             continue
-        result.append(VersionScores(
-            version_id=v.pk, judge=v.config.name, number=v.number, model=v.model_name,
-            mode=v.mode, is_subject=v.pk == subject.pk, run_ids=runs.get(v.pk, []),
-            scores={k: dict(d) for k, d in scores.get(v.pk, {}).items()},
-            pairs={k: list(d) for k, d in pairs.get(v.pk, {}).items()},
-            cost=_cost(v.pk, runs.get(v.pk, []), v.mode),
-        ))
+        result.append(
+            VersionScores(
+                version_id=v.pk,
+                judge=v.config.name,
+                number=v.number,
+                model=v.model_name,
+                mode=v.mode,
+                is_subject=v.pk == subject.pk,
+                run_ids=runs.get(v.pk, []),
+                scores={k: dict(d) for k, d in scores.get(v.pk, {}).items()},
+                pairs={k: list(d) for k, d in pairs.get(v.pk, {}).items()},
+                cost=_cost(v.pk, runs.get(v.pk, []), v.mode),
+            )
+        )
     return result
 
 
@@ -196,9 +240,12 @@ def comparison_data(
     output_ids: Sequence[int] | None = None,
 ) -> tuple[ComparisonData, str]:
     """Return the report's data and the SHA-256 of the ratings it read."""
-    criteria = [CriterionScale(name, low, high) for name, low, high in
-                version.rubric_version.criteria.order_by("position", "id")
-                .values_list("name", "scale_min", "scale_max")]
+    criteria = [
+        CriterionScale(name, low, high)
+        for name, low, high in version.rubric_version.criteria.order_by(
+            "position", "id"
+        ).values_list("name", "scale_min", "scale_max")
+    ]
     scope = scope_output_ids(project, queue_id, output_ids)
     snap = read_ratings(project, queue_id, scope, version.rubric_version_id)
     items = sorted(set(snap.output))

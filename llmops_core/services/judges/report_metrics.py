@@ -76,12 +76,14 @@ def calibration(judge: FloatArray, mean: FloatArray, values: FloatArray) -> list
     for value in values:
         chosen = paired & (judge == value)
         n = int(chosen.sum())
-        rows.append({
-            "judge_score": int(value),
-            "n": n,
-            "human_mean": float(mean[chosen].mean()) if n else None,
-            "human_sd": float(mean[chosen].std(ddof=1)) if n > 1 else None,
-        })
+        rows.append(
+            {
+                "judge_score": int(value),
+                "n": n,
+                "human_mean": float(mean[chosen].mean()) if n else None,
+                "human_sd": float(mean[chosen].std(ddof=1)) if n > 1 else None,
+            }
+        )
     return rows
 
 
@@ -107,9 +109,11 @@ def _alpha_samples(
     rng = np.random.default_rng(seed)
     for weights in resampled_multiplicities(multiplicity, draws, rng, block=100):
         a_h = alpha_from_coincidences(
-            np.asarray(rows_h @ weights.T).T.reshape(-1, size, size), "ordinal", values)
+            np.asarray(rows_h @ weights.T).T.reshape(-1, size, size), "ordinal", values
+        )
         a_j = alpha_from_coincidences(
-            np.asarray(rows_j @ weights.T).T.reshape(-1, size, size), "ordinal", values)
+            np.asarray(rows_j @ weights.T).T.reshape(-1, size, size), "ordinal", values
+        )
         samples["humans"].append(a_h)
         samples["with_judge"].append(a_j)
         samples["change"].append(a_j - a_h)
@@ -117,7 +121,12 @@ def _alpha_samples(
 
 
 def alpha_change(
-    human: FloatArray, judge: FloatArray, values: FloatArray, *, draws: int, seed: int,
+    human: FloatArray,
+    judge: FloatArray,
+    values: FloatArray,
+    *,
+    draws: int,
+    seed: int,
     confidence: float = 0.95,
 ) -> dict[str, Any]:
     """Return ordinal alpha of the humans, with the judge as one more rater, and the change.
@@ -136,7 +145,9 @@ def alpha_change(
     joined = alpha_estimate(with_judge, "ordinal", values, n_humans + 1)
     change = (
         Estimate.of(joined.value - humans.value, NO_VARIATION)
-        if humans.defined and joined.defined and humans.value is not None
+        if humans.defined
+        and joined.defined
+        and humans.value is not None
         and joined.value is not None
         else Estimate.undefined(humans.reason or joined.reason or NO_VARIATION)
     )
@@ -163,8 +174,13 @@ def _spearman(x: FloatArray, y: FloatArray) -> float:
 
 
 def length_bias(
-    judge: FloatArray, mean: FloatArray, words: FloatArray, *, seed: int,
-    draws: int = LENGTH_DRAWS, confidence: float = 0.95,
+    judge: FloatArray,
+    mean: FloatArray,
+    words: FloatArray,
+    *,
+    seed: int,
+    draws: int = LENGTH_DRAWS,
+    confidence: float = 0.95,
 ) -> dict[str, Any]:
     """Return Spearman's rho of output length with the judge's and the humans' scores.
 
@@ -198,8 +214,14 @@ def length_bias(
 
 
 def kappa_change(
-    before: FloatArray, after: FloatArray, mean: FloatArray, values: FloatArray, *,
-    draws: int, seed: int, confidence: float = 0.95,
+    before: FloatArray,
+    after: FloatArray,
+    mean: FloatArray,
+    values: FloatArray,
+    *,
+    draws: int,
+    seed: int,
+    confidence: float = 0.95,
 ) -> dict[str, Any]:
     """Return the change in quadratic kappa from one judge version to the next, paired.
 
@@ -231,7 +253,14 @@ def kappa_change(
         drawn.append(a - b)
     samples = np.concatenate(drawn) if drawn else np.empty(0)
     interval = percentile_interval(samples, confidence, draws, "no draw had both kappas defined")
-    significant = (interval.low is not None and interval.high is not None
-                   and (interval.low > 0 or interval.high < 0))
-    return {"n_items": n, "value": point if np.isfinite(point) else None,
-            "ci": interval.as_dict(), "significant": bool(significant)}
+    significant = (
+        interval.low is not None
+        and interval.high is not None
+        and (interval.low > 0 or interval.high < 0)
+    )
+    return {
+        "n_items": n,
+        "value": point if np.isfinite(point) else None,
+        "ci": interval.as_dict(),
+        "significant": bool(significant),
+    }

@@ -43,7 +43,8 @@ def pairwise_criterion(rows: Sequence[PairRow], means: Mapping[int, float]) -> d
     first_shown = sum(1 for r in flips if (r.verdict_ab, r.verdict_ba) == ("A", "B"))
     second_shown = sum(1 for r in flips if (r.verdict_ab, r.verdict_ba) == ("B", "A"))
     compared = [
-        (r, pref) for r in both
+        (r, pref)
+        for r in both
         if (pref := human_preference(means.get(r.output_a), means.get(r.output_b))) is not None
     ]
     decisive = [(r, pref) for r, pref in compared if pref != "tie"]
@@ -77,9 +78,7 @@ def pairwise_section(
     both = sum(c["n_both_orders"] for c in criteria.values())
     flips = sum(c["flips"] for c in criteria.values())
     compared = sum(c["n_with_human"] for c in criteria.values())
-    agreed = sum(
-        round((c["human_agreement"] or 0) * c["n_with_human"]) for c in criteria.values()
-    )
+    agreed = sum(round((c["human_agreement"] or 0) * c["n_with_human"]) for c in criteria.values())
     return {
         "criteria": criteria,
         "position_bias_rate": _share(flips, both),

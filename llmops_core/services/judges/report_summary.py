@@ -64,8 +64,11 @@ def _length_line(criteria: Mapping[str, Any]) -> str | None:
         found["more" if judge > humans else "less"].append(
             f"{name} (rho {judge:.2f} vs {humans:.2f})"
         )
-    parts = [f"{word} than the humans' do on {', '.join(names)}"
-             for word, names in found.items() if names]
+    parts = [
+        f"{word} than the humans' do on {', '.join(names)}"
+        for word, names in found.items()
+        if names
+    ]
     if not parts:
         return None
     return "Length: the judge's scores follow answer length " + "; and ".join(parts) + "."
@@ -94,12 +97,16 @@ def _pairwise_lines(pairwise: Mapping[str, Any]) -> list[str]:
             lean = " It tends to prefer the response shown first."
         elif second > 2 * max(first, 1):
             lean = " It tends to prefer the response shown second."
-        lines.append(f"Position bias: the verdict changes in {rate:.0%} of comparisons when "
-                     f"the two responses swap places.{lean} Such verdicts count as ties.")
+        lines.append(
+            f"Position bias: the verdict changes in {rate:.0%} of comparisons when "
+            f"the two responses swap places.{lean} Such verdicts count as ties."
+        )
     agreement = pairwise.get("human_agreement")
     if agreement is not None:
-        lines.append(f"The judge's final verdicts match the human preference in "
-                     f"{agreement:.0%} of pairs. {pairwise['human_source']}")
+        lines.append(
+            f"The judge's final verdicts match the human preference in "
+            f"{agreement:.0%} of pairs. {pairwise['human_source']}"
+        )
     return lines
 
 
@@ -112,22 +119,28 @@ def _trend_line(trend: list[Mapping[str, Any]]) -> str | None:
     metric = str(first.get("metric", "agreement"))
     changes = [c.get("change") for c in last["criteria"].values()]
     if changes and all(c is not None and abs(c) < 0.005 for c in changes):
-        return (f"{last['label']} agrees with the humans exactly as {before['label']} did "
-                f"({metric.replace('_', ' ')} unchanged on every criterion).")
+        return (
+            f"{last['label']} agrees with the humans exactly as {before['label']} did "
+            f"({metric.replace('_', ' ')} unchanged on every criterion)."
+        )
     parts = []
     for name, cell in last["criteria"].items():
         if cell.get("change") is None:
             continue
         ci = cell.get("change_ci") or {}
-        interval = (f" [{ci['low']:+.2f}, {ci['high']:+.2f}]"
-                    if ci.get("low") is not None else "")
-        verdict = "" if cell.get("significant") is None else (
-            ", a real change" if cell["significant"] else ", within noise")
+        interval = f" [{ci['low']:+.2f}, {ci['high']:+.2f}]" if ci.get("low") is not None else ""
+        verdict = (
+            ""
+            if cell.get("significant") is None
+            else (", a real change" if cell["significant"] else ", within noise")
+        )
         parts.append(f"{name} {cell['change']:+.2f}{interval}{verdict}")
     if not parts:
         return None
-    return (f"From {before['label']} to {last['label']}, the judge's agreement "
-            f"({metric.replace('_', ' ')}) changed: {'; '.join(parts)}.")
+    return (
+        f"From {before['label']} to {last['label']}, the judge's agreement "
+        f"({metric.replace('_', ' ')}) changed: {'; '.join(parts)}."
+    )
 
 
 def _cost_line(versions: list[Mapping[str, Any]]) -> str | None:
@@ -135,31 +148,46 @@ def _cost_line(versions: list[Mapping[str, Any]]) -> str | None:
     subject = next((v for v in versions if v["is_subject"]), None)
     if subject is None or subject["cost_per_1000_items"] is None:
         return None
-    line = (f"{subject['label']} costs ${subject['cost_per_1000_items']:.4f} per 1,000 items "
-            f"({subject['trust_metric']}: {_num(subject['trust'])}).")
-    others = [v for v in versions if not v["is_subject"] and v["cost_per_1000_items"]
-              and v["trust"] is not None and subject["trust"] is not None]
+    line = (
+        f"{subject['label']} costs ${subject['cost_per_1000_items']:.4f} per 1,000 items "
+        f"({subject['trust_metric']}: {_num(subject['trust'])})."
+    )
+    others = [
+        v
+        for v in versions
+        if not v["is_subject"]
+        and v["cost_per_1000_items"]
+        and v["trust"] is not None
+        and subject["trust"] is not None
+    ]
     if others:
         other = min(others, key=lambda v: v["cost_per_1000_items"])
         ratio = subject["cost_per_1000_items"] / other["cost_per_1000_items"]
         gain = subject["trust"] - other["trust"]
-        line += (f" Against {other['label']} that is {ratio:.1f}x the cost for "
-                 f"{gain:+.2f} agreement.")
+        line += (
+            f" Against {other['label']} that is {ratio:.1f}x the cost for {gain:+.2f} agreement."
+        )
     return line
 
 
 def summary_lines(results: Mapping[str, Any]) -> list[str]:
     """Return the report's summary as short sentences a product lead can read."""
     judge = results["judge"]
-    lines = [f"{judge['label']} ({judge['model']}, {judge['mode']}) compared with human "
-             f"ratings on {results['n_items']} items ({results['n_ratings']} ratings)."]
+    lines = [
+        f"{judge['label']} ({judge['model']}, {judge['mode']}) compared with human "
+        f"ratings on {results['n_items']} items ({results['n_ratings']} ratings)."
+    ]
     criteria = results.get("criteria") or {}
     lines += [_criterion_line(name, section) for name, section in criteria.items()]
     if results.get("pairwise"):
         lines += _pairwise_lines(results["pairwise"])
-    for line in (_verdict_line(criteria) if criteria else None, _length_line(criteria),
-                 _alpha_line(criteria), _trend_line(results.get("trend") or []),
-                 _cost_line(results.get("versions") or [])):
+    for line in (
+        _verdict_line(criteria) if criteria else None,
+        _length_line(criteria),
+        _alpha_line(criteria),
+        _trend_line(results.get("trend") or []),
+        _cost_line(results.get("versions") or []),
+    ):
         if line:
             lines.append(line)
     return lines

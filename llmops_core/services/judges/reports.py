@@ -60,14 +60,19 @@ def judge_report_request(
         raise DomainError("say which judge to compare: a judge version or a run")
     if judge_version.config.project_id != project.pk:
         raise DomainError("the judge belongs to another project")
-    draws = bootstrap_draws if bootstrap_draws is not None else int(
-        getattr(settings, "REPORT_BOOTSTRAP_DRAWS", 1000))
+    draws = (
+        bootstrap_draws
+        if bootstrap_draws is not None
+        else int(getattr(settings, "REPORT_BOOTSTRAP_DRAWS", 1000))
+    )
     if not 0 <= draws <= MAX_DRAWS:
         raise DomainError(f'field "bootstrap_draws": {draws} is outside 0-{MAX_DRAWS}')
     parameters: dict[str, Any] = {
-        "judge_version_id": judge_version.pk, "queue_id": queue_id,
+        "judge_version_id": judge_version.pk,
+        "queue_id": queue_id,
         "run_id": run.pk if run is not None else None,
-        "bootstrap_draws": draws, "seed": seed,
+        "bootstrap_draws": draws,
+        "seed": seed,
     }
     if queue_id is None:
         if run is None:
@@ -75,11 +80,19 @@ def judge_report_request(
         parameters["output_ids"] = _run_outputs(run)
     label = f"{judge_version.config.name} v{judge_version.number}"
     report = Report.objects.create(
-        project=project, kind=ReportKind.JUDGE_COMPARISON, title=f"{label} vs humans",
-        parameters=parameters, requested_by=requested_by,
+        project=project,
+        kind=ReportKind.JUDGE_COMPARISON,
+        title=f"{label} vs humans",
+        parameters=parameters,
+        requested_by=requested_by,
     )
-    audit_record(actor=requested_by, action="judge_report.request", obj=report,
-                 project=project, after=parameters | {"output_ids": None})
+    audit_record(
+        actor=requested_by,
+        action="judge_report.request",
+        obj=report,
+        project=project,
+        after=parameters | {"output_ids": None},
+    )
     _enqueue(report.pk)
     return report
 
@@ -87,16 +100,20 @@ def judge_report_request(
 def _start(report_id: int) -> Report | None:
     """Mark the report running and count the attempt; None if it is gone or done."""
     with transaction.atomic():
-        report = (Report.objects.select_for_update()
-                  .filter(pk=report_id, kind=ReportKind.JUDGE_COMPARISON).first())
+        report = (
+            Report.objects.select_for_update()
+            .filter(pk=report_id, kind=ReportKind.JUDGE_COMPARISON)
+            .first()
+        )
         if report is None or report.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
             return None
         report.status, report.started_at = JobStatus.RUNNING, timezone.now()
         report.heartbeat_at = report.started_at
         report.attempts += 1
         report.error, report.progress = "", 0.0
-        report.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "error",
-                                   "progress"])
+        report.save(
+            update_fields=["status", "started_at", "heartbeat_at", "attempts", "error", "progress"]
+        )
     return report
 
 
@@ -108,18 +125,26 @@ def judge_report_compute(*, report_id: int) -> Report | None:
     params = report.parameters
     try:
         version = JudgeVersion.objects.select_related("config", "rubric_version").get(
-            pk=params["judge_version_id"])
+            pk=params["judge_version_id"]
+        )
         data, ratings_sha = comparison_data(
-            project=report.project, version=version, queue_id=params.get("queue_id"),
+            project=report.project,
+            version=version,
+            queue_id=params.get("queue_id"),
             output_ids=params.get("output_ids"),
         )
 
         def progress(value: float) -> None:
-            Report.objects.filter(pk=report.pk).update(progress=min(max(value, 0.0), 1.0),
-                                                       heartbeat_at=timezone.now())
+            Report.objects.filter(pk=report.pk).update(
+                progress=min(max(value, 0.0), 1.0), heartbeat_at=timezone.now()
+            )
 
-        results = build_report(data, draws=int(params.get("bootstrap_draws", 1000)),
-                               seed=int(params.get("seed", 0)), progress=progress)
+        results = build_report(
+            data,
+            draws=int(params.get("bootstrap_draws", 1000)),
+            seed=int(params.get("seed", 0)),
+            progress=progress,
+        )
     except (DomainError, JudgeVersion.DoesNotExist) as exc:
         return _fail(report, str(exc))
     except Exception as exc:
@@ -128,12 +153,23 @@ def judge_report_compute(*, report_id: int) -> Report | None:
     judged = hashlib.sha256(canonical_json(results["versions"]).encode()).hexdigest()
     report.results = results
     report.snapshot_hash = hashlib.sha256(f"{ratings_sha}:{judged}".encode()).hexdigest()
-    report.snapshot_counts = {"ratings": data.n_ratings, "items": len(data.items),
-                              "judged": results["n_judged"], "versions": len(data.versions)}
-    report.status, report.progress, report.finished_at = (
-        JobStatus.SUCCEEDED, 1.0, timezone.now())
-    report.save(update_fields=["results", "snapshot_hash", "snapshot_counts", "status",
-                               "progress", "finished_at"])
+    report.snapshot_counts = {
+        "ratings": data.n_ratings,
+        "items": len(data.items),
+        "judged": results["n_judged"],
+        "versions": len(data.versions),
+    }
+    report.status, report.progress, report.finished_at = (JobStatus.SUCCEEDED, 1.0, timezone.now())
+    report.save(
+        update_fields=[
+            "results",
+            "snapshot_hash",
+            "snapshot_counts",
+            "status",
+            "progress",
+            "finished_at",
+        ]
+    )
     return report
 
 
@@ -146,9 +182,11 @@ def _fail(report: Report, message: str) -> Report:
 def judge_reports_resume_stale() -> list[int]:
     """Re-enqueue judge reports left pending or running by a worker that died."""
     cutoff = timezone.now() - STALE_REPORT
-    stale = Report.objects.filter(kind=ReportKind.JUDGE_COMPARISON).filter(
-        status__in=[JobStatus.PENDING, JobStatus.RUNNING], created_at__lt=cutoff
-    ).exclude(started_at__gte=cutoff)
+    stale = (
+        Report.objects.filter(kind=ReportKind.JUDGE_COMPARISON)
+        .filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING], created_at__lt=cutoff)
+        .exclude(started_at__gte=cutoff)
+    )
     ids = list(stale.values_list("pk", flat=True)[:100])
     for report_id in ids:
         _enqueue(report_id)

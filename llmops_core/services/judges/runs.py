@@ -40,7 +40,9 @@ def _queue_output_ids(project: Project, queue_id: int) -> list[int]:
     """Return the ids of the outputs in a queue of ``project``, in id order."""
     return list(
         ModelOutput.objects.filter(project=project, queue_items__queue_id=queue_id)
-        .order_by("id").values_list("id", flat=True).distinct()
+        .order_by("id")
+        .values_list("id", flat=True)
+        .distinct()
     )
 
 
@@ -50,8 +52,11 @@ def _pointwise_subjects(
     """Return the frozen parameters of a pointwise run: which outputs, in which order."""
     if output_ids:
         wanted = sorted(set(output_ids))
-        found = list(ModelOutput.objects.filter(project=project, pk__in=wanted)
-                     .order_by("id").values_list("id", flat=True))
+        found = list(
+            ModelOutput.objects.filter(project=project, pk__in=wanted)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
         missing = sorted(set(wanted) - set(found))
         if missing:
             raise DomainError(f'field "output_ids": no output {missing[0]} in this project')
@@ -75,6 +80,7 @@ def pairs_by_input(
 
     Each input is paired once, with the first output of each version (lowest id).
     """
+
     def first_by_input(version_id: int) -> dict[str, int]:
         rows = ModelOutput.objects.filter(project=project, prompt_version_id=version_id)
         if queue_id is not None:
@@ -98,8 +104,9 @@ def _pairwise_subjects(
     if pairs:
         chosen = sorted({(int(a), int(b)) for a, b in pairs})
         ids = {pk for pair in chosen for pk in pair}
-        found = set(ModelOutput.objects.filter(project=project, pk__in=ids)
-                    .values_list("id", flat=True))
+        found = set(
+            ModelOutput.objects.filter(project=project, pk__in=ids).values_list("id", flat=True)
+        )
         if ids - found:
             raise DomainError(f'field "pairs": no output {min(ids - found)} in this project')
         if any(a == b for a, b in chosen):
@@ -109,8 +116,11 @@ def _pairwise_subjects(
         a, b = prompt_versions
         if a == b:
             raise DomainError("pick two different prompt versions to compare")
-        result = {"pairs": pairs_by_input(project, a, b, queue_id),
-                  "prompt_version_a": a, "prompt_version_b": b}
+        result = {
+            "pairs": pairs_by_input(project, a, b, queue_id),
+            "prompt_version_a": a,
+            "prompt_version_b": b,
+        }
     else:
         raise DomainError("say what to compare: two prompt versions or a list of pairs")
     if not result["pairs"]:
@@ -152,11 +162,19 @@ def judge_run_create(
     if budget is not None:
         parameters["budget"] = str(budget)
     run = JudgeRun.objects.create(
-        project=project, judge_version=judge_version, parameters=parameters,
-        requested_by=requested_by, total_calls=total,
+        project=project,
+        judge_version=judge_version,
+        parameters=parameters,
+        requested_by=requested_by,
+        total_calls=total,
     )
-    audit_record(actor=requested_by, action="judge_run.create", obj=run, project=project,
-                 after={"judge_version": judge_version.pk, "calls": total, "queue_id": queue_id})
+    audit_record(
+        actor=requested_by,
+        action="judge_run.create",
+        obj=run,
+        project=project,
+        after={"judge_version": judge_version.pk, "calls": total, "queue_id": queue_id},
+    )
     _enqueue(run.pk)
     return run
 
@@ -169,6 +187,11 @@ def judge_run_step(*, run_id: int, options: StepOptions | None = None) -> StepOu
 def judge_run_cancel(*, run: JudgeRun, actor: User | None = None) -> JudgeRun:
     """Ask a judge run to stop; calls already recorded stay, nothing new starts."""
     cancelled = llm_run_request_cancel(kind=JUDGE_RUNS, run=run)
-    audit_record(actor=actor, action="judge_run.cancel", obj=run, project=run.project,
-                 after={"status": cancelled.status})
+    audit_record(
+        actor=actor,
+        action="judge_run.cancel",
+        obj=run,
+        project=run.project,
+        after={"status": cancelled.status},
+    )
     return cancelled  # type: ignore[no-any-return]

@@ -161,9 +161,16 @@ def llm_run_step(
             kind.model.objects.filter(pk=run.pk).update(total_calls=len(keys))  # type: ignore[attr-defined]
             run.total_calls = len(keys)
         chunk = keys[run.cursor : run.cursor + max(1, options.chunk_size)]
-        recorder = ChunkRecorder(kind.name, kind.model, run, token, plan,
-                                 options.cancel_poll_seconds, run_counters(kind.name, run.pk),
-                                 budget=getattr(plan, "budget", None))
+        recorder = ChunkRecorder(
+            kind.name,
+            kind.model,
+            run,
+            token,
+            plan,
+            options.cancel_poll_seconds,
+            run_counters(kind.name, run.pk),
+            budget=getattr(plan, "budget", None),
+        )
         if not recorder.over_budget():
             _run_chunk(recorder, plan, chunk, options)
         if not recorder.flush():
@@ -185,9 +192,9 @@ def _run_chunk(
 ) -> None:
     """Record every subject of ``keys`` not recorded yet: from the cache or by calling."""
     done = set(
-        LLMCall.objects.filter(run_kind=recorder.kind, run_id=recorder.run.pk,
-                               subject_key__in=keys)
-        .values_list("subject_key", flat=True)
+        LLMCall.objects.filter(
+            run_kind=recorder.kind, run_id=recorder.run.pk, subject_key__in=keys
+        ).values_list("subject_key", flat=True)
     )
     calls, failures = plan.prepare([key for key in keys if key not in done])
     for key, message in failures.items():
@@ -332,16 +339,26 @@ def llm_runs_fail_exhausted(
     """
     failed: list[tuple[str, int]] = []
     for kind in _KINDS.values():
-        rows = _stale(kind, older_than).exclude(lease_token="").filter(
-            attempts__gte=max_attempts).values_list("pk", flat=True)
+        rows = (
+            _stale(kind, older_than)
+            .exclude(lease_token="")
+            .filter(attempts__gte=max_attempts)
+            .values_list("pk", flat=True)
+        )
         for pk in rows:
             with transaction.atomic():
                 run = kind.model.objects.select_for_update().filter(pk=pk).first()  # type: ignore[attr-defined]
                 if run is None or run.is_finished or not run.lease_token:
                     continue
-                run_finish(kind.name, run, JobStatus.FAILED, error=(
-                    f"gave up after {run.attempts} attempts: the worker running it stopped each "
-                    "time before it finished a chunk (killed, or out of memory). Start the run "
-                    "again to go on: the calls it recorded are not paid for again."))
+                run_finish(
+                    kind.name,
+                    run,
+                    JobStatus.FAILED,
+                    error=(
+                        f"gave up after {run.attempts} attempts: the worker running it stopped "
+                        "each time before it finished a chunk (killed, or out of memory). Start "
+                        "the run again to go on: the calls it recorded are not paid for again."
+                    ),
+                )
                 failed.append((kind.name, pk))
     return failed

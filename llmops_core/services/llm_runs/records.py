@@ -99,8 +99,10 @@ class ChunkRecorder:
 
     def budget_note(self) -> str:
         """Return why a run stopped at its budget, for the run's error field."""
-        return (f"stopped at its budget: {self.counters.cost:.6f} spent of {self.budget} "
-                "(calls in flight when it was reached were still recorded)")
+        return (
+            f"stopped at its budget: {self.counters.cost:.6f} spent of {self.budget} "
+            "(calls in flight when it was reached were still recorded)"
+        )
 
     def on_result(self, result: CallResult) -> None:
         """Record a finished call for every subject that asked the same request."""
@@ -204,17 +206,27 @@ class ChunkRecorder:
         try:
             with transaction.atomic():
                 LLMCall.objects.create(
-                    project_id=self.run.project_id, run_kind=self.kind, run_id=self.run.pk,
-                    subject_key=key, request_hash=digest, model_name=model_name, **fields,
+                    project_id=self.run.project_id,
+                    run_kind=self.kind,
+                    run_id=self.run.pk,
+                    subject_key=key,
+                    request_hash=digest,
+                    model_name=model_name,
+                    **fields,
                 )
                 if cache is not None:
                     LLMCacheEntry.objects.bulk_create(
-                        [LLMCacheEntry(
-                            request_hash=digest, model_name=model_name,
-                            content=cache.content or "", parsed=jsonable(cache.parsed),
-                            tokens_in=cache.tokens_in or 0, tokens_out=cache.tokens_out or 0,
-                            cost=cache.cost,  # the raw reply stays on the paid LLMCall
-                        )],
+                        [
+                            LLMCacheEntry(
+                                request_hash=digest,
+                                model_name=model_name,
+                                content=cache.content or "",
+                                parsed=jsonable(cache.parsed),
+                                tokens_in=cache.tokens_in or 0,
+                                tokens_out=cache.tokens_out or 0,
+                                cost=cache.cost,  # the raw reply stays on the paid LLMCall
+                            )
+                        ],
                         ignore_conflicts=True,
                     )
                 if call is not None and fields["status"] != CallStatus.ERROR:

@@ -38,9 +38,14 @@ class Counters:
     def as_fields(self, total: int) -> dict[str, Any]:
         """Return the run row's counter fields, progress included."""
         return {
-            "done_calls": self.done, "cached_calls": self.cached, "error_calls": self.errors,
-            "retries": self.retries, "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
-            "cost": self.cost, "progress": min(1.0, self.done / max(total, 1)),
+            "done_calls": self.done,
+            "cached_calls": self.cached,
+            "error_calls": self.errors,
+            "retries": self.retries,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost": self.cost,
+            "progress": min(1.0, self.done / max(total, 1)),
         }
 
 
@@ -50,11 +55,20 @@ def run_counters(kind: str, run_id: int) -> Counters:
         n_done=Count("id"),
         n_cached=Count("id", filter=Q(status=CallStatus.CACHED)),
         n_errors=Count("id", filter=Q(status=CallStatus.ERROR)),
-        n_retries=Sum("retries"), n_in=Sum("tokens_in"), n_out=Sum("tokens_out"),
+        n_retries=Sum("retries"),
+        n_in=Sum("tokens_in"),
+        n_out=Sum("tokens_out"),
         paid=Sum("cost"),
     )
-    return Counters(agg["n_done"], agg["n_cached"], agg["n_errors"], agg["n_retries"] or 0,
-                    agg["n_in"] or 0, agg["n_out"] or 0, agg["paid"] or Decimal(0))
+    return Counters(
+        agg["n_done"],
+        agg["n_cached"],
+        agg["n_errors"],
+        agg["n_retries"] or 0,
+        agg["n_in"] or 0,
+        agg["n_out"] or 0,
+        agg["paid"] or Decimal(0),
+    )
 
 
 def _number(value: float | None) -> float | None:
@@ -90,7 +104,7 @@ def run_totals(kind: str, run_id: int) -> dict[str, Any]:
         .iterator(chunk_size=10_000),
         dtype=np.float64,
     )
-    p50, p95 = (np.percentile(latencies, [50, 95]) if latencies.size else (None, None))
+    p50, p95 = np.percentile(latencies, [50, 95]) if latencies.size else (None, None)
     kinds = (
         calls.filter(status=CallStatus.ERROR)
         .values_list("error_kind")
@@ -99,9 +113,22 @@ def run_totals(kind: str, run_id: int) -> dict[str, Any]:
     )
     cost = agg["paid"] if agg["paid"] is not None else Decimal(0)
     return {
-        **{k: int(agg[f"n_{k}"] or 0) for k in ("calls", "ok", "cached", "errors", "parse_errors",
-                                                 "repaired", "unpriced", "attempts", "retries",
-                                                 "tokens_in", "tokens_out")},
+        **{
+            k: int(agg[f"n_{k}"] or 0)
+            for k in (
+                "calls",
+                "ok",
+                "cached",
+                "errors",
+                "parse_errors",
+                "repaired",
+                "unpriced",
+                "attempts",
+                "retries",
+                "tokens_in",
+                "tokens_out",
+            )
+        },
         "cost": str(cost),
         "latency_ms_p50": _number(p50),
         "latency_ms_p95": _number(p95),
@@ -126,9 +153,21 @@ def run_finish(kind: str, run: Any, status: str, *, error: str = "") -> None:
     elif status == JobStatus.FAILED and not run.error:
         first = (
             LLMCall.objects.filter(run_kind=kind, run_id=run.pk, status=CallStatus.ERROR)
-            .order_by("id").values_list("error", "parse_error").first()
+            .order_by("id")
+            .values_list("error", "parse_error")
+            .first()
         )
         detail = (first[0] or first[1]) if first else "no call succeeded"
         run.error = f"every call failed; the first error: {detail}"
-    run.save(update_fields=["totals", "status", "finished_at", "lease_token", "progress", "error",
-                            "cursor", *counters])
+    run.save(
+        update_fields=[
+            "totals",
+            "status",
+            "finished_at",
+            "lease_token",
+            "progress",
+            "error",
+            "cursor",
+            *counters,
+        ]
+    )

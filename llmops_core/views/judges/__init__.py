@@ -23,9 +23,9 @@ urlpatterns = [
     path(R + "calls/", runs.judge_run_calls, name="judge-run-calls"),
     path(R + "report/", runs.judge_run_report, name="judge-run-report"),
     path(REP, reports.judge_report_view, name="judge-report"),
-    path(REP + "download/<str:name>", reports.judge_report_download,
-         name="judge-report-download"),
-    path(REP + "charts/<slug:name>.<str:fmt>", reports.judge_report_chart,
-         name="judge-report-chart"),
+    path(REP + "download/<str:name>", reports.judge_report_download, name="judge-report-download"),
+    path(
+        REP + "charts/<slug:name>.<str:fmt>", reports.judge_report_chart, name="judge-report-chart"
+    ),
     path(REP + "items/<int:item_id>/", reports.judge_report_item, name="judge-report-item"),
 ]

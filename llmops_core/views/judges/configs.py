@@ -42,8 +42,13 @@ def _version_form(project: Project, data: Any = None, initial: Any = None) -> Ju
     if initial is None:
         default = rubrics.filter(rubric__name="default").first() or rubrics.first()
         initial = {"rubric_version": default.pk if default else None}
-    return JudgeVersionForm(data, initial=initial, rubric_versions=rubrics,
-                            endpoints=endpoint_list(project=project), prefix="version")
+    return JudgeVersionForm(
+        data,
+        initial=initial,
+        rubric_versions=rubrics,
+        endpoints=endpoint_list(project=project),
+        prefix="version",
+    )
 
 
 def _list_page(request: HttpRequest, project: Project, **forms: Any) -> HttpResponse:
@@ -71,11 +76,15 @@ def judge_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
     if judge_form.is_valid() and version_form.is_valid():
         try:
             with transaction.atomic():
-                judge = judge_create(project=project, name=judge_form.cleaned_data["name"],
-                                     description=judge_form.cleaned_data["description"],
-                                     actor=signed_in(request.user))
-                judge_version_create(judge=judge, created_by=signed_in(request.user),
-                                     **version_form.version_fields())
+                judge = judge_create(
+                    project=project,
+                    name=judge_form.cleaned_data["name"],
+                    description=judge_form.cleaned_data["description"],
+                    actor=signed_in(request.user),
+                )
+                judge_version_create(
+                    judge=judge, created_by=signed_in(request.user), **version_form.version_fields()
+                )
         except DomainError as exc:
             judge_form.add_error(None, str(exc))
         else:
@@ -92,8 +101,9 @@ def endpoint_new(request: HttpRequest, project_slug: str) -> HttpResponse:
     form = EndpointForm(request.POST, prefix="endpoint")
     if form.is_valid():
         try:
-            endpoint = endpoint_create(project=project, actor=signed_in(request.user),
-                                       **form.cleaned_data)
+            endpoint = endpoint_create(
+                project=project, actor=signed_in(request.user), **form.cleaned_data
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
@@ -109,17 +119,24 @@ def _judge(project: Project, name: str) -> JudgeConfig:
     return judge
 
 
-def _run_form(request: HttpRequest, project: Project, judge: JudgeConfig,
-              data: Any = None) -> JudgeRunForm:
-    versions = [(v.pk, f"v{v.number} · {v.model_name} · {v.mode}")
-                for v in judge_version_list(judge=judge)]
-    return JudgeRunForm(data, versions=versions,
-                        queues=queue_choices(user=request.user, project=project),
-                        prompt_versions=prompt_version_choices(project=project), prefix="run")
+def _run_form(
+    request: HttpRequest, project: Project, judge: JudgeConfig, data: Any = None
+) -> JudgeRunForm:
+    versions = [
+        (v.pk, f"v{v.number} · {v.model_name} · {v.mode}") for v in judge_version_list(judge=judge)
+    ]
+    return JudgeRunForm(
+        data,
+        versions=versions,
+        queues=queue_choices(user=request.user, project=project),
+        prompt_versions=prompt_version_choices(project=project),
+        prefix="run",
+    )
 
 
-def _detail_page(request: HttpRequest, project: Project, judge: JudgeConfig,
-                 **forms: Any) -> HttpResponse:
+def _detail_page(
+    request: HttpRequest, project: Project, judge: JudgeConfig, **forms: Any
+) -> HttpResponse:
     versions = list(judge_version_list(judge=judge))
     initial = JudgeVersionForm.initial_from(versions[0]) if versions else None
     context = {
@@ -130,7 +147,8 @@ def _detail_page(request: HttpRequest, project: Project, judge: JudgeConfig,
         "run_form": forms.get("run_form") or _run_form(request, project, judge),
         "runs": judge_run_list(project=project, judge=judge)[:25],
         "reports": judge_report_list(project=project).filter(
-            parameters__judge_version_id__in=[v.pk for v in versions])[:10],
+            parameters__judge_version_id__in=[v.pk for v in versions]
+        )[:10],
     }
     return render(request, "llmops_core/judges/detail.html", context)
 
@@ -152,13 +170,17 @@ def judge_version_new(request: HttpRequest, project_slug: str, name: str) -> Htt
     form = _version_form(project, request.POST)
     if form.is_valid():
         try:
-            version, created = judge_version_create(judge=judge, created_by=signed_in(request.user),
-                                                    **form.version_fields())
+            version, created = judge_version_create(
+                judge=judge, created_by=signed_in(request.user), **form.version_fields()
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            text = (f"Saved as version {version.number}." if created
-                    else f"Nothing changed: this is version {version.number}.")
+            text = (
+                f"Saved as version {version.number}."
+                if created
+                else f"Nothing changed: this is version {version.number}."
+            )
             messages.success(request, text)
             return redirect("judge-detail", project_slug=project.slug, name=judge.name)
     return _detail_page(request, project, judge, version_form=form)
@@ -181,10 +203,14 @@ def judge_run_new(request: HttpRequest, project_slug: str, name: str) -> HttpRes
                 return _detail_page(request, project, judge, run_form=form)
             pair = (data["prompt_version_a"].pk, data["prompt_version_b"].pk)
         try:
-            run = judge_run_create(project=project, judge_version=version,
-                                   queue_id=data["queue"], prompt_versions=pair,
-                                   budget=data.get("budget") or None,
-                                   requested_by=signed_in(request.user))
+            run = judge_run_create(
+                project=project,
+                judge_version=version,
+                queue_id=data["queue"],
+                prompt_versions=pair,
+                budget=data.get("budget") or None,
+                requested_by=signed_in(request.user),
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

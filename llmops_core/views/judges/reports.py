@@ -66,10 +66,18 @@ def judge_report_download(
         raise Http404("No such download.")
     content_type, filename = DOWNLOADS[name]
     if name == "report.json":
-        body = json.dumps({"id": report.pk, "title": report.title, "parameters": report.parameters,
-                           "snapshot_hash": report.snapshot_hash,
-                           "snapshot_counts": report.snapshot_counts,
-                           "results": report.results}, indent=2, ensure_ascii=False)
+        body = json.dumps(
+            {
+                "id": report.pk,
+                "title": report.title,
+                "parameters": report.parameters,
+                "snapshot_hash": report.snapshot_hash,
+                "snapshot_counts": report.snapshot_counts,
+                "results": report.results,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
     elif name == "metrics.csv":
         body = metrics_csv(report.results)
     else:
@@ -107,8 +115,11 @@ def judge_report_item(
 ) -> HttpResponse:
     """Show one queue item: input, output, every human rating and the judge's scores."""
     project, report = _report(request, project_slug, pk)
-    queue = queue_list_for_user(user=signed_in(request.user), project=project).filter(
-        items__id=item_id).first()
+    queue = (
+        queue_list_for_user(user=signed_in(request.user), project=project)
+        .filter(items__id=item_id)
+        .first()
+    )
     item = item_for_rating(item_id=item_id, queue=queue) if queue is not None else None
     if item is None:
         raise Http404("No such item.")
@@ -116,7 +127,8 @@ def judge_report_item(
     scores = {}
     for criterion, score, rationale, run_id in (
         JudgeScore.objects.filter(run_id__in=run_ids, output_id=item.output_id)
-        .order_by("run_id").values_list("criterion__name", "score", "rationale", "run_id")
+        .order_by("run_id")
+        .values_list("criterion__name", "score", "rationale", "run_id")
     ):
         scores[criterion] = {"score": score, "rationale": rationale, "run_id": run_id}
     annotations = item_ratings(item=item)
@@ -127,7 +139,8 @@ def judge_report_item(
         "report": report,
         "item": item,
         "queue": queue,
-        "input_text": value if isinstance(value, str)
+        "input_text": value
+        if isinstance(value, str)
         else json.dumps(value, indent=2, ensure_ascii=False),
         "criteria": criteria,
         "judge_cells": [scores.get(c) for c in criteria],

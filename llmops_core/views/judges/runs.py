@@ -61,8 +61,10 @@ def judge_run_cancel_view(request: HttpRequest, project_slug: str, pk: int) -> H
     """Cancel a run: calls already made are kept, nothing new starts."""
     project = lead_project(request, project_slug)
     run = judge_run_cancel(run=_run(project, pk), actor=signed_in(request.user))
-    messages.info(request, "Cancelled." if run.is_finished else "Cancelling: the worker stops "
-                                                                  "within a second or two.")
+    messages.info(
+        request,
+        "Cancelled." if run.is_finished else "Cancelling: the worker stops within a second or two.",
+    )
     return redirect("judge-run", project_slug=project.slug, pk=pk)
 
 
@@ -72,8 +74,9 @@ def judge_run_report(request: HttpRequest, project_slug: str, pk: int) -> HttpRe
     """Ask for the judge-vs-humans report of a run and show it (it computes in a worker)."""
     project = lead_project(request, project_slug)
     try:
-        report = judge_report_request(project=project, run=_run(project, pk),
-                                      requested_by=signed_in(request.user))
+        report = judge_report_request(
+            project=project, run=_run(project, pk), requested_by=signed_in(request.user)
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("judge-run", project_slug=project.slug, pk=pk)
@@ -104,10 +107,14 @@ def judge_run_calls(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
     page = list(calls[: CALLS_PER_PAGE + 1])
     more = len(page) > CALLS_PER_PAGE
     page = page[:CALLS_PER_PAGE]
-    cached = cached_call_raw(project=project, request_hashes=[
-        c.request_hash for c in page if c.status == CallStatus.CACHED])
-    rows = [{"call": call, "raw": _pretty(call.raw_response or cached.get(call.request_hash))}
-            for call in page]
+    cached = cached_call_raw(
+        project=project,
+        request_hashes=[c.request_hash for c in page if c.status == CallStatus.CACHED],
+    )
+    rows = [
+        {"call": call, "raw": _pretty(call.raw_response or cached.get(call.request_hash))}
+        for call in page
+    ]
     context = {
         "project": project,
         "run": run,
