@@ -1,17 +1,17 @@
-"""HTML routes of the annotation app."""
+"""HTML routes of the annotation app: queues, the rating page, adjudication, side-by-side."""
 
 from django.urls import path
 
-from annotate import views
-from annotate import views_queue_controls as controls
+from annotate.views import controls, pairwise, queues
 
 Q = "p/<slug:project_slug>/queues/<int:pk>/"
 
 urlpatterns = [
-    path("p/<slug:project_slug>/queues/new/", views.queue_new, name="queue-new"),
-    path(Q, views.queue_detail, name="queue-detail"),
-    path(Q + "rate/", views.rate, name="queue-rate"),
-    path(Q + "adjudicate/", views.adjudicate, name="queue-adjudicate"),
+    path("p/<slug:project_slug>/queues/new/", queues.queue_new, name="queue-new"),
+    path(Q, queues.queue_detail, name="queue-detail"),
+    path(Q + "rate/", queues.rate, name="queue-rate"),
+    path(Q + "adjudicate/", queues.adjudicate, name="queue-adjudicate"),
+    path(Q + "pairwise/", pairwise.pairwise, name="queue-pairwise"),
     path(Q + "controls/", controls.queue_controls, name="queue-controls"),
     path(
         Q + "controls/reviewers/",

@@ -9,4 +9,4 @@ class LlmopsCoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from llmops_core import schema  # noqa: F401  (registers the OpenAPI extensions)
+        from llmops_core.api import schema  # noqa: F401  (registers the OpenAPI extensions)

@@ -11,7 +11,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from llmops_core.models import Project, Role
-from llmops_core.selectors import project_get_for_user, project_role, role_allows
+from llmops_core.selectors.projects import project_get_for_user, project_role, role_allows
 
 
 def signed_in(user: User | AnonymousUser) -> User:

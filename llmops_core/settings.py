@@ -87,8 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: answers JSON for any error under /api/, then refuses oversized bodies unread.
-    "llmops_core.api_errors.ApiJsonErrorsMiddleware",
-    "llmops_core.api_errors.RequestSizeLimitMiddleware",
+    "llmops_core.api.errors.ApiJsonErrorsMiddleware",
+    "llmops_core.api.errors.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,7 +188,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Uploads: files above this size go to disk. A request body is refused from its Content-Length
-# before it is read (llmops_core.api_errors.RequestSizeLimitMiddleware): multipart uploads above
+# before it is read (llmops_core.api.errors.RequestSizeLimitMiddleware): multipart uploads above
 # IMPORT_MAX_UPLOAD_BYTES, any other body above DATA_UPLOAD_MAX_MEMORY_SIZE.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
@@ -221,11 +221,11 @@ if not DEBUG:
 # REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "llmops_core.authentication.ApiTokenAuthentication",
+        "llmops_core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "llmops_core.pagination.DefaultPagination",
+    "DEFAULT_PAGINATION_CLASS": "llmops_core.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -237,8 +237,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "llmops_core.schema.ErrorDocumentingAutoSchema",
-    "EXCEPTION_HANDLER": "llmops_core.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "llmops_core.api.schema.ErrorDocumentingAutoSchema",
+    "EXCEPTION_HANDLER": "llmops_core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -12,7 +12,7 @@ from annotate.errors import Conflict
 from annotate.models import Queue, QueueItem, QueueReviewer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Role
-from llmops_core.selectors import role_allows
+from llmops_core.selectors.projects import role_allows
 
 
 class QueueScopedMixin(ProjectScopedMixin):

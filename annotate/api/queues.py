@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from annotate.api.base import QueueScopedMixin
 from annotate.api.review import QueueItemListApi
 from annotate.models import Queue
-from annotate.selectors import output_ids_matching, queue_list_for_user
+from annotate.selectors.queues import output_ids_matching, queue_list_for_user
 from annotate.serializers import QueueUpdateSerializer
 from annotate.services.queues import (
     queue_add_outputs,

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from annotate import serializers as s
 from annotate.api.base import QueueScopedMixin
 from annotate.models import Annotation, Queue, QueueReviewer, RatingRevision
-from annotate.selectors import (
+from annotate.selectors.queues import (
     annotation_list_for_reviewer,
     done_today,
     item_ratings,
@@ -28,10 +28,10 @@ from annotate.services.assignment import (
 )
 from annotate.services.edits import annotation_edit, annotation_undo
 from annotate.services.submit import annotation_skip, annotation_submit
+from llmops_core.api.pagination import KeysetPagination
+from llmops_core.api.schema import OBJECT_LIST
 from llmops_core.models import Role
-from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import signed_in
-from llmops_core.schema import OBJECT_LIST
 
 REASONS = {
     "done": "There is nothing left for you to rate in this queue.",

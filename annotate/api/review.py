@@ -18,7 +18,7 @@ from annotate import serializers as s
 from annotate.api.base import QueueScopedMixin
 from annotate.consensus import suggested_scores
 from annotate.models import Adjudication, QueueItem
-from annotate.selectors import (
+from annotate.selectors.queues import (
     adjudication_candidates,
     item_for_rating,
     item_ratings,
@@ -28,10 +28,10 @@ from annotate.selectors import (
 from annotate.services.adjudication import adjudication_record, item_rubric_version_id
 from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
+from llmops_core.api.pagination import KeysetPagination
+from llmops_core.api.schema import OBJECT_LIST
 from llmops_core.models import Role, RubricVersion
-from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import signed_in
-from llmops_core.schema import OBJECT_LIST
 
 
 def _users(usernames: list[str]) -> dict[str, Any]:

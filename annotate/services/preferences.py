@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotate.models import PairwisePreference, Queue, QueueReviewer
-from annotate.preference_selectors import pair_outputs
+from annotate.selectors.preferences import pair_outputs
 from llmops_core.errors import DomainError, NotAllowed
 
 SIDES = ("left", "right", "tie")

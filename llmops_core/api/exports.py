@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -20,12 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.pagination import KeysetPagination
+from llmops_core.api.schema import ApiErrorSerializer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.io.writers import writer_for
 from llmops_core.models import ExportFormat, ExportJob, ExportKind, JobStatus, Role
-from llmops_core.pagination import KeysetPagination
-from llmops_core.schema import ApiErrorSerializer
-from llmops_core.selectors_exports import export_job_get, export_job_list
+from llmops_core.selectors.exports import export_job_get, export_job_list
 from llmops_core.services.exports import (
     ExportRun,
     datasheet_markdown,
@@ -323,13 +323,3 @@ def datasheet_markdown_response(job: ExportJob) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{export_file_name(job)}.datasheet.md"'
     return response
-
-
-urlpatterns = [
-    path("", ExportJobListApi.as_view(), name="api-exports"),
-    path("stream/", ExportStreamApi.as_view(), name="api-export-stream"),
-    path("<int:pk>/", ExportJobDetailApi.as_view(), name="api-export"),
-    path("<int:pk>/cancel/", ExportCancelApi.as_view(), name="api-export-cancel"),
-    path("<int:pk>/download/", ExportDownloadApi.as_view(), name="api-export-download"),
-    path("<int:pk>/datasheet/", ExportDatasheetApi.as_view(), name="api-export-datasheet"),
-]

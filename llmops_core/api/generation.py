@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -18,11 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.parsers import LargeJSONParser
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Dataset, DatasetRow, GenerationRun, Role
-from llmops_core.pagination import KeysetPagination
-from llmops_core.selectors_generation import (
+from llmops_core.selectors.generation import (
     dataset_get,
     dataset_list,
     dataset_rows,
@@ -210,20 +209,3 @@ class GenerationRunCancelApi(GenerationScopedMixin, APIView):
             raise NotFound("No such generation run.")
         run = generation_run_cancel(run=run, actor=request.user)
         return Response(GenerationRunSerializer(run).data)
-
-
-P = "projects/<slug:project_slug>/"
-
-urlpatterns = [
-    path(P + "datasets/", DatasetListApi.as_view(), name="api-datasets"),
-    path(P + "datasets/<int:pk>/rows/", DatasetRowListApi.as_view(), name="api-dataset-rows"),
-    path(P + "generation-runs/", GenerationRunListApi.as_view(), name="api-generation-runs"),
-    path(
-        P + "generation-runs/<int:pk>/", GenerationRunDetailApi.as_view(), name="api-generation-run"
-    ),
-    path(
-        P + "generation-runs/<int:pk>/cancel/",
-        GenerationRunCancelApi.as_view(),
-        name="api-generation-run-cancel",
-    ),
-]

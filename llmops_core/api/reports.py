@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.charts.agreement import CHARTS
 from llmops_core.models import JobStatus, Report, Role
-from llmops_core.selectors_reports import report_get, report_list
+from llmops_core.selectors.reports import report_get, report_list
 from llmops_core.services.reports import (
     ReportScope,
     report_recompute,

@@ -16,7 +16,7 @@ from llmops_core.api import serializers as s
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Rubric
 from llmops_core.permissions import signed_in
-from llmops_core.selectors import rubric_list
+from llmops_core.selectors.projects import rubric_list
 from llmops_core.services.rubrics import CriterionSpec, rubric_create, rubric_version_create
 
 

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmops_core.authentication import ApiTokenAuthentication
+from llmops_core.api.authentication import ApiTokenAuthentication
+from llmops_core.api.schema import ApiErrorSerializer
 from llmops_core.models import ApiToken
 from llmops_core.permissions import signed_in
-from llmops_core.schema import ApiErrorSerializer
 from llmops_core.services.login_limits import (
     login_failure_record,
     login_limit_check,

@@ -1,15 +1,24 @@
-"""API routes."""
+"""API routes, mounted under /api/: every endpoint of the LLMOps core, then the annotation app's
+(``annotate.api.urls``: queues, the rating flow, review)."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from llmops_core.api import exports as ex
+from llmops_core.api import generation as gen
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
+from llmops_core.api import serving
 from llmops_core.api import tokens as t
+from llmops_core.api import versions as ver
 from llmops_core.api import views as v
+from llmops_core.api.judges import views as jv
 
 P = "projects/<slug:project_slug>/"
 R = P + "reports/<int:pk>/"
+EX = P + "exports/"
+JR = P + "judge-runs/<int:pk>/"
+V = P + "prompts/<slug:name>/versions/<int:number>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -46,14 +55,66 @@ urlpatterns = [
         r.RubricVersionCreateApi.as_view(),
         name="api-rubric-versions",
     ),
+    # Agreement reports.
     path(P + "reports/", rep.ReportListApi.as_view(), name="api-reports"),
     path(R, rep.ReportDetailApi.as_view(), name="api-report"),
     path(R + "retry/", rep.ReportRetryApi.as_view(), name="api-report-retry"),
     path(R + "recompute/", rep.ReportRecomputeApi.as_view(), name="api-report-recompute"),
-    path(P + "exports/", include("llmops_core.api.exports")),
-    path("", include("llmops_core.api.judges")),
-    path("", include("llmops_core.api.versions")),
-    path("", include("llmops_core.api.generation")),
-    # The annotation app's endpoints (queues, next item, submit) live with it.
-    path("", include("annotate.api_urls")),
+    # Exports.
+    path(EX, ex.ExportJobListApi.as_view(), name="api-exports"),
+    path(EX + "stream/", ex.ExportStreamApi.as_view(), name="api-export-stream"),
+    path(EX + "<int:pk>/", ex.ExportJobDetailApi.as_view(), name="api-export"),
+    path(EX + "<int:pk>/cancel/", ex.ExportCancelApi.as_view(), name="api-export-cancel"),
+    path(EX + "<int:pk>/download/", ex.ExportDownloadApi.as_view(), name="api-export-download"),
+    path(EX + "<int:pk>/datasheet/", ex.ExportDatasheetApi.as_view(), name="api-export-datasheet"),
+    # Judges: endpoints, judges and versions, runs and their calls, comparison reports.
+    path(P + "llm-endpoints/", jv.LLMEndpointListApi.as_view(), name="api-llm-endpoints"),
+    path(P + "judges/", jv.JudgeListApi.as_view(), name="api-judges"),
+    path(
+        P + "judges/<slug:name>/versions/",
+        jv.JudgeVersionListApi.as_view(),
+        name="api-judge-versions",
+    ),
+    path(P + "judge-runs/", jv.JudgeRunListApi.as_view(), name="api-judge-runs"),
+    path(JR, jv.JudgeRunDetailApi.as_view(), name="api-judge-run"),
+    path(JR + "cancel/", jv.JudgeRunCancelApi.as_view(), name="api-judge-run-cancel"),
+    path(JR + "calls/", jv.JudgeRunCallListApi.as_view(), name="api-judge-run-calls"),
+    path(P + "judge-reports/", jv.JudgeReportListApi.as_view(), name="api-judge-reports"),
+    path(P + "judge-reports/<int:pk>/", jv.JudgeReportDetailApi.as_view(), name="api-judge-report"),
+    # Prompt releases and serving.
+    path("prompts/<slug:name>/", serving.PromptServeApi.as_view(), name="api-prompt-serve"),
+    path(V + "scorecard/", ver.ScorecardApi.as_view(), name="api-version-scorecard"),
+    path(V + "comparison/", ver.ComparisonApi.as_view(), name="api-version-comparison"),
+    path(V + "gate/", ver.GateApi.as_view(), name="api-version-gate"),
+    path(V + "promote/", ver.PromoteApi.as_view(), name="api-version-promote"),
+    path(
+        P + "prompts/<slug:name>/promotions/",
+        ver.PromotionListApi.as_view(),
+        name="api-promotions",
+    ),
+    path(
+        P + "prompts/<slug:name>/history/",
+        ver.TemplateHistoryApi.as_view(),
+        name="api-prompt-history",
+    ),
+    path(P + "promotions/<int:pk>/", ver.PromotionDetailApi.as_view(), name="api-promotion"),
+    path(
+        P + "version-reports/<int:pk>/", ver.VersionReportApi.as_view(), name="api-version-report"
+    ),
+    path(P + "release-gate/", ver.GateRulesApi.as_view(), name="api-release-gate"),
+    # Datasets and generation runs.
+    path(P + "datasets/", gen.DatasetListApi.as_view(), name="api-datasets"),
+    path(P + "datasets/<int:pk>/rows/", gen.DatasetRowListApi.as_view(), name="api-dataset-rows"),
+    path(P + "generation-runs/", gen.GenerationRunListApi.as_view(), name="api-generation-runs"),
+    path(
+        P + "generation-runs/<int:pk>/",
+        gen.GenerationRunDetailApi.as_view(),
+        name="api-generation-run",
+    ),
+    path(
+        P + "generation-runs/<int:pk>/cancel/",
+        gen.GenerationRunCancelApi.as_view(),
+        name="api-generation-run-cancel",
+    ),
+    path("", include("annotate.api.urls")),
 ]

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -19,11 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmops_core.api.serving import PromptServeApi
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, ReportKind, Role
 from llmops_core.permissions import signed_in
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.versions import (
     label_version,
     promotion_get,
     promotion_list,
@@ -314,22 +312,3 @@ class GateRulesApi(VersionScopedMixin, APIView):
             project=self.project, rules=data.validated_data["rules"], actor=request.user
         )
         return Response({"rules": gate.rules, "default_rules": False})
-
-
-P = "projects/<slug:project_slug>/"
-V = P + "prompts/<slug:name>/versions/<int:number>/"
-
-urlpatterns = [
-    path("prompts/<slug:name>/", PromptServeApi.as_view(), name="api-prompt-serve"),
-    path(V + "scorecard/", ScorecardApi.as_view(), name="api-version-scorecard"),
-    path(V + "comparison/", ComparisonApi.as_view(), name="api-version-comparison"),
-    path(V + "gate/", GateApi.as_view(), name="api-version-gate"),
-    path(V + "promote/", PromoteApi.as_view(), name="api-version-promote"),
-    path(P + "prompts/<slug:name>/promotions/", PromotionListApi.as_view(), name="api-promotions"),
-    path(
-        P + "prompts/<slug:name>/history/", TemplateHistoryApi.as_view(), name="api-prompt-history"
-    ),
-    path(P + "promotions/<int:pk>/", PromotionDetailApi.as_view(), name="api-promotion"),
-    path(P + "version-reports/<int:pk>/", VersionReportApi.as_view(), name="api-version-report"),
-    path(P + "release-gate/", GateRulesApi.as_view(), name="api-release-gate"),
-]

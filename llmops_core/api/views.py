@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api import serializers as s
+from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser, RawJSONParser
 from llmops_core.errors import DomainError
 from llmops_core.models import (
@@ -30,9 +31,8 @@ from llmops_core.models import (
     PromptVersion,
     Role,
 )
-from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import ProjectRolePermission, signed_in
-from llmops_core.selectors import (
+from llmops_core.selectors.projects import (
     import_job_list,
     membership_list,
     output_list,

@@ -7,7 +7,7 @@ through ``metrics.significance``: a seeded bootstrap interval of the mean differ
 Wilcoxon signed-rank test, a verdict and the paired inputs still needed. Win/tie/loss comes from
 human pairwise preferences where reviewers gave them, otherwise from the consensus differences.
 Judge scores, when a judge scored both versions, are compared the same way (kept apart).
-Human preferences are read through ``annotate.preference_selectors`` (plain counts).
+Human preferences are read through ``annotate.selectors.preferences`` (plain counts).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from annotate.preference_selectors import preference_outcomes
+from annotate.selectors import preference_outcomes
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
 from llmops_core.metrics.significance import (
@@ -30,7 +30,7 @@ from llmops_core.metrics.significance import (
     win_tie_loss,
 )
 from llmops_core.models import PromptVersion, Report, ReportKind
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.versions import (
     VersionRatings,
     label_version,
     rubric_version_summary,

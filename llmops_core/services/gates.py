@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.models import Project, PromptVersion, ReleaseGate, Report, ReportKind, Role
-from llmops_core.selectors import project_role, role_allows
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.projects import project_role, role_allows
+from llmops_core.selectors.versions import (
     judge_calibration,
     label_version,
     release_gate_get,

@@ -40,8 +40,8 @@ from llmops_core.models import (
     ModelOutput,
     PromptVersion,
 )
-from llmops_core.selectors_reports import report_queue_row
-from llmops_core.selectors_versions import label_version
+from llmops_core.selectors.reports import report_queue_row
+from llmops_core.selectors.versions import label_version
 from llmops_core.services.audit import audit_record
 from llmops_core.services.comparisons import comparison_request
 from llmops_core.services.dispatch import dispatch

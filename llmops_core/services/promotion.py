@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, Role
-from llmops_core.selectors import project_role, role_allows
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.projects import project_role, role_allows
+from llmops_core.selectors.versions import (
     PRODUCTION,
     judge_calibration,
     label_version,

@@ -31,7 +31,7 @@ from llmops_core.hashing import canonical_json
 from llmops_core.metrics.agreement import krippendorff_alpha_estimate
 from llmops_core.metrics.significance import mean_bootstrap_ci
 from llmops_core.models import JobStatus, PromptVersion, Report, ReportKind
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.versions import (
     VersionRatings,
     rubric_version_summary,
     version_fingerprint,

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from annotate.selectors import queue_cards_for_user, queue_list_for_user
 from llmops_core.errors import DomainError
-from llmops_core.forms import ImportUploadForm
+from llmops_core.forms.imports import ImportUploadForm
 from llmops_core.models import Role
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors import (
+from llmops_core.selectors.projects import (
     import_job_list,
     project_list_for_user,
     prompt_template_list,

@@ -13,14 +13,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from annotate.selectors import queue_list_for_user
 from llmops_core.models import PromptTemplate, PromptVersion, Role
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors import prompt_template_list
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.projects import prompt_template_list
+from llmops_core.selectors.versions import (
     comparisons_latest,
     project_costs,
     reports_latest,
@@ -150,8 +150,3 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
         },
     }
     return render(request, "llmops_core/dashboard.html", context)
-
-
-urlpatterns = [
-    path("p/<slug:project_slug>/dashboard/", project_dashboard, name="project-dashboard"),
-]

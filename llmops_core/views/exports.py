@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.api.exports import (
@@ -24,10 +23,10 @@ from llmops_core.api.exports import (
     export_file_response,
 )
 from llmops_core.errors import DomainError, NotAllowed
-from llmops_core.forms_exports import ExportForm
+from llmops_core.forms.exports import ExportForm
 from llmops_core.models import ExportJob, JobStatus, Project, Role
 from llmops_core.permissions import project_for_request
-from llmops_core.selectors_exports import export_choices, export_job_get, export_job_list
+from llmops_core.selectors.exports import export_choices, export_job_get, export_job_list
 from llmops_core.services.exports import (
     export_file_name,
     export_job_cancel,
@@ -174,13 +173,3 @@ def export_delete(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
     export_job_delete(job=job, actor=request.user)
     messages.success(request, f"Export #{pk} was deleted.")
     return redirect("export-list", project_slug=project.slug)
-
-
-urlpatterns = [
-    path("", export_list, name="export-list"),
-    path("<int:pk>/cancel/", export_cancel, name="export-cancel"),
-    path("<int:pk>/delete/", export_delete, name="export-delete"),
-    path("<int:pk>/", export_detail, name="export-detail"),
-    path("<int:pk>/download/", export_download, name="export-download"),
-    path("<int:pk>/datasheet.<str:fmt>", export_datasheet, name="export-datasheet"),
-]

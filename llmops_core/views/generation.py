@@ -12,14 +12,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.errors import DomainError
-from llmops_core.forms_versions import DatasetUploadForm, GenerationRunForm
+from llmops_core.forms.versions import DatasetUploadForm, GenerationRunForm
 from llmops_core.models import Project, Role
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors_generation import (
+from llmops_core.selectors.generation import (
     dataset_get,
     dataset_list,
     dataset_rows,
@@ -28,7 +28,7 @@ from llmops_core.selectors_generation import (
     generation_run_get,
     generation_run_list,
 )
-from llmops_core.selectors_reports import report_queue_choices
+from llmops_core.selectors.reports import report_queue_choices
 from llmops_core.services.datasets import dataset_create, dataset_parse
 from llmops_core.services.generation import generation_run_cancel, generation_run_create
 
@@ -160,17 +160,3 @@ def generation_run_cancel_view(request: HttpRequest, project_slug: str, pk: int)
         raise Http404("No such generation run.")
     generation_run_cancel(run=run, actor=request.user)
     return redirect("generation-run", project_slug=project.slug, pk=run.pk)
-
-
-P = "p/<slug:project_slug>/"
-
-urlpatterns = [
-    path(P + "datasets/", dataset_list_view, name="dataset-list"),
-    path(P + "datasets/<int:pk>/", dataset_detail, name="dataset-detail"),
-    path(P + "generation-runs/<int:pk>/", generation_run_view, name="generation-run"),
-    path(
-        P + "generation-runs/<int:pk>/cancel/",
-        generation_run_cancel_view,
-        name="generation-run-cancel",
-    ),
-]

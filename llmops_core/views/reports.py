@@ -24,14 +24,14 @@ from llmops_core.charts.agreement import CHARTS
 from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, Role
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors_reports import (
+from llmops_core.selectors.reports import (
     report_get,
     report_item_ratings,
     report_member_usernames,
     report_prompt_versions,
     report_queue_choices,
 )
-from llmops_core.selectors_reports import (
+from llmops_core.selectors.reports import (
     report_list as report_rows,
 )
 from llmops_core.services import reports as services

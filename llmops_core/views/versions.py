@@ -15,19 +15,19 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.charts import FORMATS
 from llmops_core.charts import render as render_chart
 from llmops_core.charts.versions import CHARTS
 from llmops_core.errors import DomainError
-from llmops_core.forms_versions import CompareForm, GateRulesForm, NewVersionForm, PromoteForm
+from llmops_core.forms.versions import CompareForm, GateRulesForm, NewVersionForm, PromoteForm
 from llmops_core.models import JobStatus, Project, PromptTemplate, PromptVersion, Report, Role
 from llmops_core.models import ReportKind as Kind
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors import role_allows
-from llmops_core.selectors_versions import (
+from llmops_core.selectors.projects import role_allows
+from llmops_core.selectors.versions import (
     label_version,
     promotion_get,
     template_get,
@@ -458,24 +458,3 @@ def version_report_json(request: HttpRequest, project_slug: str, pk: int) -> Htt
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{report.kind}-{report.pk}.json"'
     return response
-
-
-P = "p/<slug:project_slug>/"
-T = P + "prompts/<slug:name>/"
-VR = P + "version-reports/<int:pk>/"
-
-urlpatterns = [
-    path(T + "compare/", version_compare, name="version-compare"),
-    path(T + "compare/request/", version_compare_request, name="version-compare-request"),
-    path(T + "history/", prompt_history, name="prompt-history"),
-    path(T + "versions/new/", prompt_version_new, name="prompt-version-new"),
-    path(T + "v<int:number>/", version_scorecard, name="version-scorecard"),
-    path(
-        T + "v<int:number>/scorecard/", version_scorecard_request, name="version-scorecard-request"
-    ),
-    path(T + "v<int:number>/promote/", version_promote, name="version-promote"),
-    path(P + "promotions/<int:pk>/", promotion_detail, name="promotion-detail"),
-    path(P + "release-gate/", release_gate, name="release-gate"),
-    path(VR + "charts/<slug:name>.<str:fmt>", version_report_chart, name="version-report-chart"),
-    path(VR + "report.json", version_report_json, name="version-report-json"),
-]

@@ -8,7 +8,7 @@ import pytest
 
 from annotate.consensus import agreeing_majority, assess, spread, suggested_scores
 from annotate.models import Adjudication, GoldCheck, QueueItem
-from annotate.selectors import (
+from annotate.selectors.queues import (
     adjudication_candidates,
     adjudication_rows,
     gold_accuracy_rows,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from annotate.export_selectors import PairwisePreferenceRow as Vote
 from annotate.models import PairwisePreference
-from llmops_core.selectors_exports import OutputInfo, OutputRatings
+from annotate.selectors.exports import PairwisePreferenceRow as Vote
+from llmops_core.selectors.exports import OutputInfo, OutputRatings
 from llmops_core.services.exports import ExportRun, datasheet_build
 from llmops_core.services.exports.consensus import OutputSummary
 from llmops_core.services.exports.preferences import PAIRWISE, pairwise_pairs

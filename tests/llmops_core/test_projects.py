@@ -6,7 +6,7 @@ import pytest
 
 from llmops_core.errors import DomainError
 from llmops_core.models import AuditEvent, Project
-from llmops_core.selectors import project_list_for_user
+from llmops_core.selectors.projects import project_list_for_user
 from llmops_core.services.projects import membership_set, project_create
 from tests.factories import UserFactory
 

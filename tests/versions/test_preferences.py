@@ -9,9 +9,9 @@ from django.core import signing
 from django.test import Client
 
 from annotate.models import PairwisePreference
-from annotate.preference_selectors import next_pair, preference_outcomes, queue_pairs
+from annotate.selectors.preferences import next_pair, preference_outcomes, queue_pairs
 from annotate.services.preferences import preference_submit
-from annotate.views_pairwise import SALT
+from annotate.views.pairwise import SALT
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.services.comparisons import comparison_results
 from tests.factories import UserFactory

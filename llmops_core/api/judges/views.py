@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api.judges import serializers as s
+from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import (
     JudgeConfig,
@@ -27,9 +28,8 @@ from llmops_core.models import (
     Role,
     RubricVersion,
 )
-from llmops_core.pagination import KeysetPagination
 from llmops_core.permissions import signed_in
-from llmops_core.selectors_judges import (
+from llmops_core.selectors.judges import (
     endpoint_list,
     judge_call_list,
     judge_get,

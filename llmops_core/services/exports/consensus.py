@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from llmops_core.metrics.items import item_statistics
-from llmops_core.selectors_exports import CriterionInfo, OutputRatings, VersionInfo
+from llmops_core.selectors.exports import CriterionInfo, OutputRatings, VersionInfo
 
 # Derived numbers are rounded so files read cleanly (3.333333, not 3.3333333333333335) and do
 # not depend on the order a library happens to sum in.

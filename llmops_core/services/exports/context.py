@@ -9,11 +9,11 @@ from typing import Any
 
 from django.conf import settings
 
-from annotate.rating_selectors import RatingFilter, gold_scores
+from annotate.selectors import RatingFilter, gold_scores
 from llmops_core.llm.errors import PromptError
 from llmops_core.llm.prompts import input_as_text, render_prompt, validate_messages
 from llmops_core.models import Project
-from llmops_core.selectors_exports import (
+from llmops_core.selectors.exports import (
     AnnotationRow,
     CriterionInfo,
     OutputInfo,

@@ -23,7 +23,7 @@ from django.utils import timezone
 from llmops_core.errors import NotAllowed
 from llmops_core.io.writers import writer_for
 from llmops_core.models import ExportJob, JobStatus, Project, Role
-from llmops_core.selectors_exports import export_choices
+from llmops_core.selectors.exports import export_choices
 from llmops_core.services.audit import audit_record
 from llmops_core.services.exports.datasheet import app_version, datasheet_build
 from llmops_core.services.exports.datasheet_md import datasheet_markdown

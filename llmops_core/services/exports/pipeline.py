@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from llmops_core.io.writers import Column, WriteResult, writer_for
-from llmops_core.selectors_exports import (
+from llmops_core.selectors.exports import (
     OutputRatings,
     export_output_blocks,
     export_outputs,

@@ -4,7 +4,7 @@
    by at least ``min_margin`` under a rule: one criterion, the mean over criteria, or "all"
    (every criterion rated on both points the same way by at least the margin).
 2. Explicit pairwise preferences by reviewers (blind A-vs-B judgements), read through
-   ``annotate.export_selectors.export_pairwise_preference_rows``; a strict majority of votes
+   ``annotate.selectors.exports.export_pairwise_preference_rows``; a strict majority of votes
    picks the chosen output, and the vote shares are the scores behind the pair.
 
 Both produce ``PreferencePair`` and share one row shape, in TRL's conversational format.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotate.export_selectors import PairwisePreferenceRow
+from annotate.selectors import PairwisePreferenceRow
 from llmops_core.services.exports.consensus import OutputSummary, rounded
 from llmops_core.services.exports.context import ExportContext, input_messages
 from llmops_core.services.exports.shapes import rule_score

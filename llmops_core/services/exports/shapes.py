@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from llmops_core.io.writers import Column, ColumnType
-from llmops_core.selectors_exports import AnnotationRow
+from llmops_core.selectors.exports import AnnotationRow
 from llmops_core.services.exports.consensus import OutputSummary
 from llmops_core.services.exports.context import ExportContext
 

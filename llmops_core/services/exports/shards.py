@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from llmops_core.io.writers import WriteResult, writer_for
-from llmops_core.selectors_exports import export_output_boundaries
+from llmops_core.selectors.exports import export_output_boundaries
 
 if TYPE_CHECKING:
     from llmops_core.services.exports.pipeline import ExportRun, Progress

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from annotate.rating_selectors import RatingFilter
+from annotate.selectors import RatingFilter
 from llmops_core.errors import DomainError
 from llmops_core.models import ExportFormat, ExportKind
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from llmops_core.metrics.estimate import NO_VARIATION, no_pairs_reason
 from llmops_core.metrics.krippendorff import alpha_from_coincidences, coincidence_matrix
-from llmops_core.selectors_exports import AnnotationRow, CriterionInfo
+from llmops_core.selectors.exports import AnnotationRow, CriterionInfo
 from llmops_core.services.exports.consensus import OutputSummary
 
 

@@ -40,7 +40,7 @@ from llmops_core.models import (
     ModelOutput,
     PairVerdict,
 )
-from llmops_core.selectors_judges import RUN_KIND
+from llmops_core.selectors.judges import RUN_KIND
 from llmops_core.services.judges.configs import judge_criteria
 from llmops_core.services.judges.endpoints import endpoint_concurrency, endpoint_config
 from llmops_core.services.llm_runs import PreparedCall

@@ -1,6 +1,6 @@
 """Read what a judge comparison report needs into plain data: ratings, scores, verdicts, costs.
 
-Human ratings come through ``annotate.rating_selectors`` (the door to ratings); judge
+Human ratings come through ``annotate.selectors.ratings`` (the door to ratings); judge
 scores are the latest per output and criterion over every run of a version, so a re-run
 or a resumed run replaces nothing it should not.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Q, Sum
 
-from annotate.rating_selectors import RatingFilter, RatingsSnapshot, ratings_snapshot
+from annotate.selectors import RatingFilter, RatingsSnapshot, ratings_snapshot
 from llmops_core.llm.errors import PromptError
 from llmops_core.llm.prompts import input_as_text
 from llmops_core.models import (

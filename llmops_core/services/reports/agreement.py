@@ -16,7 +16,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from annotate.rating_selectors import RatingsSnapshot
+from annotate.selectors import RatingsSnapshot
 from llmops_core.metrics.longformat import LongRatings
 from llmops_core.metrics.report import agreement_report
 from llmops_core.metrics.weeks import iso_weeks, to_datetime64

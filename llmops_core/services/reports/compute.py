@@ -20,7 +20,7 @@ from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from annotate.rating_selectors import (
+from annotate.selectors import (
     RatingFilter,
     RatingsSnapshot,
     adjudicated_scores,
@@ -31,7 +31,7 @@ from annotate.rating_selectors import (
 from llmops_core.errors import DomainError
 from llmops_core.metrics.longformat import RatingsError
 from llmops_core.models import JobStatus, Project, Report, RubricVersion
-from llmops_core.selectors_reports import (
+from llmops_core.selectors.reports import (
     report_fingerprint,
     report_queue_row,
     report_rubric_version,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, ReportKind
-from llmops_core.selectors_reports import (
+from llmops_core.selectors.reports import (
     report_fingerprint,
     report_queue_row,
     report_recent,

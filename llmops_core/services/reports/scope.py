@@ -10,10 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
-from annotate.rating_selectors import RatingFilter
+from annotate.selectors import RatingFilter
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, PromptVersion
-from llmops_core.selectors_reports import (
+from llmops_core.selectors.reports import (
     report_queue_row,
     report_reviewer_ids,
     report_rubric_version,

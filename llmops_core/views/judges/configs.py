@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.errors import DomainError
-from llmops_core.forms_judges import EndpointForm, JudgeForm, JudgeRunForm, JudgeVersionForm
+from llmops_core.forms.judges import EndpointForm, JudgeForm, JudgeRunForm, JudgeVersionForm
 from llmops_core.models import JudgeConfig, JudgeMode, Project, Role
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors_judges import (
+from llmops_core.selectors.judges import (
     endpoint_list,
     judge_get,
     judge_list,

@@ -16,7 +16,7 @@ from llmops_core.charts import render as render_chart
 from llmops_core.charts.judge import CHART_TITLES, charts_for
 from llmops_core.models import JobStatus, JudgeScore, Project, Report
 from llmops_core.permissions import signed_in
-from llmops_core.selectors_judges import judge_report_get
+from llmops_core.selectors.judges import judge_report_get
 from llmops_core.views.judges.configs import lead_project
 from llmops_core.views.judges.display import criterion_views, disagreements_csv, metrics_csv
 

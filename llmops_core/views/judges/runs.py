@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from llmops_core.errors import DomainError
 from llmops_core.models import CallStatus, JudgeRun, Project
 from llmops_core.permissions import signed_in
-from llmops_core.selectors_judges import (
+from llmops_core.selectors.judges import (
     cached_call_raw,
     judge_call_list,
     judge_reports_of_run,

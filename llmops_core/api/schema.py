@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "llmops_core.authentication.ApiTokenAuthentication"
+    target_class = "llmops_core.api.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
@@ -47,7 +47,7 @@ _ERROR_DESCRIPTIONS = {
 class ErrorDocumentingAutoSchema(AutoSchema):
     """drf-spectacular's schema, plus the error responses each operation can give.
 
-    Every error body is ``{"detail": "..."}`` (see llmops_core.api_errors), so clients and
+    Every error body is ``{"detail": "..."}`` (see llmops_core.api.errors), so clients and
     schema-driven tests can rely on the documented status codes and shape.
     """
 

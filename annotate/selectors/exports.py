@@ -1,6 +1,6 @@
 """Named reads of annotation tables for exports, as plain rows, streamed in a stable order.
 
-``annotate.rating_selectors`` streams ratings by id; exports need them grouped by output (or by
+``annotate.selectors.ratings`` streams ratings by id; exports need them grouped by output (or by
 input, for preference pairs) so that one output's ratings can be aggregated and written before
 the next is read, with flat memory. Everything here returns dicts, tuples and ints.
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from annotate.models import Annotation, PairwisePreference, Queue
-from annotate.rating_selectors import RatingFilter, rating_queryset
+from annotate.selectors.ratings import RatingFilter, rating_queryset
 
 
 class RatingRow(NamedTuple):

@@ -15,11 +15,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotate.export_selectors import (
+from annotate.selectors import (
     AnnotationRow,
     OutputFlags,
     PairwisePreferenceRow,
+    RatingFilter,
     RatingRow,
+    adjudicated_scores,
     export_annotation_rows,
     export_flags_by_output,
     export_output_boundaries,
@@ -29,7 +31,6 @@ from annotate.export_selectors import (
     export_rating_rows,
     export_rubric_version_ids,
 )
-from annotate.rating_selectors import RatingFilter, adjudicated_scores
 from llmops_core.models import Criterion, ExportJob, JudgeScore, ModelOutput, PromptVersion
 
 __all__ = [

@@ -16,13 +16,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from annotate.models import Queue, QueueReviewer
-from annotate.preference_selectors import next_pair, pair_outputs
 from annotate.rendering import input_view, safe_markdown
+from annotate.selectors.preferences import next_pair, pair_outputs
 from annotate.services.preferences import preference_submit
 from llmops_core.errors import DomainError
 from llmops_core.models import Role
@@ -109,8 +108,3 @@ def pairwise(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
             }
         )
     return render(request, "annotate/pairwise.html", context)
-
-
-urlpatterns = [
-    path("p/<slug:project_slug>/queues/<int:pk>/pairwise/", pairwise, name="queue-pairwise"),
-]

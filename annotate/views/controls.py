@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from annotate.forms import GoldForm, PinForm, ReviewersForm
 from annotate.models import Queue
-from annotate.selectors import (
+from annotate.selectors.queues import (
     gold_accuracy_rows,
     item_for_rating,
     item_pin_usernames,

@@ -1,4 +1,4 @@
-"""API routes of the annotation app, mounted under /api/."""
+"""API routes of the annotation app, mounted under /api/ by ``llmops_core.api.urls``."""
 
 from django.urls import path
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from llmops_core.models import ExportFormat, ExportKind
-from llmops_core.selectors_exports import ExportChoices
+from llmops_core.selectors.exports import ExportChoices
 from llmops_core.services.exports.spec import DEFAULT_MIN_MARGIN, DEFAULT_SFT_THRESHOLD
 
 

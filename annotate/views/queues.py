@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from annotate.forms import QueueForm
 from annotate.models import Flag, Queue, QueueReviewer
 from annotate.rendering import safe_markdown
-from annotate.selectors import (
+from annotate.selectors.queues import (
     done_today,
     output_ids_matching,
     queue_item_counts,
@@ -26,7 +26,7 @@ from annotate.services.queues import queue_create
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, Role
 from llmops_core.permissions import project_for_request, signed_in
-from llmops_core.selectors import role_allows
+from llmops_core.selectors.projects import role_allows
 
 SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear", "Other"]
 PLACEHOLDER = 999_999_999  # stands for an id in URL templates handed to the page's script

@@ -1,6 +1,6 @@
 """Named reads behind scorecards, version comparisons, release gates, promotions and serving.
 
-Ratings are read only through ``annotate.rating_selectors``; what leaves this module is plain
+Ratings are read only through ``annotate.selectors.ratings``; what leaves this module is plain
 rows, dicts and model rows of the LLMOps core.
 """
 
@@ -16,8 +16,12 @@ from typing import Any
 import numpy as np
 from django.db.models import Avg, Count, Max, QuerySet, Sum
 
-from annotate.preference_selectors import preference_fingerprint
-from annotate.rating_selectors import RatingFilter, flag_and_skip_counts, rating_queryset
+from annotate.selectors import (
+    RatingFilter,
+    flag_and_skip_counts,
+    preference_fingerprint,
+    rating_queryset,
+)
 from llmops_core.models import (
     GenerationRun,
     JobStatus,
@@ -34,7 +38,7 @@ from llmops_core.models import (
     ReportKind,
     RubricVersion,
 )
-from llmops_core.selectors_reports import report_fingerprint, report_rubric_versions
+from llmops_core.selectors.reports import report_fingerprint, report_rubric_versions
 
 PRODUCTION = "production"
 VERSION_REPORT_KINDS = (ReportKind.SCORECARD, ReportKind.VERSION_COMPARISON)

@@ -1,8 +1,4 @@
-"""Named reads of the annotation app. The LLMOps core reads ratings only through this module.
-
-Functions used by ``llmops_core`` (the home page, exports, reports) return plain rows: dicts and
-dataclasses, never models.
-"""
+"""Named reads of queues, their items and reviewers, for the rating, queue and home pages."""
 
 from __future__ import annotations
 
@@ -27,7 +23,7 @@ from annotate.models import (
     Rating,
 )
 from llmops_core.models import Membership, Project, Role
-from llmops_core.selectors import output_list, project_role, role_allows
+from llmops_core.selectors.projects import output_list, project_role, role_allows
 
 AnyUser = User | AnonymousUser
 

@@ -1,6 +1,6 @@
 """Named reads behind reports: report rows, the scope a report covers, and an item's ratings.
 
-Ratings are read only through ``annotate.rating_selectors`` and ``annotate.selectors``; what comes
+Ratings are read only through ``annotate.selectors.ratings`` and ``annotate.selectors``; what comes
 back from here is report rows or plain dicts.
 """
 
@@ -12,8 +12,13 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, QuerySet
 
-from annotate.rating_selectors import RatingFilter, rating_queryset
-from annotate.selectors import item_for_rating, item_ratings, queue_list_for_user
+from annotate.selectors import (
+    RatingFilter,
+    item_for_rating,
+    item_ratings,
+    queue_list_for_user,
+    rating_queryset,
+)
 from llmops_core.models import Membership, Project, PromptVersion, Report, ReportKind, RubricVersion
 
 AnyUser = User | AnonymousUser
