@@ -227,3 +227,18 @@ def test_the_readme_example_is_what_the_command_prints() -> None:
         "1-5",
     )
     assert printed == shown
+
+
+def test_a_hand_picked_sample_is_called_out(tmp_path: Path) -> None:
+    """Humans rated exactly the outputs the judge liked best: the estimate is not valid."""
+    rows = ["item,reviewer,criterion,score"]
+    for i in range(300):
+        judge = 1 + i % 5
+        rows.append(f"o{i},gpt,fluency,{judge}")
+        if judge == 5 and i < 100:
+            rows.append(f"o{i},ann,fluency,{4 + i % 2}")
+    path = _write(tmp_path, "\n".join(rows) + "\n")
+    text = _run(path, "--judge", "gpt")
+    assert "warning: The human-rated outputs do not look like a random sample" in text
+    check = _json(path)["criteria"]["fluency"]["sample_check"]
+    assert check["suspect"] is True and check["z"] > 3
