@@ -128,6 +128,23 @@ def read_ratings_csv(stream: TextIO) -> tuple[LongRatings, list[str | None] | No
     Extra columns are ignored, except an optional "timestamp" column (ISO 8601), returned
     alongside for the weekly trend. Row numbers are file line numbers (the header is row 1).
     """
+    ratings, extra = read_ratings_columns(stream, optional=(TIMESTAMP_COLUMN,))
+    if TIMESTAMP_COLUMN not in extra:
+        return ratings, None
+    assert ratings.row is not None
+    stamps = zip(extra[TIMESTAMP_COLUMN], ratings.row, strict=True)
+    return ratings, [_timestamp(text, int(line)) for text, line in stamps]
+
+
+def read_ratings_columns(
+    stream: TextIO, *, optional: Sequence[str] = ()
+) -> tuple[LongRatings, dict[str, list[str | None]]]:
+    """Return the ratings of a CSV with header item,reviewer,criterion,score, plus extras.
+
+    For each name in `optional` that the header has, the second value maps it to that
+    column's text per rating (None where blank); callers check the values, since only they
+    know what the column means. Other columns are ignored.
+    """
     reader = csv.DictReader(stream)
     header = [name.strip() for name in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -137,22 +154,22 @@ def read_ratings_csv(stream: TextIO) -> tuple[LongRatings, list[str | None] | No
             f"header: missing column(s) {', '.join(missing)} "
             f"(expected {','.join(REQUIRED_COLUMNS)})"
         )
-    has_time = TIMESTAMP_COLUMN in header
     labels: dict[str, list[str]] = {"item": [], "reviewer": [], "criterion": []}
+    extra: dict[str, list[str | None]] = {name: [] for name in optional if name in header}
     scores: list[float] = []
     rows: list[int] = []
-    times: list[str | None] = []
     for line, record in _records(reader):
         for name, values in labels.items():
             values.append(_cell(record, name, line))
         scores.append(_score(_cell(record, "score", line), line))
         rows.append(line)
-        if has_time:
-            times.append(_timestamp(record.get(TIMESTAMP_COLUMN), line))
+        for name, texts in extra.items():
+            text = (record.get(name) or "").strip()
+            texts.append(text or None)
     ratings = LongRatings.from_arrays(
         labels["item"], labels["reviewer"], labels["criterion"], scores, rows
     )
-    return ratings, times if has_time else None
+    return ratings, extra
 
 
 def _records(reader: csv.DictReader[str]) -> Iterable[tuple[int, Mapping[str, str | None]]]:

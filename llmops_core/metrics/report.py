@@ -46,7 +46,7 @@ def agreement_report(
     items, item_labels = factorize(ratings.item)
     reviewers, reviewer_labels = factorize(ratings.reviewer)
     criteria, criterion_labels = factorize(ratings.criterion)
-    _reject_duplicates(ratings, items, reviewers, criteria)
+    reject_duplicates(ratings, items, reviewers, criteria)
     week, week_labels = (None, []) if timestamps is None else _weeks(ratings, timestamps)
     judge_code = reviewer_labels.index(judge) if judge in reviewer_labels else -1
     codes = _Codes(ratings, items, item_labels, reviewers, reviewer_labels, judge_code, week)
@@ -68,7 +68,7 @@ def agreement_report(
     }
 
 
-def _reject_duplicates(
+def reject_duplicates(
     ratings: LongRatings, items: IntArray, reviewers: IntArray, criteria: IntArray
 ) -> None:
     """Raise if a reviewer rated the same item on the same criterion twice."""
