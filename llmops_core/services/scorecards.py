@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from llmops_core.errors import DomainError
@@ -45,10 +45,18 @@ from llmops_core.selectors.versions import (
     version_rubric_version_ids,
     versions_with_outputs,
 )
+from llmops_core.services.jobs import (
+    TRANSIENT_ERRORS,
+    UNFINISHED,
+    JobKind,
+    job_enqueue,
+    job_fail,
+    job_start,
+    job_succeed,
+)
 
 logger = logging.getLogger(__name__)
 Actor = User | AnonymousUser | None
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 STALE_AFTER = timedelta(minutes=30)
 
 
@@ -66,23 +74,11 @@ def actor_user(actor: Actor) -> User | None:
 
 def version_report_start(*, report_id: int, kind: str) -> Report | None:
     """Mark the report running and count the attempt; None if it is gone or finished."""
-    with transaction.atomic():
-        report = (
-            Report.objects.select_for_update(of=("self",))
-            .filter(pk=report_id, kind=kind)
-            .select_related("project", "subject_version__template", "baseline_version__template")
-            .first()
-        )
-        if report is None or report.is_finished:
-            return None
-        report.status, report.started_at = JobStatus.RUNNING, timezone.now()
-        report.heartbeat_at = report.started_at
-        report.attempts += 1
-        report.error, report.progress = "", 0.0
-        report.save(
-            update_fields=["status", "started_at", "heartbeat_at", "attempts", "error", "progress"]
-        )
-    return report
+    if not job_start(model=Report, job_id=report_id, kind=kind):
+        return None
+    return Report.objects.select_related(
+        "project", "subject_version__template", "baseline_version__template"
+    ).get(pk=report_id)
 
 
 def version_report_succeed(
@@ -90,29 +86,24 @@ def version_report_succeed(
 ) -> None:
     """Store the results of a running report (JSON-checked: no NaN reaches the database)."""
     encoded = json.loads(json.dumps(results, allow_nan=False, default=str))
-    Report.objects.filter(pk=report.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED,
-        progress=1.0,
+    job_succeed(
+        model=Report,
+        job_id=report.pk,
         results=encoded,
         error="",
         snapshot_hash=snapshot_hash,
         snapshot_counts=counts,
-        finished_at=timezone.now(),
     )
 
 
 def version_report_fail(*, report: Report, reason: str) -> None:
     """Mark a running report failed with ``reason``."""
-    Report.objects.filter(pk=report.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
+    job_fail(model=Report, job_id=report.pk, reason=reason[:5000])
 
 
 def version_report_fail_by_id(*, report_id: int, reason: str) -> None:
     """Mark report ``report_id`` failed, whatever step it reached (after the last retry)."""
-    Report.objects.filter(pk=report_id, status__in=[JobStatus.PENDING, JobStatus.RUNNING]).update(
-        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
+    job_fail(model=Report, job_id=report_id, reason=reason[:5000], statuses=UNFINISHED)
 
 
 def version_report_run(
@@ -137,10 +128,7 @@ def version_report_run(
 
 def version_report_enqueue(*, report_id: int) -> None:
     """Queue the computation of a scorecard or comparison once the transaction commits."""
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks.versions import version_report_compute_task
-
-    transaction.on_commit(lambda: dispatch(version_report_compute_task, report_id))
+    job_enqueue(JobKind.VERSION_REPORT, report_id)
 
 
 # Requesting and computing scorecards -----------------------------------------------------------

@@ -5,7 +5,7 @@ runs in the worker; ``agreement`` and ``summary`` shape the results; ``scope`` s
 report covers; ``export`` turns results into the CSV and JSON downloads.
 """
 
-from llmops_core.services.reports.compute import TRANSIENT_ERRORS, report_compute, report_fail
+from llmops_core.services.reports.compute import report_compute, report_fail
 from llmops_core.services.reports.requests import (
     RefreshResult,
     Trigger,
@@ -19,7 +19,6 @@ from llmops_core.services.reports.requests import (
 from llmops_core.services.reports.scope import ReportScope
 
 __all__ = [
-    "TRANSIENT_ERRORS",
     "RefreshResult",
     "ReportScope",
     "Trigger",
