@@ -1,7 +1,8 @@
 """Judge comparison reports: request one (a ``Report`` row) and compute it in Celery.
 
-The row moves through ``services.jobs`` (start, heartbeat, succeed or fail); the stale-job sweep
-there dispatches a report whose worker died.
+``report_data`` reads what the report needs into plain data, ``metrics.judge_report.build``
+computes it, and this module stores it. The row moves through ``services.jobs`` (start,
+heartbeat, succeed or fail); the stale-job sweep there dispatches a report whose worker died.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import transaction
 
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
+from llmops_core.metrics.judge_report.build import build_report
 from llmops_core.models import JobStatus, JudgeRun, JudgeVersion, Project, Report, ReportKind
 from llmops_core.services.audit import audit_record
 from llmops_core.services.jobs import (
@@ -27,7 +29,6 @@ from llmops_core.services.jobs import (
     job_start,
     job_succeed,
 )
-from llmops_core.services.judges.report_build import build_report
 from llmops_core.services.judges.report_data import comparison_data
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """Agreement reports: ask for one, compute it from the stored ratings, retry and refresh it.
 
 ``requests`` holds the writes a lead (or a schedule, or a closing queue) triggers; ``compute``
-runs in the worker; ``agreement`` and ``summary`` shape the results; ``scope`` says what a
-report covers; ``export`` turns results into the CSV and JSON downloads.
+runs in the worker: it reads the ratings, has ``metrics.agreement_report`` compute the sections
+and the summary, and stores them (the row moves through ``services.jobs``); ``scope`` says what
+a report covers; ``export`` turns results into the CSV and JSON downloads.
 """
 
 from llmops_core.services.reports.compute import report_compute, report_fail

@@ -26,6 +26,8 @@ from annotate.selectors import (
     ratings_snapshot,
 )
 from llmops_core.errors import DomainError
+from llmops_core.metrics.agreement_report import sections
+from llmops_core.metrics.agreement_report.summary import build_summary
 from llmops_core.metrics.longformat import RatingsError
 from llmops_core.models import Project, Report, RubricVersion
 from llmops_core.selectors.reports import (
@@ -42,9 +44,7 @@ from llmops_core.services.jobs import (
     job_start,
     job_succeed,
 )
-from llmops_core.services.reports import agreement as sections
 from llmops_core.services.reports.scope import ReportScope, scope_filter
-from llmops_core.services.reports.summary import build_summary
 
 logger = logging.getLogger(__name__)
 
