@@ -279,7 +279,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # A task unacknowledged for this long is redelivered (acks_late): longer than any task runs.
     # A broker host that does not answer fails a publish in seconds, not minutes (the job row
-    # then waits for the stale-job sweep, see llmops_core.services.dispatch).
+    # then waits for the stale-job sweep, see llmops_core.services.jobs).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "socket_connect_timeout": 5,
@@ -313,7 +313,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Dispatch again every job whose message was lost or whose worker died: exports, imports,
     # pending reports, judge and generation runs (stale lease), judge reports.
     "jobs-resume-stale": {
-        "task": "llmops_core.tasks.dispatch.jobs_resume_stale_task",
+        "task": "llmops_core.tasks.jobs.jobs_resume_stale_task",
         "schedule": 60.0,
     },
     # Delete export files past EXPORT_RETENTION_DAYS (the records stay), and parts folders of

@@ -64,3 +64,70 @@ def test_mypy_finds_nothing() -> None:
         env=env,
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+
+
+# Import cycles a module may still be part of, with the reason each is inherent. Empty: there
+# are none, and a new one fails the test below instead of joining a list.
+ALLOWED_CYCLES: list[frozenset[str]] = []
+
+
+def _strongly_connected(edges: dict[str, set[str]]) -> list[set[str]]:
+    """Return the strongly connected components of a directed graph (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component: set[str] = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    """llmops_core and annotate have no import cycles among their modules.
+
+    Every import counts: at module level, inside functions and under ``TYPE_CHECKING``. A
+    cycle is what "import it inside the function" hides; services name a job kind instead of
+    importing their task, and split types from the machinery that uses them.
+    """
+    import grimp
+
+    graph = grimp.build_graph("llmops_core", "annotate", cache_dir=None)
+    edges = {
+        module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules
+    }
+    cycles = [
+        sorted(component)
+        for component in _strongly_connected(edges)
+        if len(component) > 1 and frozenset(component) not in ALLOWED_CYCLES
+    ]
+    assert cycles == [], "\n".join(" <-> ".join(cycle) for cycle in cycles)

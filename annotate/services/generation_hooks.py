@@ -1,14 +1,14 @@
 """What the annotation app does when a generation run finishes: queue the outputs for review.
 
 The LLMOps core never imports this app's services; when a run that names a queue succeeds, it
-asks for ``annotate.generation_outputs_to_queue`` by task name, and this module answers.
+enqueues the job kind ``JobKind.GENERATION_QUEUE`` (``llmops_core.services.jobs``), whose task,
+``annotate.tasks.generation_outputs_to_queue_task``, calls this module.
 """
 
 from __future__ import annotations
 
 import logging
 
-from celery import shared_task
 from django.db import transaction
 
 from annotate.models import Queue
@@ -16,7 +16,6 @@ from annotate.services.queues import queue_add_outputs
 from llmops_core.models import GenerationRun, JobStatus, ModelOutput
 from llmops_core.services.generation import generation_run_queued
 
-TASK_NAME = "annotate.generation_outputs_to_queue"
 logger = logging.getLogger(__name__)
 
 
@@ -50,9 +49,3 @@ def generation_outputs_to_queue(*, run_id: int) -> int:
     added = queue_add_outputs(queue=queue, output_ids=ids)
     generation_run_queued(run_id=run_id)
     return added
-
-
-@shared_task(name=TASK_NAME, acks_late=True, ignore_result=True)
-def generation_outputs_to_queue_task(run_id: int) -> None:
-    """Queue the outputs of generation run ``run_id`` for review (safe to run twice)."""
-    generation_outputs_to_queue(run_id=run_id)

@@ -19,7 +19,7 @@ class JobStatus(models.TextChoices):
 class AsyncJob(models.Model):
     """Fields every asynchronous job shares: status, progress, error, timing and liveness.
 
-    ``heartbeat_at`` and ``attempts`` let the stale-job sweep (``services.dispatch``) tell a
+    ``heartbeat_at`` and ``attempts`` let the stale-job sweep (``services.jobs``) tell a
     job whose message or worker was lost from one that is merely queued or busy.
     """
 

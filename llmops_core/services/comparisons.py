@@ -1,13 +1,11 @@
-"""Version comparisons: a candidate prompt version against a baseline on the same inputs.
+"""Version comparisons: ask for a candidate prompt version against a baseline, compute, refresh.
 
-Outputs of the two versions are paired by ``input_hash``. For every criterion each output's
-consensus is the mean of its ratings (over reviewers and queues), an input's score is the mean
-over that version's outputs for it, and the paired differences (candidate minus baseline) go
-through ``metrics.significance``: a seeded bootstrap interval of the mean difference, the
-Wilcoxon signed-rank test, a verdict and the paired inputs still needed. Win/tie/loss comes from
-human pairwise preferences where reviewers gave them, otherwise from the consensus differences.
-Judge scores, when a judge scored both versions, are compared the same way (kept apart).
-Human preferences are read through ``annotate.selectors.preferences`` (plain counts).
+A comparison is a ``Report`` of kind ``version_comparison`` with ``subject_version`` (the
+candidate) and ``baseline_version`` set. This module reads both versions' ratings under the
+latest rubric version they share, their outputs' input hashes, judge scores and the human
+pairwise preferences (through ``annotate.selectors``, plain counts), has
+``metrics.version_report.comparison`` compute the verdicts, and stores the result. The report
+row's life goes through ``services.scorecards.version_report_run`` and ``services.jobs``.
 """
 
 from __future__ import annotations
@@ -16,19 +14,12 @@ import hashlib
 import json
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 
 from annotate.selectors import preference_outcomes
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
-from llmops_core.metrics.significance import (
-    headline,
-    outcome_counts,
-    paired_compare,
-    verdict_sentence,
-    win_tie_loss,
-)
+from llmops_core.metrics.version_report.comparison import Options, Side, comparison_build
 from llmops_core.models import PromptVersion, Report, ReportKind
 from llmops_core.selectors.versions import (
     VersionRatings,
@@ -47,7 +38,6 @@ from llmops_core.services.scorecards import (
     Actor,
     actor_user,
     bootstrap_draws,
-    criterion_seed,
     report_needs_refresh,
     scorecard_compute,
     scorecards_refresh,
@@ -181,27 +171,6 @@ def _common_rubric(
     return None, []
 
 
-def input_scores(
-    ratings: VersionRatings, hashes: dict[int, tuple[int, str]], version_id: int, criterion: str
-) -> dict[str, float]:
-    """Return {input hash: mean over the version's outputs of each output's mean rating}."""
-    per_output: dict[int, list[float]] = {}
-    for output, version, name, score in zip(
-        ratings.output, ratings.version, ratings.criterion, ratings.score, strict=True
-    ):
-        if version == version_id and name == criterion:
-            per_output.setdefault(output, []).append(score)
-    per_input: dict[str, list[float]] = {}
-    for output, scores in per_output.items():
-        per_input.setdefault(hashes[output][1], []).append(float(np.mean(scores)))
-    return {digest: float(np.mean(values)) for digest, values in per_input.items()}
-
-
-def _paired(a: dict[str, float], b: dict[str, float]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    keys = sorted(set(a) & set(b))
-    return keys, np.array([a[k] for k in keys]), np.array([b[k] for k in keys])
-
-
 def comparison_results(
     *,
     candidate: PromptVersion,
@@ -222,37 +191,22 @@ def comparison_results(
     )
     hashes = version_output_hashes(version_ids=ids)
     rubric = rubric_version_summary(rubric_version_id=rubric_id)
-    names = (_label(candidate), _label(baseline))
-    options: dict[str, Any] = {"draws": draws, "alpha": alpha, "power": power}
-    criteria: dict[str, Any] = {}
-    pairs: set[str] = set()
-    differences: dict[str, dict[str, float]] = {}
-    for crit in (rubric or {}).get("criteria", []):
-        name = crit["name"]
-        keys, a, b = _paired(
-            input_scores(ratings, hashes, candidate.pk, name),
-            input_scores(ratings, hashes, baseline.pk, name),
-        )
-        result = paired_compare(a, b, seed=seed + criterion_seed(name), **options).as_dict()
-        result["text"] = verdict_sentence(name, result, candidate=names[0], baseline=names[1])
-        criteria[name] = result
-        pairs.update(keys)
-        differences[name] = dict(zip(keys, (a - b).tolist(), strict=True))
-    verdicts = {name: c["verdict"] for name, c in criteria.items()}
-    judge = judge_section(candidate, baseline, hashes, seed=seed, **options)
+    built = comparison_build(
+        candidate=Side(candidate.pk, _label(candidate)),
+        baseline=Side(baseline.pk, _label(baseline)),
+        ratings=ratings,
+        hashes=hashes,
+        criteria_names=[c["name"] for c in (rubric or {}).get("criteria", [])],
+        judge_rows=version_judge_scores(version_ids=ids),
+        preferences=preference_outcomes(candidate_id=candidate.pk, baseline_id=baseline.pk),
+        options=Options(draws=draws, seed=seed, alpha=alpha, power=power),
+    )
     return {
         "candidate": {"id": candidate.pk, "number": candidate.number},
         "baseline": {"id": baseline.pk, "number": baseline.number},
         "template": candidate.template.name,
         "rubric_version": rubric,
-        "criteria": criteria,
-        "n_pairs": len(pairs),
-        "headline": headline(verdicts, candidate=names[0], baseline=names[1]),
-        "verdicts": verdicts,
-        "win_rate": win_rates(candidate, baseline, differences),
-        "judge": judge,
-        "judge_used": bool(judge["criteria"]),
-        "evidence": ratings_evidence(ratings),
+        **built,
         "parameters": {
             "bootstrap_draws": draws,
             "seed": seed,
@@ -263,87 +217,6 @@ def comparison_results(
         },
         "notes": notes,
     }
-
-
-def ratings_evidence(ratings: VersionRatings) -> dict[str, Any]:
-    """Return exactly which ratings a comparison rests on: annotations, reviewers, a hash."""
-    return {
-        "n_ratings": ratings.n_ratings,
-        "ratings_sha256": ratings.sha256,
-        "rubric_version_id": ratings.rubric_version_id,
-        "annotation_ids": sorted(set(ratings.annotation)),
-        "reviewers": [
-            {"id": pk, "username": name} for pk, name in sorted(ratings.reviewers().items())
-        ],
-    }
-
-
-def win_rates(
-    candidate: PromptVersion, baseline: PromptVersion, differences: dict[str, dict[str, float]]
-) -> dict[str, Any]:
-    """Return win/tie/loss of the candidate: from human preferences if any, else consensus."""
-    prefs = preference_outcomes(candidate_id=candidate.pk, baseline_id=baseline.pk)
-    if prefs["n"]:
-        return {
-            "source": "preferences",
-            "overall": win_tie_loss(prefs["wins"], prefs["ties"], prefs["losses"]),
-            "criteria": {name: win_tie_loss(*counts) for name, counts in prefs["criteria"].items()},
-            "preference_ids": prefs["ids"],
-            "left_chosen": {"left": prefs["left_chosen"], "decided": prefs["decided"]},
-        }
-    per_criterion = {
-        name: win_tie_loss(*outcome_counts(list(d.values()))) for name, d in differences.items()
-    }
-    totals: dict[str, float] = {}
-    for d in differences.values():
-        for key, value in d.items():
-            totals[key] = totals.get(key, 0.0) + value
-    return {
-        "source": "consensus",
-        "overall": win_tie_loss(*outcome_counts(list(totals.values()))),
-        "criteria": per_criterion,
-    }
-
-
-def judge_section(
-    candidate: PromptVersion,
-    baseline: PromptVersion,
-    hashes: dict[int, tuple[int, str]],
-    *,
-    seed: int,
-    draws: int,
-    alpha: float,
-    power: float,
-) -> dict[str, Any]:
-    """Compare judge scores of the two versions, per criterion, for the newest judge of both."""
-    rows = version_judge_scores(version_ids=[candidate.pk, baseline.pk])
-    by_judge: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        entry = by_judge.setdefault(
-            row["judge_version_id"], {"judge": row["judge"], "run": 0, "scores": {}}
-        )
-        entry["run"] = max(entry["run"], row["run_id"])
-        side = "a" if row["version_id"] == candidate.pk else "b"
-        entry["scores"].setdefault(row["criterion"], {"a": {}, "b": {}})[side][
-            hashes[row["output_id"]][1]
-        ] = float(row["score"])
-    both = {
-        pk: e for pk, e in by_judge.items() if any(s["a"] and s["b"] for s in e["scores"].values())
-    }
-    if not both:
-        return {"judge_version_id": None, "judge": None, "criteria": {}}
-    pk = max(both, key=lambda k: both[k]["run"])
-    criteria = {}
-    for name, sides in both[pk]["scores"].items():
-        _, a, b = _paired(sides["a"], sides["b"])
-        result = paired_compare(
-            a, b, seed=seed + criterion_seed(name), draws=draws, alpha=alpha, power=power
-        ).as_dict()
-        result["text"] = verdict_sentence(
-            f"{name} (judge)", result, candidate=_label(candidate), baseline=_label(baseline)
-        )
-        criteria[name] = result
-    return {"judge_version_id": pk, "judge": both[pk]["judge"], "criteria": criteria}
 
 
 def comparisons_refresh(*, limit: int = 500) -> list[int]:

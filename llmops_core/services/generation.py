@@ -9,8 +9,8 @@ Each successful reply becomes a ``ModelOutput`` tied to the version and the data
 ``external_id = gen-v<version id>-r<row id>``: running the same version over the same rows
 again creates nothing new (and, through the cache, calls nothing). When the run ends, its
 outputs can go to a judge run (created here) and to a review queue (the annotation app does
-that, see ``annotate.services.generation_hooks``; asked for by task name, as ``llmops_core``
-never imports the annotation app's services).
+that, see ``annotate.services.generation_hooks``; asked for by job kind,
+``JobKind.GENERATION_QUEUE``, as ``llmops_core`` never imports the annotation app's services).
 """
 
 from __future__ import annotations
@@ -44,34 +44,22 @@ from llmops_core.selectors.reports import report_queue_row
 from llmops_core.selectors.versions import label_version
 from llmops_core.services.audit import audit_record
 from llmops_core.services.comparisons import comparison_request
-from llmops_core.services.dispatch import dispatch
+from llmops_core.services.jobs import JobKind, job_enqueue
 from llmops_core.services.judges.endpoints import endpoint_concurrency, endpoint_config
 from llmops_core.services.judges.runs import judge_run_create
 from llmops_core.services.llm_runs import (
     PreparedCall,
-    RunKind,
     StepOptions,
     StepOutcome,
     llm_run_request_cancel,
     llm_run_step,
-    run_kind_register,
 )
+from llmops_core.services.llm_runs.kinds import GENERATION_RUN_KIND as RUN_KIND
+from llmops_core.services.llm_runs.kinds import GENERATION_RUNS
 from llmops_core.services.scorecards import scorecard_request
 
-RUN_KIND = "generation"  # LLMCall.run_kind of generation runs
-QUEUE_TASK = "annotate.generation_outputs_to_queue"
 MAX_ROWS = 50_000
 Actor = User | AnonymousUser | None
-
-
-def _enqueue(run_id: int) -> None:
-    """Enqueue a step of generation run ``run_id`` once the current transaction commits."""
-    from llmops_core.tasks.generation import generation_run_step_task
-
-    transaction.on_commit(lambda: dispatch(generation_run_step_task, run_id))
-
-
-GENERATION_RUNS = run_kind_register(RunKind(name=RUN_KIND, model=GenerationRun, enqueue=_enqueue))
 
 
 def generation_external_id(version_id: int, row_id: int) -> str:
@@ -213,7 +201,7 @@ def generation_run_create(
         project=project,
         after={"version": version.number, "dataset": dataset.pk, **parameters},
     )
-    _enqueue(run.pk)
+    job_enqueue(GENERATION_RUNS.job, run.pk)
     return run
 
 
@@ -271,7 +259,7 @@ def generation_run_followups(*, run_id: int) -> bool:
     if not params.get("reports_requested"):
         _request_reports(run)
     if params.get("queue_id") and output_ids:
-        transaction.on_commit(lambda: dispatch(QUEUE_TASK, run.pk))
+        job_enqueue(JobKind.GENERATION_QUEUE, run.pk)
     else:
         run.followups_done_at = timezone.now()
         run.save(update_fields=["followups_done_at"])

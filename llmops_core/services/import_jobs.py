@@ -1,4 +1,8 @@
-"""Import jobs: the row behind every import, run inline for small files, by Celery for big ones."""
+"""Import jobs: the row behind every import, run inline for small files, by Celery for big ones.
+
+The row moves through ``services.jobs`` (start, heartbeat, finish); a big file's job is
+enqueued there too, by kind.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,13 @@ from typing import IO
 
 from django.contrib.auth.models import User
 from django.core.files.base import File
-from django.db import transaction
 from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.io.imports import FileError, RowError, detect_format, iter_records
 from llmops_core.models import ImportJob, JobStatus, Project
 from llmops_core.services.imports import ImportResult, outputs_import
+from llmops_core.services.jobs import JobKind, job_enqueue, job_finish, job_heartbeat, job_start
 
 Opener = Callable[[], IO[bytes]]
 
@@ -98,18 +102,19 @@ def import_job_run(
         opener = lambda: open(path, "rb")  # noqa: E731, SIM115
         size = Path(path).stat().st_size
     tracker = _PositionTracker(opener, size or job.total_bytes)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, error=""
-    )
+    # The task claimed the job (one attempt); an inline import starts the row it just made.
+    job_start(model=ImportJob, job_id=job.pk, statuses=None, count_attempt=False)
 
     def on_progress(phase: str, result: ImportResult) -> None:
         share = tracker.fraction()
         if not job.partial:
             share = share / 2 if phase == "validate" else 0.5 + share / 2
-        ImportJob.objects.filter(pk=job.pk).update(
+        job_heartbeat(
+            model=ImportJob,
+            job_id=job.pk,
             progress=round(min(share, 0.99), 4),
+            statuses=None,
             rows_seen=result.rows_seen,
-            heartbeat_at=timezone.now(),
         )
 
     try:
@@ -133,36 +138,26 @@ def import_job_run(
 
 
 def _finish(job: ImportJob, result: ImportResult, *, error: str) -> None:
-    job.status = JobStatus.FAILED if (result.rejected or error) else JobStatus.SUCCEEDED
-    job.error = error
-    job.progress = 1.0
-    job.rows_seen = result.rows_seen
-    job.rows_created = result.rows_created
-    job.rows_existing = result.rows_existing
-    job.rows_failed = result.rows_failed
-    job.row_errors = [str(e) for e in result.errors]
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "status",
-            "error",
-            "progress",
-            "rows_seen",
-            "rows_created",
-            "rows_existing",
-            "rows_failed",
-            "row_errors",
-            "finished_at",
-        ]
-    )
+    """Record the outcome on the row (and on ``job``): succeeded, or failed with ``error``."""
+    fields = {
+        "error": error,
+        "progress": 1.0,
+        "rows_seen": result.rows_seen,
+        "rows_created": result.rows_created,
+        "rows_existing": result.rows_existing,
+        "rows_failed": result.rows_failed,
+        "row_errors": [str(e) for e in result.errors],
+        "finished_at": timezone.now(),
+    }
+    status = JobStatus.FAILED if (result.rejected or error) else JobStatus.SUCCEEDED
+    job_finish(model=ImportJob, job_id=job.pk, status=status, statuses=None, **fields)
+    for name, value in {"status": status, **fields}.items():
+        setattr(job, name, value)
 
 
 def import_job_enqueue(*, job: ImportJob) -> None:
     """Queue ``job`` for a Celery worker once the current transaction commits."""
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks import import_job_run_task
-
-    transaction.on_commit(lambda: dispatch(import_job_run_task, job.pk))
+    job_enqueue(JobKind.IMPORT, job.pk)
 
 
 def import_bytes(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from llmops_core.errors import DomainError, NotAllowed
+from llmops_core.metrics.version_report.ratings import ratings_evidence
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, Role
 from llmops_core.selectors.projects import project_role, role_allows
 from llmops_core.selectors.versions import (
@@ -27,7 +28,6 @@ from llmops_core.selectors.versions import (
     version_rubric_version_ids,
 )
 from llmops_core.services.audit import audit_record
-from llmops_core.services.comparisons import ratings_evidence
 from llmops_core.services.gates import GateResult, gate_evaluate
 from llmops_core.services.prompts import prompt_label_set
 from llmops_core.services.serving import serving_invalidate

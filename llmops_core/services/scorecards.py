@@ -1,11 +1,10 @@
-"""Prompt version scorecards: what humans and judges say about one version, and what it costs.
+"""Prompt version scorecards: ask for one, compute it in a worker, keep it fresh.
 
-A scorecard is a ``Report`` of kind ``scorecard`` with ``subject_version`` set. Per criterion it
-holds the human mean (each output weighted once: the mean over outputs of the mean of their
-ratings) with a seeded bootstrap interval over outputs, the outputs and ratings behind it, the
-judge's mean where a judge scored the outputs, and the reviewers' agreement (ordinal
-Krippendorff's alpha over queue items). Around that: flag and skip rates, and cost and latency
-per output.
+A scorecard is a ``Report`` of kind ``scorecard`` with ``subject_version`` set: what humans and
+judges say about one version, and what it costs. This module reads the version's ratings, judge
+scores, flags and output figures (``selectors.versions``), has
+``metrics.version_report.scorecard`` compute the card, and stores it. The report row's life
+(start, succeed, fail) goes through ``services.jobs``, shared with comparisons.
 
 Computing runs outside any transaction (on SQLite a transaction takes the write lock); each write
 is one short UPDATE guarded by the row's status, so a redelivered task is harmless.
@@ -20,19 +19,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
-from llmops_core.metrics.agreement import krippendorff_alpha_estimate
-from llmops_core.metrics.significance import mean_bootstrap_ci
+from llmops_core.metrics.version_report.scorecard import scorecard_build
 from llmops_core.models import JobStatus, PromptVersion, Report, ReportKind
 from llmops_core.selectors.versions import (
-    VersionRatings,
     rubric_version_summary,
     version_fingerprint,
     version_flag_counts,
@@ -45,10 +41,18 @@ from llmops_core.selectors.versions import (
     version_rubric_version_ids,
     versions_with_outputs,
 )
+from llmops_core.services.jobs import (
+    TRANSIENT_ERRORS,
+    UNFINISHED,
+    JobKind,
+    job_enqueue,
+    job_fail,
+    job_start,
+    job_succeed,
+)
 
 logger = logging.getLogger(__name__)
 Actor = User | AnonymousUser | None
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 STALE_AFTER = timedelta(minutes=30)
 
 
@@ -61,86 +65,53 @@ def actor_user(actor: Actor) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None  # type: ignore[return-value]
 
 
-# The report row's life: start, succeed, fail (shared with comparisons) -----------------------
-
-
-def version_report_start(*, report_id: int, kind: str) -> Report | None:
-    """Mark the report running and count the attempt; None if it is gone or finished."""
-    with transaction.atomic():
-        report = (
-            Report.objects.select_for_update(of=("self",))
-            .filter(pk=report_id, kind=kind)
-            .select_related("project", "subject_version__template", "baseline_version__template")
-            .first()
-        )
-        if report is None or report.is_finished:
-            return None
-        report.status, report.started_at = JobStatus.RUNNING, timezone.now()
-        report.heartbeat_at = report.started_at
-        report.attempts += 1
-        report.error, report.progress = "", 0.0
-        report.save(
-            update_fields=["status", "started_at", "heartbeat_at", "attempts", "error", "progress"]
-        )
-    return report
-
-
-def version_report_succeed(
-    *, report: Report, results: dict[str, Any], snapshot_hash: str, counts: dict[str, Any]
-) -> None:
-    """Store the results of a running report (JSON-checked: no NaN reaches the database)."""
-    encoded = json.loads(json.dumps(results, allow_nan=False, default=str))
-    Report.objects.filter(pk=report.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED,
-        progress=1.0,
-        results=encoded,
-        error="",
-        snapshot_hash=snapshot_hash,
-        snapshot_counts=counts,
-        finished_at=timezone.now(),
-    )
-
-
-def version_report_fail(*, report: Report, reason: str) -> None:
-    """Mark a running report failed with ``reason``."""
-    Report.objects.filter(pk=report.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
+# The report row's life (shared with comparisons), through services.jobs ---------------------
 
 
 def version_report_fail_by_id(*, report_id: int, reason: str) -> None:
     """Mark report ``report_id`` failed, whatever step it reached (after the last retry)."""
-    Report.objects.filter(pk=report_id, status__in=[JobStatus.PENDING, JobStatus.RUNNING]).update(
-        status=JobStatus.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
+    job_fail(model=Report, job_id=report_id, reason=reason[:5000], statuses=UNFINISHED)
 
 
 def version_report_run(
     *, report_id: int, kind: str, build: Callable[[Report], tuple[dict[str, Any], str, dict]]
 ) -> Report | None:
-    """Run ``build`` on a started report and store what it returns, or the failure."""
-    report = version_report_start(report_id=report_id, kind=kind)
-    if report is None:
+    """Start the report (one more attempt), run ``build`` on it and store what it returns.
+
+    Return the row, or None if it is gone or finished. A ``DomainError`` fails the report
+    with its message, a transient database error propagates for the task to retry, anything
+    else fails it as an internal error. Results are JSON-checked: no NaN reaches the database.
+    """
+    if not job_start(model=Report, job_id=report_id, kind=kind):
         return None
+    report = Report.objects.select_related(
+        "project", "subject_version__template", "baseline_version__template"
+    ).get(pk=report_id)
     try:
         results, digest, counts = build(report)
-        version_report_succeed(report=report, results=results, snapshot_hash=digest, counts=counts)
+        encoded = json.loads(json.dumps(results, allow_nan=False, default=str))
+        job_succeed(
+            model=Report,
+            job_id=report_id,
+            results=encoded,
+            error="",
+            snapshot_hash=digest,
+            snapshot_counts=counts,
+        )
     except DomainError as exc:
-        version_report_fail(report=report, reason=str(exc))
+        job_fail(model=Report, job_id=report_id, reason=str(exc)[:5000])
     except TRANSIENT_ERRORS:
         raise
     except Exception as exc:
         logger.exception("%s report %s failed", kind, report_id)
-        version_report_fail(report=report, reason=f"internal error ({type(exc).__name__}): {exc}")
+        reason = f"internal error ({type(exc).__name__}): {exc}"
+        job_fail(model=Report, job_id=report_id, reason=reason[:5000])
     return Report.objects.get(pk=report_id)
 
 
 def version_report_enqueue(*, report_id: int) -> None:
     """Queue the computation of a scorecard or comparison once the transaction commits."""
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks.versions import version_report_compute_task
-
-    transaction.on_commit(lambda: dispatch(version_report_compute_task, report_id))
+    job_enqueue(JobKind.VERSION_REPORT, report_id)
 
 
 # Requesting and computing scorecards -----------------------------------------------------------
@@ -210,172 +181,22 @@ def scorecard_results(*, version: PromptVersion, draws: int, seed: int) -> dict[
     ratings = version_ratings(
         project_id=project_id, version_ids=[version.pk], rubric_version_id=rubric_id
     )
-    rubric = rubric_version_summary(rubric_version_id=rubric_id)
-    judges = judge_means(version_judge_scores(version_ids=[version.pk]))
-    order = [c["name"] for c in rubric["criteria"]] if rubric else []
-    order += [name for judge in judges for name in judge["criteria"] if name not in order]
-    criteria = [criterion_card(ratings, name, judges, draws=draws, seed=seed) for name in order]
-    flags = version_flag_counts(project_id=project_id, version_id=version.pk)
-    notes = []
-    if len(rubric_ids) > 1:
-        notes.append(
-            f"Ratings under {len(rubric_ids) - 1} older rubric version(s) are left out; "
-            "the scorecard uses the latest rubric version its ratings were made under."
-        )
-    return {
-        "version": {
+    return scorecard_build(
+        version={
             "id": version.pk,
             "number": version.number,
             "template": version.template.name,
             "model": version.model_name,
         },
-        "rubric_version": rubric,
-        "criteria": criteria,
-        "judges": judges,
-        "items_by_reviewers": items_by_reviewers(ratings),
-        "flags": {**flags, **_rates(flags)},
-        "outputs": version_output_stats(version_id=version.pk),
-        "n_ratings": ratings.n_ratings,
-        "n_outputs_rated": len(set(ratings.output)),
-        "n_reviewers": len(set(ratings.reviewer_id)),
-        "ratings_sha256": ratings.sha256,
-        "parameters": {
-            "bootstrap_draws": draws,
-            "seed": seed,
-            "confidence": 0.95,
-            "alpha_level": "ordinal",
-            "unit": "output",
-        },
-        "notes": notes,
-        "_counts": {
-            "ratings": ratings.n_ratings,
-            "outputs_rated": len(set(ratings.output)),
-            "reviewers": len(set(ratings.reviewer_id)),
-            "judge_scores": sum(j["n_scores"] for j in judges),
-        },
-    }
-
-
-def _rates(flags: dict[str, int]) -> dict[str, float | None]:
-    annotations, skipped = flags["annotations"], flags["skipped"]
-    return {
-        "flag_rate": flags["flagged"] / annotations if annotations else None,
-        "skip_rate": skipped / (annotations + skipped) if annotations + skipped else None,
-    }
-
-
-def criterion_card(
-    ratings: VersionRatings, name: str, judges: list[dict[str, Any]], *, draws: int, seed: int
-) -> dict[str, Any]:
-    """Return one criterion's row: human mean and CI, counts, agreement, judge mean."""
-    rows = np.flatnonzero(np.asarray(ratings.criterion, dtype=object) == name)
-    scale = ratings.scales.get(name)
-    outputs = np.asarray(ratings.output, dtype=np.int64)[rows]
-    scores = np.asarray(ratings.score, dtype=np.float64)[rows]
-    per_output = _group_means(outputs, scores)
-    ci = mean_bootstrap_ci(
-        per_output, draws=draws, seed=seed + criterion_seed(name), empty_reason="no ratings"
+        ratings=ratings,
+        rubric=rubric_version_summary(rubric_version_id=rubric_id),
+        older_rubrics=max(len(rubric_ids) - 1, 0),
+        judge_rows=version_judge_scores(version_ids=[version.pk]),
+        flags=version_flag_counts(project_id=project_id, version_id=version.pk),
+        outputs=version_output_stats(version_id=version.pk),
+        draws=draws,
+        seed=seed,
     )
-    human = {
-        "mean": float(per_output.mean()) if per_output.size else None,
-        "ci_low": ci.low,
-        "ci_high": ci.high,
-        "ci_reason": ci.reason,
-        "n_items": int(per_output.size),
-        "n_ratings": int(rows.size),
-        "n_reviewers": len({ratings.reviewer_id[i] for i in rows}),
-    }
-    judge = next(
-        (
-            {
-                "mean": j["criteria"][name]["mean"],
-                "n_items": j["criteria"][name]["n"],
-                "judge_version_id": j["judge_version_id"],
-                "judge": j["judge"],
-            }
-            for j in judges
-            if name in j["criteria"]
-        ),
-        None,
-    )
-    return {
-        "name": name,
-        "scale": list(scale) if scale else None,
-        "human": human,
-        "judge": judge,
-        "agreement": _agreement(ratings, rows, scale),
-    }
-
-
-def criterion_seed(name: str) -> int:
-    """Return a stable per-criterion seed offset, so adding a criterion changes no other CI."""
-    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-
-
-def _group_means(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Return the mean of ``values`` per distinct key."""
-    if keys.size == 0:
-        return np.empty(0)
-    _, inverse = np.unique(keys, return_inverse=True)
-    return np.bincount(inverse, weights=values) / np.bincount(inverse)
-
-
-def _agreement(
-    ratings: VersionRatings, rows: np.ndarray, scale: tuple[int, int] | None
-) -> dict[str, Any]:
-    """Return ordinal Krippendorff's alpha over queue items x reviewers, with its reason."""
-    if rows.size == 0 or scale is None:
-        return {"alpha": None, "reason": "no ratings", "n_items_overlap": 0}
-    items = np.asarray(ratings.item, dtype=np.int64)[rows]
-    reviewers = np.asarray(ratings.reviewer_id, dtype=np.int64)[rows]
-    item_keys, item_index = np.unique(items, return_inverse=True)
-    reviewer_keys, reviewer_index = np.unique(reviewers, return_inverse=True)
-    matrix = np.full((reviewer_keys.size, item_keys.size), np.nan)
-    matrix[reviewer_index, item_index] = np.asarray(ratings.score, dtype=np.float64)[rows]
-    overlap = int((np.isfinite(matrix).sum(axis=0) >= 2).sum())
-    domain = [float(v) for v in range(scale[0], scale[1] + 1)]
-    estimate = krippendorff_alpha_estimate(matrix, "ordinal", domain)
-    return {"alpha": estimate.value, "reason": estimate.reason, "n_items_overlap": overlap}
-
-
-def judge_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return each judge version's mean per criterion (its latest score per output), newest first.
-
-    ``rows`` come oldest run first, so a later run's score of an output replaces an earlier one.
-    """
-    latest: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        judge = latest.setdefault(
-            row["judge_version_id"],
-            {
-                "judge_version_id": row["judge_version_id"],
-                "judge": row["judge"],
-                "last_run_id": 0,
-                "scores": {},
-            },
-        )
-        judge["last_run_id"] = max(judge["last_run_id"], row["run_id"])
-        judge["scores"].setdefault(row["criterion"], {})[row["output_id"]] = row["score"]
-    result = []
-    for judge in sorted(latest.values(), key=lambda j: -j["last_run_id"]):
-        criteria = {
-            name: {"mean": float(np.mean(list(by_output.values()))), "n": len(by_output)}
-            for name, by_output in judge.pop("scores").items()
-        }
-        judge["criteria"] = criteria
-        judge["n_scores"] = sum(c["n"] for c in criteria.values())
-        result.append(judge)
-    return result
-
-
-def items_by_reviewers(ratings: VersionRatings) -> dict[str, int]:
-    """Return how many outputs were rated by at least k distinct reviewers, for k = 1, 2, ..."""
-    seen: dict[int, set[int]] = {}
-    for output, reviewer in zip(ratings.output, ratings.reviewer_id, strict=True):
-        seen.setdefault(output, set()).add(reviewer)
-    counts = np.bincount([len(r) for r in seen.values()]) if seen else np.zeros(1, dtype=int)
-    at_least = np.cumsum(counts[::-1])[::-1]
-    return {str(k): int(at_least[k]) for k in range(1, at_least.size)}
 
 
 # Keeping scorecards fresh ----------------------------------------------------------------------

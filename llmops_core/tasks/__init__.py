@@ -1,11 +1,29 @@
-"""Celery tasks of the LLMOps core, one module per job family (found by autodiscovery here)."""
+"""Celery tasks of the LLMOps core, one module per job family (found by autodiscovery here).
 
-from llmops_core.tasks.dispatch import jobs_resume_stale_task  # noqa: F401
-from llmops_core.tasks.exports import export_job_run_task  # noqa: F401
-from llmops_core.tasks.generation import generation_run_step_task  # noqa: F401
+Tasks are thin: load the row by id, call one service, retry only on named transient errors.
+Services never import this package; they name a job kind and ``services.jobs`` publishes the
+task its table names.
+"""
+
+from llmops_core.tasks.exports import export_job_run_task, exports_expire_task
+from llmops_core.tasks.generation import generation_run_step_task
 from llmops_core.tasks.imports import import_job_run_task, ping_task
-from llmops_core.tasks.judges import judge_run_step_task  # noqa: F401
-from llmops_core.tasks.reports import report_compute_task, report_refresh_stale_task  # noqa: F401
-from llmops_core.tasks.versions import version_report_compute_task, version_reports_refresh_task  # noqa: F401
+from llmops_core.tasks.jobs import jobs_resume_stale_task
+from llmops_core.tasks.judges import judge_report_compute_task, judge_run_step_task
+from llmops_core.tasks.reports import report_compute_task, report_refresh_stale_task
+from llmops_core.tasks.versions import version_report_compute_task, version_reports_refresh_task
 
-__all__ = ["import_job_run_task", "ping_task"]
+__all__ = [
+    "export_job_run_task",
+    "exports_expire_task",
+    "generation_run_step_task",
+    "import_job_run_task",
+    "jobs_resume_stale_task",
+    "judge_report_compute_task",
+    "judge_run_step_task",
+    "ping_task",
+    "report_compute_task",
+    "report_refresh_stale_task",
+    "version_report_compute_task",
+    "version_reports_refresh_task",
+]

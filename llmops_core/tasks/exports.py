@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import OperationalError
 
 from llmops_core.models import ExportJob
-from llmops_core.services.dispatch import job_claim
 from llmops_core.services.exports import export_job_run, exports_expire
 from llmops_core.services.exports.shards import export_parts_sweep
+from llmops_core.services.jobs import job_claim
 
 
 @shared_task(

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from llmops_core.services.generation import generation_run_step
+from llmops_core.services.jobs import TRANSIENT_ERRORS, JobKind, job_dispatch
 from llmops_core.services.llm_runs import StepOutcome
-
-# A lost database connection or a locked SQLite file is worth another try; nothing else is.
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(
-    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
 )
 def generation_run_step_task(run_id: int) -> None:
     """Do one chunk of generation run ``run_id`` and enqueue the next; safe to run twice."""
     if generation_run_step(run_id=run_id) is StepOutcome.MORE:
-        generation_run_step_task.delay(run_id)
+        job_dispatch(JobKind.GENERATION_RUN_STEP, run_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from llmops_core.models import ImportJob
-from llmops_core.services.dispatch import job_claim
 from llmops_core.services.import_jobs import import_job_run
+from llmops_core.services.jobs import job_claim
 
 
 @shared_task(acks_late=True, ignore_result=True)

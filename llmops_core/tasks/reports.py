@@ -6,12 +6,8 @@ from typing import Any
 
 from celery import shared_task
 
-from llmops_core.services.reports import (
-    TRANSIENT_ERRORS,
-    report_compute,
-    report_fail,
-    report_refresh_stale,
-)
+from llmops_core.services.jobs import TRANSIENT_ERRORS
+from llmops_core.services.reports import report_compute, report_fail, report_refresh_stale
 
 MAX_RETRIES = 3
 

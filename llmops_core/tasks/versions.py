@@ -7,7 +7,8 @@ from typing import Any
 from celery import shared_task
 
 from llmops_core.services.comparisons import version_report_compute, version_reports_refresh
-from llmops_core.services.scorecards import TRANSIENT_ERRORS, version_report_fail_by_id
+from llmops_core.services.jobs import TRANSIENT_ERRORS
+from llmops_core.services.scorecards import version_report_fail_by_id
 
 MAX_RETRIES = 3
 

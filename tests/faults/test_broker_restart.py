@@ -34,7 +34,7 @@ from llmops_core.models import (
 from llmops_core.services.datasets import dataset_create
 from llmops_core.services.judges.configs import judge_create, judge_version_create
 from llmops_core.services.prompts import prompt_template_create, prompt_version_create
-from llmops_core.tasks.dispatch import jobs_resume_stale_task
+from llmops_core.tasks.jobs import jobs_resume_stale_task
 from tests.faults.redis_server import RedisServer, broker
 from tests.judges.helpers import make_outputs, make_queue, rate_queue
 from tests.support.db import database_url_for_subprocess
@@ -192,7 +192,7 @@ def test_a_redis_restart_loses_no_job_queued_before_it_or_created_while_it_was_d
 
         # 2. Redis goes down under the running worker: new jobs are still accepted (202).
         on_redis.kill()
-        with caplog.at_level(logging.ERROR, logger="llmops_core.services.dispatch"):
+        with caplog.at_level(logging.ERROR, logger="llmops_core.services.jobs.dispatch"):
             late = {
                 "export": ExportJob(
                     pk=_post(api, "api-exports", project, {"kind": "consensus", "format": "jsonl"})

@@ -20,8 +20,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from llmops_core.models import ExportJob, JobStatus, Project
-from llmops_core.services.dispatch import jobs_resume_stale
 from llmops_core.services.exports import export_spec_build, export_write
+from llmops_core.services.jobs.sweep import jobs_resume_stale
 from tests.judges.helpers import make_outputs, make_queue, rate_queue
 from tests.support.db import database_url_for_subprocess
 from tests.support.worker import WorkerProcess, wait_for

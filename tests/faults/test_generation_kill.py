@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from llmops_core.models import GenerationRun, LLMCall, LLMEndpoint, ModelOutput, Project
 from llmops_core.services.datasets import dataset_create
-from llmops_core.services.dispatch import jobs_resume_stale
+from llmops_core.services.jobs.sweep import jobs_resume_stale
 from llmops_core.services.prompts import prompt_template_create, prompt_version_create
 from tests.support.db import database_url_for_subprocess
 from tests.support.openai_server import LocalOpenAIServer

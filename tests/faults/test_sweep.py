@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from celery import current_app
 from django.utils import timezone
 
 from llmops_core.models import ExportJob, ImportJob, JobStatus, Project, Report, ReportKind
-from llmops_core.services import dispatch as dispatching
-from llmops_core.services.dispatch import REPORT_TASKS, dispatch, job_claim, jobs_resume_stale
 from llmops_core.services.exports import export_job_run
 from llmops_core.services.import_jobs import import_bytes
+from llmops_core.services.jobs import TASKS, JobKind, job_claim, report_job_kind, task_publish
+from llmops_core.services.jobs.sweep import jobs_resume_stale
 from llmops_core.tasks import ping_task
 from tests.faults.redis_server import broker, free_port
 from tests.judges.helpers import make_outputs, make_queue, rate_queue
@@ -27,9 +28,17 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Record what the sweep publishes instead of publishing it (the broker is not under test)."""
     published: list[tuple[str, int]] = []
     monkeypatch.setattr(
-        dispatching, "dispatch", lambda task, pk: published.append((str(task), pk)) or True
+        current_app,
+        "send_task",
+        lambda name, args=None, *a, **kw: published.append((name, *args)),
     )
     return published
+
+
+def _report_task(kind: str) -> str:
+    job_kind = report_job_kind(kind)
+    assert job_kind is not None
+    return TASKS[job_kind]
 
 
 def _later(seconds: float) -> Any:
@@ -52,7 +61,7 @@ def test_a_pending_job_is_dispatched_again_after_the_grace_and_only_once_per_gra
     job = _export(project)
     assert jobs_resume_stale(now=_later(30)).dispatched == []  # maybe still queued: wait
     assert jobs_resume_stale(now=_later(61)).dispatched == [f"export:{job.pk}"]
-    assert sent == [(dispatching.EXPORT_TASK, job.pk)]
+    assert sent == [(TASKS[JobKind.EXPORT], job.pk)]
     # The dispatch counts as a sign of life: the next sweeps wait another grace period.
     assert jobs_resume_stale(now=_later(62)).dispatched == []
     job.refresh_from_db()
@@ -132,7 +141,7 @@ def test_an_import_that_ran_inline_in_a_process_that_died_fails_with_the_reason(
     queued = ImportJob.objects.create(project=project, format="jsonl", file="imports/x.jsonl")
     swept = jobs_resume_stale(now=_later(3600))
     assert (swept.dispatched, swept.failed) == ([f"import:{queued.pk}"], [f"import:{inline.pk}"])
-    assert sent == [(dispatching.IMPORT_TASK, queued.pk)]
+    assert sent == [(TASKS[JobKind.IMPORT], queued.pk)]
     inline.refresh_from_db()
     assert inline.status == JobStatus.FAILED and "import the file again" in inline.error
 
@@ -146,7 +155,7 @@ def test_pending_reports_of_every_kind_go_back_to_their_own_task(
     reports = {kind: Report.objects.create(project=project, kind=kind) for kind in ReportKind}
     Report.objects.create(project=project, kind=ReportKind.AGREEMENT, status=JobStatus.RUNNING)
     jobs_resume_stale(now=_later(61))
-    assert sorted(sent) == sorted((REPORT_TASKS[kind], r.pk) for kind, r in reports.items())
+    assert sorted(sent) == sorted((_report_task(kind), r.pk) for kind, r in reports.items())
 
 
 def test_a_publish_to_a_broker_that_is_down_is_logged_not_raised(
@@ -154,8 +163,8 @@ def test_a_publish_to_a_broker_that_is_down_is_logged_not_raised(
 ) -> None:
     with broker(f"redis://127.0.0.1:{free_port()}/0"), caplog.at_level(logging.ERROR):
         started = time.monotonic()
-        assert dispatch(ping_task, "lost") is False
-        assert dispatch("llmops_core.tasks.imports.ping_task", "lost") is False
+        assert task_publish(ping_task, "lost") is False
+        assert task_publish("llmops_core.tasks.imports.ping_task", "lost") is False
         assert time.monotonic() - started < 5
     assert caplog.text.count("could not publish") == 2
     assert "stays pending until the stale-job sweep" in caplog.text
@@ -196,7 +205,7 @@ def test_a_report_whose_worker_died_is_dispatched_again_then_fails_after_its_att
     )
     assert jobs_resume_stale(now=_later(30)).dispatched == [], "its heartbeat is fresh"
     assert jobs_resume_stale(now=_later(61)).dispatched == [f"report:{report.pk}"]
-    assert sent == [(REPORT_TASKS[ReportKind.SCORECARD], report.pk)]
+    assert sent == [(_report_task(ReportKind.SCORECARD), report.pk)]
     # The second worker starts it (attempt 2) and dies too: no more attempts.
     Report.objects.filter(pk=report.pk).update(attempts=2, heartbeat_at=_later(61))
     swept = jobs_resume_stale(now=_later(200))

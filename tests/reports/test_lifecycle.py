@@ -119,12 +119,12 @@ def test_only_a_failed_report_can_be_retried(project: Project, k2011: RatedQueue
 def test_an_unexpected_error_marks_the_report_failed_as_internal(
     project: Project, k2011: RatedQueue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from llmops_core.services.reports import agreement
+    from llmops_core.metrics.agreement_report import sections
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the engine broke")
 
-    monkeypatch.setattr(agreement, "agreement_report", broken)
+    monkeypatch.setattr(sections, "agreement_report", broken)
     report = request(project, queue_id=k2011.queue.pk)
     failed = report_compute(report_id=report.pk)
     assert failed is not None and failed.status == JobStatus.FAILED

@@ -26,7 +26,8 @@ from llmops_core.models import (
 from llmops_core.services import generation as gen
 from llmops_core.services.comparisons import comparison_results
 from llmops_core.services.datasets import dataset_create
-from llmops_core.services.dispatch import jobs_resume_stale
+from llmops_core.services.jobs import TASKS, JobKind
+from llmops_core.services.jobs.sweep import jobs_resume_stale
 from llmops_core.services.judges.configs import judge_create, judge_version_create
 from llmops_core.services.judges.endpoints import endpoint_create
 from llmops_core.services.llm_runs import StepOptions, StepOutcome
@@ -40,6 +41,7 @@ PRICES = {
     "local-judge": {"input": 1, "output": 2},
 }
 ROWS = 12
+QUEUE_TASK = TASKS[JobKind.GENERATION_QUEUE]  # what the sweep and the followups publish
 
 
 @pytest.fixture
@@ -251,7 +253,7 @@ def test_followups_start_a_judge_run_and_queue_the_outputs(
         )
     judge_run = JudgeRun.objects.get(pk=run.parameters["judge_run_id"])
     assert sorted(judge_run.parameters["output_ids"]) == gen.generation_run_output_ids(run=run)
-    assert (gen.QUEUE_TASK, [run.pk]) in sent
+    assert (QUEUE_TASK, [run.pk]) in sent
     assert generation_outputs_to_queue(run_id=run.pk) == ROWS
     assert generation_outputs_to_queue(run_id=run.pk) == 0
     gen.generation_run_followups(run_id=run.pk)
@@ -278,7 +280,7 @@ def test_the_sweep_catches_up_followups_whose_queue_message_was_lost(
     )
     with django_capture_on_commit_callbacks(execute=True):
         run = run_to_end(start(setup, endpoint, queue_id=queue.pk), fast)
-    queued = [args for name, args in sent if name == gen.QUEUE_TASK]
+    queued = [args for name, args in sent if name == QUEUE_TASK]
     assert queued == [[run.pk]] and run.followups_done_at is None
     sent.clear()  # the message is lost: no worker ever queues the outputs
     later = timezone.now() + timedelta(hours=1)
@@ -286,7 +288,7 @@ def test_the_sweep_catches_up_followups_whose_queue_message_was_lost(
         assert jobs_resume_stale().dispatched == [], "inside the grace the sweep waits"
         swept = jobs_resume_stale(now=later)
     assert f"generation-followups:{run.pk}" in swept.dispatched
-    assert [args for name, args in sent if name == gen.QUEUE_TASK] == [[run.pk]]
+    assert [args for name, args in sent if name == QUEUE_TASK] == [[run.pk]]
     assert Report.objects.count() == 1, "the scorecard is asked for once, not again"
     assert generation_outputs_to_queue(run_id=run.pk) == ROWS
     run.refresh_from_db()

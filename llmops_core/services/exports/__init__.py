@@ -1,8 +1,9 @@
 """Exports of labelled data: raw ratings, per-output consensus, preference pairs and SFT sets.
 
 ``spec`` checks what an export covers; ``pipeline`` streams rows from the database into a
-writer; ``shapes`` and ``preferences`` build rows; ``datasheet`` describes the result; ``jobs``
-runs an export as a job and records the snapshot.
+writer; ``write`` runs one in this process or in parallel parts (``shards``); ``shapes`` and
+``preferences`` build rows; ``datasheet`` describes the result; ``jobs`` runs an export as a job
+(its row moves through ``services.jobs``) and records the snapshot.
 """
 
 from llmops_core.services.exports.datasheet import app_version, datasheet_build
@@ -19,8 +20,9 @@ from llmops_core.services.exports.jobs import (
     export_to_path,
     exports_expire,
 )
-from llmops_core.services.exports.pipeline import ExportOutcome, ExportRun, export_write
+from llmops_core.services.exports.pipeline import ExportRun
 from llmops_core.services.exports.spec import ExportFilters, ExportSpec
+from llmops_core.services.exports.write import ExportOutcome, export_write
 
 __all__ = [
     "ExportFilters",

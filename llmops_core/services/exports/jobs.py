@@ -27,8 +27,19 @@ from llmops_core.selectors.exports import export_choices
 from llmops_core.services.audit import audit_record
 from llmops_core.services.exports.datasheet import app_version, datasheet_build
 from llmops_core.services.exports.datasheet_md import datasheet_markdown
-from llmops_core.services.exports.pipeline import ExportOutcome, export_write
 from llmops_core.services.exports.spec import ExportSpec, export_filters_parse
+from llmops_core.services.exports.write import ExportOutcome, export_write
+from llmops_core.services.jobs import (
+    UNFINISHED,
+    JobKind,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_heartbeat,
+    job_requeue,
+    job_start,
+    job_succeed,
+)
 
 logger = logging.getLogger(__name__)
 REAL_NAMES_REFUSED = (
@@ -111,10 +122,7 @@ def export_job_create(
 
 def export_job_enqueue(*, job: ExportJob) -> None:
     """Queue the job for a Celery worker once the current transaction commits."""
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks.exports import export_job_run_task
-
-    transaction.on_commit(lambda: dispatch(export_job_run_task, job.pk))
+    job_enqueue(JobKind.EXPORT, job.pk)
 
 
 def export_file_name(job: ExportJob) -> str:
@@ -126,9 +134,6 @@ class ExportCancelled(Exception):
     """The job was cancelled while it ran; its partial file is thrown away."""
 
 
-ACTIVE = (JobStatus.PENDING, JobStatus.RUNNING)
-
-
 def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> ExportJob:
     """Run the job: stream the export into its file and record the snapshot on the row.
 
@@ -137,10 +142,8 @@ def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> Expor
     A job cancelled before or while it runs stays cancelled and keeps no file. Every status
     change is conditional on the job still being active, so a cancel is never overwritten.
     """
-    active = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE)
-    if not active.update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, error=""
-    ):
+    # The task's claim counted the attempt.
+    if not job_start(model=ExportJob, job_id=job.pk, count_attempt=False):
         job.refresh_from_db()
         return job
     try:
@@ -150,25 +153,26 @@ def export_job_run(*, job: ExportJob, block_ratings: int | None = None) -> Expor
         job.refresh_from_db()
         return job
     except OperationalError as exc:
-        active.update(status=JobStatus.PENDING, error=f"retrying: {exc}")
+        job_requeue(model=ExportJob, job_id=job.pk, note=f"retrying: {exc}")
         raise
     except Exception as exc:
         logger.exception("export job %s failed", job.pk)
-        active.update(status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now())
+        job_fail(model=ExportJob, job_id=job.pk, reason=str(exc), statuses=UNFINISHED)
         job.refresh_from_db()
         return job
     job.rows, job.sha256 = outcome.result.rows, outcome.result.sha256
     job.datasheet = datasheet_build(outcome.run, outcome.result, file_name=export_file_name(job))
     job.app_version = job.datasheet["app_version"]
     job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
-    stored = active.update(
+    stored = job_succeed(
+        model=ExportJob,
+        job_id=job.pk,
+        statuses=UNFINISHED,  # anything but cancelled (a cancel is never overwritten)
         file=job.file.name,
         rows=job.rows,
         sha256=job.sha256,
         datasheet=job.datasheet,
         app_version=job.app_version,
-        status=job.status,
-        progress=1.0,
         finished_at=job.finished_at,
     )
     if not stored:  # cancelled between the last block and now: drop the finished file
@@ -183,8 +187,12 @@ def export_job_cancel(*, job: ExportJob, actor: User | AnonymousUser | None) -> 
     A running export notices at its next block (within a second or so), stops, and keeps no
     file; its worker is free again.
     """
-    cancelled = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-        status=JobStatus.CANCELLED, finished_at=timezone.now(), error="cancelled"
+    cancelled = job_finish(
+        model=ExportJob,
+        job_id=job.pk,
+        status=JobStatus.CANCELLED,
+        statuses=UNFINISHED,
+        error="cancelled",
     )
     if cancelled:
         audit_record(
@@ -257,8 +265,8 @@ def _write_file(job: ExportJob, spec: ExportSpec, block_ratings: int | None) -> 
     """Write the export to a temporary file, then store it as the job's file."""
 
     def progress(fraction: float) -> None:
-        running = ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
-        if not running.update(progress=round(min(fraction, 0.99), 4), heartbeat_at=timezone.now()):
+        share = round(min(fraction, 0.99), 4)
+        if not job_heartbeat(model=ExportJob, job_id=job.pk, progress=share):
             raise ExportCancelled
 
     options = {"block_ratings": block_ratings} if block_ratings else {}

@@ -10,7 +10,6 @@ import copy
 import dataclasses
 import io
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import IO, Any
 
 from llmops_core.io.writers import Column, WriteResult, writer_for
@@ -176,39 +175,6 @@ class ExportRun:
             )
             for oid, info in export_outputs(output_ids=ids).items()
         }
-
-
-@dataclass(frozen=True)
-class ExportOutcome:
-    """A finished export: what was written and the run that wrote it (for the datasheet)."""
-
-    result: WriteResult
-    run: ExportRun
-
-
-def export_write(
-    spec: ExportSpec,
-    fileobj: IO[bytes],
-    *,
-    on_progress: Progress | None = None,
-    block_ratings: int = BLOCK_RATINGS,
-    parts: int | None = None,
-) -> ExportOutcome:
-    """Run the export ``spec`` into ``fileobj`` and return the outcome.
-
-    A large export is split into ``parts`` ranges of outputs written by forked processes
-    (see ``shards``); ``parts`` None decides from the settings and the export's size. The
-    bytes are the same either way.
-    """
-    from llmops_core.services.exports.shards import export_parts_for, export_write_parts
-
-    run = ExportRun(spec, block_ratings=block_ratings)
-    count = export_parts_for(run) if parts is None else parts
-    if count > 1:
-        return ExportOutcome(
-            export_write_parts(run, fileobj, parts=count, on_progress=on_progress), run
-        )
-    return ExportOutcome(run.write(fileobj, on_progress), run)
 
 
 def _take(rows: Iterator[dict[str, Any]], size: int) -> Iterator[dict[str, Any]]:

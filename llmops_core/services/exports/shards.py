@@ -28,16 +28,14 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from django.conf import settings
 from django.db import connection, connections
 
 from llmops_core.io.writers import WriteResult, writer_for
 from llmops_core.selectors.exports import export_output_boundaries
-
-if TYPE_CHECKING:
-    from llmops_core.services.exports.pipeline import ExportRun, Progress
+from llmops_core.services.exports.pipeline import ExportRun, Progress
 
 PARALLEL_KINDS = frozenset({"ratings", "consensus", "sft"})  # preferences pair across outputs
 

@@ -18,6 +18,15 @@ from django.db.models import Count, Q, Sum
 from annotate.selectors import RatingFilter, RatingsSnapshot, ratings_snapshot
 from llmops_core.llm.errors import PromptError
 from llmops_core.llm.prompts import input_as_text
+from llmops_core.metrics.judge_report.types import (
+    ComparisonData,
+    CostInfo,
+    CriterionScale,
+    HumanMatrix,
+    OutputInfo,
+    PairRow,
+    VersionScores,
+)
 from llmops_core.models import (
     CallStatus,
     JudgeMode,
@@ -30,15 +39,6 @@ from llmops_core.models import (
     Project,
 )
 from llmops_core.services.judges.plans import RUN_KIND
-from llmops_core.services.judges.report_types import (
-    ComparisonData,
-    CostInfo,
-    CriterionScale,
-    HumanMatrix,
-    OutputInfo,
-    PairRow,
-    VersionScores,
-)
 
 CHUNK = 2000
 EXCERPT = 400

@@ -1,34 +1,38 @@
-"""Judge comparison reports: request one (a ``Report`` row), compute it in Celery, resume it."""
+"""Judge comparison reports: request one (a ``Report`` row) and compute it in Celery.
+
+``report_data`` reads what the report needs into plain data, ``metrics.judge_report.build``
+computes it, and this module stores it. The row moves through ``services.jobs`` (start,
+heartbeat, succeed or fail); the stale-job sweep there dispatches a report whose worker died.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
+from llmops_core.metrics.judge_report.build import build_report
 from llmops_core.models import JobStatus, JudgeRun, JudgeVersion, Project, Report, ReportKind
 from llmops_core.services.audit import audit_record
-from llmops_core.services.judges.report_build import build_report
+from llmops_core.services.jobs import (
+    UNFINISHED,
+    JobKind,
+    job_enqueue,
+    job_fail,
+    job_heartbeat,
+    job_start,
+    job_succeed,
+)
 from llmops_core.services.judges.report_data import comparison_data
 
 logger = logging.getLogger(__name__)
 MAX_DRAWS = 10_000
-STALE_REPORT = timedelta(minutes=30)
-
-
-def _enqueue(report_id: int) -> None:
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks.judges import judge_report_compute_task
-
-    transaction.on_commit(lambda: dispatch(judge_report_compute_task, report_id))
 
 
 def _run_outputs(run: JudgeRun) -> list[int]:
@@ -93,28 +97,20 @@ def judge_report_request(
         project=project,
         after=parameters | {"output_ids": None},
     )
-    _enqueue(report.pk)
+    job_enqueue(JobKind.JUDGE_REPORT, report.pk)
     return report
 
 
 def _start(report_id: int) -> Report | None:
-    """Mark the report running and count the attempt; None if it is gone or done."""
-    with transaction.atomic():
-        report = (
-            Report.objects.select_for_update()
-            .filter(pk=report_id, kind=ReportKind.JUDGE_COMPARISON)
-            .first()
-        )
-        if report is None or report.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
-            return None
-        report.status, report.started_at = JobStatus.RUNNING, timezone.now()
-        report.heartbeat_at = report.started_at
-        report.attempts += 1
-        report.error, report.progress = "", 0.0
-        report.save(
-            update_fields=["status", "started_at", "heartbeat_at", "attempts", "error", "progress"]
-        )
-    return report
+    """Mark the report running and count the attempt; None if it is gone or done.
+
+    A failed report starts again too: its message was redelivered, or it was asked for again.
+    """
+    startable = (*UNFINISHED, JobStatus.FAILED)
+    kind = ReportKind.JUDGE_COMPARISON
+    if not job_start(model=Report, job_id=report_id, statuses=startable, kind=kind):
+        return None
+    return Report.objects.get(pk=report_id)
 
 
 def judge_report_compute(*, report_id: int) -> Report | None:
@@ -135,9 +131,8 @@ def judge_report_compute(*, report_id: int) -> Report | None:
         )
 
         def progress(value: float) -> None:
-            Report.objects.filter(pk=report.pk).update(
-                progress=min(max(value, 0.0), 1.0), heartbeat_at=timezone.now()
-            )
+            share = min(max(value, 0.0), 1.0)
+            job_heartbeat(model=Report, job_id=report.pk, progress=share, statuses=None)
 
         results = build_report(
             data,
@@ -151,43 +146,24 @@ def judge_report_compute(*, report_id: int) -> Report | None:
         logger.exception("judge report %s failed", report.pk)
         return _fail(report, f"{type(exc).__name__}: {exc}")
     judged = hashlib.sha256(canonical_json(results["versions"]).encode()).hexdigest()
-    report.results = results
-    report.snapshot_hash = hashlib.sha256(f"{ratings_sha}:{judged}".encode()).hexdigest()
-    report.snapshot_counts = {
-        "ratings": data.n_ratings,
-        "items": len(data.items),
-        "judged": results["n_judged"],
-        "versions": len(data.versions),
-    }
-    report.status, report.progress, report.finished_at = (JobStatus.SUCCEEDED, 1.0, timezone.now())
-    report.save(
-        update_fields=[
-            "results",
-            "snapshot_hash",
-            "snapshot_counts",
-            "status",
-            "progress",
-            "finished_at",
-        ]
+    job_succeed(
+        model=Report,
+        job_id=report.pk,
+        statuses=None,
+        results=results,
+        snapshot_hash=hashlib.sha256(f"{ratings_sha}:{judged}".encode()).hexdigest(),
+        snapshot_counts={
+            "ratings": data.n_ratings,
+            "items": len(data.items),
+            "judged": results["n_judged"],
+            "versions": len(data.versions),
+        },
     )
+    report.refresh_from_db()
     return report
 
 
 def _fail(report: Report, message: str) -> Report:
-    report.status, report.error, report.finished_at = JobStatus.FAILED, message, timezone.now()
-    report.save(update_fields=["status", "error", "finished_at"])
+    job_fail(model=Report, job_id=report.pk, reason=message, statuses=None)
+    report.refresh_from_db()
     return report
-
-
-def judge_reports_resume_stale() -> list[int]:
-    """Re-enqueue judge reports left pending or running by a worker that died."""
-    cutoff = timezone.now() - STALE_REPORT
-    stale = (
-        Report.objects.filter(kind=ReportKind.JUDGE_COMPARISON)
-        .filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING], created_at__lt=cutoff)
-        .exclude(started_at__gte=cutoff)
-    )
-    ids = list(stale.values_list("pk", flat=True)[:100])
-    for report_id in ids:
-        _enqueue(report_id)
-    return ids

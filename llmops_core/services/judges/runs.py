@@ -12,28 +12,17 @@ from django.db import transaction
 from llmops_core.errors import DomainError
 from llmops_core.models import JudgeMode, JudgeRun, JudgeVersion, ModelOutput, Project
 from llmops_core.services.audit import audit_record
-from llmops_core.services.judges.plans import RUN_KIND, judge_plan
+from llmops_core.services.jobs import job_enqueue
+from llmops_core.services.judges.plans import judge_plan
 from llmops_core.services.llm_runs import (
-    RunKind,
     StepOptions,
     StepOutcome,
     llm_run_request_cancel,
     llm_run_step,
-    run_kind_register,
 )
+from llmops_core.services.llm_runs.kinds import JUDGE_RUNS
 
 MAX_SUBJECTS = 200_000
-
-
-def _enqueue(run_id: int) -> None:
-    """Enqueue a step of judge run ``run_id`` once the current transaction commits."""
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks.judges import judge_run_step_task
-
-    transaction.on_commit(lambda: dispatch(judge_run_step_task, run_id))
-
-
-JUDGE_RUNS = run_kind_register(RunKind(name=RUN_KIND, model=JudgeRun, enqueue=_enqueue))
 
 
 def _queue_output_ids(project: Project, queue_id: int) -> list[int]:
@@ -175,7 +164,7 @@ def judge_run_create(
         project=project,
         after={"judge_version": judge_version.pk, "calls": total, "queue_id": queue_id},
     )
-    _enqueue(run.pk)
+    job_enqueue(JUDGE_RUNS.job, run.pk)
     return run
 
 

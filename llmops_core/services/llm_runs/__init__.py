@@ -1,8 +1,8 @@
 """The shared machinery of LLM runs: chunks, leases, the call cache, resume, cancel and totals.
 
-A run kind (judge runs now, generation runs later) plugs in with a ``RunPlan``: the run's
-subjects in a fixed order, the request for each, a parser, and how a successful reply is
-written to the kind's own rows. ``llm_run_step`` then does one chunk of the run:
+A run kind (``kinds``: judge runs and generation runs) plugs in with a ``RunPlan`` (``types``):
+the run's subjects in a fixed order, the request for each, a parser, and how a successful reply
+is written to the kind's own rows. ``llm_run_step`` then does one chunk of the run:
 
 1. claim the run's lease (refused while another live step holds it);
 2. take the next ``chunk_size`` subjects and skip those already recorded in ``LLMCall``
@@ -13,112 +13,51 @@ written to the kind's own rows. ``llm_run_step`` then does one chunk of the run:
 5. move the cursor and release the lease, or finish the run.
 
 A step that dies loses at most its calls in flight. Its lease stays taken until the heartbeat
-goes stale; ``llm_runs_resume_stale`` (run periodically) then frees it and enqueues a step.
+goes stale; ``llm_runs_resume_stale`` (``resume``, called by the stale-job sweep in
+``services.jobs``) then frees it and enqueues a step. A run is a job like any other: its steps
+are dispatched by job kind (``RunKind.job``) through ``services.jobs``; the lease stands in for
+the claim because a run is many steps.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from llmops_core.llm.calls import Parser, Sleep
-from llmops_core.llm.client import EndpointConfig
-from llmops_core.llm.costs import PriceTable
 from llmops_core.llm.datatypes import CallRequest
 from llmops_core.llm.executor import run_calls
-from llmops_core.llm.retry import RetryPolicy
 from llmops_core.models import JobStatus, LLMCacheEntry, LLMCall
 from llmops_core.services.llm_runs.records import ChunkRecorder
+from llmops_core.services.llm_runs.resume import llm_runs_fail_exhausted, llm_runs_resume_stale
 from llmops_core.services.llm_runs.totals import run_counters, run_finish, run_totals
+from llmops_core.services.llm_runs.types import (
+    PreparedCall,
+    RunKind,
+    RunPlan,
+    StepOptions,
+    StepOutcome,
+)
+
+__all__ = [
+    "PreparedCall",
+    "RunKind",
+    "RunPlan",
+    "StepOptions",
+    "StepOutcome",
+    "llm_run_request_cancel",
+    "llm_run_step",
+    "llm_runs_fail_exhausted",
+    "llm_runs_resume_stale",
+]
 
 logger = logging.getLogger(__name__)
 TOTALS_EVERY_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class PreparedCall:
-    """One subject's request; ``request.key`` is its request hash (the cache key)."""
-
-    subject_key: str
-    request: CallRequest
-    data: Any = None
-
-
-class RunPlan(Protocol):
-    """What a run kind gives the machinery. Built once per step from the run row."""
-
-    kind: str
-    endpoint: EndpointConfig
-    concurrency: int
-    parser: Parser | None
-
-    def subject_keys(self) -> Sequence[str]:
-        """Return every subject of the run, in a fixed order (resume relies on it)."""
-
-    def prepare(self, keys: Sequence[str]) -> tuple[list[PreparedCall], dict[str, str]]:
-        """Return the calls for ``keys``, and an error message per key that cannot be asked."""
-
-    def record(self, call: PreparedCall, parsed: Any) -> None:
-        """Write the domain rows of a successful reply (called inside the result's transaction)."""
-
-    # Optional: ``budget: Decimal | None``; once the run has paid that much, it stops (the
-    # calls in flight then still finish, so a run can overshoot by at most its concurrency).
-
-
-@dataclass(frozen=True)
-class RunKind:
-    """A family of runs: its ``LLMCall.run_kind``, its job model and how to enqueue a step."""
-
-    name: str
-    model: type[Model]
-    enqueue: Callable[[int], None]
-
-
-_KINDS: dict[str, RunKind] = {}
-
-
-def run_kind_register(kind: RunKind) -> RunKind:
-    """Make a run kind known to ``llm_runs_resume_stale``; return it."""
-    _KINDS[kind.name] = kind
-    return kind
-
-
-class StepOutcome(enum.Enum):
-    """What a step left to do: another chunk, nothing, or nothing because another step runs."""
-
-    MORE = "more"
-    DONE = "done"
-    BUSY = "busy"
-
-
-def _default_policy() -> RetryPolicy:
-    return RetryPolicy(max_attempts=max(1, settings.LLM_MAX_RETRIES + 1))
-
-
-@dataclass(frozen=True)
-class StepOptions:
-    """The knobs of a step; the defaults come from settings. Tests shrink sleeps and chunks."""
-
-    chunk_size: int = field(default_factory=lambda: getattr(settings, "LLM_RUN_CHUNK_SIZE", 200))
-    stale_after: float = field(
-        default_factory=lambda: float(getattr(settings, "LLM_RUN_STALE_SECONDS", 120))
-    )
-    policy: RetryPolicy = field(default_factory=_default_policy)
-    prices: PriceTable = field(default_factory=lambda: settings.LLM_PRICES)
-    sleep: Sleep | None = None
-    cancel_poll_seconds: float = 0.5
-    cancel_grace: float = 1.0
 
 
 def _claim(kind: RunKind, run_id: int, stale_after: float) -> tuple[Any, str] | StepOutcome:
@@ -288,77 +227,3 @@ def llm_run_request_cancel(*, kind: RunKind, run: Any) -> Any:
         if locked.status == JobStatus.PENDING:
             run_finish(kind.name, locked, JobStatus.CANCELLED)
     return locked
-
-
-def _stale(kind: RunKind, older_than: float | None) -> Any:
-    """Return the unfinished runs of ``kind`` with no sign of life for ``older_than`` seconds."""
-    seconds = older_than if older_than is not None else StepOptions().stale_after
-    cutoff = timezone.now() - timedelta(seconds=seconds)
-    return kind.model.objects.filter(  # type: ignore[attr-defined]
-        status__in=[JobStatus.PENDING, JobStatus.RUNNING]
-    ).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
-
-
-def llm_runs_resume_stale(*, older_than: float | None = None) -> list[tuple[str, int]]:
-    """Free the lease of every unfinished run with no sign of life and enqueue a step for it.
-
-    A run is stale when its heartbeat is older than ``older_than`` seconds (the
-    ``LLM_RUN_STALE_SECONDS`` setting by default): its worker died, or the message for its
-    next chunk was lost. Freeing the lease only if it is unchanged means two resumers never
-    enqueue the same run twice, and a step that was merely slow notices it lost the run.
-
-    A run whose lease was still taken died with its step: that counts an attempt (a finished
-    chunk sets the count back to 0, see ``_advance``), which is what lets
-    ``llm_runs_fail_exhausted`` stop a run that kills its worker every time. A run with a free
-    lease only lost a message (or waits in a long queue): enqueueing it again costs nothing,
-    since a step that finds the lease taken does no work.
-    """
-    resumed: list[tuple[str, int]] = []
-    for kind in _KINDS.values():
-        manager = kind.model.objects  # type: ignore[attr-defined]
-        for row in _stale(kind, older_than).values("pk", "lease_token", "heartbeat_at"):
-            died = F("attempts") + 1 if row["lease_token"] else F("attempts")
-            with transaction.atomic():
-                freed = manager.filter(
-                    pk=row["pk"], lease_token=row["lease_token"], heartbeat_at=row["heartbeat_at"]
-                ).update(lease_token="", heartbeat_at=timezone.now(), attempts=died)
-                if freed:
-                    kind.enqueue(row["pk"])
-                    resumed.append((kind.name, row["pk"]))
-    return resumed
-
-
-def llm_runs_fail_exhausted(
-    *, max_attempts: int, older_than: float | None = None
-) -> list[tuple[str, int]]:
-    """Fail every stale run whose step died ``max_attempts`` times without finishing a chunk.
-
-    Without this a run whose chunk kills its worker every time (out of memory on a reply, a
-    crash in a parser) would be resumed forever. Its recorded calls stay; starting the run
-    again pays for none of them.
-    """
-    failed: list[tuple[str, int]] = []
-    for kind in _KINDS.values():
-        rows = (
-            _stale(kind, older_than)
-            .exclude(lease_token="")
-            .filter(attempts__gte=max_attempts)
-            .values_list("pk", flat=True)
-        )
-        for pk in rows:
-            with transaction.atomic():
-                run = kind.model.objects.select_for_update().filter(pk=pk).first()  # type: ignore[attr-defined]
-                if run is None or run.is_finished or not run.lease_token:
-                    continue
-                run_finish(
-                    kind.name,
-                    run,
-                    JobStatus.FAILED,
-                    error=(
-                        f"gave up after {run.attempts} attempts: the worker running it stopped "
-                        "each time before it finished a chunk (killed, or out of memory). Start "
-                        "the run again to go on: the calls it recorded are not paid for again."
-                    ),
-                )
-                failed.append((kind.name, pk))
-    return failed

@@ -12,7 +12,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -22,9 +22,7 @@ from llmops_core.llm.datatypes import CallResult, ErrorKind
 from llmops_core.llm.errors import ParseError
 from llmops_core.models import CallStatus, LLMCacheEntry, LLMCall
 from llmops_core.services.llm_runs.totals import Counters
-
-if TYPE_CHECKING:
-    from llmops_core.services.llm_runs import PreparedCall, RunPlan
+from llmops_core.services.llm_runs.types import PreparedCall, RunPlan
 
 
 def jsonable(value: Any) -> Any:

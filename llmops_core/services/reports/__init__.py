@@ -1,11 +1,12 @@
 """Agreement reports: ask for one, compute it from the stored ratings, retry and refresh it.
 
 ``requests`` holds the writes a lead (or a schedule, or a closing queue) triggers; ``compute``
-runs in the worker; ``agreement`` and ``summary`` shape the results; ``scope`` says what a
-report covers; ``export`` turns results into the CSV and JSON downloads.
+runs in the worker: it reads the ratings, has ``metrics.agreement_report`` compute the sections
+and the summary, and stores them (the row moves through ``services.jobs``); ``scope`` says what
+a report covers; ``export`` turns results into the CSV and JSON downloads.
 """
 
-from llmops_core.services.reports.compute import TRANSIENT_ERRORS, report_compute, report_fail
+from llmops_core.services.reports.compute import report_compute, report_fail
 from llmops_core.services.reports.requests import (
     RefreshResult,
     Trigger,
@@ -19,7 +20,6 @@ from llmops_core.services.reports.requests import (
 from llmops_core.services.reports.scope import ReportScope
 
 __all__ = [
-    "TRANSIENT_ERRORS",
     "RefreshResult",
     "ReportScope",
     "Trigger",

@@ -15,10 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
-from django.db.models import F
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
 from annotate.selectors import (
     RatingFilter,
@@ -29,24 +26,29 @@ from annotate.selectors import (
     ratings_snapshot,
 )
 from llmops_core.errors import DomainError
+from llmops_core.metrics.agreement_report import sections
+from llmops_core.metrics.agreement_report.summary import build_summary
 from llmops_core.metrics.longformat import RatingsError
-from llmops_core.models import JobStatus, Project, Report, RubricVersion
+from llmops_core.models import Project, Report, RubricVersion
 from llmops_core.selectors.reports import (
     report_fingerprint,
     report_queue_row,
     report_rubric_version,
     report_rubric_versions,
 )
-from llmops_core.services.reports import agreement as sections
+from llmops_core.services.jobs import (
+    TRANSIENT_ERRORS,
+    UNFINISHED,
+    job_fail,
+    job_heartbeat,
+    job_start,
+    job_succeed,
+)
 from llmops_core.services.reports.scope import ReportScope, scope_filter
-from llmops_core.services.reports.summary import build_summary
 
 logger = logging.getLogger(__name__)
 
-# Errors a retry may cure: a lost connection, a locked SQLite file, a failover.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 RESULTS_SCHEMA = 1
-UNFINISHED = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
 def report_compute(*, report_id: int) -> Report | None:
@@ -56,7 +58,7 @@ def report_compute(*, report_id: int) -> Report | None:
     reason; transient database errors propagate so the task can retry; anything else marks it
     failed as an internal error. Returns the updated row, or None if it was already finished.
     """
-    if not _start(report_id):
+    if not job_start(model=Report, job_id=report_id, progress=0.02):
         return None
     report = Report.objects.select_related("project").get(pk=report_id)
     try:
@@ -65,52 +67,31 @@ def report_compute(*, report_id: int) -> Report | None:
     except (DomainError, RatingsError) as exc:
         report_fail(report_id=report_id, reason=str(exc))
     except TRANSIENT_ERRORS:
-        raise
+        raise  # the task retries
     except Exception as exc:
         logger.exception("report %s failed", report_id)
         report_fail(report_id=report_id, reason=f"internal error ({type(exc).__name__}): {exc}")
     else:
         snapshot = encoded["snapshot"]
-        Report.objects.filter(pk=report_id, status=JobStatus.RUNNING).update(
-            status=JobStatus.SUCCEEDED,
-            progress=1.0,
+        job_succeed(
+            model=Report,
+            job_id=report_id,
             results=encoded,
             error="",
             snapshot_hash=snapshot["sha256"],
             snapshot_counts={k: v for k, v in snapshot.items() if k != "sha256"},
-            finished_at=timezone.now(),
         )
     return Report.objects.get(pk=report_id)
 
 
 def report_fail(*, report_id: int, reason: str) -> bool:
     """Mark an unfinished report failed with ``reason``; return whether it was unfinished."""
-    return bool(
-        Report.objects.filter(pk=report_id, status__in=UNFINISHED).update(
-            status=JobStatus.FAILED, error=reason[:4000], finished_at=timezone.now()
-        )
-    )
-
-
-def _start(report_id: int) -> bool:
-    """Mark the report running and count the attempt; False if it is finished or gone."""
-    return bool(
-        Report.objects.filter(pk=report_id, status__in=UNFINISHED).update(
-            status=JobStatus.RUNNING,
-            started_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-            progress=0.02,
-            error="",
-            attempts=F("attempts") + 1,
-        )
-    )
+    return job_fail(model=Report, job_id=report_id, reason=reason[:4000], statuses=UNFINISHED)
 
 
 def _progress(report_id: int, share: float) -> None:
     """Store the share done (kept below 1 until the results are written)."""
-    Report.objects.filter(pk=report_id, status=JobStatus.RUNNING).update(
-        progress=round(min(max(share, 0.0), 0.99), 3), heartbeat_at=timezone.now()
-    )
+    job_heartbeat(model=Report, job_id=report_id, progress=round(min(max(share, 0.0), 0.99), 3))
 
 
 def _scaled(progress: Callable[[float], None], start: float, end: float) -> Callable[[float], None]:

@@ -21,6 +21,7 @@ from llmops_core.selectors.reports import (
     report_unfinished,
 )
 from llmops_core.services.audit import audit_record
+from llmops_core.services.jobs import JobKind, job_enqueue, job_retry
 from llmops_core.services.reports.compute import report_fail
 from llmops_core.services.reports.scope import (
     ReportScope,
@@ -42,10 +43,7 @@ class Trigger:
 
 def report_enqueue(*, report_id: int) -> None:
     """Queue the computation of ``report_id`` for a worker once the transaction commits."""
-    from llmops_core.services.dispatch import dispatch
-    from llmops_core.tasks.reports import report_compute_task
-
-    transaction.on_commit(lambda: dispatch(report_compute_task, report_id))
+    job_enqueue(JobKind.AGREEMENT_REPORT, report_id)
 
 
 def _title(scope: ReportScope, queue: dict[str, Any] | None) -> str:
@@ -105,9 +103,7 @@ def report_retry(*, report: Report, actor: Actor) -> Report:
     if row.status != JobStatus.FAILED:
         raise DomainError(f"only a failed report can be retried; report {row.pk} is {row.status}")
     before = {"error": row.error, "attempts": row.attempts}
-    Report.objects.filter(pk=row.pk).update(
-        status=JobStatus.PENDING, progress=0.0, error="", started_at=None, finished_at=None
-    )
+    job_retry(model=Report, job_id=row.pk)
     audit_record(actor=actor, action="report.retry", obj=row, project=row.project, before=before)
     report_enqueue(report_id=row.pk)
     row.refresh_from_db()

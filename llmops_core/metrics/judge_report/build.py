@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from llmops_core.metrics.judge import judge_agreement
-from llmops_core.services.judges.report_annotator import alternative_annotator
-from llmops_core.services.judges.report_metrics import (
+from llmops_core.metrics.judge_report.annotator import alternative_annotator
+from llmops_core.metrics.judge_report.criterion import (
     alpha_change,
     calibration,
     consensus,
@@ -19,10 +19,10 @@ from llmops_core.services.judges.report_metrics import (
     length_bias,
     paired_mask,
 )
-from llmops_core.services.judges.report_metrics import confusion as confusion_table
-from llmops_core.services.judges.report_pairwise import pairwise_section
-from llmops_core.services.judges.report_summary import summary_lines
-from llmops_core.services.judges.report_types import (
+from llmops_core.metrics.judge_report.criterion import confusion as confusion_table
+from llmops_core.metrics.judge_report.pairwise import pairwise_section
+from llmops_core.metrics.judge_report.summary import summary_lines
+from llmops_core.metrics.judge_report.types import (
     ComparisonData,
     CriterionScale,
     FloatArray,

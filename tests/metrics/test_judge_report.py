@@ -13,10 +13,10 @@ import pytest
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-from llmops_core.services.judges.report_annotator import alternative_annotator
-from llmops_core.services.judges.report_build import build_report
-from llmops_core.services.judges.report_pairwise import human_preference, pairwise_criterion
-from llmops_core.services.judges.report_types import (
+from llmops_core.metrics.judge_report.annotator import alternative_annotator
+from llmops_core.metrics.judge_report.build import build_report
+from llmops_core.metrics.judge_report.pairwise import human_preference, pairwise_criterion
+from llmops_core.metrics.judge_report.types import (
     ComparisonData,
     CostInfo,
     CriterionScale,

@@ -20,13 +20,13 @@ from llmops_core.metrics.coding import (
     value_indices,
 )
 from llmops_core.metrics.estimate import NO_VARIATION, Estimate
+from llmops_core.metrics.judge_report.types import FloatArray
 from llmops_core.metrics.kappa import agreement_weights, weighted_kappa
 from llmops_core.metrics.krippendorff import (
     alpha_estimate,
     alpha_from_coincidences,
     coincidence_rows,
 )
-from llmops_core.services.judges.report_types import FloatArray
 
 LENGTH_DRAWS = 200
 CONSTANT = "the scores or the lengths do not vary, so a rank correlation is 0/0"

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from llmops_core.services.judges.report_types import PairRow
+from llmops_core.metrics.judge_report.types import PairRow
 
 TIE_MARGIN = 0.5
 HUMAN_SOURCE = (

@@ -1,9 +1,10 @@
-"""Turn a ratings snapshot into the sections of an agreement report (no database access).
+"""Turn ratings in long format into the sections of an agreement report (plain data, no database).
 
 The numbers come from the pure engine, ``llmops_core.metrics.report.agreement_report``, called
 once per criterion so each criterion gets its own declared scale and the worker can report
 progress between criteria. Each criterion's bootstrap is seeded from the seed and the criterion's
-name alone, so splitting the call changes no number.
+name alone, so splitting the call changes no number. ``services.reports.compute`` reads the
+ratings (``annotate.selectors.ratings_snapshot``), calls these and stores the result.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from annotate.selectors import RatingsSnapshot
 from llmops_core.metrics.longformat import LongRatings
 from llmops_core.metrics.report import agreement_report
 from llmops_core.metrics.weeks import iso_weeks, to_datetime64
@@ -53,6 +53,23 @@ class CriterionSpec:
         return [float(v) for v in range(self.scale_min, self.scale_max + 1)]
 
 
+class LongRows(Protocol):
+    """Ratings in long format, one entry per rating (``annotate.selectors.RatingsSnapshot``)."""
+
+    @property
+    def item(self) -> Sequence[int]: ...
+    @property
+    def output(self) -> Sequence[int]: ...
+    @property
+    def reviewer(self) -> Sequence[str]: ...
+    @property
+    def criterion(self) -> Sequence[str]: ...
+    @property
+    def score(self) -> Sequence[float]: ...
+    @property
+    def timestamp(self) -> Sequence[datetime]: ...
+
+
 @dataclass(frozen=True)
 class Columns:
     """The snapshot as numpy columns, one entry per rating."""
@@ -65,7 +82,7 @@ class Columns:
     when: npt.NDArray[np.generic]  # datetime64[s], naive UTC
 
     @classmethod
-    def of(cls, snap: RatingsSnapshot) -> Columns:
+    def of(cls, snap: LongRows) -> Columns:
         return cls(
             item=np.asarray(snap.item, dtype=object),
             output=np.asarray(snap.output, dtype=np.int64),

@@ -19,9 +19,9 @@ import numpy as np
 from scipy import stats
 
 from llmops_core.metrics.coding import nearest_value_index
+from llmops_core.metrics.judge_report.criterion import consensus
+from llmops_core.metrics.judge_report.types import FloatArray
 from llmops_core.metrics.kappa import agreement_weights, weighted_kappa
-from llmops_core.services.judges.report_metrics import consensus
-from llmops_core.services.judges.report_types import FloatArray
 
 MIN_ITEMS = 10
 SIGNIFICANCE = 0.05
