@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmops_core.settings")
     os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The local server is on loopback, which production settings refuse unless allowed.
+    os.environ.setdefault("LLM_ALLOWED_HOSTS", "127.0.0.1")
     sys.path.insert(0, str(ROOT))
     BENCH_DB.create()
     port = free_port()

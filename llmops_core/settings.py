@@ -356,6 +356,37 @@ PROMPT_SERVING_CACHE_SECONDS = env_int("PROMPT_SERVING_CACHE_SECONDS", 300)
 # LLM endpoints -------------------------------------------------------------------------------
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "http://127.0.0.1:8011/v1")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
+# Non-public hosts LLM calls may reach besides OPENAI_BASE_URL's host and port (always allowed):
+# names, IPs or CIDRs, each with an optional :port; syntax in llmops_core/llm/egress.py. With
+# DEBUG the local demo servers on loopback are allowed too.
+LLM_ALLOWED_HOSTS = env_list("LLM_ALLOWED_HOSTS", ["127.0.0.1", "::1"] if DEBUG else [])
+
+
+def llm_key_envs(base_url: str, allowed_hosts: list[str]) -> dict[str, list[str]]:
+    """Check the LLM egress settings and return ``LLM_KEY_ENVS``.
+
+    Its default binds OPENAI_API_KEY to OPENAI_BASE_URL only. The parsers are pure (no
+    Django); their ConfigError is a ValueError that names the setting.
+    """
+    from llmops_core.llm.egress import base_url_parse, host_rule_parse
+    from llmops_core.llm.keys import key_bindings_parse
+
+    try:
+        base_url_parse(base_url.rstrip("/"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"OPENAI_BASE_URL: {exc}") from exc
+    try:
+        for rule in allowed_hosts:
+            host_rule_parse(rule)
+        raw = os.environ.get("LLM_KEY_ENVS", "").strip()
+        return key_bindings_parse(raw) if raw else {"OPENAI_API_KEY": [base_url]}
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+
+
+# Environment variables an endpoint may name as its key, each bound to the base URLs it may go
+# to (JSON); any other endpoint needs a key stored on it.
+LLM_KEY_ENVS = llm_key_envs(OPENAI_BASE_URL, LLM_ALLOWED_HOSTS)
 # Prices per 1,000 tokens, {"model": {"input": x, "output": y}}, merged over the defaults.
 LLM_PRICES: dict[str, dict[str, float]] = {
     "gpt-4o-mini": {"input": 0.00015, "output": 0.0006},

@@ -17,7 +17,8 @@ class EndpointForm(forms.Form):
         max_length=500,
         assume_scheme="https",
         label="Base URL",
-        help_text="Any OpenAI-compatible base URL, e.g. https://api.openai.com/v1",
+        help_text="An OpenAI-compatible base URL, e.g. https://api.openai.com/v1, with no "
+        "query string. Private and local addresses only where the operator allows them.",
     )
     api_key = forms.CharField(
         required=False,
@@ -29,8 +30,9 @@ class EndpointForm(forms.Form):
     api_key_env = forms.CharField(
         required=False,
         max_length=100,
-        label="Or read the key from this environment variable",
-        help_text="An upper-case name ending in API_KEY, e.g. OPENAI_API_KEY.",
+        label="Or read the key from this server environment variable",
+        help_text="Only a variable the operator bound to this base URL (LLM_KEY_ENVS); "
+        "by default OPENAI_API_KEY, for the site's default base URL.",
     )
     concurrency = forms.IntegerField(
         min_value=1, max_value=256, initial=16, help_text="Calls in flight per worker."

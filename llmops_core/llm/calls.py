@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
+import functools
+import http
 import inspect
 import json
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
-
-import openai
-from openai.types.chat import ChatCompletionMessageParam
+from typing import TYPE_CHECKING, Any, cast
 
 from llmops_core.llm.costs import PriceTable, cost_of
 from llmops_core.llm.datatypes import CallRequest, CallResult, ErrorKind, Message
-from llmops_core.llm.errors import ParseError
+from llmops_core.llm.errors import EgressRefused, ParseError
 from llmops_core.llm.parsing import repair_messages
 from llmops_core.llm.retry import RetryPolicy, backoff_delay, parse_retry_after
+
+if TYPE_CHECKING:  # openai is imported where calls are made: web processes never load it
+    import openai
+
+logger = logging.getLogger(__name__)
 
 Parser = Callable[[CallRequest, str], Any]
 Sleep = Callable[[float], None]
 
-_CREATE_ARGUMENTS = frozenset(
-    inspect.signature(openai.resources.chat.Completions.create).parameters
-) - {"self", "model", "messages", "extra_body"}
 _WHOLE_REPLIES_ONLY = frozenset({"stream", "stream_options"})
+# How much of a reply body that is not a usable completion goes to the server log. Users see
+# the status and a fixed reason only: a body could be anything the endpoint's host serves.
+LOGGED_BODY_CHARS = 500
+_STATUS_HINTS = {
+    401: "the endpoint refused the API key",
+    403: "the endpoint refused the API key or the model",
+    404: "check the base URL and the model name",
+    413: "the request is too large for the endpoint",
+    429: "rate limited",
+}
+CONNECTION_FAILED = "connection failed: no reply from the endpoint"
 
 
 @dataclass
@@ -62,14 +75,24 @@ class CallContext:
     retries: int = 0
 
 
+@functools.cache
+def _create_arguments() -> frozenset[str]:
+    """Return the keyword arguments the client's ``create`` takes besides model and messages."""
+    import openai
+
+    parameters = inspect.signature(openai.resources.chat.Completions.create).parameters
+    return frozenset(parameters) - {"self", "model", "messages", "extra_body"}
+
+
 def split_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Return keyword arguments for ``create``; parameters it does not know go in the body.
 
     Streaming parameters are dropped: the executor records whole replies.
     """
     wanted = {key: value for key, value in params.items() if key not in _WHOLE_REPLIES_ONLY}
-    known = {key: value for key, value in wanted.items() if key in _CREATE_ARGUMENTS}
-    extra = {key: value for key, value in wanted.items() if key not in _CREATE_ARGUMENTS}
+    arguments = _create_arguments()
+    known = {key: value for key, value in wanted.items() if key in arguments}
+    extra = {key: value for key, value in wanted.items() if key not in arguments}
     if extra:
         known["extra_body"] = extra
     return known
@@ -88,12 +111,55 @@ def _status_kind(status: int) -> str:
     return ErrorKind.BAD_REQUEST
 
 
-def _error_message(error: openai.APIStatusError) -> str:
-    """Return the endpoint's own error message when the body carries one."""
-    body = error.body
-    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return error.message
+def status_text(status: int) -> str:
+    """Return ``HTTP 404 Not Found (check ...)``: the status and a fixed reason, never the body."""
+    try:
+        phrase = f" {http.HTTPStatus(status).phrase}"
+    except ValueError:
+        phrase = ""
+    hint = "redirects are not followed" if 300 <= status < 400 else _STATUS_HINTS.get(status)
+    return f"HTTP {status}{phrase}" + (f" ({hint})" if hint else "")
+
+
+def log_body(why: str, text: str, *, status: int | None = None, where: str = "") -> None:
+    """Write the start of a reply body that could not be used to the server log."""
+    logger.warning(
+        "LLM endpoint %s answered %s (%s); body starts: %r",
+        where or "?",
+        status if status is not None else "-",
+        why,
+        text[:LOGGED_BODY_CHARS],
+    )
+
+
+def _egress_refusal(error: BaseException) -> EgressRefused | None:
+    """Return the egress refusal behind a client error, if that is what stopped it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, EgressRefused):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _status_attempt(error: openai.APIStatusError, latency_ms: float) -> Attempt:
+    """Return the attempt for an error status; its body goes to the log only."""
+    status = error.status_code
+    try:
+        body, where = error.response.text, str(error.response.request.url)
+    except Exception:  # a body that cannot be decoded is no reason to lose the status
+        body, where = "", ""
+    log_body("error status", body, status=status, where=where)
+    return Attempt(
+        False,
+        latency_ms=latency_ms,
+        status_code=status,
+        error_kind=_status_kind(status),
+        error=status_text(status),
+        retry_after=parse_retry_after(dict(error.response.headers)),
+    )
 
 
 def _usage(raw: Mapping[str, Any]) -> tuple[int | None, int | None]:
@@ -108,27 +174,38 @@ def _usage(raw: Mapping[str, Any]) -> tuple[int | None, int | None]:
 
 def read_completion(text: str, latency_ms: float, status: int) -> Attempt:
     """Return the attempt described by a 2xx response body; any surprise is malformed."""
-    bad = ErrorKind.MALFORMED_RESPONSE
+
+    def malformed(problem: str, **counts: Any) -> Attempt:
+        # Not a chat completion: the body is kept out of the result (users see the result).
+        log_body(problem, text, status=status)
+        return Attempt(
+            False,
+            latency_ms=latency_ms,
+            status_code=status,
+            error_kind=ErrorKind.MALFORMED_RESPONSE,
+            error=problem,
+            **counts,
+        )
+
     try:
         raw = json.loads(text)
     except ValueError:
-        snippet = text[:80].replace("\n", " ")
-        return Attempt(
-            False,
-            latency_ms=latency_ms,
-            status_code=status,
-            error_kind=bad,
-            error=f"response body is not JSON: {snippet!r}",
-        )
+        return malformed("response body is not JSON")
     if not isinstance(raw, dict):
-        return Attempt(
-            False,
-            latency_ms=latency_ms,
-            status_code=status,
-            error_kind=bad,
-            error="response body is not a JSON object",
-        )
+        return malformed("response body is not a JSON object")
     tokens_in, tokens_out = _usage(raw)
+    choices = raw.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        return malformed(
+            "response has no choices[0].message", tokens_in=tokens_in, tokens_out=tokens_out
+        )
+    content, refusal = message.get("content"), message.get("refusal")
+    if not isinstance(content, str) and not (isinstance(refusal, str) and refusal):
+        return malformed(
+            "choices[0].message.content is not text", tokens_in=tokens_in, tokens_out=tokens_out
+        )
     attempt = Attempt(
         False,
         raw=raw,
@@ -136,23 +213,12 @@ def read_completion(text: str, latency_ms: float, status: int) -> Attempt:
         tokens_out=tokens_out,
         latency_ms=latency_ms,
         status_code=status,
-        error_kind=bad,
+        finish_reason=choice.get("finish_reason") if isinstance(choice, dict) else None,
     )
-    choices = raw.get("choices")
-    choice = choices[0] if isinstance(choices, list) and choices else None
-    message = choice.get("message") if isinstance(choice, dict) else None
-    if not isinstance(message, dict):
-        attempt.error = "response has no choices[0].message"
-        return attempt
-    attempt.finish_reason = choice.get("finish_reason") if isinstance(choice, dict) else None
-    content, refusal = message.get("content"), message.get("refusal")
     if isinstance(refusal, str) and refusal and not content:
         attempt.error_kind, attempt.error = ErrorKind.REFUSAL, f"model refused: {refusal}"
         return attempt
-    if not isinstance(content, str):
-        attempt.error = "choices[0].message.content is not text"
-        return attempt
-    attempt.ok, attempt.content, attempt.error_kind = True, content, None
+    attempt.ok, attempt.content = True, content
     return attempt
 
 
@@ -160,6 +226,8 @@ def send_once(
     client: openai.OpenAI, model: str, messages: Sequence[Message], params: Mapping[str, Any]
 ) -> Attempt:
     """Send one chat completion request and return what came back; never raise."""
+    import openai
+
     started = time.monotonic()
 
     def elapsed() -> float:
@@ -168,7 +236,7 @@ def send_once(
     try:
         response = client.chat.completions.with_raw_response.create(
             model=model,
-            messages=cast("list[ChatCompletionMessageParam]", list(messages)),
+            messages=cast("list[openai.types.chat.ChatCompletionMessageParam]", list(messages)),
             **split_params(params),
         )
         text = response.text
@@ -176,26 +244,23 @@ def send_once(
         return Attempt(
             False, latency_ms=elapsed(), error_kind=ErrorKind.TIMEOUT, error="request timed out"
         )
+    except EgressRefused as refused:  # the transport's check at connect time (see transport.py)
+        return Attempt(
+            False, latency_ms=elapsed(), error_kind=ErrorKind.EGRESS_REFUSED, error=str(refused)
+        )
     except openai.APIConnectionError as error:
-        cause = error.__cause__ or error
-        return Attempt(
-            False,
-            latency_ms=elapsed(),
-            error_kind=ErrorKind.CONNECTION,
-            error=f"connection failed: {type(cause).__name__}: {cause}",
-        )
+        wrapped = _egress_refusal(error)  # in case a client version wraps it
+        if wrapped is not None:
+            kind, message = ErrorKind.EGRESS_REFUSED, str(wrapped)
+        else:
+            # One message whatever went wrong (refused, reset, not HTTP): details would tell
+            # an open port from a closed one. The cause goes to the server log.
+            cause = error.__cause__ or error
+            logger.info("LLM endpoint connection failed: %s: %s", type(cause).__name__, cause)
+            kind, message = ErrorKind.CONNECTION, CONNECTION_FAILED
+        return Attempt(False, latency_ms=elapsed(), error_kind=kind, error=message)
     except openai.APIStatusError as error:
-        status = error.status_code
-        headers = dict(error.response.headers)
-        return Attempt(
-            False,
-            raw=error.body if isinstance(error.body, dict) else None,
-            latency_ms=elapsed(),
-            status_code=status,
-            error_kind=_status_kind(status),
-            error=f"HTTP {status}: {_error_message(error)}",
-            retry_after=parse_retry_after(headers),
-        )
+        return _status_attempt(error, elapsed())
     return read_completion(text, elapsed(), response.status_code)
 
 

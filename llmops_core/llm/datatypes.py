@@ -22,6 +22,7 @@ class ErrorKind:
     SERVER_ERROR: Final = "server_error"
     TIMEOUT: Final = "timeout"
     CONNECTION: Final = "connection"
+    EGRESS_REFUSED: Final = "egress_refused"
     AUTH: Final = "auth"
     BAD_REQUEST: Final = "bad_request"
     MALFORMED_RESPONSE: Final = "malformed_response"

@@ -8,7 +8,22 @@ class LLMError(Exception):
 
 
 class ConfigError(LLMError, ValueError):
-    """An endpoint, retry policy or price table is unusable."""
+    """An endpoint, retry policy or price table is unusable; ``field`` names the culprit."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EgressRefused(ConfigError):
+    """An endpoint's host, or an address it resolves to, is not one LLM calls may reach.
+
+    The message never depends on whether anything listens at the address (no connection is
+    made), so it cannot be used to scan ports.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="base_url")
 
 
 class PromptError(LLMError, ValueError):

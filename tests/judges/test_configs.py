@@ -95,7 +95,7 @@ def test_a_stored_key_is_encrypted_and_only_its_last_four_characters_are_kept(
     endpoint = endpoint_create(
         project=project,
         name="openai",
-        base_url="https://api.example/v1",
+        base_url="http://127.0.0.1:9/v1",
         api_key="sk-live-abcdefgh12345678",
     )
     row = LLMEndpoint.objects.get(pk=endpoint.pk)
@@ -106,20 +106,6 @@ def test_a_stored_key_is_encrypted_and_only_its_last_four_characters_are_kept(
     assert endpoint_key_source(row) == "stored key …5678"
     with override_settings(SECRET_KEY="another-secret-key-" * 3), pytest.raises(SecretError):
         secret_decrypt(row.api_key_encrypted)
-
-
-def test_keys_from_the_environment_must_be_named_like_api_keys(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("SECRET_KEY", "DATABASE_URL", "openai_api_key"):
-        with pytest.raises(DomainError, match="api_key_env"):
-            endpoint_create(project=project, name="e", base_url="http://x/v1", api_key_env=name)
-    monkeypatch.setenv("MY_JUDGE_API_KEY", "from-env")
-    endpoint = endpoint_create(
-        project=project, name="e", base_url="http://x/v1", api_key_env="MY_JUDGE_API_KEY"
-    )
-    assert endpoint_config(endpoint).api_key == "from-env"
-    assert "from-env" not in endpoint_key_source(endpoint)
 
 
 def test_encryption_is_randomised() -> None:

@@ -43,7 +43,7 @@ def test_a_lead_creates_an_endpoint_a_judge_and_a_new_version_with_forms(
             "endpoint",
             {
                 "name": "prod",
-                "base_url": "https://api.example.com/v1",
+                "base_url": "http://127.0.0.1:9/v1",
                 "api_key": "sk-form-key-4321",
                 "concurrency": 8,
                 "timeout_seconds": 30,

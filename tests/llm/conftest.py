@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from llmops_core.llm.client import EndpointConfig
+from tests.llm.helpers import LOCAL
 from tests.support.openai_server import LocalOpenAIServer
 
 
@@ -24,4 +25,4 @@ def endpoint(server: LocalOpenAIServer) -> EndpointConfig:
     The per-attempt timeout is generous so that a loaded CI machine never turns a slow
     answer into an extra retry; tests about timeouts build their own short one.
     """
-    return EndpointConfig(base_url=server.base_url, api_key="test-key", timeout=15.0)
+    return EndpointConfig(base_url=server.base_url, api_key="test-key", timeout=15.0, egress=LOCAL)

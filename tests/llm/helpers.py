@@ -8,10 +8,13 @@ from typing import Any
 
 from llmops_core.llm.client import EndpointConfig
 from llmops_core.llm.datatypes import CallRequest, CallResult, Criterion, Message
+from llmops_core.llm.egress import EgressPolicy
 from llmops_core.llm.executor import RunSummary, run_calls
 from llmops_core.llm.hashing import request_hash
 from llmops_core.llm.retry import RetryPolicy
 
+# The local test servers listen on loopback, which the egress policy refuses unless allowed.
+LOCAL = EgressPolicy.from_rules(["127.0.0.1", "::1"])
 CRITERIA = (
     Criterion("fluency", "Is the response well written?", anchors={1: "unreadable", 5: "polished"}),
     Criterion("relevance", "Does it answer the input?"),

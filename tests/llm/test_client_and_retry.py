@@ -11,10 +11,13 @@ import pytest
 from llmops_core.llm.client import EndpointConfig, build_client
 from llmops_core.llm.errors import ConfigError
 from llmops_core.llm.retry import RetryPolicy, backoff_delay, parse_retry_after
+from tests.llm.helpers import LOCAL
 
 
 def test_client_has_its_own_retries_off_and_a_pool_per_concurrency() -> None:
-    client = build_client(EndpointConfig("http://localhost:9/v1", "k", timeout=7), concurrency=12)
+    client = build_client(
+        EndpointConfig("http://localhost:9/v1", "k", timeout=7, egress=LOCAL), concurrency=12
+    )
     try:
         assert client.max_retries == 0
         assert str(client.base_url).rstrip("/") == "http://localhost:9/v1"

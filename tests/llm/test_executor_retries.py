@@ -11,7 +11,7 @@ import pytest
 
 from llmops_core.llm.client import EndpointConfig
 from llmops_core.llm.retry import RetryPolicy
-from tests.llm.helpers import Recorder, call, run
+from tests.llm.helpers import LOCAL, Recorder, call, run
 from tests.support.openai_server import Fault, LocalOpenAIServer
 
 
@@ -71,7 +71,7 @@ def test_500_then_ok_succeeds_with_one_retry(
     [result] = recorder.results
     assert result.ok and result.content
     assert (result.attempts, result.retries) == (2, 1)
-    assert result.attempt_errors == ["server_error: HTTP 500: scripted 500"]
+    assert result.attempt_errors == ["server_error: HTTP 500 Internal Server Error"]
 
 
 def test_400_is_not_retried(server: LocalOpenAIServer, endpoint: EndpointConfig) -> None:
@@ -88,7 +88,7 @@ def test_400_is_not_retried(server: LocalOpenAIServer, endpoint: EndpointConfig)
 def test_wrong_api_key_is_an_auth_error_without_retry(endpoint: EndpointConfig) -> None:
     with LocalOpenAIServer(api_key="right") as guarded:
         recorder = Recorder()
-        wrong = EndpointConfig(base_url=guarded.base_url, api_key="wrong")
+        wrong = EndpointConfig(base_url=guarded.base_url, api_key="wrong", egress=LOCAL)
         run([call("hello")], wrong, recorder)
         assert recorder.results[0].error_kind == "auth"
         assert guarded.request_count == 1
@@ -108,7 +108,7 @@ def test_exhausted_retries_give_an_error_result_not_an_exception(
 
 
 def test_timeout_is_retried_and_reported(server: LocalOpenAIServer) -> None:
-    endpoint = EndpointConfig(base_url=server.base_url, timeout=0.3)
+    endpoint = EndpointConfig(base_url=server.base_url, timeout=0.3, egress=LOCAL)
     server.script(["timeout", "ok"])
     recorder = Recorder()
     started = time.monotonic()

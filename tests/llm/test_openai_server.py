@@ -14,14 +14,14 @@ import pytest
 from llmops_core.llm.client import EndpointConfig, build_client
 from llmops_core.llm.judge_prompts import pairwise_messages, pairwise_response_format
 from llmops_core.llm.parsing import parse_pairwise
-from tests.llm.helpers import CRITERIA
+from tests.llm.helpers import CRITERIA, LOCAL
 from tests.support.openai_server import Fault, LocalOpenAIServer, quality, scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_completion_has_the_openai_shape(server: LocalOpenAIServer) -> None:
-    client = build_client(EndpointConfig(server.base_url, "k"))
+    client = build_client(EndpointConfig(server.base_url, "k", egress=LOCAL))
     completion = client.chat.completions.create(
         model="local-generator", messages=[{"role": "user", "content": "Explain rye bread"}]
     )
@@ -36,7 +36,7 @@ def test_completion_has_the_openai_shape(server: LocalOpenAIServer) -> None:
 
 
 def test_generation_is_deterministic(server: LocalOpenAIServer) -> None:
-    client = build_client(EndpointConfig(server.base_url, "k"))
+    client = build_client(EndpointConfig(server.base_url, "k", egress=LOCAL))
 
     def answer(text: str) -> str:
         reply = client.chat.completions.create(
@@ -61,7 +61,7 @@ def test_script_then_rates_then_model_modes(server: LocalOpenAIServer) -> None:
 
 
 def test_requests_are_recorded_and_counted(server: LocalOpenAIServer) -> None:
-    client = build_client(EndpointConfig(server.base_url, "k"))
+    client = build_client(EndpointConfig(server.base_url, "k", egress=LOCAL))
     client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     [recorded] = server.requests
     assert recorded.path == "/v1/chat/completions"
@@ -73,7 +73,7 @@ def test_requests_are_recorded_and_counted(server: LocalOpenAIServer) -> None:
 
 
 def test_error_faults_reach_the_client_as_status_errors(server: LocalOpenAIServer) -> None:
-    client = build_client(EndpointConfig(server.base_url, "k"))
+    client = build_client(EndpointConfig(server.base_url, "k", egress=LOCAL))
     server.script([Fault("429", retry_after="7")])
     with pytest.raises(openai.RateLimitError) as caught:
         client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
@@ -100,7 +100,7 @@ def test_scores_map_onto_any_scale() -> None:
 def test_position_bias_prefers_a_regardless(server: LocalOpenAIServer) -> None:
     """With full position bias the judge picks A both ways round: a measurable bias."""
     server.position_bias = 1.0
-    client = build_client(EndpointConfig(server.base_url, "k"))
+    client = build_client(EndpointConfig(server.base_url, "k", egress=LOCAL))
     good = "Rye bread needs rye flour, water, salt and a sourdough starter, then a long bake."
     weak = "Maybe rye."
     verdicts = []
@@ -128,7 +128,7 @@ def test_runs_as_a_demo_endpoint_from_the_command_line() -> None:
     try:
         assert process.stderr is not None
         assert "serving OpenAI-compatible API" in process.stderr.readline()
-        client = build_client(EndpointConfig(f"http://127.0.0.1:{port}/v1", "k"))
+        client = build_client(EndpointConfig(f"http://127.0.0.1:{port}/v1", "k", egress=LOCAL))
         reply = client.chat.completions.create(
             model="local-generator", messages=[{"role": "user", "content": "hello"}]
         )

@@ -177,7 +177,7 @@ RULES: dict[str, Rule] = {
     "export-delete": page(POST=LEADS, kwargs=EXPORT),
     # --- judges --------------------------------------------------------------------------
     "judge-list": page(GET=LEADS, POST=LEADS),
-    "judge-endpoint-new": page(POST=LEADS),
+    "judge-endpoint-new": page(POST=LEADS, ok={"POST": EMPTY_FORM}),
     "judge-detail": page(GET=LEADS, kwargs=JUDGE),
     "judge-version-new": page(POST=LEADS, kwargs=JUDGE),
     "judge-run-new": page(POST=LEADS, kwargs=JUDGE),

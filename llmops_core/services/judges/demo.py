@@ -13,7 +13,7 @@ from django.db import transaction
 
 from llmops_core.models import JudgeConfig, JudgeVersion, LLMEndpoint, Project, RubricVersion
 from llmops_core.services.judges.configs import judge_create, judge_version_create
-from llmops_core.services.judges.endpoints import endpoint_create
+from llmops_core.services.judges.endpoints import endpoint_create, endpoint_key_env_allowed
 
 DEMO_ENDPOINT = "demo-local"
 DEMO_JUDGE = "quality-judge"
@@ -50,7 +50,12 @@ def judge_demo_seed(project: Project) -> JudgeDemo:
             project=project,
             name=DEMO_ENDPOINT,
             base_url=settings.OPENAI_BASE_URL,
-            api_key_env="OPENAI_API_KEY",
+            # The site's key, only where the operator lets it go to the site's base URL.
+            api_key_env=(
+                "OPENAI_API_KEY"
+                if endpoint_key_env_allowed("OPENAI_API_KEY", settings.OPENAI_BASE_URL)
+                else ""
+            ),
             concurrency=16,
             timeout_seconds=30,
         )

@@ -1,4 +1,10 @@
-"""OpenAI-compatible endpoints: create them, store their key encrypted, resolve them for calls."""
+"""OpenAI-compatible endpoints: create them, store their key encrypted, resolve them for calls.
+
+Two rules of the operator hold at save time and again at call time (a row may predate them):
+calls reach only hosts the egress policy allows (``LLM_ALLOWED_HOSTS``, see
+``llmops_core.llm.egress``), and an endpoint may read its key from a server environment
+variable only when the operator bound that variable to its base URL (``LLM_KEY_ENVS``).
+"""
 
 from __future__ import annotations
 
@@ -11,36 +17,63 @@ from django.db import transaction
 
 from llmops_core.errors import DomainError
 from llmops_core.llm.client import EndpointConfig
+from llmops_core.llm.egress import EgressPolicy, base_url_parse
 from llmops_core.llm.errors import ConfigError
+from llmops_core.llm.keys import key_env_bound
 from llmops_core.models import LLMEndpoint, Project
 from llmops_core.secrets import SecretError, secret_decrypt, secret_encrypt, secret_last4
 from llmops_core.services.audit import audit_record
 
-# Only variables named like API keys may be read: a lead must not be able to point an
-# endpoint at their own server with api_key_env="SECRET_KEY" and read the site's secrets.
-API_KEY_ENV = re.compile(r"^[A-Z][A-Z0-9_]{0,90}API_KEY$")
 MAX_CONCURRENCY = 256
+
+
+def endpoint_egress_policy() -> EgressPolicy:
+    """Return where LLM calls may go: ``LLM_ALLOWED_HOSTS`` and OPENAI_BASE_URL's host and port."""
+    site = base_url_parse(settings.OPENAI_BASE_URL.rstrip("/"))
+    return EgressPolicy.from_rules([*settings.LLM_ALLOWED_HOSTS, site.origin_rule()])
+
+
+def endpoint_key_env_allowed(api_key_env: str, base_url: str) -> bool:
+    """Return whether the operator bound variable ``api_key_env`` to ``base_url``."""
+    return key_env_bound(settings.LLM_KEY_ENVS, api_key_env, base_url)
+
+
+def _key_env_refusal(api_key_env: str, base_url: str) -> DomainError:
+    """Return the error for a variable not bound to the base URL; it never says if it is set."""
+    return DomainError(
+        f'field "api_key_env": the operator has not bound {api_key_env!r} to {base_url!r} '
+        "(LLM_KEY_ENVS); store the API key on the endpoint instead",
+        field="api_key_env",
+    )
 
 
 def _validate(
     *, name: str, base_url: str, api_key_env: str, concurrency: int, timeout_seconds: int
 ) -> None:
-    """Raise naming the first field that cannot work."""
+    """Raise naming the first field that cannot work; the host is resolved and checked last."""
     if not re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", name):
-        raise DomainError(f'field "name": {name!r} must be 1-64 letters, digits, - or _')
-    try:
-        EndpointConfig(base_url=base_url, timeout=float(timeout_seconds))
-    except ConfigError as exc:
-        raise DomainError(str(exc)) from exc
-    if api_key_env and not API_KEY_ENV.fullmatch(api_key_env):
         raise DomainError(
-            f'field "api_key_env": {api_key_env!r} must be an upper-case variable name ending '
-            "in API_KEY, e.g. OPENAI_API_KEY"
+            f'field "name": {name!r} must be 1-64 letters, digits, - or _', field="name"
         )
+    try:
+        base_url_parse(base_url)
+    except ConfigError as exc:
+        raise DomainError(str(exc), field="base_url") from exc
+    if api_key_env and not endpoint_key_env_allowed(api_key_env, base_url):
+        raise _key_env_refusal(api_key_env, base_url)
     if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise DomainError(f'field "concurrency": {concurrency} is outside 1-{MAX_CONCURRENCY}')
+        raise DomainError(
+            f'field "concurrency": {concurrency} is outside 1-{MAX_CONCURRENCY}',
+            field="concurrency",
+        )
     if not 1 <= timeout_seconds <= 600:
-        raise DomainError(f'field "timeout_seconds": {timeout_seconds} is outside 1-600')
+        raise DomainError(
+            f'field "timeout_seconds": {timeout_seconds} is outside 1-600', field="timeout_seconds"
+        )
+    try:
+        endpoint_egress_policy().check(base_url)
+    except ConfigError as exc:
+        raise DomainError(str(exc), field="base_url") from exc
 
 
 @transaction.atomic
@@ -124,31 +157,52 @@ def endpoint_key_source(endpoint: LLMEndpoint | None) -> str:
     if endpoint_has_stored_key(endpoint):
         return f"stored key …{endpoint.api_key_last4}" if endpoint.api_key_last4 else "stored key"
     if endpoint.api_key_env:
+        if not endpoint_key_env_allowed(endpoint.api_key_env, endpoint.base_url):
+            # Whether an unbound variable is set is none of the lead's business.
+            return f"environment variable {endpoint.api_key_env} (not bound to this base URL)"
         state = "set" if os.environ.get(endpoint.api_key_env) else "not set"
         return f"environment variable {endpoint.api_key_env} ({state})"
     return "no key"
 
 
 def endpoint_config(endpoint: LLMEndpoint | None) -> EndpointConfig:
-    """Return the call configuration of ``endpoint`` (the site default when None)."""
+    """Return the call configuration of ``endpoint`` (the site default when None).
+
+    The operator's rules are applied again here, for rows saved before they held: a base URL
+    of the wrong shape or a key variable not bound to it raise ``DomainError`` (the run fails
+    saying so); the client then checks the host's addresses before every connection.
+    """
+    policy = endpoint_egress_policy()
     if endpoint is None:
         return EndpointConfig(
             base_url=settings.OPENAI_BASE_URL,
             api_key=settings.OPENAI_API_KEY,
             timeout=float(settings.LLM_TIMEOUT_SECONDS),
+            egress=policy,
         )
+    where = f'endpoint "{endpoint.name}"'
     if endpoint.api_key_encrypted:
         try:
             key = secret_decrypt(endpoint.api_key_encrypted)
         except SecretError as exc:
-            raise DomainError(f'endpoint "{endpoint.name}": {exc}') from exc
-    elif endpoint.api_key_env and API_KEY_ENV.fullmatch(endpoint.api_key_env):
+            raise DomainError(f"{where}: {exc}") from exc
+    elif endpoint.api_key_env:
+        if not endpoint_key_env_allowed(endpoint.api_key_env, endpoint.base_url):
+            raise DomainError(
+                f"{where}: {_key_env_refusal(endpoint.api_key_env, endpoint.base_url)}"
+            )
         key = os.environ.get(endpoint.api_key_env, "")
     else:
         key = ""
-    return EndpointConfig(
-        base_url=endpoint.base_url, api_key=key, timeout=float(endpoint.timeout_seconds)
-    )
+    try:
+        return EndpointConfig(
+            base_url=endpoint.base_url,
+            api_key=key,
+            timeout=float(endpoint.timeout_seconds),
+            egress=policy,
+        )
+    except ConfigError as exc:
+        raise DomainError(f"{where}: {exc}") from exc
 
 
 def endpoint_concurrency(endpoint: LLMEndpoint | None) -> int:

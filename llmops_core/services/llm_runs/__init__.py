@@ -30,7 +30,9 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from llmops_core.errors import DomainError
 from llmops_core.llm.datatypes import CallRequest
+from llmops_core.llm.errors import LLMError
 from llmops_core.llm.executor import run_calls
 from llmops_core.models import JobStatus, LLMCacheEntry, LLMCall
 from llmops_core.services.llm_runs.records import ChunkRecorder
@@ -119,6 +121,11 @@ def llm_run_step(
     except (OperationalError, InterfaceError):
         _release(kind, run.pk, token)
         raise
+    except (DomainError, LLMError) as exc:
+        # A rule the run breaks (a refused host, an unbound key variable): say it plainly.
+        logger.warning("%s run %s refused: %s", kind.name, run.pk, exc)
+        _fail(kind, run.pk, token, str(exc))
+        return StepOutcome.DONE
     except Exception as exc:
         logger.exception("%s run %s failed", kind.name, run.pk)
         _fail(kind, run.pk, token, f"{type(exc).__name__}: {exc}")

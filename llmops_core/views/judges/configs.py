@@ -51,7 +51,9 @@ def _version_form(project: Project, data: Any = None, initial: Any = None) -> Ju
     )
 
 
-def _list_page(request: HttpRequest, project: Project, **forms: Any) -> HttpResponse:
+def _list_page(
+    request: HttpRequest, project: Project, *, status: int = 200, **forms: Any
+) -> HttpResponse:
     context = {
         "project": project,
         "judges": judge_list(project=project),
@@ -61,7 +63,7 @@ def _list_page(request: HttpRequest, project: Project, **forms: Any) -> HttpResp
         "endpoint_form": forms.get("endpoint_form") or EndpointForm(prefix="endpoint"),
         "runs": judge_run_list(project=project)[:10],
     }
-    return render(request, "llmops_core/judges/list.html", context)
+    return render(request, "llmops_core/judges/list.html", context, status=status)
 
 
 @login_required
@@ -105,11 +107,12 @@ def endpoint_new(request: HttpRequest, project_slug: str) -> HttpResponse:
                 project=project, actor=signed_in(request.user), **form.cleaned_data
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc))
         else:
             messages.success(request, f'Endpoint "{endpoint.name}" saved.')
             return redirect("judge-list", project_slug=project.slug)
-    return _list_page(request, project, endpoint_form=form)
+    return _list_page(request, project, status=400, endpoint_form=form)
 
 
 def _judge(project: Project, name: str) -> JudgeConfig:
