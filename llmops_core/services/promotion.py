@@ -30,7 +30,6 @@ from llmops_core.services.audit import audit_record
 from llmops_core.services.comparisons import ratings_evidence
 from llmops_core.services.gates import GateResult, gate_evaluate
 from llmops_core.services.prompts import prompt_label_set, prompt_template_lock
-from llmops_core.services.serving import serving_invalidate
 
 
 class PromotionRefused(DomainError):
@@ -185,5 +184,4 @@ def _promote(*, version: PromptVersion, actor: User, label: str, override_reason
             "override_reason": override_reason if overriding else "",
         },
     )
-    transaction.on_commit(lambda: serving_invalidate(template_id=template.pk))
     return promotion

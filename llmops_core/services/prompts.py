@@ -134,9 +134,6 @@ def prompt_label_set(
         evidence=evidence or {},
         override_reason=override_reason,
     )
-    from llmops_core.services.serving import serving_invalidate
-
-    transaction.on_commit(lambda: serving_invalidate(template_id=template.pk))
     audit_record(
         actor=actor,
         action="prompt.label",

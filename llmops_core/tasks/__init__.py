@@ -3,6 +3,7 @@
 from llmops_core.tasks.dispatch import jobs_resume_stale_task  # noqa: F401
 from llmops_core.tasks.exports import export_job_run_task  # noqa: F401
 from llmops_core.tasks.generation import generation_run_step_task  # noqa: F401
+from llmops_core.tasks.health import worker_heartbeat_stamp_task  # noqa: F401
 from llmops_core.tasks.imports import import_job_run_task, ping_task
 from llmops_core.tasks.judges import judge_run_step_task  # noqa: F401
 from llmops_core.tasks.reports import report_compute_task, report_refresh_stale_task  # noqa: F401

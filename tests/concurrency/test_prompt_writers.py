@@ -45,9 +45,7 @@ def _request(i: int, rng: random.Random) -> tuple[str, str, dict[str, Any]]:
     return "post", "versions/", {"template_text": text, "model_name": "local-generator"}
 
 
-def test_concurrent_prompt_writers_never_deadlock(
-    project: Any, make_member: Any
-) -> None:
+def test_concurrent_prompt_writers_never_deadlock(project: Any, make_member: Any) -> None:
     admin = make_member(Role.ADMIN, "the-admin")
     versions = make_versions(project, VERSIONS)
     prompt_label_set(version=versions[0], label="production", actor=admin)
