@@ -97,7 +97,6 @@ def _probe_broker(url: str) -> bool:
         **getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
         "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
         "socket_timeout": BROKER_TIMEOUT_SECONDS,
-        "max_retries": 0,
     }
     try:
         with Connection(
@@ -106,12 +105,12 @@ def _probe_broker(url: str) -> bool:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT_SECONDS)
             _ = conn.default_channel  # opening a channel talks to the broker (Redis: PING)
     except Exception as exc:  # any failure means "not usable"; the reason goes to the log
-        logger.warning("health check: broker %s unavailable: %s", conn_safe(url), exc)
+        logger.warning("health check: broker %s unavailable: %s", _safe_url(url), exc)
         return False
     return True
 
 
-def conn_safe(url: str) -> str:
+def _safe_url(url: str) -> str:
     """Return the broker URL without its password, for the log."""
     from kombu.utils.url import maybe_sanitize_url
 
