@@ -362,3 +362,32 @@ class ApiTokenAdmin(AuditedAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(m.LoginFailureCounter)
+class LoginFailureCounterAdmin(AuditedAdmin):
+    """Failed-login counters: deleting an account's row (``user:<name>``) unlocks it at once."""
+
+    list_display = ["key", "failures", "expires_at"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "failures", "expires_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(m.Heartbeat)
+class HeartbeatAdmin(AuditedAdmin):
+    """When a worker last ran beat's heartbeat task (what ``GET /healthz/`` reports)."""
+
+    list_display = ["name", "beat_at"]
+    readonly_fields = ["name", "beat_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -9,4 +9,5 @@ class LlmopsCoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from llmops_core import checks  # noqa: F401  (registers the deployment checks)
         from llmops_core.api import schema  # noqa: F401  (registers the OpenAPI extensions)

@@ -136,6 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that does not answer fails a connection (and the health check) in seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,16 +169,35 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
-# Caches: per-process memory by default; set CACHE_URL=redis://... so web workers share
-# login counters and the served-prompt cache.
-CACHE_URL = os.environ.get("CACHE_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# Caches ---------------------------------------------------------------------------------------
+# Correctness never rests on the cache: login counters live in the database and served prompts
+# read their label from it. The cache holds rendered charts and served-prompt payloads. With
+# DEBUG=0 and no CACHE_URL it is Django's database cache (the table "llmops_cache", created by
+# `migrate`), shared by every process; `check --deploy` refuses a per-process one in production.
+DATABASE_CACHE_TABLE = "llmops_cache"
+
+
+def cache_from_url(url: str) -> dict[str, object]:
+    """Return the CACHES entry for ``CACHE_URL``: redis://, rediss://, unix://, db://, locmem://."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.rstrip("/").lower() == "db:":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": DATABASE_CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    if url.rstrip("/").lower() == "locmem:":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL={url!r}: use redis://host:6379/1 (or rediss://, unix://), db:// "
+        "(the database) or locmem:// (one process only)"
     )
-}
+
+
+CACHE_URL = os.environ.get("CACHE_URL", "") or ("locmem://" if DEBUG else "db://")
+CACHES = {"default": cache_from_url(CACHE_URL)}
 
 # Login rate limiting: this many failures within the lock-out window lock further attempts.
 LOGIN_MAX_FAILURES_PER_USER = env_int("LOGIN_MAX_FAILURES_PER_USER", 5)
@@ -215,8 +236,12 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("SECURE_PROXY_SSL_HEADER", True):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe the health endpoint over plain HTTP, from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+# Trust X-Forwarded-Proto only when told to: only a proxy that sets it on every request (and
+# drops a client's own) makes it true. Without a proxy, anyone could claim https with it.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -322,6 +347,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "llmops_core.tasks.exports.exports_expire_task",
         "schedule": 3600.0,
     },
+}
+# A worker stamps the heartbeat row the health endpoint reports (GET /healthz/) this often; the
+# message expires if no worker takes it within the period, so stamps never pile up.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "llmops_core.tasks.health.worker_heartbeat_stamp_task",
+    "schedule": float(WORKER_HEARTBEAT_SECONDS),
+    "options": {"expires": float(WORKER_HEARTBEAT_SECONDS)},
 }
 # The stale-job sweep: a job pending this long since it was created or last dispatched had its
 # message lost; a running export or import with no heartbeat for this long lost its worker.

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from llmops_core.views import audit, auth, dashboard, exports, generation, versions
+from llmops_core.views import audit, auth, dashboard, exports, generation, health, versions
 from llmops_core.views import core as views
 from llmops_core.views import reports as report_views
 from llmops_core.views.judges import configs as judge_configs
@@ -23,6 +23,7 @@ VR = P + "version-reports/<int:pk>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz/", health.healthz, name="healthz"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/tokens/", auth.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", auth.token_revoke_view, name="token-revoke"),

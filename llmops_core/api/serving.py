@@ -1,9 +1,10 @@
 """Serve prompts to applications: ``GET /api/prompts/{name}/?label=production`` (or ``?version=N``).
 
 Token auth; leads and admins of the prompt's project may read (reviewers get 403, everyone else
-404). The payload is cached (see ``services.serving``) and carries an ETag, the version's content
-hash (plus the label for label lookups): a client that sends it back in ``If-None-Match`` gets
-``304 Not Modified`` until the label moves.
+404). The label is resolved in the database on every request and the version's payload comes
+from the cache (see ``services.serving``); it carries an ETag, the version's content hash (plus
+the label for label lookups): a client that sends it back in ``If-None-Match`` gets
+``304 Not Modified`` until the label moves, from every web process.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rest_framework.views import APIView
 
 from llmops_core.models import Role
 from llmops_core.selectors.projects import role_allows
-from llmops_core.selectors.versions import PRODUCTION, serving_candidates
+from llmops_core.selectors.versions import PRODUCTION, ServingCandidate, serving_candidates
 from llmops_core.services.serving import served_prompt
 
 
@@ -66,25 +67,31 @@ class PromptServeApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    def _template_id(self, name: str, slug: str | None) -> int:
+    def _candidate(
+        self, name: str, slug: str | None, label: str | None, number: int | None
+    ) -> ServingCandidate:
         """Return the template the user may read, resolving the project (404, 400, 403)."""
-        candidates = serving_candidates(user=self.request.user, name=name)
+        candidates = serving_candidates(
+            user=self.request.user, name=name, label=label, number=number
+        )
         if slug is not None:
-            candidates = [c for c in candidates if c[1] == slug]
+            candidates = [c for c in candidates if c.slug == slug]
         if not candidates:
             raise NotFound(f'no prompt "{name}" in your projects')
         if len(candidates) > 1:
-            slugs = ", ".join(sorted(c[1] for c in candidates))
+            slugs = ", ".join(sorted(c.slug for c in candidates))
             raise ValidationError(
                 {
                     "project": f'prompt "{name}" exists in several of your '
                     f"projects ({slugs}): add ?project=SLUG"
                 }
             )
-        _, project_slug, role, template_id = candidates[0]
-        if not role_allows(role, Role.LEAD):
-            raise PermissionDenied(f"reading prompts needs the lead role in project {project_slug}")
-        return template_id
+        candidate = candidates[0]
+        if not role_allows(candidate.role, Role.LEAD):
+            raise PermissionDenied(
+                f"reading prompts needs the lead role in project {candidate.slug}"
+            )
+        return candidate
 
     @extend_schema(
         parameters=[ServeQuerySerializer],
@@ -94,10 +101,12 @@ class PromptServeApi(APIView):
         query = ServeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        template_id = self._template_id(name, params.get("project"))
         number = params.get("version")
         label = None if number is not None else params.get("label", PRODUCTION)
-        payload = served_prompt(template_id=template_id, label=label, number=number)
+        candidate = self._candidate(name, params.get("project"), label, number)
+        payload = None
+        if candidate.version_id is not None:
+            payload = served_prompt(version_id=candidate.version_id, label=label)
         if payload is None:
             what = f"version {number}" if number is not None else f'label "{label}"'
             raise NotFound(f'prompt "{name}" has no {what}')

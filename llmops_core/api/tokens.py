@@ -76,8 +76,12 @@ class TokenObtainApi(APIView):
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"]
         ip = str(request.META.get("REMOTE_ADDR", ""))
-        if login_limit_check(username=username, ip=ip).locked:
-            raise Throttled(detail="Too many failed logins; this account is locked for a while.")
+        limit = login_limit_check(username=username, ip=ip)
+        if limit.locked:
+            raise Throttled(
+                wait=limit.retry_after_seconds,
+                detail="Too many failed logins; this account is locked for a while.",
+            )
         user = authenticate(
             request._request, username=username, password=data.validated_data["password"]
         )

@@ -3,6 +3,7 @@
 from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
 from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
+from llmops_core.models.health import Heartbeat
 from llmops_core.models.jobs import AsyncJob, AuditEvent, ImportFormat, ImportJob, JobStatus
 from llmops_core.models.judges import (
     JudgeConfig,
@@ -14,6 +15,7 @@ from llmops_core.models.judges import (
     PairVerdict,
 )
 from llmops_core.models.llm import CallStatus, LLMCacheEntry, LLMCall, LLMEndpoint
+from llmops_core.models.logins import LoginFailureCounter
 from llmops_core.models.outputs import Dataset, DatasetRow, ModelOutput
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import Promotion, PromptLabel, PromptTemplate, PromptVersion
@@ -34,6 +36,7 @@ __all__ = [
     "ExportJob",
     "ExportKind",
     "GenerationRun",
+    "Heartbeat",
     "ImportFormat",
     "ImportJob",
     "JobStatus",
@@ -46,6 +49,7 @@ __all__ = [
     "LLMCacheEntry",
     "LLMCall",
     "LLMEndpoint",
+    "LoginFailureCounter",
     "Membership",
     "ModelOutput",
     "PairVerdict",

@@ -11,10 +11,20 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from django.db.models import Avg, Count, Max, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    BigIntegerField,
+    Count,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 
 from annotate.selectors import (
     RatingFilter,
@@ -469,22 +479,45 @@ def project_costs(*, project: Project) -> dict[str, Any]:
     }
 
 
-def serving_candidates(*, user: Any, name: str) -> list[tuple[int, str, str | None, int]]:
-    """Return (project id, slug, role, template id) of the user's projects with prompt ``name``.
+class ServingCandidate(NamedTuple):
+    """A template the user may be asking for, with the version a lookup resolves to now."""
 
-    Superusers see every project (as admins). One query.
+    project_id: int
+    slug: str
+    role: str | None
+    template_id: int
+    version_id: int | None
+
+
+def serving_candidates(
+    *, user: Any, name: str, label: str | None = None, number: int | None = None
+) -> list[ServingCandidate]:
+    """Return the user's templates named ``name``, each with the version ``label`` points at
+    (or version ``number``) as the database has it now; None where there is none.
+
+    Read on every request, so that a label move is served by every web process at once. One
+    query: the label or version is a subquery on its unique index. Superusers see every
+    project (as admins).
     """
     if not user.is_authenticated:
         return []
-    projects = Project.objects.filter(prompt_templates__name=name)
+    version_id: Subquery | Value
+    if label is not None:
+        target = PromptLabel.objects.filter(template=OuterRef("pk"), name=label)
+        version_id = Subquery(target.values("version_id")[:1])
+    elif number is not None:
+        numbered = PromptVersion.objects.filter(template=OuterRef("pk"), number=number)
+        version_id = Subquery(numbered.values("pk")[:1])
+    else:
+        version_id = Value(None, output_field=BigIntegerField())
+    templates = PromptTemplate.objects.filter(name=name).annotate(serving_version_id=version_id)
     if getattr(user, "is_superuser", False):
-        rows = projects.values_list("pk", "slug", "prompt_templates__id")
-        return [(pk, slug, "admin", template_id) for pk, slug, template_id in rows]
-    return list(
-        projects.filter(memberships__user=user).values_list(
-            "pk", "slug", "memberships__role", "prompt_templates__id"
-        )
+        every = templates.values_list("project_id", "project__slug", "pk", "serving_version_id")
+        return [ServingCandidate(p, slug, "admin", t, v) for p, slug, t, v in every]
+    mine = templates.filter(project__memberships__user=user).values_list(
+        "project_id", "project__slug", "project__memberships__role", "pk", "serving_version_id"
     )
+    return [ServingCandidate(p, slug, role, t, v) for p, slug, role, t, v in mine]
 
 
 def _text_lines(version: PromptVersion | None, field_name: str) -> list[str]:

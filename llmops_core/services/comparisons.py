@@ -34,6 +34,7 @@ from llmops_core.selectors.versions import (
     version_rubric_version_ids,
     versions_with_outputs,
 )
+from llmops_core.services.prompts import prompt_template_lock
 from llmops_core.services.scorecards import (
     Actor,
     actor_user,
@@ -63,6 +64,8 @@ def comparison_request(
     A comparison of the same pair still pending or running is returned instead of a new one.
     """
     template = candidate.template
+    # Locked first, so that production is read as it stands while this request is queued.
+    prompt_template_lock(template_id=template.pk)
     if baseline is None:
         baseline = label_version(template=template)
         if baseline is None:
@@ -76,7 +79,6 @@ def comparison_request(
         )
     if baseline.pk == candidate.pk:
         raise DomainError(f'field "baseline": v{candidate.number} cannot be compared with itself')
-    PromptVersion.objects.select_for_update().filter(pk=candidate.pk).first()
     existing = version_reports_unfinished(
         kind=ReportKind.VERSION_COMPARISON, version=candidate, baseline=baseline
     ).first()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.metrics.version_report.ratings import ratings_evidence
-from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, Role
+from llmops_core.models import Promotion, PromptVersion, Report, Role
 from llmops_core.selectors.projects import project_role, role_allows
 from llmops_core.selectors.versions import (
     PRODUCTION,
@@ -29,8 +29,7 @@ from llmops_core.selectors.versions import (
 )
 from llmops_core.services.audit import audit_record
 from llmops_core.services.gates import GateResult, gate_evaluate
-from llmops_core.services.prompts import prompt_label_set
-from llmops_core.services.serving import serving_invalidate
+from llmops_core.services.prompts import prompt_label_set, prompt_template_lock
 
 
 class PromotionRefused(DomainError):
@@ -146,7 +145,7 @@ def _promote(*, version: PromptVersion, actor: User, label: str, override_reason
     role = project_role(user=actor, project=project)
     if not role_allows(role, Role.LEAD):
         raise NotAllowed(f'promoting a prompt in project "{project.slug}" needs the lead role')
-    PromptTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    prompt_template_lock(template_id=template.pk)
     current = label_version(template=template, label=label)
     if current is not None and current.pk == version.pk:
         raise DomainError(
@@ -185,5 +184,4 @@ def _promote(*, version: PromptVersion, actor: User, label: str, override_reason
             "override_reason": override_reason if overriding else "",
         },
     )
-    transaction.on_commit(lambda: serving_invalidate(template_id=template.pk))
     return promotion

@@ -1,4 +1,11 @@
-"""Prompt templates, immutable versions and movable labels."""
+"""Prompt templates, immutable versions and movable labels.
+
+Every writer of a template's versions, labels and version reports (new versions, label moves
+and promotions, scorecard and comparison requests) locks the template row first, with
+``prompt_template_lock``. Taken in one order, those locks queue the writers of one prompt
+instead of deadlocking them (each also touches version rows, which different writers reached
+in different orders).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +40,15 @@ def prompt_version_hash(
     )
 
 
+def prompt_template_lock(*, template_id: int) -> None:
+    """Lock the template row until the transaction ends: the first lock of every prompt writer.
+
+    ``FOR NO KEY UPDATE`` on PostgreSQL: writers of the prompt wait for each other, while rows
+    that merely reference the template (its outputs' versions, reports) can still be inserted.
+    """
+    PromptTemplate.objects.select_for_update(no_key=True).filter(pk=template_id).first()
+
+
 @transaction.atomic
 def prompt_template_create(*, project: Project, name: str, description: str = "") -> PromptTemplate:
     """Create a prompt template in ``project``."""
@@ -65,8 +81,8 @@ def prompt_version_create(
         model_name=model_name,
         parameters=parameters,
     )
-    # Lock the template row so two writers cannot take the same number.
-    PromptTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    # Also keeps two writers from taking the same number.
+    prompt_template_lock(template_id=template.pk)
     existing = PromptVersion.objects.filter(template=template, content_hash=digest).first()
     if existing is not None:
         return existing, False
@@ -99,6 +115,7 @@ def prompt_label_set(
 ) -> Promotion:
     """Point ``label`` of the version's template at ``version`` and record the move."""
     template = version.template
+    prompt_template_lock(template_id=template.pk)
     current = PromptLabel.objects.select_for_update().filter(template=template, name=label).first()
     from_version = current.version if current else None
     if current is None:
@@ -117,9 +134,6 @@ def prompt_label_set(
         evidence=evidence or {},
         override_reason=override_reason,
     )
-    from llmops_core.services.serving import serving_invalidate
-
-    transaction.on_commit(lambda: serving_invalidate(template_id=template.pk))
     audit_record(
         actor=actor,
         action="prompt.label",

@@ -50,6 +50,7 @@ from llmops_core.services.jobs import (
     job_start,
     job_succeed,
 )
+from llmops_core.services.prompts import prompt_template_lock
 
 logger = logging.getLogger(__name__)
 Actor = User | AnonymousUser | None
@@ -125,7 +126,7 @@ def scorecard_request(
 
     A scorecard of the version still pending or running is returned instead of a second one.
     """
-    PromptVersion.objects.select_for_update().filter(pk=version.pk).first()
+    prompt_template_lock(template_id=version.template_id)
     existing = version_reports_unfinished(kind=ReportKind.SCORECARD, version=version).first()
     if existing is not None:
         return existing, False

@@ -7,6 +7,7 @@ task its table names.
 
 from llmops_core.tasks.exports import export_job_run_task, exports_expire_task
 from llmops_core.tasks.generation import generation_run_step_task
+from llmops_core.tasks.health import worker_heartbeat_stamp_task
 from llmops_core.tasks.imports import import_job_run_task, ping_task
 from llmops_core.tasks.jobs import jobs_resume_stale_task
 from llmops_core.tasks.judges import judge_report_compute_task, judge_run_step_task
@@ -26,4 +27,5 @@ __all__ = [
     "report_refresh_stale_task",
     "version_report_compute_task",
     "version_reports_refresh_task",
+    "worker_heartbeat_stamp_task",
 ]

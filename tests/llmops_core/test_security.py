@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from llmops_core.models import ApiToken, AuditEvent, Project
+from llmops_core.models import ApiToken, AuditEvent, LoginFailureCounter, Project
+from llmops_core.services.login_limits import login_failure_record, login_limit_check
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +57,33 @@ def test_token_obtain_is_rate_limited_too(api: APIClient, settings: object) -> N
     path = reverse("api-token")
     for _ in range(settings.LOGIN_MAX_FAILURES_PER_USER):  # type: ignore[attr-defined]
         assert api.post(path, {"username": "carol", "password": "x"}).status_code == 401
-    assert api.post(path, {"username": "carol", "password": "pw"}).status_code == 429
+    locked = api.post(path, {"username": "carol", "password": "pw"})
+    assert locked.status_code == 429
+    assert 0 < int(locked["Retry-After"]) <= settings.LOGIN_LOCKOUT_SECONDS  # type: ignore[attr-defined]
+
+
+def test_failures_older_than_the_window_no_longer_count_and_are_deleted(settings: object) -> None:
+    for _ in range(4):
+        login_failure_record(username="dave", ip="10.0.0.1")
+    LoginFailureCounter.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert not login_limit_check(username="dave", ip="10.0.0.1").locked
+    assert not login_failure_record(username="dave", ip="10.0.0.1").locked
+    assert LoginFailureCounter.objects.get(key="user:dave").failures == 1
+    assert LoginFailureCounter.objects.count() == 2  # the stale rows were replaced, not kept
+
+
+def test_the_lock_out_lasts_its_full_time_from_the_failure_that_locks(settings: object) -> None:
+    limit = settings.LOGIN_MAX_FAILURES_PER_USER  # type: ignore[attr-defined]
+    for _ in range(limit - 1):
+        login_failure_record(username="erin", ip="10.0.0.2")
+    # The window is nearly over when the last failure comes: the lock still lasts in full.
+    LoginFailureCounter.objects.filter(key="user:erin").update(
+        expires_at=timezone.now() + timedelta(seconds=5)
+    )
+    assert login_failure_record(username="erin", ip="10.0.0.2").locked
+    check = login_limit_check(username="ERIN", ip="10.9.9.9")  # names are case-insensitive
+    assert check.locked
+    assert check.retry_after_seconds > settings.LOGIN_LOCKOUT_SECONDS - 60  # type: ignore[attr-defined]
 
 
 def test_tokens_are_created_listed_by_last_four_and_revoked(api: APIClient) -> None:

@@ -146,6 +146,7 @@ def _submit(w: World) -> dict[str, Any]:
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
+    "healthz": page(GET=ANYONE),
     "login": page(
         GET=ANYONE, POST=ANYONE, body={"POST": {"username": "perm-reviewer", "password": "pw"}}
     ),

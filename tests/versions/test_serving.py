@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from llmops_core.models import Project, Role
+from llmops_core.models import Project, PromptLabel, Role
 from llmops_core.services.gates import release_gate_update
 from llmops_core.services.promotion import prompt_promote
 from llmops_core.services.prompts import prompt_label_set
@@ -114,6 +114,16 @@ def test_a_promotion_invalidates_the_cached_label(
     assert response.status_code == 200
     assert response.json()["version"] == 2
     assert response["ETag"] == f'"{served["v2"].content_hash}:production"'
+
+
+def test_a_label_moved_behind_the_services_back_is_served_on_the_next_request(
+    served: dict[str, Any], lead: Any
+) -> None:
+    """The label is read from the database on every request; no invalidation is needed."""
+    client = client_for(lead)
+    assert client.get(URL).json()["version"] == 1
+    PromptLabel.objects.filter(name="production").update(version=served["v2"])
+    assert client.get(URL).json()["version"] == 2
 
 
 @pytest.mark.parametrize(
