@@ -4,6 +4,7 @@ from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
 from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
 from llmops_core.models.health import Heartbeat
+from llmops_core.models.ingest import IngestKey, SpanBatch, SpanEncoding
 from llmops_core.models.jobs import AsyncJob, AuditEvent, ImportFormat, ImportJob, JobStatus
 from llmops_core.models.judges import (
     JudgeConfig,
@@ -16,7 +17,13 @@ from llmops_core.models.judges import (
 )
 from llmops_core.models.llm import CallStatus, LLMCacheEntry, LLMCall, LLMEndpoint
 from llmops_core.models.logins import LoginFailureCounter
-from llmops_core.models.outputs import Dataset, DatasetRow, ModelOutput
+from llmops_core.models.outputs import (
+    Dataset,
+    DatasetRow,
+    ModelOutput,
+    OutputSource,
+    OutputStatus,
+)
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import Promotion, PromptLabel, PromptTemplate, PromptVersion
 from llmops_core.models.reports import Report, ReportKind
@@ -39,6 +46,7 @@ __all__ = [
     "Heartbeat",
     "ImportFormat",
     "ImportJob",
+    "IngestKey",
     "JobStatus",
     "JudgeConfig",
     "JudgeMode",
@@ -52,6 +60,8 @@ __all__ = [
     "LoginFailureCounter",
     "Membership",
     "ModelOutput",
+    "OutputSource",
+    "OutputStatus",
     "PairVerdict",
     "Project",
     "Promotion",
@@ -64,4 +74,6 @@ __all__ = [
     "Role",
     "Rubric",
     "RubricVersion",
+    "SpanBatch",
+    "SpanEncoding",
 ]
