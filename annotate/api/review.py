@@ -23,8 +23,8 @@ from annotate.selectors.queues import (
     item_for_rating,
     item_ratings,
     queue_items_for_lead,
-    reviewer_rows,
 )
+from annotate.selectors.reviewers import reviewer_rows
 from annotate.services.adjudication import adjudication_record, item_rubric_version_id
 from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update

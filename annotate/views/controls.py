@@ -21,13 +21,12 @@ from django.views.decorators.http import require_POST, require_safe
 from annotate.forms import GoldForm, PinForm, ReviewersForm
 from annotate.models import Queue
 from annotate.selectors.queues import (
-    gold_accuracy_rows,
     item_for_rating,
     item_pin_usernames,
     queue_gold_items,
     queue_items_for_lead,
-    queue_reviewer_candidates,
 )
+from annotate.selectors.reviewers import gold_accuracy_rows, queue_reviewer_candidates
 from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
 from llmops_core.errors import DomainError

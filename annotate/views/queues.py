@@ -15,12 +15,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from annotate.forms import QueueForm
 from annotate.models import Flag, Queue, QueueReviewer
 from annotate.rendering import safe_markdown
-from annotate.selectors.queues import (
-    done_today,
-    output_ids_matching,
-    queue_item_counts,
-    reviewer_rows,
-)
+from annotate.selectors.queues import done_today, output_ids_matching, queue_item_counts
+from annotate.selectors.reviewers import reviewer_rows
 from annotate.serializers import rubric_payload
 from annotate.services.queues import queue_create
 from llmops_core.errors import DomainError

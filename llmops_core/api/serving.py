@@ -20,7 +20,10 @@ from rest_framework.views import APIView
 
 from llmops_core.models import Role
 from llmops_core.selectors.projects import role_allows
-from llmops_core.selectors.versions import PRODUCTION, serving_candidates
+from llmops_core.selectors.prompts import (
+    PRODUCTION,
+    serving_candidates,
+)
 from llmops_core.services.serving import served_prompt
 
 

@@ -19,7 +19,10 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from annotate.selectors import preference_outcomes
+from annotate.selectors import (
+    RatingsSnapshot,
+    preference_outcomes,
+)
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
 from llmops_core.metrics.significance import (
@@ -30,9 +33,10 @@ from llmops_core.metrics.significance import (
     win_tie_loss,
 )
 from llmops_core.models import PromptVersion, Report, ReportKind
-from llmops_core.selectors.versions import (
-    VersionRatings,
+from llmops_core.selectors.prompts import (
     label_version,
+)
+from llmops_core.selectors.versions import (
     rubric_version_summary,
     version_fingerprint,
     version_judge_scores,
@@ -182,7 +186,7 @@ def _common_rubric(
 
 
 def input_scores(
-    ratings: VersionRatings, hashes: dict[int, tuple[int, str]], version_id: int, criterion: str
+    ratings: RatingsSnapshot, hashes: dict[int, tuple[int, str]], version_id: int, criterion: str
 ) -> dict[str, float]:
     """Return {input hash: mean over the version's outputs of each output's mean rating}."""
     per_output: dict[int, list[float]] = {}
@@ -218,7 +222,7 @@ def comparison_results(
     ratings = (
         version_ratings(project_id=project_id, version_ids=ids, rubric_version_id=rubric_id)
         if rubric_id is not None
-        else VersionRatings()
+        else RatingsSnapshot()
     )
     hashes = version_output_hashes(version_ids=ids)
     rubric = rubric_version_summary(rubric_version_id=rubric_id)
@@ -265,7 +269,7 @@ def comparison_results(
     }
 
 
-def ratings_evidence(ratings: VersionRatings) -> dict[str, Any]:
+def ratings_evidence(ratings: RatingsSnapshot) -> dict[str, Any]:
     """Return exactly which ratings a comparison rests on: annotations, reviewers, a hash."""
     return {
         "n_ratings": ratings.n_ratings,

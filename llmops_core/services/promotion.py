@@ -18,10 +18,12 @@ from django.utils import timezone
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, Role
 from llmops_core.selectors.projects import project_role, role_allows
-from llmops_core.selectors.versions import (
+from llmops_core.selectors.prompts import (
     PRODUCTION,
-    judge_calibration,
     label_version,
+)
+from llmops_core.selectors.versions import (
+    judge_calibration,
     rubric_version_summary,
     version_ratings,
     version_rubric_version_ids,

@@ -26,13 +26,15 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from annotate.selectors import (
+    RatingsSnapshot,
+)
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
 from llmops_core.metrics.agreement import krippendorff_alpha_estimate
 from llmops_core.metrics.significance import mean_bootstrap_ci
 from llmops_core.models import JobStatus, PromptVersion, Report, ReportKind
 from llmops_core.selectors.versions import (
-    VersionRatings,
     rubric_version_summary,
     version_fingerprint,
     version_flag_counts,
@@ -265,7 +267,7 @@ def _rates(flags: dict[str, int]) -> dict[str, float | None]:
 
 
 def criterion_card(
-    ratings: VersionRatings, name: str, judges: list[dict[str, Any]], *, draws: int, seed: int
+    ratings: RatingsSnapshot, name: str, judges: list[dict[str, Any]], *, draws: int, seed: int
 ) -> dict[str, Any]:
     """Return one criterion's row: human mean and CI, counts, agreement, judge mean."""
     rows = np.flatnonzero(np.asarray(ratings.criterion, dtype=object) == name)
@@ -321,7 +323,7 @@ def _group_means(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def _agreement(
-    ratings: VersionRatings, rows: np.ndarray, scale: tuple[int, int] | None
+    ratings: RatingsSnapshot, rows: np.ndarray, scale: tuple[int, int] | None
 ) -> dict[str, Any]:
     """Return ordinal Krippendorff's alpha over queue items x reviewers, with its reason."""
     if rows.size == 0 or scale is None:
@@ -368,7 +370,7 @@ def judge_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def items_by_reviewers(ratings: VersionRatings) -> dict[str, int]:
+def items_by_reviewers(ratings: RatingsSnapshot) -> dict[str, int]:
     """Return how many outputs were rated by at least k distinct reviewers, for k = 1, 2, ..."""
     seen: dict[int, set[int]] = {}
     for output, reviewer in zip(ratings.output, ratings.reviewer_id, strict=True):

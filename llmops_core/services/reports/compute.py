@@ -21,22 +21,20 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from annotate.selectors import (
+    QueueRow,
     RatingFilter,
     RatingsSnapshot,
     adjudicated_scores,
     flag_and_skip_counts,
+    queue_row,
+    rating_fingerprint,
     rating_rows,
     ratings_snapshot,
 )
 from llmops_core.errors import DomainError
 from llmops_core.metrics.longformat import RatingsError
 from llmops_core.models import JobStatus, Project, Report, RubricVersion
-from llmops_core.selectors.reports import (
-    report_fingerprint,
-    report_queue_row,
-    report_rubric_version,
-    report_rubric_versions,
-)
+from llmops_core.selectors.reports import report_rubric_version, report_rubric_versions
 from llmops_core.services.reports import agreement as sections
 from llmops_core.services.reports.scope import ReportScope, scope_filter
 from llmops_core.services.reports.summary import build_summary
@@ -122,7 +120,7 @@ class _Selection:
     """What a report reads: its scope, queue, rubric version and the filter of its ratings."""
 
     scope: ReportScope
-    queue: dict[str, Any] | None
+    queue: QueueRow | None
     rubric: RubricVersion | None
     note: str
     seen: list[dict[str, Any]]
@@ -137,13 +135,13 @@ def _select(report: Report) -> _Selection:
     base = scope_filter(project=project, scope=scope)
     queue = None
     if scope.queue_id is not None:
-        queue = report_queue_row(project_id=project.pk, queue_id=scope.queue_id)
+        queue = queue_row(queue_id=scope.queue_id, project_id=project.pk)
         if queue is None:
             raise DomainError(f"queue {scope.queue_id} no longer exists")
     seen = report_rubric_versions(flt=replace(base, rubric_version_id=None))
     rubric, note = _choose_rubric(project, scope, seen, queue)
     flt = replace(base, rubric_version_id=rubric.pk if rubric else -1)  # -1: nothing
-    return _Selection(scope, queue, rubric, note, seen, flt, report_fingerprint(flt=base))
+    return _Selection(scope, queue, rubric, note, seen, flt, rating_fingerprint(base))
 
 
 def _build(report: Report, *, progress: Callable[[float], None]) -> dict[str, Any]:
@@ -178,7 +176,7 @@ def _build(report: Report, *, progress: Callable[[float], None]) -> dict[str, An
         "kind": report.kind,
         "scope": {
             **scope.as_parameters(),
-            "queue": queue and {"id": queue["id"], "name": queue["name"]},
+            "queue": queue and {"id": queue.id, "name": queue.name},
             "rubric_version": _rubric_row(rubric),
             "rubric_versions_seen": sel.seen,
             "rubric_note": note,
@@ -202,7 +200,7 @@ def _rubric_row(rubric: RubricVersion | None) -> dict[str, Any] | None:
 
 
 def _choose_rubric(
-    project: Project, scope: ReportScope, seen: list[dict[str, Any]], queue: dict[str, Any] | None
+    project: Project, scope: ReportScope, seen: list[dict[str, Any]], queue: QueueRow | None
 ) -> tuple[RubricVersion | None, str]:
     """Return the one rubric version the report covers and a note when others were left out.
 
@@ -217,7 +215,7 @@ def _choose_rubric(
     elif seen:
         chosen = seen[-1]["id"]
     elif queue is not None:
-        chosen = queue["rubric_version_id"]
+        chosen = queue.rubric_version_id
     else:
         return None, ""
     rubric = report_rubric_version(project=project, pk=chosen)
