@@ -78,8 +78,7 @@ class RatingItemSerializer(S):
     previous = AnnotationValuesSerializer(
         allow_null=True, help_text="After an undo: what was submitted, to fill the form again."
     )
-    # DRF takes declared fields off the class, so this does not hide Serializer.context.
-    context = OutputContextSerializer(  # type: ignore[assignment]
+    context = OutputContextSerializer(  # type: ignore[assignment]  # a field named "context"
         required=False, help_text="Only when not blind."
     )
     others = ItemRatingSerializer(
