@@ -10,7 +10,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from annotate.models import Queue
-from annotate.selectors.queues import ReviewerCandidate, queue_item_ids_by_external_id
+from annotate.selectors.queues import queue_item_ids_by_external_id
+from annotate.selectors.reviewers import ReviewerCandidate
 from llmops_core.models import Criterion, Membership, Project, PromptVersion, RubricVersion
 
 MAX_QUOTA = 2**31 - 1

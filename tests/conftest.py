@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from llmops_core.models import Project, Role
@@ -110,3 +114,21 @@ def celery_worker_process(transactional_db: None) -> Iterator[object]:
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def wsgi_app() -> Iterator[WSGIHandler]:
+    """Return Django's WSGI handler, kept from closing the test's database connection.
+
+    For clients nobody here wrote (schemathesis, werkzeug) that call the app in this process.
+    Django's handler closes connections when a request finishes; the test client avoids that
+    the same way, by disconnecting the signal handler for the duration.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        cache.clear()  # failed logins made through it must not lock out later tests

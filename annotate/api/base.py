@@ -5,21 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from annotate.errors import Conflict
 from annotate.models import Queue, QueueItem, QueueReviewer
+from annotate.permissions import queue_access
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Role
 from llmops_core.selectors.projects import role_allows
 
 
 class QueueScopedMixin(ProjectScopedMixin):
-    """Resolve ``pk`` to a queue of the project the user may see.
+    """Resolve ``pk`` to a queue of the project the user may see (``annotate.permissions``).
 
-    Leads see every queue of their project; a reviewer sees only the queues they rate in, and
-    gets 404 for the others so that their existence does not leak.
+    ``ProjectRolePermission`` has checked the role the verb needs (403 below it); then a queue
+    that is not in the project, or that a reviewer is not assigned to, is a 404, so that its
+    existence does not leak, and only the queue's own reviewers rate in it (403 for others).
     """
 
     request: Any
@@ -35,34 +37,17 @@ class QueueScopedMixin(ProjectScopedMixin):
         return role_allows(self.role, Role.LEAD)
 
     def get_queue(self, pk: int) -> Queue:
-        queue = (
-            Queue.objects.select_related("rubric_version", "project")
-            .filter(project=self.project, pk=pk)
-            .first()
-        )
-        if queue is None:
-            raise NotFound("No such queue.")
-        if (
-            not role_allows(self.role, Role.ADJUDICATOR)
-            and not QueueReviewer.objects.filter(queue=queue, reviewer=self.request.user).exists()
-        ):
-            raise NotFound("No such queue.")
-        return queue
+        return queue_access(
+            user=self.request.user, project=self.project, role=self.role, pk=pk
+        ).queue
 
     def get_rating_queue(self, pk: int) -> tuple[Queue, QueueReviewer]:
         """Return the queue and the user's membership; only its reviewers rate in a queue."""
-        membership = (
-            QueueReviewer.objects.select_related("queue__rubric_version")
-            .filter(queue_id=pk, queue__project=self.project, reviewer=self.request.user)
-            .first()
+        access = queue_access(
+            user=self.request.user, project=self.project, role=self.role, pk=pk, reviewers_only=True
         )
-        if membership is None:
-            exists = Queue.objects.filter(project=self.project, pk=pk).exists()
-            if exists and role_allows(self.role, Role.ADJUDICATOR):
-                raise PermissionDenied("you are not a reviewer of this queue")
-            raise NotFound("No such queue.")
-        membership.queue.project = self.project
-        return membership.queue, membership
+        assert access.membership is not None  # the rule let only the queue's reviewers through
+        return access.queue, access.membership
 
     def get_item(self, queue: Queue, item_id: int) -> QueueItem:
         try:

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate.api.base import QueueScopedMixin
+from annotate.api.responses import ItemsAddedSerializer
 from annotate.api.review import QueueItemListApi
 from annotate.models import Queue
 from annotate.selectors.queues import output_ids_matching, queue_list_for_user
@@ -192,7 +192,7 @@ class QueueItemsApi(QueueItemListApi):
     Outputs already in the queue are skipped, so adding is safe to repeat.
     """
 
-    @extend_schema(request=AddItemsSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=AddItemsSerializer, responses={200: ItemsAddedSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = AddItemsSerializer(data=request.data)

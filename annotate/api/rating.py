@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import serializers as s
+from annotate.api import responses as r
 from annotate.api.base import QueueScopedMixin
 from annotate.models import Annotation, Queue, QueueReviewer, RatingRevision
 from annotate.selectors.queues import (
@@ -29,7 +29,6 @@ from annotate.services.assignment import (
 from annotate.services.edits import annotation_edit, annotation_undo
 from annotate.services.submit import annotation_skip, annotation_submit
 from llmops_core.api.pagination import KeysetPagination
-from llmops_core.api.schema import OBJECT_LIST
 from llmops_core.models import Role
 from llmops_core.permissions import signed_in
 
@@ -85,7 +84,7 @@ class NextItemApi(QueueScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(request=s.HoldingSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.HoldingSerializer, responses={200: r.ClaimSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
         data = s.HoldingSerializer(data=request.data)
@@ -105,7 +104,10 @@ class SubmitApi(QueueScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(request=s.SubmitSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=s.SubmitSerializer,
+        responses={201: r.SubmitResultSerializer, 200: r.SubmitResultSerializer},
+    )
     def post(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
         item = self.get_item(queue, item_id)
@@ -143,7 +145,7 @@ class SkipApi(QueueScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(request=s.SkipSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.SkipSerializer, responses={200: r.ClaimSerializer})
     def post(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
         item = self.get_item(queue, item_id)
@@ -163,7 +165,7 @@ class UndoApi(QueueScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: r.UndoResultSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
         undo = annotation_undo(queue=queue, reviewer=signed_in(request.user))
@@ -177,7 +179,7 @@ class RenewApi(QueueScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: r.LeaseSerializer})
     def post(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
         assignment = assignment_renew(
@@ -195,7 +197,7 @@ class ReleaseApi(QueueScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(request=s.ReleaseSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.ReleaseSerializer, responses={200: r.ReleasedSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, _ = self.get_rating_queue(pk)
         data = s.ReleaseSerializer(data=request.data)
@@ -209,7 +211,7 @@ class ReleaseApi(QueueScopedMixin, APIView):
 class ProgressApi(QueueScopedMixin, APIView):
     """Your progress in the queue (today, total, quota) and the queue's."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: r.ProgressTodaySerializer})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         queue, membership = self.get_rating_queue(pk)
         return Response(
@@ -253,13 +255,13 @@ class AnnotationDetailApi(AnnotationScopedMixin, APIView):
 
     write_role = Role.REVIEWER
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: r.AnnotationDetailSerializer})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         annotation = self.get_annotation(pk)
         reveal = self.is_lead or not annotation.item.queue.blind
         return Response(s.annotation_payload(annotation, reveal=reveal))
 
-    @extend_schema(request=s.EditSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.EditSerializer, responses={200: r.AnnotationDetailSerializer})
     def patch(self, request: Request, project_slug: str, pk: int) -> Response:
         annotation = self.get_annotation(pk)
         data = s.EditSerializer(data=request.data)
@@ -280,7 +282,7 @@ class AnnotationDetailApi(AnnotationScopedMixin, APIView):
 class AnnotationRevisionListApi(AnnotationScopedMixin, APIView):
     """Every change to an annotation: who, when, the values before and after."""
 
-    @extend_schema(responses={200: OBJECT_LIST})
+    @extend_schema(responses={200: r.RevisionSerializer(many=True)})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         annotation = self.get_annotation(pk)
         revisions = (

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import serializers as s
+from annotate.api import responses as r
 from annotate.api.base import QueueScopedMixin
 from annotate.consensus import suggested_scores
 from annotate.models import Adjudication, QueueItem
@@ -23,13 +23,12 @@ from annotate.selectors.queues import (
     item_for_rating,
     item_ratings,
     queue_items_for_lead,
-    reviewer_rows,
 )
+from annotate.selectors.reviewers import reviewer_rows
 from annotate.services.adjudication import adjudication_record, item_rubric_version_id
 from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
 from llmops_core.api.pagination import KeysetPagination
-from llmops_core.api.schema import OBJECT_LIST
 from llmops_core.models import Role, RubricVersion
 from llmops_core.permissions import signed_in
 
@@ -47,12 +46,14 @@ class QueueReviewersApi(QueueScopedMixin, APIView):
 
     read_role = Role.LEAD
 
-    @extend_schema(responses={200: OBJECT_LIST})
+    @extend_schema(responses={200: r.ReviewerRowSerializer(many=True)})
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         return Response([row.__dict__ for row in reviewer_rows(queue=queue)])
 
-    @extend_schema(request=s.ReviewersSerializer, responses={200: OBJECT_LIST})
+    @extend_schema(
+        request=s.ReviewersSerializer, responses={200: r.ReviewerRowSerializer(many=True)}
+    )
     def put(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = s.ReviewersSerializer(data=request.data)
@@ -70,7 +71,7 @@ class QueueReviewersApi(QueueScopedMixin, APIView):
 class QueuePinsApi(QueueScopedMixin, APIView):
     """Assign items (by id, or a slice of positions) to one reviewer, or take them back."""
 
-    @extend_schema(request=s.PinSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.PinSerializer, responses={200: r.PinsChangedSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = s.PinSerializer(data=request.data)
@@ -153,7 +154,7 @@ class QueueItemDetailApi(QueueScopedMixin, APIView):
 
     read_role = Role.ADJUDICATOR
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: r.ItemReviewSerializer})
     def get(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         queue = self.get_queue(pk)
         item = item_for_rating(item_id=item_id, queue=queue)
@@ -189,7 +190,9 @@ class AdjudicationNextApi(QueueScopedMixin, APIView):
     read_role = Role.ADJUDICATOR
     write_role = Role.ADJUDICATOR
 
-    @extend_schema(request=s.AdjudicationNextSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=s.AdjudicationNextSerializer, responses={200: r.AdjudicationNextResultSerializer}
+    )
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = s.AdjudicationNextSerializer(data=request.data)
@@ -218,7 +221,7 @@ class AdjudicateApi(QueueScopedMixin, APIView):
 
     write_role = Role.ADJUDICATOR
 
-    @extend_schema(request=s.ScoresSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=s.ScoresSerializer, responses={200: r.AdjudicatedSerializer})
     def post(self, request: Request, project_slug: str, pk: int, item_id: int) -> Response:
         item = self.get_item(self.get_queue(pk), item_id)
         data = s.ScoresSerializer(data=request.data)

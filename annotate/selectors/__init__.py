@@ -1,10 +1,14 @@
 """The door into the annotation app: the named reads that ``llmops_core`` may call.
 
-``llmops_core`` imports only from this package (an import-linter contract holds it to that);
-inside ``annotate``, code imports the submodule that owns a read:
+``llmops_core`` imports only from this package (an import-linter contract holds it to that),
+and never queries annotate's tables itself, not even through reverse relations such as
+``Project.queues`` or ``ModelOutput.queue_items`` (``tests/test_door.py`` holds it to that).
+Everything listed here hands back plain data: dataclasses, named tuples, dicts, lists and
+numbers, never a model instance or a queryset. Inside ``annotate``, code imports the submodule
+that owns a read:
 
-* ``queues``: queues, items and reviewers for the rating and queue pages;
-* ``ratings``: ratings as plain rows and snapshots, for reports, judge comparisons, scorecards;
+* ``queues``: queues and their items, as rows for pages, reports and judge runs;
+* ``ratings``: ratings as plain rows, snapshots and fingerprints, gold and adjudicated scores;
 * ``exports``: annotation tables streamed for exports;
 * ``preferences``: blind side-by-side preferences.
 """
@@ -25,10 +29,15 @@ from annotate.selectors.exports import (
 )
 from annotate.selectors.preferences import preference_fingerprint, preference_outcomes
 from annotate.selectors.queues import (
-    item_for_rating,
-    item_ratings,
+    ItemRatings,
+    QueueCard,
+    QueueRow,
+    item_ratings_for_user,
     queue_cards_for_user,
-    queue_list_for_user,
+    queue_output_counts,
+    queue_output_ids,
+    queue_row,
+    queue_rows_for_user,
 )
 from annotate.selectors.ratings import (
     RatingFilter,
@@ -36,15 +45,19 @@ from annotate.selectors.ratings import (
     adjudicated_scores,
     flag_and_skip_counts,
     gold_scores,
-    rating_queryset,
+    rating_counts_by_rubric_version,
+    rating_fingerprint,
     rating_rows,
     ratings_snapshot,
 )
 
 __all__ = [
     "AnnotationRow",
+    "ItemRatings",
     "OutputFlags",
     "PairwisePreferenceRow",
+    "QueueCard",
+    "QueueRow",
     "RatingFilter",
     "RatingRow",
     "RatingsSnapshot",
@@ -59,13 +72,16 @@ __all__ = [
     "export_rubric_version_ids",
     "flag_and_skip_counts",
     "gold_scores",
-    "item_for_rating",
-    "item_ratings",
+    "item_ratings_for_user",
     "preference_fingerprint",
     "preference_outcomes",
     "queue_cards_for_user",
-    "queue_list_for_user",
-    "rating_queryset",
+    "queue_output_counts",
+    "queue_output_ids",
+    "queue_row",
+    "queue_rows_for_user",
+    "rating_counts_by_rubric_version",
+    "rating_fingerprint",
     "rating_rows",
     "ratings_snapshot",
 ]

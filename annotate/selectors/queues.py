@@ -1,46 +1,124 @@
-"""Named reads of queues, their items and reviewers, for the rating, queue and home pages."""
+"""Named reads of queues and their items, for the rating, queue and home pages and the door."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from annotate.models import (
     Adjudication,
     Annotation,
-    GoldCheck,
     ItemPin,
     Queue,
     QueueItem,
     QueueReviewer,
-    Rating,
+    QueueStatus,
 )
+from annotate.permissions import sees_every_queue
 from llmops_core.models import Membership, Project, Role
 from llmops_core.selectors.projects import output_list, project_role, role_allows
 
-AnyUser = User | AnonymousUser
-
 
 def queue_list_for_user(*, user: User, project: Project) -> QuerySet[Queue]:
-    """Return the project's queues: all of them for adjudicators and leads, else the assigned."""
+    """Return the project's queues the user may see (``annotate.permissions.sees_every_queue``).
+
+    Inside the annotation app only; ``llmops_core`` reads ``queue_rows_for_user``.
+    """
     qs = Queue.objects.filter(project=project).select_related("rubric_version__rubric")
-    if role_allows(project_role(user=user, project=project), Role.ADJUDICATOR):
+    if sees_every_queue(project_role(user=user, project=project)):
         return qs
     return qs.filter(reviewers=user)
 
 
-def queue_membership(*, queue: Queue, user: AnyUser) -> QueueReviewer | None:
-    """Return ``user``'s membership of ``queue`` (None if they are not one of its reviewers)."""
-    if not user.is_authenticated:
-        return None
-    return QueueReviewer.objects.filter(queue=queue, reviewer=user).first()
+@dataclass(frozen=True)
+class QueueRow:
+    """A queue as the LLMOps core's pages and reports see it: its own columns, no model."""
+
+    id: int
+    project_id: int
+    name: str
+    status: str
+    overlap: int
+    rubric_version_id: int
+    item_count: int
+    complete_count: int
+
+    @property
+    def status_label(self) -> str:
+        return str(QueueStatus(self.status).label)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.complete_count / self.item_count) if self.item_count else 0
+
+
+_QUEUE_ROW_FIELDS = (
+    "id",
+    "project_id",
+    "name",
+    "status",
+    "overlap",
+    "rubric_version_id",
+    "item_count",
+    "complete_count",
+)
+
+
+def queue_rows_for_user(
+    *,
+    user: User,
+    project: Project,
+    open_only: bool = False,
+    by_name: bool = False,
+    limit: int = 500,
+) -> list[QueueRow]:
+    """Return up to ``limit`` of the project's queues the user may see, as plain rows.
+
+    Newest first (or by name with ``by_name``); ``open_only`` leaves out closed queues.
+    """
+    queues = queue_list_for_user(user=user, project=project)
+    if open_only:
+        queues = queues.exclude(status=QueueStatus.CLOSED)
+    if by_name:
+        queues = queues.order_by("name")
+    rows = queues.values_list(*_QUEUE_ROW_FIELDS)[:limit]
+    return [QueueRow(*row) for row in rows]
+
+
+def queue_row(*, queue_id: int, project_id: int | None = None) -> QueueRow | None:
+    """Return queue ``queue_id`` as a plain row (None if it does not exist in ``project_id``)."""
+    queues = Queue.objects.filter(pk=queue_id)
+    if project_id is not None:
+        queues = queues.filter(project_id=project_id)
+    row = queues.values_list(*_QUEUE_ROW_FIELDS).first()
+    return QueueRow(*row) if row is not None else None
+
+
+def queue_output_ids(*, project_id: int, queue_id: int) -> list[int]:
+    """Return the ids of the project's outputs in queue ``queue_id``, in id order."""
+    return list(
+        QueueItem.objects.filter(queue_id=queue_id, output__project_id=project_id)
+        .order_by("output_id")
+        .values_list("output_id", flat=True)
+        .distinct()
+    )
+
+
+def queue_output_counts(*, prompt_version_id: int, limit: int = 50) -> list[dict[str, Any]]:
+    """Return the queues holding a prompt version's outputs: id, name and how many outputs each."""
+    rows = (
+        QueueItem.objects.filter(output__prompt_version_id=prompt_version_id)
+        .values("queue_id", "queue__name")
+        .annotate(n=Count("output_id"))
+        .order_by("queue__name")
+    )
+    return [{"id": r["queue_id"], "name": r["queue__name"], "n": r["n"]} for r in rows[:limit]]
 
 
 def start_of_today(now: datetime | None = None) -> datetime:
@@ -115,70 +193,6 @@ def queue_cards_for_user(*, user: User) -> list[QueueCard]:
     return cards
 
 
-@dataclass(frozen=True)
-class ReviewerRow:
-    """One reviewer's progress and quality in a queue, for the lead's queue page."""
-
-    username: str
-    quota: int | None
-    done: int
-    done_today: int
-    skipped: int
-    flagged: int
-    mean_active_s: float | None
-    gold_checked: int
-    gold_exact: float | None  # share of gold criteria scored exactly right
-    gold_within_one: float | None
-
-
-def reviewer_rows(*, queue: Queue, now: datetime | None = None) -> list[ReviewerRow]:
-    """Return per-reviewer progress, skips, flags, time and gold accuracy (three queries)."""
-    memberships = list(
-        QueueReviewer.objects.filter(queue=queue)
-        .select_related("reviewer")
-        .order_by("reviewer__username")
-    )
-    today = dict(
-        Annotation.objects.filter(item__queue=queue, created_at__gte=start_of_today(now))
-        .values("reviewer_id")
-        .annotate(n=Count("id"))
-        .values_list("reviewer_id", "n")
-    )
-    gold = {
-        row["reviewer_id"]: row
-        for row in GoldCheck.objects.filter(queue=queue)
-        .values("reviewer_id")
-        .annotate(
-            checks=Count("id"),
-            criteria=Sum("criteria"),
-            exact=Sum("exact"),
-            within=Sum("within_one"),
-        )
-    }
-    rows = []
-    for m in memberships:
-        g = gold.get(m.reviewer_id)
-        rows.append(
-            ReviewerRow(
-                username=m.reviewer.get_username(),
-                quota=m.quota,
-                done=m.done_count,
-                done_today=today.get(m.reviewer_id, 0),
-                skipped=m.skipped_count,
-                flagged=m.flagged_count,
-                mean_active_s=(
-                    round(m.active_ms_total / m.done_count / 1000, 1) if m.done_count else None
-                ),
-                gold_checked=g["checks"] if g else 0,
-                gold_exact=round(g["exact"] / g["criteria"], 3) if g and g["criteria"] else None,
-                gold_within_one=round(g["within"] / g["criteria"], 3)
-                if g and g["criteria"]
-                else None,
-            )
-        )
-    return rows
-
-
 def queue_item_counts(*, queue: Queue) -> dict[str, int]:
     """Return counts of contested, adjudicated, flagged and skipped items (index-backed)."""
     items = QueueItem.objects.filter(queue=queue)
@@ -237,6 +251,51 @@ def item_ratings(*, item: QueueItem) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class ItemRatings:
+    """One queue item with its output and every rating, for read-only pages of leads."""
+
+    queue_id: int
+    queue_name: str
+    item_id: int
+    output_id: int
+    external_id: str
+    input: Any
+    output_text: str
+    prompt_version: str | None
+    is_gold: bool
+    gold_scores: dict[str, Any]
+    annotations: list[dict[str, Any]]
+
+
+def item_ratings_for_user(*, user: User, project: Project, item_id: int) -> ItemRatings | None:
+    """Return queue item ``item_id`` of ``project`` with all its ratings, or None.
+
+    None too when the item is in a queue the user may not see.
+    """
+    queue = queue_list_for_user(user=user, project=project).filter(items__id=item_id).first()
+    if queue is None:
+        return None
+    item = item_for_rating(item_id=item_id, queue=queue)
+    if item is None:
+        return None
+    output = item.output
+    version = output.prompt_version
+    return ItemRatings(
+        queue_id=queue.pk,
+        queue_name=queue.name,
+        item_id=item.pk,
+        output_id=output.pk,
+        external_id=output.external_id,
+        input=output.input,
+        output_text=output.output_text,
+        prompt_version=f"{version.template.name} v{version.number}" if version else None,
+        is_gold=item.is_gold,
+        gold_scores=dict(item.gold_scores or {}),
+        annotations=item_ratings(item=item),
+    )
+
+
 def adjudication_candidates(*, queue: Queue) -> QuerySet[QueueItem]:
     """Return contested items that have all their reviews and no adjudication, in queue order."""
     return (
@@ -250,93 +309,6 @@ def adjudication_candidates(*, queue: Queue) -> QuerySet[QueueItem]:
 def queue_items_for_lead(*, queue: Queue) -> QuerySet[QueueItem]:
     """Return the queue's items with their outputs, for a lead's keyset-paged list."""
     return QueueItem.objects.filter(queue=queue).select_related("output__prompt_version__template")
-
-
-def rating_rows(
-    *, project_id: int, queue_id: int | None = None, rubric_version_id: int | None = None
-) -> Iterator[dict[str, Any]]:
-    """Yield one plain row per rating: item, output, reviewer, criterion, score and provenance.
-
-    Streams in id order, so exports and reports can read millions of rows in constant memory.
-    """
-    rows = Rating.objects.filter(annotation__item__queue__project_id=project_id)
-    if queue_id is not None:
-        rows = rows.filter(annotation__item__queue_id=queue_id)
-    if rubric_version_id is not None:
-        rows = rows.filter(annotation__rubric_version_id=rubric_version_id)
-    fields = {
-        "rating_id": "id",
-        "queue_id": "annotation__item__queue_id",
-        "item_id": "annotation__item_id",
-        "output_id": "annotation__item__output_id",
-        "is_gold": "annotation__item__is_gold",
-        "reviewer_id": "annotation__reviewer_id",
-        "reviewer": "annotation__reviewer__username",
-        "rubric_version_id": "annotation__rubric_version_id",
-        "criterion": "criterion__name",
-        "score": "score",
-        "flags": "annotation__flags",
-        "annotation_id": "annotation_id",
-        "active_ms": "annotation__active_ms",
-        "created_at": "annotation__created_at",
-    }
-    for values in rows.order_by("id").values_list(*fields.values()).iterator(chunk_size=5000):
-        yield dict(zip(fields, values, strict=True))
-
-
-def adjudication_rows(*, project_id: int, queue_id: int | None = None) -> Iterator[dict[str, Any]]:
-    """Yield one plain row per adjudicated criterion: the final label of a contested item."""
-    adjudications = Adjudication.objects.filter(item__queue__project_id=project_id)
-    if queue_id is not None:
-        adjudications = adjudications.filter(item__queue_id=queue_id)
-    for a in (
-        adjudications.values(
-            "item_id",
-            "item__queue_id",
-            "item__output_id",
-            "rubric_version_id",
-            "scores",
-            "adjudicator__username",
-            "updated_at",
-        )
-        .order_by("id")
-        .iterator(chunk_size=2000)
-    ):
-        for criterion, score in sorted(a["scores"].items()):
-            yield {
-                "item_id": a["item_id"],
-                "queue_id": a["item__queue_id"],
-                "output_id": a["item__output_id"],
-                "rubric_version_id": a["rubric_version_id"],
-                "criterion": criterion,
-                "score": score,
-                "adjudicator": a["adjudicator__username"],
-                "updated_at": a["updated_at"],
-            }
-
-
-def gold_accuracy_rows(*, queue_id: int) -> list[dict[str, Any]]:
-    """Return each reviewer's accuracy on the queue's gold items as plain rows."""
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    checks = GoldCheck.objects.filter(queue_id=queue_id).values_list(
-        "reviewer__username", "criteria", "exact", "within_one"
-    )
-    for username, criteria, exact, within in checks:
-        t = totals[username]
-        t["items"] += 1
-        t["criteria"] += criteria
-        t["exact"] += exact
-        t["within_one"] += within
-    return [
-        {
-            "reviewer": name,
-            "items": t["items"],
-            "criteria": t["criteria"],
-            "exact": t["exact"] / t["criteria"] if t["criteria"] else None,
-            "within_one": t["within_one"] / t["criteria"] if t["criteria"] else None,
-        }
-        for name, t in sorted(totals.items())
-    ]
 
 
 def output_ids_matching(
@@ -357,46 +329,6 @@ def output_ids_matching(
         .order_by("id")
         .values_list("id", flat=True)
     )
-
-
-@dataclass(frozen=True)
-class ReviewerCandidate:
-    """A project member (or a current reviewer) on the lead's reviewers form."""
-
-    user: Any
-    role: str | None  # None: a reviewer of the queue who has left the project
-    is_reviewer: bool
-    quota: int | None
-    done: int
-    pins: int
-
-
-def queue_reviewer_candidates(*, queue: Queue) -> list[ReviewerCandidate]:
-    """Return the project's members and the queue's reviewers, by username (two queries)."""
-    memberships = {
-        m.reviewer_id: m
-        for m in QueueReviewer.objects.filter(queue=queue).select_related("reviewer")
-    }
-    roles = {
-        m.user_id: (m.user, m.role)
-        for m in Membership.objects.filter(project_id=queue.project_id).select_related("user")
-    }
-    users = {pk: user for pk, (user, _) in roles.items()}
-    users.update({pk: m.reviewer for pk, m in memberships.items()})
-    rows = []
-    for pk, user in users.items():
-        m = memberships.get(pk)
-        rows.append(
-            ReviewerCandidate(
-                user=user,
-                role=roles[pk][1] if pk in roles else None,
-                is_reviewer=m is not None,
-                quota=m.quota if m else None,
-                done=m.done_count if m else 0,
-                pins=m.pin_count if m else 0,
-            )
-        )
-    return sorted(rows, key=lambda r: r.user.get_username())
 
 
 def queue_item_ids_by_external_id(*, queue: Queue, external_ids: list[str]) -> dict[str, int]:

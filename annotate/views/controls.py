@@ -13,42 +13,35 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from annotate.forms import GoldForm, PinForm, ReviewersForm
 from annotate.models import Queue
+from annotate.permissions import queue_for_request
 from annotate.selectors.queues import (
-    gold_accuracy_rows,
     item_for_rating,
     item_pin_usernames,
     queue_gold_items,
     queue_items_for_lead,
-    queue_reviewer_candidates,
 )
+from annotate.selectors.reviewers import gold_accuracy_rows, queue_reviewer_candidates
 from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, Role
-from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.permissions import signed_in
 
 ITEMS_PER_PAGE = 50
 GOLD_SHOWN = 200
 
 
 def _lead_queue(request: HttpRequest, project_slug: str, pk: int) -> tuple[Project, Queue]:
-    """Return the project and queue for a lead or admin; 403 for lower roles, 404 otherwise."""
-    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
-    queue = (
-        Queue.objects.select_related("rubric_version__rubric", "project")
-        .filter(project=project, pk=pk)
-        .first()
-    )
-    if queue is None:
-        raise Http404("No such queue.")
-    return project, queue
+    """Return the project and queue for a lead or admin (``annotate.permissions``' rule)."""
+    access = queue_for_request(request.user, project_slug, pk, role=Role.LEAD)
+    return access.project, access.queue
 
 
 def _forms(request: HttpRequest, queue: Queue, bound: str = "") -> dict[str, Any]:

@@ -13,36 +13,20 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from annotate.models import Queue, QueueReviewer
+from annotate.models import Queue
+from annotate.permissions import queue_for_request
 from annotate.rendering import input_view, safe_markdown
 from annotate.selectors.preferences import next_pair, pair_outputs
 from annotate.services.preferences import preference_submit
 from llmops_core.errors import DomainError
-from llmops_core.models import Role
-from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.permissions import signed_in
 
 SALT = "annotate.pairwise"
-
-
-def _queue(request: HttpRequest, project_slug: str, pk: int) -> Queue:
-    """Return the queue if the user is one of its reviewers (404 if they may not see it)."""
-    project, _ = project_for_request(request.user, project_slug, Role.REVIEWER)
-    queue = (
-        Queue.objects.select_related("rubric_version", "project")
-        .filter(project=project, pk=pk)
-        .first()
-    )
-    if queue is None:
-        raise Http404("No such queue.")
-    if not QueueReviewer.objects.filter(queue=queue, reviewer=signed_in(request.user)).exists():
-        raise PermissionDenied("only the queue's reviewers give preferences")
-    return queue
 
 
 def _submit(request: HttpRequest, queue: Queue) -> HttpResponse | None:
@@ -84,7 +68,7 @@ def _input(value: object) -> dict[str, object]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def pairwise(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show the reviewer's next pair, or record their choice and move on."""
-    queue = _queue(request, project_slug, pk)
+    queue = queue_for_request(request.user, project_slug, pk, reviewers_only=True).queue
     if request.method == "POST":
         refused = _submit(request, queue)
         return refused or redirect("queue-pairwise", project_slug=project_slug, pk=pk)

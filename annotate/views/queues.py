@@ -5,49 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotate.forms import QueueForm
-from annotate.models import Flag, Queue, QueueReviewer
+from annotate.models import Flag
+from annotate.permissions import queue_for_request
 from annotate.rendering import safe_markdown
-from annotate.selectors.queues import (
-    done_today,
-    output_ids_matching,
-    queue_item_counts,
-    reviewer_rows,
-)
+from annotate.selectors.queues import done_today, output_ids_matching, queue_item_counts
+from annotate.selectors.reviewers import reviewer_rows
 from annotate.serializers import rubric_payload
 from annotate.services.queues import queue_create
 from llmops_core.errors import DomainError
-from llmops_core.models import Project, Role
+from llmops_core.models import Role
 from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors.projects import role_allows
 
 SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear", "Other"]
 PLACEHOLDER = 999_999_999  # stands for an id in URL templates handed to the page's script
-
-
-def _queue(
-    user: Any, project_slug: str, pk: int
-) -> tuple[Project, str, Queue, QueueReviewer | None]:
-    """Return the queue with the user's role and membership; 404 if they may not see it."""
-    project, role = project_for_request(user, project_slug, Role.REVIEWER)
-    queue = (
-        Queue.objects.select_related("rubric_version__rubric", "project")
-        .filter(project=project, pk=pk)
-        .first()
-    )
-    if queue is None:
-        raise Http404("No such queue.")
-    membership = QueueReviewer.objects.filter(queue=queue, reviewer=user).first()
-    if membership is None and not role_allows(role, Role.ADJUDICATOR):
-        raise Http404("No such queue.")
-    return project, role, queue, membership
 
 
 def _url(name: str, *args: Any) -> str:
@@ -58,7 +36,8 @@ def _url(name: str, *args: Any) -> str:
 @require_safe
 def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """Show a queue: per-reviewer progress for leads; progress and guidelines for reviewers."""
-    project, role, queue, membership = _queue(request.user, project_slug, pk)
+    access = queue_for_request(request.user, project_slug, pk)
+    project, role, queue, membership = access.project, access.role, access.queue, access.membership
     is_lead = role_allows(role, Role.LEAD)
     context = {
         "project": project,
@@ -81,9 +60,9 @@ def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespon
 @require_safe
 def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """The rating page of a queue's reviewer; its script drives the rating API."""
-    project, _, queue, membership = _queue(request.user, project_slug, pk)
-    if membership is None:
-        raise PermissionDenied("you are not a reviewer of this queue")
+    access = queue_for_request(request.user, project_slug, pk, reviewers_only=True)
+    project, queue, membership = access.project, access.queue, access.membership
+    assert membership is not None  # the rule let only the queue's reviewers through
     slug = project.slug
     rubric = rubric_payload(queue.rubric_version)
     config = {
@@ -130,9 +109,8 @@ def rate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
 @require_safe
 def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """The adjudication stream of a queue: contested items, all ratings side by side."""
-    project, role, queue, _ = _queue(request.user, project_slug, pk)
-    if not role_allows(role, Role.ADJUDICATOR):
-        raise PermissionDenied("adjudication needs the adjudicator role")
+    access = queue_for_request(request.user, project_slug, pk, role=Role.ADJUDICATOR)
+    project, queue = access.project, access.queue
     slug = project.slug
     config = {
         "queue": {"id": queue.pk, "name": queue.name},

@@ -74,6 +74,41 @@ class ExportStreamSerializer(ExportFiltersSerializer):
     real_names = serializers.BooleanField(required=False, default=False)
 
 
+class _Rows(serializers.ListField):
+    """A list of JSON objects (one per version, rubric or criterion)."""
+
+    child = serializers.DictField()
+
+
+class DatasheetSerializer(serializers.Serializer[Any]):
+    """What an export holds, how it was made, how far reviewers agree, and its caveats.
+
+    Built by ``llmops_core.services.exports.datasheet``; lists keep their order.
+    """
+
+    schema = serializers.CharField(help_text="The datasheet format and its version.")
+    title = serializers.CharField()
+    project = serializers.DictField(child=serializers.CharField(), help_text="slug and name")
+    kind = serializers.ChoiceField(choices=ExportKind.choices)
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+    file = serializers.DictField(help_text="name, rows, bytes and sha256 of the file")
+    app_version = serializers.CharField()
+    filters = serializers.DictField(help_text="The filters the export applied.")
+    reviewer_names = serializers.CharField(help_text='"pseudonyms" or "real usernames"')
+    counts = serializers.DictField(help_text="Rows, ratings, outputs (read, excluded, kept)...")
+    rating_period = serializers.DictField(
+        child=serializers.DateTimeField(allow_null=True), help_text="first and last rating"
+    )
+    reviewers_per_output = _Rows(help_text="{reviewers, outputs}: how many outputs had n.")
+    queues = _Rows(help_text="{id, name, overlap, annotations} per queue read.")
+    prompt_versions = _Rows(help_text="The prompt versions of the exported outputs.")
+    rubrics = _Rows(help_text="The rubric versions and criteria the ratings were made under.")
+    agreement = serializers.DictField(help_text="method, and per criterion: alpha and counts")
+    columns = _Rows(help_text="{name, type} of each column of the file.")
+    definitions = _Rows(help_text="{column, meaning} of the derived columns.")
+    caveats = serializers.ListField(child=serializers.CharField())
+
+
 class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     requested_by = serializers.CharField(
         source="requested_by.username", default=None, read_only=True
@@ -247,7 +282,7 @@ class ExportDatasheetApi(ExportScopedMixin, APIView):
     @extend_schema(
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "md"])],
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: DatasheetSerializer,
             (200, "text/markdown"): OpenApiTypes.STR,
             409: ApiErrorSerializer,
             410: ApiErrorSerializer,

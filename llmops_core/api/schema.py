@@ -73,10 +73,3 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         if getattr(self.view, "throttle_classes", None):
             codes.append("429")
         return sorted(codes)
-
-
-# A response that is a JSON array of free-form objects (for views without a list serializer).
-OBJECT_LIST: dict[str, Any] = {
-    "type": "array",
-    "items": {"type": "object", "additionalProperties": {}},
-}

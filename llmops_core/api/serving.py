@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from llmops_core.models import Role
 from llmops_core.selectors.projects import role_allows
-from llmops_core.selectors.versions import PRODUCTION, ServingCandidate, serving_candidates
+from llmops_core.selectors.prompts import PRODUCTION, ServingCandidate, serving_candidates
 from llmops_core.services.serving import served_prompt
 
 

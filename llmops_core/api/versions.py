@@ -21,12 +21,14 @@ from rest_framework.views import APIView
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, ReportKind, Role
 from llmops_core.permissions import signed_in
-from llmops_core.selectors.versions import (
+from llmops_core.selectors.prompts import (
     label_version,
     promotion_get,
     promotion_list,
     template_history,
     template_version_get,
+)
+from llmops_core.selectors.versions import (
     version_report_get,
     version_report_latest,
 )

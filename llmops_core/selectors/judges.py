@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
 
-from annotate.selectors import queue_list_for_user
 from llmops_core.models import (
     JudgeConfig,
     JudgeRun,
@@ -171,10 +170,3 @@ def prompt_version_choices(*, project: Project) -> QuerySet[PromptVersion]:
         .select_related("template")
         .order_by("template__name", "-number")
     )
-
-
-def queue_choices(*, user: Any, project: Project) -> list[tuple[int, str]]:
-    """Return (id, name) of the queues the user may run a judge on."""
-    return [
-        (q.pk, q.name) for q in queue_list_for_user(user=user, project=project).order_by("name")
-    ]

@@ -1,36 +1,31 @@
-"""Named reads behind scorecards, version comparisons, release gates, promotions and serving.
+"""Named reads behind scorecards, version comparisons and release gates.
 
-Ratings are read only through ``annotate.selectors.ratings``; what leaves this module is plain
-rows, dicts and model rows of the LLMOps core.
+Ratings are read only through the door, ``annotate.selectors``; what leaves this module is plain
+rows, dicts and model rows of the LLMOps core. Prompt templates, labels, promotions and serving
+are read in ``llmops_core.selectors.prompts``.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from django.db.models import (
     Avg,
-    BigIntegerField,
     Count,
     Max,
-    OuterRef,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
 
 from annotate.selectors import (
     RatingFilter,
+    RatingsSnapshot,
     flag_and_skip_counts,
     preference_fingerprint,
-    rating_queryset,
+    rating_fingerprint,
+    ratings_snapshot,
 )
 from llmops_core.models import (
     GenerationRun,
@@ -39,45 +34,15 @@ from llmops_core.models import (
     JudgeScore,
     ModelOutput,
     Project,
-    Promotion,
-    PromptLabel,
-    PromptTemplate,
     PromptVersion,
     ReleaseGate,
     Report,
     ReportKind,
     RubricVersion,
 )
-from llmops_core.selectors.reports import report_fingerprint, report_rubric_versions
+from llmops_core.selectors.reports import report_rubric_versions
 
-PRODUCTION = "production"
 VERSION_REPORT_KINDS = (ReportKind.SCORECARD, ReportKind.VERSION_COMPARISON)
-
-
-@dataclass
-class VersionRatings:
-    """Ratings of some prompt versions' outputs in long format, and a hash of what was read."""
-
-    rating: list[int] = field(default_factory=list)
-    annotation: list[int] = field(default_factory=list)
-    item: list[int] = field(default_factory=list)
-    output: list[int] = field(default_factory=list)
-    version: list[int] = field(default_factory=list)
-    reviewer_id: list[int] = field(default_factory=list)
-    reviewer: list[str] = field(default_factory=list)
-    criterion: list[str] = field(default_factory=list)
-    score: list[int] = field(default_factory=list)
-    scales: dict[str, tuple[int, int]] = field(default_factory=dict)
-    rubric_version_id: int | None = None
-    sha256: str = ""
-
-    @property
-    def n_ratings(self) -> int:
-        return len(self.score)
-
-    def reviewers(self) -> dict[int, str]:
-        """Return {reviewer id: username} of everyone behind these ratings."""
-        return dict(zip(self.reviewer_id, self.reviewer, strict=True))
 
 
 def version_rubric_version_ids(*, project_id: int, version_ids: Sequence[int]) -> list[int]:
@@ -86,62 +51,16 @@ def version_rubric_version_ids(*, project_id: int, version_ids: Sequence[int]) -
     return [row["id"] for row in report_rubric_versions(flt=flt)]
 
 
-_RATING_COLUMNS = (
-    "id",
-    "annotation_id",
-    "annotation__item_id",
-    "annotation__item__output_id",
-    "annotation__item__output__prompt_version_id",
-    "annotation__reviewer_id",
-    "annotation__reviewer__username",
-    "criterion__name",
-    "score",
-    "criterion__scale_min",
-    "criterion__scale_max",
-    "annotation__updated_at",
-)
-
-
 def version_ratings(
     *, project_id: int, version_ids: Sequence[int], rubric_version_id: int | None
-) -> VersionRatings:
+) -> RatingsSnapshot:
     """Read the ratings of the versions' outputs under one rubric version (streamed)."""
     flt = RatingFilter(
         project_id=project_id,
         prompt_version_ids=tuple(version_ids),
         rubric_version_id=rubric_version_id,
     )
-    data = VersionRatings(rubric_version_id=rubric_version_id)
-    digest = hashlib.sha256()
-    # Plain field paths (not ``rating_rows``' renamed expressions): one flat tuple per rating.
-    rows = rating_queryset(flt).values_list(*_RATING_COLUMNS).iterator(chunk_size=5000)
-    for (
-        rating,
-        annotation,
-        item,
-        output,
-        version,
-        reviewer_id,
-        reviewer,
-        criterion,
-        score,
-        scale_min,
-        scale_max,
-        updated_at,
-    ) in rows:
-        data.rating.append(rating)
-        data.annotation.append(annotation)
-        data.item.append(item)
-        data.output.append(output)
-        data.version.append(version)
-        data.reviewer_id.append(reviewer_id)
-        data.reviewer.append(reviewer)
-        data.criterion.append(criterion)
-        data.score.append(score)
-        data.scales.setdefault(criterion, (scale_min, scale_max))
-        digest.update(f"{rating}:{score}:{updated_at.isoformat()}\n".encode())
-    data.sha256 = digest.hexdigest()
-    return data
+    return ratings_snapshot(flt, with_gold=False)
 
 
 def rubric_version_summary(*, rubric_version_id: int | None) -> dict[str, Any] | None:
@@ -260,7 +179,7 @@ def version_fingerprint(*, version: PromptVersion) -> dict[str, Any]:
         n=Count("id"), max_id=Max("id")
     )
     return {
-        "ratings": report_fingerprint(flt=flt),
+        "ratings": rating_fingerprint(flt),
         "judge": judge,
         "outputs": outputs,
         "flags": version_flag_counts(project_id=project_id, version_id=version.pk),
@@ -324,26 +243,6 @@ def versions_with_outputs() -> QuerySet[PromptVersion]:
     return PromptVersion.objects.filter(pk__in=ids).select_related("template").order_by("pk")
 
 
-def label_version(*, template: PromptTemplate, label: str = PRODUCTION) -> PromptVersion | None:
-    """Return the version ``label`` points at, or None."""
-    row = (
-        PromptLabel.objects.select_related("version").filter(template=template, name=label).first()
-    )
-    return row.version if row else None
-
-
-def template_get(*, project: Project, name: str) -> PromptTemplate | None:
-    return PromptTemplate.objects.filter(project=project, name=name).first()
-
-
-def template_version_get(*, template: PromptTemplate, number: int) -> PromptVersion | None:
-    return (
-        PromptVersion.objects.select_related("template__project", "parent")
-        .filter(template=template, number=number)
-        .first()
-    )
-
-
 def release_gate_get(*, project: Project) -> ReleaseGate | None:
     return ReleaseGate.objects.filter(project=project).first()
 
@@ -389,34 +288,6 @@ def judge_calibration(*, project_id: int, judge_version_id: int) -> dict[str, An
         "trust": (row or {}).get("trust"),
         "criteria": criteria,
     }
-
-
-def promotion_list(*, template: PromptTemplate) -> QuerySet[Promotion]:
-    """Return the template's label moves, newest first, without their (large) evidence."""
-    return (
-        Promotion.objects.filter(template=template)
-        .select_related("actor", "from_version", "to_version")
-        .defer("evidence")
-        .order_by("-created_at", "-id")
-    )
-
-
-def promotion_get(*, project: Project, pk: int) -> Promotion | None:
-    return (
-        Promotion.objects.filter(template__project=project, pk=pk)
-        .select_related("template", "actor", "from_version", "to_version")
-        .first()
-    )
-
-
-def template_versions_with_labels(*, template: PromptTemplate) -> QuerySet[PromptVersion]:
-    """Return the template's versions, newest first, with their labels and authors."""
-    return (
-        PromptVersion.objects.filter(template=template)
-        .select_related("created_by", "parent")
-        .prefetch_related("labels")
-        .order_by("-number")
-    )
 
 
 def scorecards_latest(*, versions: Sequence[PromptVersion]) -> dict[int, Report]:
@@ -477,112 +348,3 @@ def project_costs(*, project: Project) -> dict[str, Any]:
             "t"
         ],
     }
-
-
-class ServingCandidate(NamedTuple):
-    """A template the user may be asking for, with the version a lookup resolves to now."""
-
-    project_id: int
-    slug: str
-    role: str | None
-    template_id: int
-    version_id: int | None
-
-
-def serving_candidates(
-    *, user: Any, name: str, label: str | None = None, number: int | None = None
-) -> list[ServingCandidate]:
-    """Return the user's templates named ``name``, each with the version ``label`` points at
-    (or version ``number``) as the database has it now; None where there is none.
-
-    Read on every request, so that a label move is served by every web process at once. One
-    query: the label or version is a subquery on its unique index. Superusers see every
-    project (as admins).
-    """
-    if not user.is_authenticated:
-        return []
-    version_id: Subquery | Value
-    if label is not None:
-        target = PromptLabel.objects.filter(template=OuterRef("pk"), name=label)
-        version_id = Subquery(target.values("version_id")[:1])
-    elif number is not None:
-        numbered = PromptVersion.objects.filter(template=OuterRef("pk"), number=number)
-        version_id = Subquery(numbered.values("pk")[:1])
-    else:
-        version_id = Value(None, output_field=BigIntegerField())
-    templates = PromptTemplate.objects.filter(name=name).annotate(serving_version_id=version_id)
-    if getattr(user, "is_superuser", False):
-        every = templates.values_list("project_id", "project__slug", "pk", "serving_version_id")
-        return [ServingCandidate(p, slug, "admin", t, v) for p, slug, t, v in every]
-    mine = templates.filter(project__memberships__user=user).values_list(
-        "project_id", "project__slug", "project__memberships__role", "pk", "serving_version_id"
-    )
-    return [ServingCandidate(p, slug, role, t, v) for p, slug, role, t, v in mine]
-
-
-def _text_lines(version: PromptVersion | None, field_name: str) -> list[str]:
-    if version is None:
-        return []
-    if field_name == "parameters":
-        return json.dumps(version.parameters, indent=2, sort_keys=True).splitlines()
-    if field_name == "model_name":
-        return [version.model_name]
-    return str(getattr(version, field_name)).splitlines()
-
-
-def version_diff(*, parent: PromptVersion | None, version: PromptVersion) -> list[dict[str, Any]]:
-    """Return the unified diff of each changed field, as ``{"field", "lines": [(op, text)]}``.
-
-    ``op`` is ``+``, ``-``, a space (context) or ``@`` (hunk header). Plain text, escaped by
-    whoever shows it.
-    """
-    changes = []
-    for field_name in ("system_message", "template_text", "model_name", "parameters"):
-        before, after = _text_lines(parent, field_name), _text_lines(version, field_name)
-        if before == after:
-            continue
-        diff = list(difflib.unified_diff(before, after, lineterm="", n=2))[2:]
-        lines = [("@", line) if line.startswith("@@") else (line[0], line[1:]) for line in diff]
-        changes.append({"field": field_name, "lines": lines})
-    return changes
-
-
-def template_history(*, template: PromptTemplate) -> dict[str, Any]:
-    """Return every version (labels, scorecard means, diff to parent) and every label move."""
-    versions = list(template_versions_with_labels(template=template))
-    cards = scorecards_latest(versions=versions)
-    by_pk = {v.pk: v for v in versions}
-    rows = []
-    for version in versions:
-        card = cards.get(version.pk)
-        parent = by_pk.get(version.parent_id) if version.parent_id else None
-        rows.append(
-            {
-                "version": version,
-                "labels": sorted(label.name for label in version.labels.all()),
-                "scorecard": card,
-                "diff": version_diff(parent=parent, version=version),
-                "means": {c["name"]: c["human"]["mean"] for c in card.results["criteria"]}
-                if card
-                else {},
-            }
-        )
-    return {
-        "template": template,
-        "versions": rows,
-        "promotions": list(promotion_list(template=template)[:200]),
-    }
-
-
-def version_queue_counts(*, version: PromptVersion) -> list[dict[str, Any]]:
-    """Return the queues holding the version's outputs: id, name and how many outputs each."""
-    rows = (
-        ModelOutput.objects.filter(prompt_version=version, queue_items__isnull=False)
-        .values("queue_items__queue_id", "queue_items__queue__name")
-        .annotate(n=Count("id"))
-        .order_by("queue_items__queue__name")
-    )
-    return [
-        {"id": r["queue_items__queue_id"], "name": r["queue_items__queue__name"], "n": r["n"]}
-        for r in rows[:50]
-    ]

@@ -16,14 +16,18 @@ from typing import Any
 
 from django.db import transaction
 
-from annotate.selectors import preference_outcomes
+from annotate.selectors import (
+    RatingsSnapshot,
+    preference_outcomes,
+)
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
 from llmops_core.metrics.version_report.comparison import Options, Side, comparison_build
 from llmops_core.models import PromptVersion, Report, ReportKind
-from llmops_core.selectors.versions import (
-    VersionRatings,
+from llmops_core.selectors.prompts import (
     label_version,
+)
+from llmops_core.selectors.versions import (
     rubric_version_summary,
     version_fingerprint,
     version_judge_scores,
@@ -189,7 +193,7 @@ def comparison_results(
     ratings = (
         version_ratings(project_id=project_id, version_ids=ids, rubric_version_id=rubric_id)
         if rubric_id is not None
-        else VersionRatings()
+        else RatingsSnapshot()
     )
     hashes = version_output_hashes(version_ids=ids)
     rubric = rubric_version_summary(rubric_version_id=rubric_id)

@@ -27,8 +27,10 @@ from llmops_core.hashing import content_hash
 from llmops_core.llm.errors import PromptError
 from llmops_core.llm.prompts import validate_messages
 from llmops_core.models import Dataset, DatasetRow, Project, ReleaseGate, ReportKind
-from llmops_core.selectors.versions import (
+from llmops_core.selectors.prompts import (
     label_version,
+)
+from llmops_core.selectors.versions import (
     version_report_latest,
     versions_with_outputs,
 )

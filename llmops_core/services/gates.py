@@ -27,9 +27,11 @@ from django.utils import timezone
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.models import Project, PromptVersion, ReleaseGate, Report, ReportKind, Role
 from llmops_core.selectors.projects import project_role, role_allows
+from llmops_core.selectors.prompts import (
+    label_version,
+)
 from llmops_core.selectors.versions import (
     judge_calibration,
-    label_version,
     release_gate_get,
     version_report_latest,
 )

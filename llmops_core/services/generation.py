@@ -23,6 +23,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from annotate.selectors import queue_row
 from llmops_core.errors import DomainError
 from llmops_core.llm.calls import Parser
 from llmops_core.llm.datatypes import CallRequest
@@ -41,8 +42,9 @@ from llmops_core.models import (
     OutputSource,
     PromptVersion,
 )
-from llmops_core.selectors.reports import report_queue_row
-from llmops_core.selectors.versions import label_version
+from llmops_core.selectors.prompts import (
+    label_version,
+)
 from llmops_core.services.audit import audit_record
 from llmops_core.services.comparisons import comparison_request
 from llmops_core.services.jobs import JobKind, job_enqueue
@@ -161,7 +163,7 @@ def _check(
         raise DomainError('field "dataset": the dataset belongs to another project')
     if endpoint is not None and endpoint.project_id != project_id:
         raise DomainError('field "endpoint": the endpoint belongs to another project')
-    if queue_id is not None and report_queue_row(project_id=project_id, queue_id=queue_id) is None:
+    if queue_id is not None and queue_row(queue_id=queue_id, project_id=project_id) is None:
         raise DomainError(f'field "queue_id": no queue {queue_id} in this project')
     if judge_version is not None and judge_version.config.project_id != project_id:
         raise DomainError('field "judge_version": the judge belongs to another project')

@@ -19,10 +19,12 @@ from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.metrics.version_report.ratings import ratings_evidence
 from llmops_core.models import Promotion, PromptVersion, Report, Role
 from llmops_core.selectors.projects import project_role, role_allows
-from llmops_core.selectors.versions import (
+from llmops_core.selectors.prompts import (
     PRODUCTION,
-    judge_calibration,
     label_version,
+)
+from llmops_core.selectors.versions import (
+    judge_calibration,
     rubric_version_summary,
     version_ratings,
     version_rubric_version_ids,

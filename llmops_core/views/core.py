@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from annotate.selectors import queue_cards_for_user, queue_list_for_user
+from annotate.selectors import queue_cards_for_user, queue_rows_for_user
 from llmops_core.errors import DomainError
 from llmops_core.forms.imports import ImportUploadForm
 from llmops_core.models import Role
@@ -43,7 +43,7 @@ def project_detail(request: HttpRequest, project_slug: str) -> HttpResponse:
         "project": project,
         "role": role,
         "is_lead": is_lead,
-        "queues": queue_list_for_user(user=signed_in(request.user), project=project)[:50],
+        "queues": queue_rows_for_user(user=signed_in(request.user), project=project, limit=50),
         "templates": prompt_template_list(project=project)[:50] if is_lead else [],
         "imports": import_job_list(project=project)[:10] if is_lead else [],
         "output_count": project.outputs.count() if is_lead else None,

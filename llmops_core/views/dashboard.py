@@ -16,16 +16,18 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
-from annotate.selectors import queue_list_for_user
+from annotate.selectors import queue_rows_for_user
 from llmops_core.models import PromptTemplate, PromptVersion, Role
 from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors.projects import prompt_template_list
+from llmops_core.selectors.prompts import (
+    template_versions_with_labels,
+)
 from llmops_core.selectors.versions import (
     comparisons_latest,
     project_costs,
     reports_latest,
     scorecards_latest,
-    template_versions_with_labels,
 )
 
 MAX_TEMPLATES = 20
@@ -106,10 +108,8 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
     versions = {t.pk: list(template_versions_with_labels(template=t)[:20]) for t in templates}
     cards = scorecards_latest(versions=[v for vs in versions.values() for v in vs])
     comparisons = comparisons_latest(project=project)
-    queues = list(
-        queue_list_for_user(user=signed_in(request.user), project=project)
-        .exclude(status="closed")
-        .order_by("name")[:50]
+    queues = queue_rows_for_user(
+        user=signed_in(request.user), project=project, open_only=True, by_name=True, limit=50
     )
     reports = []
     for kind, row in reports_latest(project=project).items():
@@ -133,13 +133,7 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
         "cards": [
             _template_card(project.slug, t, versions[t.pk], cards, comparisons) for t in templates
         ],
-        "queues": [
-            {
-                "queue": q,
-                "percent": int(100 * q.complete_count / q.item_count) if q.item_count else 0,
-            }
-            for q in queues
-        ],
+        "queues": queues,
         "reports": reports,
         "costs": project_costs(project=project),
         "links": {

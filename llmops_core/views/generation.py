@@ -28,7 +28,7 @@ from llmops_core.selectors.generation import (
     generation_run_get,
     generation_run_list,
 )
-from llmops_core.selectors.reports import report_queue_choices
+from llmops_core.selectors.reports import queue_choices
 from llmops_core.services.datasets import dataset_create, dataset_parse
 from llmops_core.services.generation import generation_run_cancel, generation_run_create
 
@@ -77,7 +77,7 @@ def dataset_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 def _run_form(request: HttpRequest, project: Project) -> GenerationRunForm:
     choices = generation_choices(project=project)
-    choices["queues"] = report_queue_choices(user=signed_in(request.user), project=project)
+    choices["queues"] = queue_choices(user=signed_in(request.user), project=project)
     return GenerationRunForm(request.POST or None, choices=choices)
 
 

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from annotate.selectors import item_ratings_for_user
 from llmops_core.api.reports import ReportRequestSerializer, error_text, report_urls
 from llmops_core.charts import FORMATS
 from llmops_core.charts import render as render_chart
@@ -25,11 +26,10 @@ from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, Role
 from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors.reports import (
+    queue_choices,
     report_get,
-    report_item_ratings,
     report_member_usernames,
     report_prompt_versions,
-    report_queue_choices,
 )
 from llmops_core.selectors.reports import (
     report_list as report_rows,
@@ -56,7 +56,7 @@ def _form_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     """Return the choices of the request form."""
     versions = report_prompt_versions(project=project)
     return {
-        "queues": report_queue_choices(user=signed_in(request.user), project=project),
+        "queues": queue_choices(user=signed_in(request.user), project=project),
         "prompt_versions": [(v.pk, f"{v.template.name} v{v.number}") for v in versions[:500]],
         "members": report_member_usernames(project=project),
         "rubric_versions": [
@@ -215,7 +215,7 @@ def report_chart(
 def report_item(request: HttpRequest, project_slug: str, pk: int, item_id: int) -> HttpResponse:
     """Show one queue item's input, output and every rating (read-only, for leads)."""
     project, report = _report(request, project_slug, pk)
-    item = report_item_ratings(user=signed_in(request.user), project=project, item_id=item_id)
+    item = item_ratings_for_user(user=signed_in(request.user), project=project, item_id=item_id)
     if item is None:
         raise Http404("No such item.")
     criteria = sorted({name for a in item.annotations for name in a["scores"]})

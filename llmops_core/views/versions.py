@@ -18,6 +18,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from annotate.selectors import (
+    queue_output_counts,
+)
 from llmops_core.charts import FORMATS
 from llmops_core.charts import render as render_chart
 from llmops_core.charts.versions import CHARTS
@@ -27,15 +30,16 @@ from llmops_core.models import JobStatus, Project, PromptTemplate, PromptVersion
 from llmops_core.models import ReportKind as Kind
 from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors.projects import role_allows
-from llmops_core.selectors.versions import (
+from llmops_core.selectors.prompts import (
     label_version,
     promotion_get,
     template_get,
     template_history,
     template_version_get,
     template_versions_with_labels,
+)
+from llmops_core.selectors.versions import (
     version_fingerprint,
-    version_queue_counts,
     version_report_get,
     version_report_latest,
 )
@@ -164,7 +168,7 @@ def _compare_context(
             "gate": gate_evaluate(version=candidate) if gated or production is None else None,
             "promote_form": PromoteForm(request.POST or None),
             "can_promote": production is None or candidate.pk != production.pk,
-            "pair_queues": version_queue_counts(version=candidate),
+            "pair_queues": queue_output_counts(prompt_version_id=candidate.pk),
         }
     )
     return context
@@ -255,7 +259,7 @@ def version_scorecard(
         "stale": _is_stale(done, current),
         "poll_url": _poll_url(project, latest),
         "charts": _charts(project, done, Kind.SCORECARD),
-        "queues": version_queue_counts(version=version),
+        "queues": queue_output_counts(prompt_version_id=version.pk),
         "outputs_url": reverse("api-outputs", args=[project.slug])
         + f"?prompt_version_id={version.pk}",
         "production": label_version(template=template),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -228,7 +229,17 @@ PAGES = [
     (
         "adjudication page",
         lambda w: reverse("queue-adjudicate", args=[w.slug, w.queue.pk]),
-        [302, 404, 404, 403, 200, 200, 200],
+        [302, 404, 403, 403, 200, 200, 200],
+    ),
+    (
+        "pairwise page",
+        lambda w: reverse("queue-pairwise", args=[w.slug, w.queue.pk]),
+        [302, 404, 404, 200, 403, 403, 403],
+    ),
+    (
+        "controls page",
+        lambda w: reverse("queue-controls", args=[w.slug, w.queue.pk]),
+        [302, 404, 403, 403, 403, 200, 200],
     ),
     (
         "new queue page",
@@ -284,3 +295,27 @@ def test_reviewer_cannot_see_other_reviewers_ratings(world: World, make_member: 
         assert client.get(reverse(name, args=[world.slug, theirs.pk])).status_code == 404
     mine = client.get(reverse("api-queue-annotations", args=[world.slug, world.queue.pk]))
     assert [a["id"] for a in mine.json()["results"]] == [world.annotation.pk]
+
+
+@pytest.mark.parametrize("role", ["outsider", "stranger"])
+def test_no_queue_url_tells_a_hidden_queue_from_a_missing_one(world: World, role: str) -> None:
+    """Whoever may not see the queue gets the answer a queue that does not exist gets.
+
+    One rule (``annotate.permissions``) for every page and endpoint of a queue: 404 for a
+    queue one may not see or that does not exist, 403 only for a role too low for the action,
+    which is decided before the queue is looked up.
+    """
+    missing = World(**{**world.__dict__, "queue": SimpleNamespace(pk=10**9)})
+    api = APIClient()
+    api.force_authenticate(world.users[role])
+    pages = Client()
+    pages.force_login(world.users[role])
+    for name, method, url, body, _ in API:
+        data = body(world) if callable(body) else body
+        answers = [
+            getattr(api, method)(url(w), data, format="json").status_code for w in (world, missing)
+        ]
+        assert answers[0] == answers[1] and answers[0] in (403, 404), (name, answers)
+    for name, url, _ in PAGES:
+        answers = [pages.get(url(w)).status_code for w in (world, missing)]
+        assert answers[0] == answers[1], (name, answers)

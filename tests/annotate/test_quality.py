@@ -8,13 +8,9 @@ import pytest
 
 from annotate.consensus import agreeing_majority, assess, spread, suggested_scores
 from annotate.models import Adjudication, GoldCheck, QueueItem
-from annotate.selectors.queues import (
-    adjudication_candidates,
-    adjudication_rows,
-    gold_accuracy_rows,
-    rating_rows,
-    reviewer_rows,
-)
+from annotate.selectors.queues import adjudication_candidates
+from annotate.selectors.ratings import RatingFilter, adjudication_rows, rating_rows
+from annotate.selectors.reviewers import gold_accuracy_rows, reviewer_rows
 from annotate.services.adjudication import adjudication_record
 from annotate.services.edits import annotation_edit
 from annotate.services.gold import gold_mark, gold_unmark
@@ -144,7 +140,7 @@ def test_adjudication_records_final_scores_and_keeps_changes(
 
 def test_rating_rows_are_plain_rows_with_provenance(queue: Any, reviewers: list[Any]) -> None:
     annotation = rate_next(queue, reviewers[0])
-    rows = list(rating_rows(project_id=queue.project_id, queue_id=queue.pk))
+    rows = list(rating_rows(RatingFilter(project_id=queue.project_id, queue_ids=(queue.pk,))))
     assert len(rows) == 3
     assert {r["criterion"] for r in rows} == set(SCORES)
     row = rows[0]

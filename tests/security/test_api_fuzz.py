@@ -14,17 +14,13 @@ import contextlib
 import io
 import itertools
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -87,23 +83,6 @@ class World:
                 if value is not None:
                     found[name] = value
         return found
-
-
-@pytest.fixture
-def wsgi_app() -> Iterator[WSGIHandler]:
-    """Return Django's WSGI handler, kept from closing the test's database connection.
-
-    Django's handler closes connections when a request finishes; the test client avoids
-    that the same way, by disconnecting the signal handler for the duration.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield WSGIHandler()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-        cache.clear()  # failed logins the fuzzing made must not lock out later tests
 
 
 def _post(app: WSGIHandler, key: str, path: str, body: dict[str, Any]) -> dict[str, Any]:

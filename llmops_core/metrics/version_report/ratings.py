@@ -10,7 +10,7 @@ from typing import Any, Protocol
 class VersionRatingRows(Protocol):
     """Ratings of prompt versions' outputs in long format, one entry per rating.
 
-    ``selectors.versions.VersionRatings`` is one; ``scales`` maps a criterion to its
+    ``annotate.selectors.RatingsSnapshot`` is one; ``scales`` maps a criterion to its
     (min, max), ``sha256`` fingerprints exactly what was read.
     """
 
@@ -21,7 +21,7 @@ class VersionRatingRows(Protocol):
     @property
     def output(self) -> Sequence[int]: ...
     @property
-    def version(self) -> Sequence[int]: ...
+    def version(self) -> Sequence[int | None]: ...
     @property
     def reviewer_id(self) -> Sequence[int]: ...
     @property

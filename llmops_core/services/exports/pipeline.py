@@ -23,7 +23,7 @@ from llmops_core.selectors.exports import (
 from llmops_core.services.exports.consensus import OutputSummary, summarise_block
 from llmops_core.services.exports.context import ExportContext, export_context
 from llmops_core.services.exports.preferences import pair_row, pairwise_pairs, score_gap_pairs
-from llmops_core.services.exports.shapes import columns_for, consensus_row, rating_rows, sft_row
+from llmops_core.services.exports.shapes import columns_for, consensus_row, raw_label_rows, sft_row
 from llmops_core.services.exports.spec import ExportSpec
 from llmops_core.services.exports.stats import ExportStats
 
@@ -67,7 +67,7 @@ class ExportRun:
         kind, context = self.spec.kind, self.context
         if kind == "ratings":
             for summary in kept:
-                yield from rating_rows(summary, context)
+                yield from raw_label_rows(summary, context)
         elif kind == "consensus":
             for summary in kept:
                 yield consensus_row(summary, context)

@@ -154,7 +154,7 @@ def output_fields(summary: OutputSummary) -> dict[str, Any]:
     }
 
 
-def rating_rows(summary: OutputSummary, context: ExportContext) -> Iterator[dict[str, Any]]:
+def raw_label_rows(summary: OutputSummary, context: ExportContext) -> Iterator[dict[str, Any]]:
     """Yield one row per rating of the output (annotation fields are built once each)."""
     output = output_fields(summary)
     annotations = summary.source.annotations

@@ -1,6 +1,6 @@
 """Read what a judge comparison report needs into plain data: ratings, scores, verdicts, costs.
 
-Human ratings come through ``annotate.selectors.ratings`` (the door to ratings); judge
+Human ratings and queues come through the door, ``annotate.selectors``; judge
 scores are the latest per output and criterion over every run of a version, so a re-run
 or a resumed run replaces nothing it should not.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Q, Sum
 
-from annotate.selectors import RatingFilter, RatingsSnapshot, ratings_snapshot
+from annotate.selectors import RatingFilter, RatingsSnapshot, queue_output_ids, ratings_snapshot
 from llmops_core.llm.errors import PromptError
 from llmops_core.llm.prompts import input_as_text
 from llmops_core.metrics.judge_report.types import (
@@ -57,11 +57,9 @@ def scope_output_ids(
     project: Project, queue_id: int | None, output_ids: Sequence[int] | None
 ) -> list[int]:
     """Return the outputs a report covers: a queue's, or the given ones, in id order."""
-    rows = ModelOutput.objects.filter(project=project)
     if queue_id is not None:
-        rows = rows.filter(queue_items__queue_id=queue_id)
-    else:
-        rows = rows.filter(pk__in=list(output_ids or []))
+        return queue_output_ids(project_id=project.pk, queue_id=queue_id)
+    rows = ModelOutput.objects.filter(project=project, pk__in=list(output_ids or []))
     return list(rows.order_by("id").values_list("id", flat=True).distinct())
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from annotate.selectors import queue_output_ids
 from llmops_core.errors import DomainError
 from llmops_core.models import JudgeMode, JudgeRun, JudgeVersion, ModelOutput, Project
 from llmops_core.services.audit import audit_record
@@ -23,16 +24,6 @@ from llmops_core.services.llm_runs import (
 from llmops_core.services.llm_runs.kinds import JUDGE_RUNS
 
 MAX_SUBJECTS = 200_000
-
-
-def _queue_output_ids(project: Project, queue_id: int) -> list[int]:
-    """Return the ids of the outputs in a queue of ``project``, in id order."""
-    return list(
-        ModelOutput.objects.filter(project=project, queue_items__queue_id=queue_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-        .distinct()
-    )
 
 
 def _pointwise_subjects(
@@ -51,10 +42,10 @@ def _pointwise_subjects(
             raise DomainError(f'field "output_ids": no output {missing[0]} in this project')
         ids = found
         if queue_id is not None:
-            in_queue = set(_queue_output_ids(project, queue_id))
+            in_queue = set(queue_output_ids(project_id=project.pk, queue_id=queue_id))
             ids = [pk for pk in ids if pk in in_queue]
     elif queue_id is not None:
-        ids = _queue_output_ids(project, queue_id)
+        ids = queue_output_ids(project_id=project.pk, queue_id=queue_id)
     else:
         raise DomainError("say what to judge: a queue or a list of output ids")
     if not ids:
@@ -70,13 +61,18 @@ def pairs_by_input(
     Each input is paired once, with the first output of each version (lowest id).
     """
 
+    in_queue = (
+        set(queue_output_ids(project_id=project.pk, queue_id=queue_id))
+        if queue_id is not None
+        else None
+    )
+
     def first_by_input(version_id: int) -> dict[str, int]:
         rows = ModelOutput.objects.filter(project=project, prompt_version_id=version_id)
-        if queue_id is not None:
-            rows = rows.filter(queue_items__queue_id=queue_id)
         chosen: dict[str, int] = {}
         for input_hash, pk in rows.order_by("id").values_list("input_hash", "id"):
-            chosen.setdefault(input_hash, pk)
+            if in_queue is None or pk in in_queue:
+                chosen.setdefault(input_hash, pk)
         return chosen
 
     first, second = first_by_input(version_a), first_by_input(version_b)

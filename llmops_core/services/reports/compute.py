@@ -18,10 +18,13 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from annotate.selectors import (
+    QueueRow,
     RatingFilter,
     RatingsSnapshot,
     adjudicated_scores,
     flag_and_skip_counts,
+    queue_row,
+    rating_fingerprint,
     rating_rows,
     ratings_snapshot,
 )
@@ -30,12 +33,7 @@ from llmops_core.metrics.agreement_report import sections
 from llmops_core.metrics.agreement_report.summary import build_summary
 from llmops_core.metrics.longformat import RatingsError
 from llmops_core.models import Project, Report, RubricVersion
-from llmops_core.selectors.reports import (
-    report_fingerprint,
-    report_queue_row,
-    report_rubric_version,
-    report_rubric_versions,
-)
+from llmops_core.selectors.reports import report_rubric_version, report_rubric_versions
 from llmops_core.services.jobs import (
     TRANSIENT_ERRORS,
     UNFINISHED,
@@ -103,7 +101,7 @@ class _Selection:
     """What a report reads: its scope, queue, rubric version and the filter of its ratings."""
 
     scope: ReportScope
-    queue: dict[str, Any] | None
+    queue: QueueRow | None
     rubric: RubricVersion | None
     note: str
     seen: list[dict[str, Any]]
@@ -118,13 +116,13 @@ def _select(report: Report) -> _Selection:
     base = scope_filter(project=project, scope=scope)
     queue = None
     if scope.queue_id is not None:
-        queue = report_queue_row(project_id=project.pk, queue_id=scope.queue_id)
+        queue = queue_row(queue_id=scope.queue_id, project_id=project.pk)
         if queue is None:
             raise DomainError(f"queue {scope.queue_id} no longer exists")
     seen = report_rubric_versions(flt=replace(base, rubric_version_id=None))
     rubric, note = _choose_rubric(project, scope, seen, queue)
     flt = replace(base, rubric_version_id=rubric.pk if rubric else -1)  # -1: nothing
-    return _Selection(scope, queue, rubric, note, seen, flt, report_fingerprint(flt=base))
+    return _Selection(scope, queue, rubric, note, seen, flt, rating_fingerprint(base))
 
 
 def _build(report: Report, *, progress: Callable[[float], None]) -> dict[str, Any]:
@@ -159,7 +157,7 @@ def _build(report: Report, *, progress: Callable[[float], None]) -> dict[str, An
         "kind": report.kind,
         "scope": {
             **scope.as_parameters(),
-            "queue": queue and {"id": queue["id"], "name": queue["name"]},
+            "queue": queue and {"id": queue.id, "name": queue.name},
             "rubric_version": _rubric_row(rubric),
             "rubric_versions_seen": sel.seen,
             "rubric_note": note,
@@ -183,7 +181,7 @@ def _rubric_row(rubric: RubricVersion | None) -> dict[str, Any] | None:
 
 
 def _choose_rubric(
-    project: Project, scope: ReportScope, seen: list[dict[str, Any]], queue: dict[str, Any] | None
+    project: Project, scope: ReportScope, seen: list[dict[str, Any]], queue: QueueRow | None
 ) -> tuple[RubricVersion | None, str]:
     """Return the one rubric version the report covers and a note when others were left out.
 
@@ -198,7 +196,7 @@ def _choose_rubric(
     elif seen:
         chosen = seen[-1]["id"]
     elif queue is not None:
-        chosen = queue["rubric_version_id"]
+        chosen = queue.rubric_version_id
     else:
         return None, ""
     rubric = report_rubric_version(project=project, pk=chosen)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,14 +11,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from annotate.selectors import QueueRow, queue_row, rating_fingerprint
 from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, ReportKind
-from llmops_core.selectors.reports import (
-    report_fingerprint,
-    report_queue_row,
-    report_recent,
-    report_unfinished,
-)
+from llmops_core.selectors.reports import report_recent, report_unfinished
 from llmops_core.services.audit import audit_record
 from llmops_core.services.jobs import JobKind, job_enqueue, job_retry
 from llmops_core.services.reports.compute import report_fail
@@ -46,9 +41,9 @@ def report_enqueue(*, report_id: int) -> None:
     job_enqueue(JobKind.AGREEMENT_REPORT, report_id)
 
 
-def _title(scope: ReportScope, queue: dict[str, Any] | None) -> str:
+def _title(scope: ReportScope, queue: QueueRow | None) -> str:
     """Return a short title saying what the report covers."""
-    parts = [f"queue {queue['name']}" if queue else "all queues"]
+    parts = [f"queue {queue.name}" if queue else "all queues"]
     if scope.prompt_version_ids:
         n = len(scope.prompt_version_ids)
         parts.append(f"{n} prompt version{'s' if n > 1 else ''}")
@@ -122,10 +117,10 @@ def report_recompute(*, report: Report, requested_by: Actor) -> tuple[Report, bo
 def report_request_on_queue_close(*, queue_id: int) -> Report | None:
     """Ask for the agreement report of a queue that has just closed (call it from the closing
     transaction: the task is enqueued when it commits). Returns None for an unknown queue."""
-    queue = report_queue_row(queue_id=queue_id)
+    queue = queue_row(queue_id=queue_id)
     if queue is None:
         return None
-    project = Project.objects.get(pk=queue["project_id"])
+    project = Project.objects.get(pk=queue.project_id)
     report, _ = report_request(
         project=project,
         requested_by=None,
@@ -197,4 +192,4 @@ def _changed(report: Report) -> bool:
         )
     except DomainError:
         return False  # a reviewer left: a recomputation would fail; a lead decides
-    return report_fingerprint(flt=flt) != (report.snapshot_counts or {}).get("fingerprint")
+    return rating_fingerprint(flt) != (report.snapshot_counts or {}).get("fingerprint")

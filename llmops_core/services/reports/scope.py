@@ -10,14 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
-from annotate.selectors import RatingFilter
+from annotate.selectors import QueueRow, RatingFilter, queue_row
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, PromptVersion
-from llmops_core.selectors.reports import (
-    report_queue_row,
-    report_reviewer_ids,
-    report_rubric_version,
-)
+from llmops_core.selectors.reports import report_reviewer_ids, report_rubric_version
 
 DEFAULT_DRAWS = 1000
 MAX_DRAWS = 10_000
@@ -100,11 +96,11 @@ def _time(raw: Any) -> datetime | None:
     return value
 
 
-def scope_check(*, project: Project, scope: ReportScope) -> dict[str, Any] | None:
+def scope_check(*, project: Project, scope: ReportScope) -> QueueRow | None:
     """Raise DomainError naming the field that does not fit the project; return the queue row."""
     queue = None
     if scope.queue_id is not None:
-        queue = report_queue_row(project_id=project.pk, queue_id=scope.queue_id)
+        queue = queue_row(queue_id=scope.queue_id, project_id=project.pk)
         if queue is None:
             raise DomainError(
                 f'field "queue_id": no queue {scope.queue_id} in project "{project.slug}"',

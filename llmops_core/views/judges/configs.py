@@ -23,9 +23,9 @@ from llmops_core.selectors.judges import (
     judge_run_list,
     judge_version_list,
     prompt_version_choices,
-    queue_choices,
     rubric_version_choices,
 )
+from llmops_core.selectors.reports import queue_choices
 from llmops_core.services.judges.configs import judge_create, judge_version_create
 from llmops_core.services.judges.endpoints import endpoint_create
 from llmops_core.services.judges.runs import judge_run_create
@@ -131,7 +131,7 @@ def _run_form(
     return JudgeRunForm(
         data,
         versions=versions,
-        queues=queue_choices(user=request.user, project=project),
+        queues=queue_choices(user=signed_in(request.user), project=project),
         prompt_versions=prompt_version_choices(project=project),
         prefix="run",
     )

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from annotate.selectors import item_for_rating, item_ratings, queue_list_for_user
+from annotate.selectors import item_ratings_for_user
 from llmops_core.charts import FORMATS
 from llmops_core.charts import render as render_chart
 from llmops_core.charts.judge import CHART_TITLES, charts_for
@@ -115,12 +115,7 @@ def judge_report_item(
 ) -> HttpResponse:
     """Show one queue item: input, output, every human rating and the judge's scores."""
     project, report = _report(request, project_slug, pk)
-    queue = (
-        queue_list_for_user(user=signed_in(request.user), project=project)
-        .filter(items__id=item_id)
-        .first()
-    )
-    item = item_for_rating(item_id=item_id, queue=queue) if queue is not None else None
+    item = item_ratings_for_user(user=signed_in(request.user), project=project, item_id=item_id)
     if item is None:
         raise Http404("No such item.")
     run_ids = (report.results or {}).get("judge", {}).get("run_ids") or []
@@ -131,14 +126,13 @@ def judge_report_item(
         .values_list("criterion__name", "score", "rationale", "run_id")
     ):
         scores[criterion] = {"score": score, "rationale": rationale, "run_id": run_id}
-    annotations = item_ratings(item=item)
+    annotations = item.annotations
     criteria = list(scores) or sorted({c for a in annotations for c in a["scores"]})
-    value = item.output.input
+    value = item.input
     context = {
         "project": project,
         "report": report,
         "item": item,
-        "queue": queue,
         "input_text": value
         if isinstance(value, str)
         else json.dumps(value, indent=2, ensure_ascii=False),
