@@ -6,9 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
+from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
-from llmops_core.api import serving
 from llmops_core.api import tokens as t
 from llmops_core.api import versions as ver
 from llmops_core.api import views as v
@@ -116,5 +116,7 @@ urlpatterns = [
         gen.GenerationRunCancelApi.as_view(),
         name="api-generation-run-cancel",
     ),
+    # Traces in where the Langfuse SDK sends them (the same receiver as /v1/traces).
+    path("public/otel/v1/traces", otlp.otlp_traces, name="api-otlp-traces"),
     path("", include("annotate.api.urls")),
 ]

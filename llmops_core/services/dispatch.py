@@ -6,8 +6,9 @@ mid-job (SIGKILL, OOM: its ``acks_late`` message comes back only after Redis' vi
 timeout, or never on the filesystem broker). Either way a row is left pending or running with
 no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatches it again:
 
-* exports and imports: pending with no dispatch for ``JOB_PENDING_GRACE_SECONDS``, or running
-  with no heartbeat for ``JOB_STALE_SECONDS``, are dispatched again; a job a worker started
+* exports, imports and span batches (traces in): pending with no dispatch for
+  ``JOB_PENDING_GRACE_SECONDS``, or running with no heartbeat for ``JOB_STALE_SECONDS``, are
+  dispatched again; a job a worker started
   ``JOB_MAX_ATTEMPTS`` times without finishing fails, saying so, instead of looping;
 * reports of every kind: pending past the grace, or running with no heartbeat for
   ``JOB_STALE_SECONDS`` (their worker died), are dispatched again; one whose worker died
@@ -19,8 +20,8 @@ no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatche
   all done after the grace: ``generation_run_followups`` again (a lost queue message, or a
   worker that died between finishing the run and starting what follows).
 
-A job dispatched twice still runs once: export and import tasks ``job_claim`` the row first,
-LLM runs take a lease, and reports skip finished rows.
+A job dispatched twice still runs once: export, import and span batch tasks ``job_claim`` the
+row first, LLM runs take a lease, and reports skip finished rows.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from llmops_core.models import (
     JobStatus,
     Report,
     ReportKind,
+    SpanBatch,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ SWEEP_LIMIT = 500  # rows per kind per sweep; the next sweep takes the rest
 
 EXPORT_TASK = "llmops_core.tasks.exports.export_job_run_task"
 IMPORT_TASK = "llmops_core.tasks.imports.import_job_run_task"
+SPAN_BATCH_TASK = "llmops_core.tasks.traces.span_batch_process_task"
+WorkerJob = type[ExportJob] | type[ImportJob] | type[SpanBatch]
 REPORT_TASKS: dict[str, str] = {
     ReportKind.AGREEMENT: "llmops_core.tasks.reports.report_compute_task",
     ReportKind.JUDGE_COMPARISON: "llmops_core.tasks.judges.judge_report_compute_task",
@@ -95,7 +99,7 @@ def _quiet_since(cutoff: datetime) -> Q:
     )
 
 
-def job_claim(*, model: type[ExportJob] | type[ImportJob], job_id: int) -> bool:
+def job_claim(*, model: WorkerJob, job_id: int) -> bool:
     """Mark a job started by this worker; False if it is finished or another worker runs it.
 
     A pending job is claimed; so is a running one whose heartbeat is older than
@@ -136,6 +140,7 @@ def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
     result = SweepResult()
     _sweep_worker_jobs("export", ExportJob, EXPORT_TASK, now, result)
     _sweep_worker_jobs("import", ImportJob, IMPORT_TASK, now, result)
+    _sweep_worker_jobs("span-batch", SpanBatch, SPAN_BATCH_TASK, now, result)
     _sweep_pending_reports(now, result)
     for kind, pk in llm_runs_fail_exhausted(max_attempts=settings.JOB_MAX_ATTEMPTS):
         result.failed.append(f"{kind}:{pk}")
@@ -157,22 +162,23 @@ def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
 
 def _sweep_worker_jobs(
     kind: str,
-    model: type[ExportJob] | type[ImportJob],
+    model: WorkerJob,
     task: str,
     now: datetime,
     result: SweepResult,
 ) -> None:
-    """Dispatch lost exports or imports again, or fail them once their attempts are spent."""
+    """Dispatch lost exports, imports or span batches again, or fail them past their attempts."""
     grace = now - timedelta(seconds=settings.JOB_PENDING_GRACE_SECONDS)
     stale = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
     max_attempts = settings.JOB_MAX_ATTEMPTS
     lost = Q(status=JobStatus.PENDING) & _quiet_since(grace) | Q(
         status=JobStatus.RUNNING
     ) & _quiet_since(stale)
+    fields = ["file"] if model is ImportJob else []
     rows = (
         model.objects.filter(lost)
         .order_by("pk")
-        .values("pk", "status", "heartbeat_at", "attempts", "file")[:SWEEP_LIMIT]
+        .values("pk", "status", "heartbeat_at", "attempts", *fields)[:SWEEP_LIMIT]
     )
     for row in rows:
         label = f"{kind}:{row['pk']}"
@@ -181,7 +187,7 @@ def _sweep_worker_jobs(
             pk=row["pk"], status=row["status"], heartbeat_at=row["heartbeat_at"]
         )
         died = row["status"] == JobStatus.RUNNING
-        if not row["file"] and kind == "import":
+        if kind == "import" and not row["file"]:
             reason = (
                 "the process importing it inline stopped before it finished; import the "
                 "file again (rows already imported are skipped)"

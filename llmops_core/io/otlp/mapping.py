@@ -26,8 +26,10 @@ INT_MAX = 2_147_483_647  # PositiveIntegerField on PostgreSQL
 COST_MAX = Decimal("999999.99999999")  # DecimalField(14, 8)
 MAX_TAGS = 50
 _VERSION = re.compile(r"^\s*v?(\d{1,9})\s*$", re.IGNORECASE)
-_REQUEST_PARAMETERS = ("temperature", "max_tokens", "top_p", "top_k", "seed", "stop_sequences")
-_REQUEST_PARAMETERS += ("frequency_penalty", "presence_penalty")
+_REQUEST_PARAMETERS = (
+    *("temperature", "max_tokens", "top_p", "top_k", "seed", "stop_sequences"),
+    *("frequency_penalty", "presence_penalty"),
+)
 
 
 @dataclass(slots=True)

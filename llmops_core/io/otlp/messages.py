@@ -64,7 +64,8 @@ def _tool_calls_text(calls: Any) -> str:
     rendered = []
     for call in calls:
         if isinstance(call, dict):
-            function = call.get("function") if isinstance(call.get("function"), dict) else call
+            inner = call.get("function")
+            function: dict[str, Any] = inner if isinstance(inner, dict) else call
             name = function.get("name", "")
             arguments = parse_json(function.get("arguments", {}))
             rendered.append(f"[tool call {name}({_dumps(arguments)})]")

@@ -1,0 +1,149 @@
+"""Map a stored batch of spans to model outputs and insert them, idempotently, at one commit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from llmops_core.hashing import canonical_json, content_hash
+from llmops_core.io.otlp.decode import OtlpError, decode_request, inflate
+from llmops_core.io.otlp.mapping import MappedOutput, map_span
+from llmops_core.io.otlp.spans import span_views
+from llmops_core.models import JobStatus, OutputSource, PromptVersion, SpanBatch
+from llmops_core.services.dispatch import job_claim
+from llmops_core.services.output_rows import output_rows_insert
+from llmops_core.services.traces.links import outputs_ingested
+
+logger = logging.getLogger(__name__)
+PromptRef = tuple[str, int]
+
+
+def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
+    """Return the batch's LLM spans mapped, and how many spans were not LLM calls."""
+    data = inflate(
+        bytes(batch.body or b""),
+        content_encoding="gzip" if batch.gzipped else "",
+        limit=settings.OTLP_MAX_INFLATED_BYTES,
+    )
+    request = decode_request(data, encoding=batch.encoding)
+    outputs: list[MappedOutput] = []
+    dropped = 0
+    for view in span_views(request, max_attribute_bytes=settings.OTLP_MAX_ATTRIBUTE_BYTES):
+        if view is None:  # refused when received, and counted then
+            continue
+        mapped = map_span(view, prices=settings.LLM_PRICES)
+        if mapped is None:
+            dropped += 1
+        else:
+            outputs.append(mapped)
+    return outputs, dropped
+
+
+def prompt_versions_known(*, project_id: int, refs: set[PromptRef]) -> dict[PromptRef, int]:
+    """Return the id of each (prompt name, version number) registered in the project."""
+    if not refs:
+        return {}
+    names = {name for name, _ in refs}
+    rows = PromptVersion.objects.filter(
+        template__project_id=project_id, template__name__in=names
+    ).values_list("template__name", "number", "pk")
+    return {(name, number): pk for name, number, pk in rows if (name, number) in refs}
+
+
+def _row(batch: SpanBatch, out: MappedOutput, version_id: int | None, now: Any) -> tuple[Any, ...]:
+    ops = connection.ops
+    return (
+        batch.project_id,
+        out.external_id,
+        version_id,
+        canonical_json(out.input),
+        content_hash(out.input),
+        out.output_text,
+        out.model_name,
+        out.latency_ms,
+        out.tokens_in,
+        out.tokens_out,
+        ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None,
+        canonical_json(out.metadata),
+        now,
+        OutputSource.OTLP.value,
+        out.trace_id,
+        out.span_id,
+        out.parent_span_id,
+        out.session_id,
+        out.end_user_id,
+        ops.adapt_datetimefield_value(out.started_at),
+        ops.adapt_datetimefield_value(out.ended_at),
+        out.status,
+        out.error_type,
+        out.error_message,
+        canonical_json(out.tags),
+        out.prompt_name,
+        out.prompt_version,
+    )
+
+
+def _fail(batch_id: int, reason: str) -> None:
+    SpanBatch.objects.filter(pk=batch_id).update(
+        status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
+
+
+def span_batch_process(*, batch_id: int) -> bool:
+    """Store the model outputs of batch ``batch_id``; return False if another worker has it.
+
+    Claims the batch (so a second message is a no-op), maps its spans, then inserts the
+    outputs, calls ``outputs_ingested`` and marks the batch done in one transaction: killed
+    before the commit, nothing is kept and the sweep dispatches it again; after, it is done.
+    """
+    if not job_claim(model=SpanBatch, job_id=batch_id):
+        return False
+    try:
+        _store(batch_id)
+    except (OperationalError, InterfaceError):
+        # A transient database error: hand the batch back so the task's retry can claim it.
+        SpanBatch.objects.filter(pk=batch_id, status=JobStatus.RUNNING).update(
+            status=JobStatus.PENDING
+        )
+        raise
+    return True
+
+
+def _store(batch_id: int) -> None:
+    batch = SpanBatch.objects.get(pk=batch_id)
+    try:
+        outputs, dropped = _mapped(batch)
+    except OtlpError as exc:  # accepted once, so only a changed limit can bring this
+        _fail(batch_id, f"the stored batch can no longer be read: {exc}")
+        return
+    refs = {(o.prompt_name, o.prompt_version) for o in outputs if o.prompt_name}
+    known = prompt_versions_known(
+        project_id=batch.project_id,
+        refs={(name, number) for name, number in refs if number is not None},
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        _row(batch, out, known.get((out.prompt_name, out.prompt_version or 0)), now)
+        for out in outputs
+    ]
+    with transaction.atomic():
+        created = output_rows_insert(rows)
+        outputs_ingested(project_id=batch.project_id, output_ids=created)
+        done = SpanBatch.objects.filter(Q(pk=batch_id) & Q(status=JobStatus.RUNNING)).update(
+            status=JobStatus.SUCCEEDED,
+            body=None,
+            progress=1.0,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            spans_stored=len(outputs),
+            spans_existing=len(outputs) - len(created),
+            spans_dropped=dropped,
+            error="",
+        )
+        if not done:  # failed by the sweep meanwhile: keep nothing of this run
+            transaction.set_rollback(True)
