@@ -147,5 +147,5 @@ def test_get_is_refused_with_405(sender: Sender) -> None:
 
 
 def test_empty_request_is_acknowledged_and_stores_nothing(sender: Sender) -> None:
-    response = sender.post(b"")
+    response = sender.post(b'{"resourceSpans": []}', JSON)
     assert response.status_code == 200 and not SpanBatch.objects.exists()
