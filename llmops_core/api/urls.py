@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
+from llmops_core.api import ingest_keys as ik
 from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
@@ -47,6 +48,8 @@ urlpatterns = [
     ),
     path(P + "outputs/", v.OutputListApi.as_view(), name="api-outputs"),
     path(P + "outputs/<int:pk>/", v.OutputDetailApi.as_view(), name="api-output"),
+    path(P + "ingest-keys/", ik.IngestKeyListApi.as_view(), name="api-ingest-keys"),
+    path(P + "ingest-keys/<int:pk>/", ik.IngestKeyRevokeApi.as_view(), name="api-ingest-key"),
     path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
     path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
     path(P + "rubrics/", r.RubricListApi.as_view(), name="api-rubrics"),

@@ -42,13 +42,19 @@ def record(build: Callable[[Tracer], None], service: str = "shop") -> list[Reada
     return list(exporter.get_finished_spans())
 
 
-def llm_spans(count: int, attributes: Mapping[str, Any] = CHAT, error: bool = False) -> list[ReadableSpan]:
+def llm_spans(
+    count: int, attributes: Mapping[str, Any] = CHAT, error: bool = False
+) -> list[ReadableSpan]:
     """Return ``count`` LLM spans (children of one agent span, which is not an LLM call)."""
 
     def build(tracer: Tracer) -> None:
-        with tracer.start_as_current_span("agent", attributes={"gen_ai.operation.name": "invoke_agent"}):
+        with tracer.start_as_current_span(
+            "agent", attributes={"gen_ai.operation.name": "invoke_agent"}
+        ):
             for _ in range(count):
-                with tracer.start_as_current_span("chat gpt-4o-mini", attributes=dict(attributes)) as span:
+                with tracer.start_as_current_span(
+                    "chat gpt-4o-mini", attributes=dict(attributes)
+                ) as span:
                     if error:
                         span.set_status(Status(StatusCode.ERROR, "rate limited"))
                         span.set_attribute("error.type", "RateLimitError")

@@ -87,12 +87,12 @@ def test_unknown_content_type_gets_415(sender: Sender) -> None:
         (b"{not json", JSON, "not JSON"),
     ],
 )
-def test_bad_data_gets_400_saying_why(sender: Sender, data: bytes, content_type: str, words: str) -> None:
+def test_bad_data_gets_400_saying_why(
+    sender: Sender, data: bytes, content_type: str, words: str
+) -> None:
     response = sender.post(data, content_type)
     assert response.status_code == 400
-    message = (
-        status_message(response) if content_type == PROTOBUF else response.json()["message"]
-    )
+    message = status_message(response) if content_type == PROTOBUF else response.json()["message"]
     assert words in message
     assert not SpanBatch.objects.exists()
 

@@ -47,7 +47,7 @@ def test_llm_spans_become_outputs_and_other_spans_are_counted(sender: Sender) ->
     out = ModelOutput.objects.filter(project=sender.key.project).first()
     assert out is not None and out.source == "otlp"
     assert out.model_name == "gpt-4o-mini" and (out.tokens_in, out.tokens_out) == (1000, 2000)
-    # 1000 × 0.00015 + 2000 × 0.0006 per 1,000 tokens: the price table, as the span has none.
+    # (1000 * 0.00015 + 2000 * 0.0006) / 1000: the price table, as the span has none.
     assert out.cost == Decimal("0.00135") and out.metadata["cost_source"] == "price table"
     assert out.input == [{"role": "user", "content": "Hi?"}] and out.output_text == "Hello!"
     assert out.parent_span_id == format(agent.context.span_id, "016x")
