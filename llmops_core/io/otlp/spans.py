@@ -87,14 +87,19 @@ def attributes_dict(attributes: Any) -> dict[str, Any]:
     return {kv.key: any_value(kv.value) for kv in attributes}
 
 
-def span_refusal(span: Span, *, max_attribute_bytes: int) -> str | None:
-    """Return why a span is refused (bad ids, an oversized attribute), or None if it is fine."""
+def span_refusal(span: Span, *, max_attribute_bytes: int | None) -> str | None:
+    """Return why a span is refused (bad ids, an oversized attribute), or None if it is fine.
+
+    ``max_attribute_bytes`` None skips the size check (the whole request is smaller).
+    """
     if len(span.trace_id) != 16 or not any(span.trace_id):
         return f'span "{span.name[:80]}": trace_id must be 16 bytes, not all zero'
     if len(span.span_id) != 8 or not any(span.span_id):
         return f'span "{span.name[:80]}": span_id must be 8 bytes, not all zero'
     if span.parent_span_id and len(span.parent_span_id) != 8:
         return f"span {hex_id(span.span_id)}: parent_span_id must be 8 bytes or empty"
+    if max_attribute_bytes is None:
+        return None
     oversized = _oversized(span.attributes, max_attribute_bytes)
     if oversized is None:
         for event in span.events:
@@ -119,29 +124,39 @@ def _oversized(attributes: Any, limit: int) -> tuple[str, int] | None:
     return None
 
 
+def _size_limit(request: ExportTraceServiceRequest, limit: int) -> int | None:
+    """Return the attribute limit to check, None when the whole request is within it."""
+    return None if request.ByteSize() <= limit else limit
+
+
 def spans_check(request: ExportTraceServiceRequest, *, max_attribute_bytes: int) -> CheckResult:
     """Count the request's spans and the ones refused, with the first reasons."""
     result = CheckResult()
+    limit = _size_limit(request, max_attribute_bytes)
     for resource_spans in request.resource_spans:
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 result.received += 1
-                reason = span_refusal(span, max_attribute_bytes=max_attribute_bytes)
+                reason = span_refusal(span, max_attribute_bytes=limit)
                 if reason is not None:
                     result.refuse(reason)
     return result
 
 
 def span_views(
-    request: ExportTraceServiceRequest, *, max_attribute_bytes: int
+    request: ExportTraceServiceRequest, *, max_attribute_bytes: int, checked: bool = False
 ) -> Iterator[SpanView | None]:
-    """Yield a view of every span the request holds, None for each one ``span_refusal`` refuses."""
+    """Yield a view of every span the request holds, None for each one ``span_refusal`` refuses.
+
+    ``checked``: the request was checked and no span refused, so the checks are skipped.
+    """
+    limit = _size_limit(request, max_attribute_bytes)
     for resource_spans in request.resource_spans:
         resource = attributes_dict(resource_spans.resource.attributes)
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name
             for span in scope_spans.spans:
-                if span_refusal(span, max_attribute_bytes=max_attribute_bytes) is not None:
+                if not checked and span_refusal(span, max_attribute_bytes=limit) is not None:
                     yield None
                     continue
                 yield SpanView(

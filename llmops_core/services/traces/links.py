@@ -61,9 +61,15 @@ def outputs_ingested(*, project_id: int, output_ids: Sequence[int]) -> None:
     """
     if not output_ids:
         return
+    # A range, not a list of ids: cheaper, and an unresolved row of another insert that falls
+    # inside it only gets linked a little earlier.
     refs = list(
         ModelOutput.objects.filter(
-            pk__in=list(output_ids), prompt_version__isnull=True, prompt_ref_version__isnull=False
+            project_id=project_id,
+            pk__gte=min(output_ids),
+            pk__lte=max(output_ids),
+            prompt_version__isnull=True,
+            prompt_ref_version__isnull=False,
         )
         .exclude(prompt_ref_name="")
         .values_list("prompt_ref_name", "prompt_ref_version")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from llmops_core.hashing import canonical_json, content_hash
+from llmops_core.hashing import canonical_json
 from llmops_core.io.otlp.decode import OtlpError, decode_request, inflate
 from llmops_core.io.otlp.mapping import MappedOutput, map_span
 from llmops_core.io.otlp.spans import span_views
@@ -33,7 +36,12 @@ def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
     request = decode_request(data, encoding=batch.encoding)
     outputs: list[MappedOutput] = []
     dropped = 0
-    for view in span_views(request, max_attribute_bytes=settings.OTLP_MAX_ATTRIBUTE_BYTES):
+    views = span_views(
+        request,
+        max_attribute_bytes=settings.OTLP_MAX_ATTRIBUTE_BYTES,
+        checked=batch.spans_rejected == 0,
+    )
+    for view in views:
         if view is None:  # refused when received, and counted then
             continue
         mapped = map_span(view, prices=settings.LLM_PRICES)
@@ -55,21 +63,34 @@ def prompt_versions_known(*, project_id: int, refs: set[PromptRef]) -> dict[Prom
     return {(name, number): pk for name, number, pk in rows if (name, number) in refs}
 
 
+def _db_time(value: datetime | None) -> Any:
+    """Return an aware datetime as the database driver takes it (SQLite: naive UTC text)."""
+    if value is None or connection.vendor != "sqlite":
+        return value
+    return value.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _json(value: Any) -> str:
+    # Metadata and tags need no canonical form (nothing hashes them): orjson is much faster.
+    return orjson.dumps(value, default=str).decode()
+
+
 def _row(batch: SpanBatch, out: MappedOutput, version_id: int | None, now: Any) -> tuple[Any, ...]:
     ops = connection.ops
+    input_json = canonical_json(out.input)
     return (
         batch.project_id,
         out.external_id,
         version_id,
-        canonical_json(out.input),
-        content_hash(out.input),
+        input_json,
+        hashlib.sha256(input_json.encode()).hexdigest(),  # = content_hash(out.input)
         out.output_text,
         out.model_name,
         out.latency_ms,
         out.tokens_in,
         out.tokens_out,
         ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None,
-        canonical_json(out.metadata),
+        _json(out.metadata),
         now,
         OutputSource.OTLP.value,
         out.trace_id,
@@ -77,12 +98,12 @@ def _row(batch: SpanBatch, out: MappedOutput, version_id: int | None, now: Any) 
         out.parent_span_id,
         out.session_id,
         out.end_user_id,
-        ops.adapt_datetimefield_value(out.started_at),
-        ops.adapt_datetimefield_value(out.ended_at),
+        _db_time(out.started_at),
+        _db_time(out.ended_at),
         out.status,
         out.error_type,
         out.error_message,
-        canonical_json(out.tags),
+        _json(out.tags),
         out.prompt_name,
         out.prompt_version,
     )
