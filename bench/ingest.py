@@ -198,6 +198,22 @@ def rss_mb(server: ServerProcess) -> float:
     return round(max(sizes) / 2**20, 1)
 
 
+def cpu_s(server: ServerProcess) -> float:
+    """Return the CPU seconds (user + system) the server's processes have used so far."""
+    import psutil
+
+    assert server.proc is not None
+    total = 0.0
+    try:
+        parent = psutil.Process(server.proc.pid)
+        for process in [parent, *parent.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+    except psutil.Error:
+        pass
+    return total
+
+
 class Client(threading.Thread):
     """Sends its share of the batches over one keep-alive connection, paced to its rate."""
 
@@ -281,6 +297,7 @@ def run(
         for i in range(args.clients)
     ]
     web, worker = servers
+    cpu_before = {"web": cpu_s(web), "worker": cpu_s(worker)}
     began = time.monotonic()
     for client in clients:
         client.start()
@@ -298,6 +315,10 @@ def run(
         time.sleep(0.2)
         count, waiting = stored(project_id)
     all_stored = time.monotonic()
+    # CPU per span does not depend on what else loads the machine, unlike the wall times.
+    per_1k = 1000 / max(1, count)
+    web_cpu = (cpu_s(web) - cpu_before["web"]) * 1000 * per_1k
+    worker_cpu = (cpu_s(worker) - cpu_before["worker"]) * 1000 * per_1k
     acks = sorted(a for c in clients for a in c.acks)
     return {
         "spans": args.spans,
@@ -316,6 +337,8 @@ def run(
         "retries_503": sum(c.retries for c in clients),
         "errors": sum(len(c.errors) for c in clients),
         "first_errors": [e for c in clients for e in c.errors][:5],
+        "web_cpu_ms_per_1k_spans": round(web_cpu, 1),
+        "worker_cpu_ms_per_1k_spans": round(worker_cpu, 1),
         "web_rss_mb_start": rss_start.get("web"),
         "web_rss_mb_end": rss_mb(web),
         "worker_rss_mb_start": rss_start.get("worker"),
@@ -332,6 +355,8 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
         f"{r['retries_503']} retried after 503, {r['errors']} errors",
         f"stored {r['spans_stored']:,} ({r['stored_per_s']:,} spans/s overall); every span "
         f"stored {r['lag_s']} s after the last acknowledgement",
+        f"CPU per 1,000 spans: web {r['web_cpu_ms_per_1k_spans']} ms, worker "
+        f"{r['worker_cpu_ms_per_1k_spans']} ms (the database server's not counted)",
         f"RSS web {r['web_rss_mb_start']} -> {r['web_rss_mb_end']} MB, worker "
         f"{r['worker_rss_mb_start']} -> {r['worker_rss_mb_end']} MB; load average "
         f"{r['load_1m_before']} before, {r['load_1m_after']} after",

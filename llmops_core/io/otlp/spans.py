@@ -84,7 +84,18 @@ def any_value(value: AnyValue) -> Any:
 
 def attributes_dict(attributes: Any) -> dict[str, Any]:
     """Return repeated ``KeyValue`` attributes as a dict (a repeated key keeps its last value)."""
-    return {kv.key: any_value(kv.value) for kv in attributes}
+    result: dict[str, Any] = {}
+    for kv in attributes:
+        value = kv.value
+        # Strings and integers are most attributes: read them without a call (the hot loop).
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            result[kv.key] = value.string_value
+        elif kind == "int_value":
+            result[kv.key] = value.int_value
+        else:
+            result[kv.key] = any_value(value)
+    return result
 
 
 def span_refusal(span: Span, *, max_attribute_bytes: int | None) -> str | None:

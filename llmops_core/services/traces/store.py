@@ -63,11 +63,9 @@ def prompt_versions_known(*, project_id: int, refs: set[PromptRef]) -> dict[Prom
     return {(name, number): pk for name, number, pk in rows if (name, number) in refs}
 
 
-def _db_time(value: datetime | None) -> Any:
-    """Return an aware datetime as the database driver takes it (SQLite: naive UTC text)."""
-    if value is None or connection.vendor != "sqlite":
-        return value
-    return value.replace(tzinfo=None).isoformat(sep=" ")
+def _sqlite_time(value: datetime | None) -> Any:
+    """Return an aware datetime as SQLite stores it (naive UTC text), like Django's adapter."""
+    return None if value is None else value.replace(tzinfo=None).isoformat(sep=" ")
 
 
 def _json(value: Any) -> str:
@@ -75,38 +73,30 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def _row(batch: SpanBatch, out: MappedOutput, version_id: int | None, now: Any) -> tuple[Any, ...]:
+def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, int]) -> list[Any]:
+    """Return the insert's rows (``output_rows.COLUMNS`` order) for the mapped outputs."""
+    # Resolved once: the connection proxy costs more than building a row.
     ops = connection.ops
-    input_json = canonical_json(out.input)
-    return (
-        batch.project_id,
-        out.external_id,
-        version_id,
-        input_json,
-        hashlib.sha256(input_json.encode()).hexdigest(),  # = content_hash(out.input)
-        out.output_text,
-        out.model_name,
-        out.latency_ms,
-        out.tokens_in,
-        out.tokens_out,
-        ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None,
-        _json(out.metadata),
-        now,
-        OutputSource.OTLP.value,
-        out.trace_id,
-        out.span_id,
-        out.parent_span_id,
-        out.session_id,
-        out.end_user_id,
-        _db_time(out.started_at),
-        _db_time(out.ended_at),
-        out.status,
-        out.error_type,
-        out.error_message,
-        _json(out.tags),
-        out.prompt_name,
-        out.prompt_version,
-    )
+    db_time = _sqlite_time if connection.vendor == "sqlite" else (lambda value: value)
+    now = ops.adapt_datetimefield_value(timezone.now())
+    otlp = OutputSource.OTLP.value
+    rows = []
+    for out in outputs:
+        input_json = canonical_json(out.input)
+        version_id = known.get((out.prompt_name, out.prompt_version or 0))
+        cost = ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None
+        rows.append(
+            (
+                *(batch.project_id, out.external_id, version_id, input_json),
+                hashlib.sha256(input_json.encode()).hexdigest(),  # = content_hash(out.input)
+                *(out.output_text, out.model_name, out.latency_ms, out.tokens_in, out.tokens_out),
+                *(cost, _json(out.metadata), now, otlp, out.trace_id, out.span_id),
+                *(out.parent_span_id, out.session_id, out.end_user_id),
+                *(db_time(out.started_at), db_time(out.ended_at), out.status, out.error_type),
+                *(out.error_message, _json(out.tags), out.prompt_name, out.prompt_version),
+            )
+        )
+    return rows
 
 
 def _fail(batch_id: int, reason: str) -> None:
@@ -147,11 +137,7 @@ def _store(batch_id: int) -> None:
         project_id=batch.project_id,
         refs={(name, number) for name, number in refs if number is not None},
     )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = [
-        _row(batch, out, known.get((out.prompt_name, out.prompt_version or 0)), now)
-        for out in outputs
-    ]
+    rows = _rows(batch, outputs, known)
     with transaction.atomic():
         created = output_rows_insert(rows)
         outputs_ingested(project_id=batch.project_id, output_ids=created)
