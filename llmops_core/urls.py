@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from llmops_core.api.otlp import otlp_traces
+from llmops_core.api.otlp import OtlpTracesApi
 from llmops_core.views import audit, auth, dashboard, exports, generation, ingest, versions
 from llmops_core.views import core as views
 from llmops_core.views import reports as report_views
@@ -107,7 +107,7 @@ urlpatterns = [
     ),
     path("", include("annotate.urls")),
     # OpenTelemetry traces in (OTLP/HTTP's standard path); also at /api/public/otel/v1/traces.
-    path("v1/traces", otlp_traces, name="otlp-traces"),
+    path("v1/traces", OtlpTracesApi.as_view(), name="otlp-traces"),
     path("api/", include("llmops_core.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,7 +20,9 @@ from llmops_core.services.ingest_keys import ingest_key_create, ingest_key_revok
 
 class IngestKeySerializer(serializers.ModelSerializer[IngestKey]):
     active = serializers.BooleanField(source="is_active", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = IngestKey

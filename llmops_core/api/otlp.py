@@ -1,21 +1,29 @@
 """OTLP/HTTP trace receiver: ``POST /v1/traces`` and ``/api/public/otel/v1/traces``.
 
-Not a DRF view: the body is protobuf or JSON, the answer is an ``ExportTraceServiceResponse``
-(or a ``google.rpc.Status`` for an error) in the request's own encoding, and credentials are a
-project's ingest key (``Authorization: Bearer <secret>`` or ``Basic base64(public:secret)``),
-never a session, so there is no CSRF to check. Status codes follow the OTLP/HTTP specification:
-400 bad data, 401 missing or wrong key, 411 no length, 413 too large, 415 not an OTLP
-encoding, 503 with ``Retry-After`` when workers are behind (clients retry 429, 502, 503, 504).
+A DRF view only so that the OpenAPI schema describes it (and the API fuzzing sends it
+requests): it reads the raw body itself (protobuf or JSON), answers an
+``ExportTraceServiceResponse`` (or a ``google.rpc.Status`` for an error) in the request's own
+encoding, and takes a project's ingest key (``Authorization: Bearer <secret>`` or
+``Basic base64(public:secret)``), never a session or an API token, so there is no CSRF.
+Status codes follow the OTLP/HTTP specification: 400 bad data, 401 missing or wrong key, 411
+no length, 413 too large, 415 not an OTLP encoding, 503 with ``Retry-After`` when workers are
+behind (clients retry 429, 502, 503, 504).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from llmops_core.services.ingest_keys import ingest_key_authenticate
 
@@ -42,7 +50,6 @@ def _error(encoding: str, status: int, message: str, **headers: str) -> HttpResp
     return _answer(encoding, status, body, headers)
 
 
-@csrf_exempt
 def otlp_traces(request: HttpRequest) -> HttpResponse:
     """Take an OTLP trace export for the project of the request's ingest key."""
     from llmops_core.io.otlp.decode import JSON, OtlpError, encode_response, encoding_of
@@ -51,10 +58,6 @@ def otlp_traces(request: HttpRequest) -> HttpResponse:
 
     content_type = request.META.get("CONTENT_TYPE", "")
     encoding = encoding_of(content_type) or JSON  # errors about the type itself: readable JSON
-    if request.method != "POST":
-        response = _error(encoding, 405, "send traces with POST")
-        response["Allow"] = "POST"
-        return response
     key = ingest_key_authenticate(request.META.get("HTTP_AUTHORIZATION", ""))
     if key is None:
         return _error(
@@ -100,3 +103,75 @@ def otlp_traces(request: HttpRequest) -> HttpResponse:
         encoding=receipt.encoding, rejected=receipt.rejected, message=receipt.message
     )
     return _answer(receipt.encoding, 200, body)
+
+
+class OtlpStatusSerializer(serializers.Serializer[Any]):
+    """``google.rpc.Status`` in OTLP/JSON: the body of every error of the OTLP receiver."""
+
+    code = serializers.IntegerField(required=False, help_text="A google.rpc.Code.")
+    message = serializers.CharField(help_text="What went wrong, in words.")
+
+
+class OtlpPartialSuccessSerializer(serializers.Serializer[Any]):
+    # OTLP/JSON's own lowerCamelCase names.
+    rejectedSpans = serializers.CharField(
+        required=False, help_text="Spans refused (an int64, as a string)."
+    )
+    errorMessage = serializers.CharField(required=False)
+
+
+class OtlpExportResponseSerializer(serializers.Serializer[Any]):
+    """``ExportTraceServiceResponse`` in OTLP/JSON."""
+
+    partialSuccess = OtlpPartialSuccessSerializer(required=False)
+
+
+_OTLP_JSON_REQUEST = {
+    "type": "object",
+    "description": "ExportTraceServiceRequest in OTLP/JSON (hex ids, lowerCamelCase).",
+    "properties": {"resourceSpans": {"type": "array", "items": {"type": "object"}}},
+}
+
+
+def _both(json_body: Any, description: str) -> dict[str, OpenApiResponse]:
+    return {
+        "application/json": OpenApiResponse(json_body, description=description),
+        "application/x-protobuf": OpenApiResponse(OpenApiTypes.BINARY, description=description),
+    }
+
+
+_RESPONSES: dict[Any, Any] = {}
+for _code, _words in [
+    (200, "Taken; partialSuccess counts the spans refused and says why."),
+    (400, "Not an OTLP export request, or every span refused."),
+    (401, "No ingest key, or a wrong or revoked one."),
+    (411, "A chunked body without a Content-Length."),
+    (413, "The body, or what it inflates to, is over the limit."),
+    (415, "Not an OTLP encoding (answered in JSON)."),
+    (503, "Workers are behind or the database is down; retry after Retry-After."),
+]:
+    _body = OtlpExportResponseSerializer if _code == 200 else OtlpStatusSerializer
+    for _media, _response in _both(_body, _words).items():
+        _RESPONSES[(_code, _media)] = _response
+
+
+class OtlpTracesApi(APIView):
+    """Take an OTLP/HTTP trace export (protobuf or JSON, gzip allowed) with an ingest key."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The answer's encoding follows the request's Content-Type, whatever Accept says.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        request={
+            "application/x-protobuf": OpenApiTypes.BINARY,
+            "application/json": _OTLP_JSON_REQUEST,
+        },
+        responses=_RESPONSES,
+        auth=[],
+    )
+    def post(self, request: Request) -> HttpResponse:
+        return otlp_traces(request._request)

@@ -120,6 +120,6 @@ urlpatterns = [
         name="api-generation-run-cancel",
     ),
     # Traces in where the Langfuse SDK sends them (the same receiver as /v1/traces).
-    path("public/otel/v1/traces", otlp.otlp_traces, name="api-otlp-traces"),
+    path("public/otel/v1/traces", otlp.OtlpTracesApi.as_view(), name="api-otlp-traces"),
     path("", include("annotate.api.urls")),
 ]

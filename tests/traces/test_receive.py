@@ -143,7 +143,7 @@ def test_backlog_over_the_limit_gets_503_with_retry_after(sender: Sender, settin
 
 def test_get_is_refused_with_405(sender: Sender) -> None:
     response = sender.client.get("/v1/traces")
-    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert response.status_code == 405 and "POST" in response["Allow"]
 
 
 def test_empty_request_is_acknowledged_and_stores_nothing(sender: Sender) -> None:
