@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from llmops_core.hashing import canonical_json
@@ -100,6 +99,7 @@ def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, 
 
 
 def _fail(batch_id: int, reason: str) -> None:
+    """Fail the batch for good, saying why (its body stays, for a look)."""
     SpanBatch.objects.filter(pk=batch_id).update(
         status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
     )
@@ -126,6 +126,7 @@ def span_batch_process(*, batch_id: int) -> bool:
 
 
 def _store(batch_id: int) -> None:
+    """Map the batch and store its outputs; the one transaction is at the end."""
     batch = SpanBatch.objects.get(pk=batch_id)
     try:
         outputs, dropped = _mapped(batch)
@@ -141,7 +142,7 @@ def _store(batch_id: int) -> None:
     with transaction.atomic():
         created = output_rows_insert(rows)
         outputs_ingested(project_id=batch.project_id, output_ids=created)
-        done = SpanBatch.objects.filter(Q(pk=batch_id) & Q(status=JobStatus.RUNNING)).update(
+        done = SpanBatch.objects.filter(pk=batch_id, status=JobStatus.RUNNING).update(
             status=JobStatus.SUCCEEDED,
             body=None,
             progress=1.0,
