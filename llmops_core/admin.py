@@ -209,7 +209,14 @@ class DatasetRowAdmin(AuditedAdmin):
 
 @admin.register(m.ModelOutput)
 class ModelOutputAdmin(AuditedAdmin):
-    list_display = ["external_id", "project", "prompt_version", "model_name", "created_at"]
+    list_display = [
+        "external_id",
+        "project",
+        "prompt_version",
+        "model_name",
+        "source",
+        "created_at",
+    ]
     list_filter = ["project"]
     search_fields = ["external_id"]
     list_select_related = ["project", "prompt_version__template"]
@@ -390,4 +397,32 @@ class HeartbeatAdmin(AuditedAdmin):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(m.IngestKey)
+class IngestKeyAdmin(AuditedAdmin):
+    """Secrets are stored hashed: the admin shows the public key and the secret's last four."""
+
+    list_display = ["name", "project", "public_key", "last4", "created_at", "revoked_at"]
+    list_select_related = ["project"]
+    readonly_fields = ["project", "name", "public_key", "last4", "created_by", "created_at"]
+    readonly_fields += ["last_used_at"]
+    exclude = ["secret_hash"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(m.SpanBatch)
+class SpanBatchAdmin(AuditedAdmin):
+    """Received OTLP batches: counts and status; the stored body is not shown."""
+
+    list_display = ["pk", "project", "status", "spans_received", "spans_stored", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["project"]
+    exclude = ["body"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: object) -> bool:
         return False

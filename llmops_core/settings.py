@@ -390,6 +390,14 @@ PROMPT_SERVING_CACHE_SECONDS = env_int("PROMPT_SERVING_CACHE_SECONDS", 300)
 # An ingest key that authenticated is cached this long (revoking clears it).
 # See llmops_core.services.ingest_keys.
 INGEST_KEY_CACHE_SECONDS = env_int("INGEST_KEY_CACHE_SECONDS", 60)
+# Largest export request body as sent (gzip or not), and what a gzip body may inflate to.
+OTLP_MAX_BODY_BYTES = env_int("OTLP_MAX_BODY_BYTES", 16 * 1024 * 1024)
+OTLP_MAX_INFLATED_BYTES = env_int("OTLP_MAX_INFLATED_BYTES", 32 * 1024 * 1024)
+# A span with an attribute (or event attribute) value larger than this is rejected.
+OTLP_MAX_ATTRIBUTE_BYTES = env_int("OTLP_MAX_ATTRIBUTE_BYTES", 1024 * 1024)
+# With this many batches waiting for a worker, requests get 503 and Retry-After.
+OTLP_MAX_PENDING_BATCHES = env_int("OTLP_MAX_PENDING_BATCHES", 2000)
+OTLP_RETRY_AFTER_SECONDS = env_int("OTLP_RETRY_AFTER_SECONDS", 5)
 
 # LLM endpoints -------------------------------------------------------------------------------
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "http://127.0.0.1:8011/v1")

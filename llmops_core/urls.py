@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from llmops_core.views import audit, auth, dashboard, exports, generation, health, versions
+from llmops_core.api.otlp import OtlpTracesApi
+from llmops_core.views import audit, auth, dashboard, exports, generation, health, ingest, versions
 from llmops_core.views import core as views
 from llmops_core.views import reports as report_views
 from llmops_core.views.judges import configs as judge_configs
@@ -28,6 +29,12 @@ urlpatterns = [
     path("accounts/tokens/", auth.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", auth.token_revoke_view, name="token-revoke"),
     path(P + "audit/", audit.audit_log, name="audit-log"),
+    path(P + "ingest-keys/", ingest.ingest_key_list, name="ingest-keys"),
+    path(
+        P + "ingest-keys/<int:pk>/revoke/",
+        ingest.ingest_key_revoke_view,
+        name="ingest-key-revoke",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(P, views.project_detail, name="project"),
     path(P + "imports/new/", views.import_upload, name="import-upload"),
@@ -100,6 +107,8 @@ urlpatterns = [
         name="generation-run-cancel",
     ),
     path("", include("annotate.urls")),
+    # OpenTelemetry traces in (OTLP/HTTP's standard path); also at /api/public/otel/v1/traces.
+    path("v1/traces", OtlpTracesApi.as_view(), name="otlp-traces"),
     path("api/", include("llmops_core.api.urls")),
     path("admin/", admin.site.urls),
 ]

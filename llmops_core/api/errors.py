@@ -26,6 +26,8 @@ from llmops_core.errors import DomainError, NotAllowed
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+# The OTLP trace receivers apply their own body limit and answer in OTLP's encodings.
+OTLP_PATHS = frozenset({"/v1/traces", "/api/public/otel/v1/traces"})
 # Field errors named in the summary "detail"; the per-field lists carry every one.
 _MAX_SUMMARISED = 10
 _METHODS_WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
@@ -125,7 +127,7 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        refusal = self.refusal(request)
+        refusal = None if request.path in OTLP_PATHS else self.refusal(request)
         if refusal is not None:
             status_code, detail = refusal
             if request.path.startswith(API_PREFIX):
@@ -190,6 +192,7 @@ class ApiJsonErrorsMiddleware:
         if (
             response.status_code < 400
             or not request.path.startswith(API_PREFIX)
+            or request.path in OTLP_PATHS
             or response.get("Content-Type", "").startswith("application/json")
         ):
             return response

@@ -75,12 +75,21 @@ class DateOrTimeField(serializers.Field):  # type: ignore[type-arg]
         return value.isoformat()
 
 
+MAX_ID = 2**63 - 1
+
+
 class ReportRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """What an agreement report should cover: a queue and/or filters (all optional)."""
 
-    queue_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    # Ids are 64-bit: a larger number is a 400 here, not an overflow in the database driver.
+    queue_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
     prompt_version_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=200
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=200,
     )
     reviewers = serializers.ListField(
         child=serializers.CharField(max_length=150),

@@ -6,9 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
+from llmops_core.api import ingest_keys as ik
+from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
-from llmops_core.api import serving
 from llmops_core.api import tokens as t
 from llmops_core.api import versions as ver
 from llmops_core.api import views as v
@@ -47,6 +48,8 @@ urlpatterns = [
     ),
     path(P + "outputs/", v.OutputListApi.as_view(), name="api-outputs"),
     path(P + "outputs/<int:pk>/", v.OutputDetailApi.as_view(), name="api-output"),
+    path(P + "ingest-keys/", ik.IngestKeyListApi.as_view(), name="api-ingest-keys"),
+    path(P + "ingest-keys/<int:pk>/", ik.IngestKeyRevokeApi.as_view(), name="api-ingest-key"),
     path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
     path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
     path(P + "rubrics/", r.RubricListApi.as_view(), name="api-rubrics"),
@@ -116,5 +119,7 @@ urlpatterns = [
         gen.GenerationRunCancelApi.as_view(),
         name="api-generation-run-cancel",
     ),
+    # Traces in where the Langfuse SDK sends them (the same receiver as /v1/traces).
+    path("public/otel/v1/traces", otlp.OtlpTracesApi.as_view(), name="api-otlp-traces"),
     path("", include("annotate.api.urls")),
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -19,7 +18,16 @@ from django.utils import timezone
 
 from llmops_core.hashing import canonical_json, content_hash
 from llmops_core.io.imports import ImportRow, RowError
-from llmops_core.models import ModelOutput, Project, PromptLabel, PromptTemplate, PromptVersion
+from llmops_core.models import (
+    ModelOutput,
+    OutputSource,
+    OutputStatus,
+    Project,
+    PromptLabel,
+    PromptTemplate,
+    PromptVersion,
+)
+from llmops_core.services.output_rows import output_rows_insert
 
 RowSource = Callable[[], Iterable["ImportRow | list[RowError]"]]
 MAX_KEPT_ERRORS = 1000
@@ -104,37 +112,8 @@ def _checked(
         yield resolved if isinstance(resolved, list) else (item, resolved)
 
 
-OUTPUT_COLUMNS = (
-    "project_id",
-    "external_id",
-    "prompt_version_id",
-    "input",
-    "input_hash",
-    "output_text",
-    "model_name",
-    "latency_ms",
-    "tokens_in",
-    "tokens_out",
-    "cost",
-    "metadata",
-    "created_at",
-)
-JSON_COLUMNS = frozenset({"input", "metadata"})
-
-
-ROWS_PER_STATEMENT = 1000  # 13 parameters a row stays far below SQLite's and PostgreSQL's limits
-
-
-def _insert_sql(rows: int) -> str:
-    table = connection.ops.quote_name(ModelOutput._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in OUTPUT_COLUMNS)
-    json_slot = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    group = "(" + ", ".join(json_slot if c in JSON_COLUMNS else "%s" for c in OUTPUT_COLUMNS) + ")"
-    # Table and column names come from the model, values are parameters: nothing user-made here.
-    return (
-        f"INSERT INTO {table} ({cols}) VALUES {', '.join([group] * rows)} "  # noqa: S608
-        "ON CONFLICT (project_id, external_id) DO NOTHING"
-    )
+# The span columns of output_rows.COLUMNS, for an output that did not come from a span.
+_NO_SPAN = ("", "", "", "", "", None, None, OutputStatus.OK.value, "", "", "[]", "", None)
 
 
 def _row_values(
@@ -157,17 +136,15 @@ def _row_values(
         cost,
         canonical_json(row.metadata or {}),
         created_at,
+        OutputSource.IMPORT.value,
+        *_NO_SPAN,
     )
 
 
 def _insert_batch(
     project: Project, batch: list[tuple[ImportRow, PromptVersion | None]], result: ImportResult
 ) -> None:
-    """Insert a batch with multi-row statements; rows whose external_id exists are left alone.
-
-    The ORM's bulk_create spends most of its time building model instances and compiling each
-    value; this is the import's hot loop, so it sends plain multi-row INSERT statements.
-    """
+    """Insert a batch with multi-row statements; rows whose external_id exists are left alone."""
     unique: dict[str, tuple[ImportRow, PromptVersion | None]] = {}
     for row, version in batch:
         unique.setdefault(row.external_id, (row, version))
@@ -179,11 +156,7 @@ def _insert_batch(
             if existing < len(unique)
             else []
         )
-        with connection.cursor() as cursor:
-            for start in range(0, len(values), ROWS_PER_STATEMENT):
-                chunk = values[start : start + ROWS_PER_STATEMENT]
-                params: list[Any] = [v for row in chunk for v in row]
-                cursor.execute(_insert_sql(len(chunk)), params)
+        output_rows_insert(values)
     created = len(unique) - existing
     result.rows_created += created
     result.rows_existing += len(batch) - created

@@ -24,6 +24,7 @@ from llmops_core.models import (
     PromptVersion,
 )
 from llmops_core.services.audit import audit_record
+from llmops_core.services.traces.links import prompt_refs_link
 
 
 def prompt_version_hash(
@@ -98,6 +99,12 @@ def prompt_version_create(
         parent=parent or latest,
         note=note,
         created_by=created_by,
+    )
+    # Outputs of spans that named this version before it existed; after the commit, so that a
+    # span stored meanwhile is seen by this link or links itself (services.traces.links).
+    project_id, name, number = template.project_id, template.name, version.number
+    transaction.on_commit(
+        lambda: prompt_refs_link(project_id=project_id, name=name, number=number), robust=True
     )
     return version, True
 

@@ -12,6 +12,7 @@ from llmops_core.tasks.imports import import_job_run_task, ping_task
 from llmops_core.tasks.jobs import jobs_resume_stale_task
 from llmops_core.tasks.judges import judge_report_compute_task, judge_run_step_task
 from llmops_core.tasks.reports import report_compute_task, report_refresh_stale_task
+from llmops_core.tasks.traces import span_batch_process_task
 from llmops_core.tasks.versions import version_report_compute_task, version_reports_refresh_task
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ping_task",
     "report_compute_task",
     "report_refresh_stale_task",
+    "span_batch_process_task",
     "version_report_compute_task",
     "version_reports_refresh_task",
     "worker_heartbeat_stamp_task",

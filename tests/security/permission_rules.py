@@ -135,6 +135,7 @@ RATED = {"pk": pk("queue"), "item_id": lambda w: w.mine.item_id}
 SCORES = {"fluency": 3, "relevance": 3, "factuality": 3}
 EXPORT = {"pk": pk("export_job")}
 V1 = {"name": TEMPLATE, "number": 1}
+OTLP_WHY = "sessions are not credentials here; an ingest key is (tests/traces)"
 V2 = {"name": TEMPLATE, "number": 2}
 
 
@@ -156,6 +157,15 @@ RULES: dict[str, Rule] = {
     # --- project pages -------------------------------------------------------------------
     "project": page(GET=MEMBERS),
     "audit-log": page(GET=LEADS),
+    "ingest-keys": page(GET=LEADS, POST=LEADS, body={"POST": {"name": "matrix"}}),
+    "ingest-key-revoke": page(
+        POST=LEADS,
+        kwargs={"pk": pk("ingest_key")},
+        ok={"POST": (302, "revoked; back to the ingest keys page")},
+    ),
+    # The OTLP receivers take a project's ingest key, never a session: to them every role is
+    # anonymous, and nobody gets in without a key (tests/traces cover keys and encodings).
+    "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "project-dashboard": page(GET=LEADS),
     "import-upload": page(GET=LEADS, POST=LEADS),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
@@ -262,6 +272,9 @@ RULES: dict[str, Rule] = {
     "api-prompt-serve": api(GET=LEADS, kwargs=NAME, query=f"?project={SLUG}"),
     "api-outputs": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-output": api(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
+    "api-ingest-keys": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "matrix"}}),
+    "api-ingest-key": api(DELETE=LEADS, kwargs={"pk": pk("ingest_key")}),
+    "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "api-rubrics": api(GET=MEMBERS, POST=LEADS, ok={"POST": EMPTY_BODY}),

@@ -48,6 +48,7 @@ from llmops_core.models import (
     ReportKind,
     Rubric,
 )
+from llmops_core.services.ingest_keys import ingest_key_create
 from llmops_core.services.tokens import token_create
 
 pytestmark = [pytest.mark.slow]
@@ -70,6 +71,7 @@ class World:
 
     token: ApiToken
     key: str
+    ingest_secret: str
     values: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def path_parameters(self, path: str) -> dict[str, Any]:
@@ -101,6 +103,7 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
     lead = get_user_model().objects.get(username="lead")
     token, key = token_create(user=lead, name="fuzz")
     spare, _ = token_create(user=lead, name="fuzz-revocable")
+    ingest_key, ingest_secret = ingest_key_create(project=project, name="fuzz")
     base = f"/api/projects/{DEMO_SLUG}/"
     queue = Queue.objects.get(project=project)
     judge = JudgeConfig.objects.filter(project=project).first()
@@ -149,11 +152,12 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
         ("promotions", "id"): first(Promotion, template__project=project),
         ("rubrics", "id"): first(Rubric, **in_project),
         ("tokens", "id"): spare.pk,
+        ("ingest-keys", "id"): ingest_key.pk,
     }
     missing = sorted(f"{a}/{{{b}}}" for (a, b), v in values.items() if v is None)
     # A judge report needs a finished judge run; every other kind must exist.
     assert missing in ([], ["judge-reports/{id}"]), f"the fixture made no object for {missing}"
-    return World(token=token, key=key, values=values)
+    return World(token=token, key=key, ingest_secret=ingest_secret, values=values)
 
 
 def _import_one(app: WSGIHandler, key: str, base: str) -> None:
@@ -166,10 +170,28 @@ def _import_one(app: WSGIHandler, key: str, base: str) -> None:
     assert response.status_code == 202, response.get_data()
 
 
-def _error_body_problem(response: Any) -> str | None:
+# The OTLP trace receivers take an ingest key and answer errors as OTLP/HTTP does: a
+# google.rpc.Status ({"code", "message"}) in the request's encoding, not {"detail"}.
+OTLP_PATHS = ("/v1/traces", "/api/public/otel/v1/traces")
+
+
+def _otlp_error_problem(response: Any) -> str | None:
+    from google.rpc import status_pb2
+
+    if response.headers.get("Content-Type") == "application/x-protobuf":
+        message = status_pb2.Status.FromString(response.content).message
+    else:
+        body = json.loads(response.content)
+        message = body.get("message") or body.get("detail")
+    return None if message else f"{response.status_code} OTLP error without a message"
+
+
+def _error_body_problem(response: Any, otlp: bool = False) -> str | None:
     """Return why a 4xx body is not a JSON object with a "detail" sentence, or None."""
     if not 400 <= response.status_code < 500:
         return None
+    if otlp:
+        return _otlp_error_problem(response)
     try:
         body = json.loads(response.content)
     except ValueError:
@@ -190,7 +212,8 @@ class Findings:
 
 def _run(operation: Any, strategy: Any, examples: int, world: World, found: Findings) -> None:
     problems = found.problems
-    headers = {"Authorization": f"Token {world.key}"}
+    otlp = operation.path in OTLP_PATHS
+    headers = {"Authorization": f"Bearer {world.ingest_secret}" if otlp else f"Token {world.key}"}
 
     @settings(
         max_examples=examples,
@@ -214,7 +237,7 @@ def _run(operation: Any, strategy: Any, examples: int, world: World, found: Find
                 title = getattr(failure, "title", type(failure).__name__)
                 message = " ".join(str(getattr(failure, "message", failure)).split())
                 problems.add(f"{label}: {title}: {message[:240]} | {response.text[:160]}")
-        problem = _error_body_problem(response)
+        problem = _error_body_problem(response, otlp)
         if problem:
             problems.add(f"{label}: {problem}")
 

@@ -27,6 +27,7 @@ from llmops_core.models import (
     ExportJob,
     GenerationRun,
     ImportJob,
+    IngestKey,
     JobStatus,
     JudgeConfig,
     JudgeRun,
@@ -46,6 +47,7 @@ from llmops_core.services.datasets import dataset_create
 from llmops_core.services.exports import export_job_create, export_job_run, export_spec_build
 from llmops_core.services.generation import generation_run_create
 from llmops_core.services.import_jobs import import_job_create
+from llmops_core.services.ingest_keys import ingest_key_create
 from llmops_core.services.judges.endpoints import endpoint_create
 from llmops_core.services.judges.reports import judge_report_compute, judge_report_request
 from llmops_core.services.projects import membership_set, project_create
@@ -111,6 +113,7 @@ class World:
     import_job: ImportJob
     export_job: ExportJob
     token_pk: int  # an API token of the reviewer
+    ingest_key: IngestKey
     sessions: dict[str, str] = field(default_factory=dict)
     files: dict[Path, bytes] = field(default_factory=dict)
 
@@ -320,6 +323,7 @@ def build_world() -> World:
     endpoint, judge, judge_run, judge_report = _judge(project, queue, outputs)
     dataset, generation_run, import_job, export_job = _jobs(project, users, v2, endpoint)
     token, _ = token_create(user=users["reviewer"], name="perm")
+    ingest_key, _ = ingest_key_create(project=project, name="perm", created_by=users["lead"])
     world = World(
         project=project,
         users=users,
@@ -344,6 +348,7 @@ def build_world() -> World:
         import_job=import_job,
         export_job=export_job,
         token_pk=token.pk,
+        ingest_key=ingest_key,
     )
     world.sessions = _sessions(users)
     world.files = {

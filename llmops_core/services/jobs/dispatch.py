@@ -42,6 +42,7 @@ class JobKind(enum.StrEnum):
     JUDGE_RUN_STEP = "judge_run_step"
     GENERATION_RUN_STEP = "generation_run_step"
     GENERATION_QUEUE = "generation_queue"  # the annotation app queues a run's outputs
+    SPAN_BATCH = "span_batch"  # map a received OTLP batch's spans to model outputs
 
 
 TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
@@ -54,6 +55,7 @@ TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
         JobKind.JUDGE_RUN_STEP: "llmops_core.tasks.judges.judge_run_step_task",
         JobKind.GENERATION_RUN_STEP: "llmops_core.tasks.generation.generation_run_step_task",
         JobKind.GENERATION_QUEUE: "annotate.tasks.generation_outputs_to_queue_task",
+        JobKind.SPAN_BATCH: "llmops_core.tasks.traces.span_batch_process_task",
     }
 )
 

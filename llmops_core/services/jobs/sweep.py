@@ -6,8 +6,9 @@ mid-job (SIGKILL, OOM: its ``acks_late`` message comes back only after Redis' vi
 timeout, or never on the filesystem broker). Either way a row is left pending or running with
 no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatches it again:
 
-* exports and imports: pending with no dispatch for ``JOB_PENDING_GRACE_SECONDS``, or running
-  with no heartbeat for ``JOB_STALE_SECONDS``, are dispatched again; a job a worker started
+* exports, imports and span batches (traces in): pending with no dispatch for
+  ``JOB_PENDING_GRACE_SECONDS``, or running with no heartbeat for ``JOB_STALE_SECONDS``, are
+  dispatched again; a job a worker started
   ``JOB_MAX_ATTEMPTS`` times without finishing fails, saying so, instead of looping;
 * reports of every kind: pending past the grace, or running with no heartbeat for
   ``JOB_STALE_SECONDS`` (their worker died), are dispatched again; one whose worker died
@@ -20,8 +21,8 @@ no sign of life, and ``jobs_resume_stale`` (Celery beat, every minute) dispatche
   all done after the grace: ``generation_run_followups`` again (a lost queue message, or a
   worker that died between finishing the run and starting what follows).
 
-A job dispatched twice still runs once: export and import tasks ``job_claim`` the row first,
-LLM runs take a lease, and reports skip finished rows.
+A job dispatched twice still runs once: export, import and span batch tasks ``job_claim`` the
+row first, LLM runs take a lease, and reports skip finished rows.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from llmops_core.models import ExportJob, ImportJob, JobStatus, Report, ReportKind
+from llmops_core.models import ExportJob, ImportJob, JobStatus, Report, ReportKind, SpanBatch
 from llmops_core.services.generation import (
     generation_run_followups,
     generation_runs_followups_due,
@@ -71,6 +72,7 @@ def jobs_resume_stale(*, now: datetime | None = None) -> SweepResult:
     result = SweepResult()
     _sweep_worker_jobs("export", ExportJob, JobKind.EXPORT, now, result)
     _sweep_worker_jobs("import", ImportJob, JobKind.IMPORT, now, result)
+    _sweep_worker_jobs("span-batch", SpanBatch, JobKind.SPAN_BATCH, now, result)
     _sweep_reports(now, result)
     for kind, pk in llm_runs_fail_exhausted(max_attempts=settings.JOB_MAX_ATTEMPTS):
         result.failed.append(f"{kind}:{pk}")
@@ -101,17 +103,18 @@ def _lost(now: datetime) -> Q:
 
 def _sweep_worker_jobs(
     kind: str,
-    model: type[ExportJob] | type[ImportJob],
+    model: type[ExportJob] | type[ImportJob] | type[SpanBatch],
     job_kind: JobKind,
     now: datetime,
     result: SweepResult,
 ) -> None:
-    """Dispatch lost exports or imports again, or fail them once their attempts are spent."""
+    """Dispatch lost exports, imports or span batches again, or fail them past their attempts."""
     max_attempts = settings.JOB_MAX_ATTEMPTS
+    fields = ["file"] if model is ImportJob else []
     rows = (
         model.objects.filter(_lost(now))
         .order_by("pk")
-        .values("pk", "status", "heartbeat_at", "attempts", "file")[:SWEEP_LIMIT]
+        .values("pk", "status", "heartbeat_at", "attempts", *fields)[:SWEEP_LIMIT]
     )
     for row in rows:
         label = f"{kind}:{row['pk']}"
@@ -120,7 +123,7 @@ def _sweep_worker_jobs(
             pk=row["pk"], status=row["status"], heartbeat_at=row["heartbeat_at"]
         )
         died = row["status"] == JobStatus.RUNNING
-        if not row["file"] and kind == "import":
+        if kind == "import" and not row["file"]:
             reason = (
                 "the process importing it inline stopped before it finished; import the "
                 "file again (rows already imported are skipped)"

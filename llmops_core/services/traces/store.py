@@ -1,0 +1,157 @@
+"""Map a stored batch of spans to model outputs and insert them, idempotently, at one commit."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from llmops_core.hashing import canonical_json
+from llmops_core.io.otlp.decode import OtlpError, decode_request, inflate
+from llmops_core.io.otlp.mapping import MappedOutput, map_span
+from llmops_core.io.otlp.spans import span_views
+from llmops_core.models import JobStatus, OutputSource, PromptVersion, SpanBatch
+from llmops_core.services.jobs import job_claim
+from llmops_core.services.output_rows import output_rows_insert
+from llmops_core.services.traces.links import outputs_ingested
+
+logger = logging.getLogger(__name__)
+PromptRef = tuple[str, int]
+
+
+def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
+    """Return the batch's LLM spans mapped, and how many spans were not LLM calls."""
+    data = inflate(
+        bytes(batch.body or b""),
+        content_encoding="gzip" if batch.gzipped else "",
+        limit=settings.OTLP_MAX_INFLATED_BYTES,
+    )
+    request = decode_request(data, encoding=batch.encoding)
+    outputs: list[MappedOutput] = []
+    dropped = 0
+    views = span_views(
+        request,
+        max_attribute_bytes=settings.OTLP_MAX_ATTRIBUTE_BYTES,
+        checked=batch.spans_rejected == 0,
+    )
+    for view in views:
+        if view is None:  # refused when received, and counted then
+            continue
+        mapped = map_span(view, prices=settings.LLM_PRICES)
+        if mapped is None:
+            dropped += 1
+        else:
+            outputs.append(mapped)
+    return outputs, dropped
+
+
+def prompt_versions_known(*, project_id: int, refs: set[PromptRef]) -> dict[PromptRef, int]:
+    """Return the id of each (prompt name, version number) registered in the project."""
+    if not refs:
+        return {}
+    names = {name for name, _ in refs}
+    rows = PromptVersion.objects.filter(
+        template__project_id=project_id, template__name__in=names
+    ).values_list("template__name", "number", "pk")
+    return {(name, number): pk for name, number, pk in rows if (name, number) in refs}
+
+
+def _sqlite_time(value: datetime | None) -> Any:
+    """Return an aware datetime as SQLite stores it (naive UTC text), like Django's adapter."""
+    return None if value is None else value.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _json(value: Any) -> str:
+    # Metadata and tags need no canonical form (nothing hashes them): orjson is much faster.
+    return orjson.dumps(value, default=str).decode()
+
+
+def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, int]) -> list[Any]:
+    """Return the insert's rows (``output_rows.COLUMNS`` order) for the mapped outputs."""
+    # Resolved once: the connection proxy costs more than building a row.
+    ops = connection.ops
+    db_time = _sqlite_time if connection.vendor == "sqlite" else (lambda value: value)
+    now = ops.adapt_datetimefield_value(timezone.now())
+    otlp = OutputSource.OTLP.value
+    rows = []
+    for out in outputs:
+        input_json = canonical_json(out.input)
+        version_id = known.get((out.prompt_name, out.prompt_version or 0))
+        cost = ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None
+        rows.append(
+            (
+                *(batch.project_id, out.external_id, version_id, input_json),
+                hashlib.sha256(input_json.encode()).hexdigest(),  # = content_hash(out.input)
+                *(out.output_text, out.model_name, out.latency_ms, out.tokens_in, out.tokens_out),
+                *(cost, _json(out.metadata), now, otlp, out.trace_id, out.span_id),
+                *(out.parent_span_id, out.session_id, out.end_user_id),
+                *(db_time(out.started_at), db_time(out.ended_at), out.status, out.error_type),
+                *(out.error_message, _json(out.tags), out.prompt_name, out.prompt_version),
+            )
+        )
+    return rows
+
+
+def _fail(batch_id: int, reason: str) -> None:
+    """Fail the batch for good, saying why (its body stays, for a look)."""
+    SpanBatch.objects.filter(pk=batch_id).update(
+        status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
+
+
+def span_batch_process(*, batch_id: int) -> bool:
+    """Store the model outputs of batch ``batch_id``; return False if another worker has it.
+
+    Claims the batch (so a second message is a no-op), maps its spans, then inserts the
+    outputs, calls ``outputs_ingested`` and marks the batch done in one transaction: killed
+    before the commit, nothing is kept and the sweep dispatches it again; after, it is done.
+    """
+    if not job_claim(model=SpanBatch, job_id=batch_id):
+        return False
+    try:
+        _store(batch_id)
+    except (OperationalError, InterfaceError):
+        # A transient database error: hand the batch back so the task's retry can claim it.
+        SpanBatch.objects.filter(pk=batch_id, status=JobStatus.RUNNING).update(
+            status=JobStatus.PENDING
+        )
+        raise
+    return True
+
+
+def _store(batch_id: int) -> None:
+    """Map the batch and store its outputs; the one transaction is at the end."""
+    batch = SpanBatch.objects.get(pk=batch_id)
+    try:
+        outputs, dropped = _mapped(batch)
+    except OtlpError as exc:  # accepted once, so only a changed limit can bring this
+        _fail(batch_id, f"the stored batch can no longer be read: {exc}")
+        return
+    refs = {(o.prompt_name, o.prompt_version) for o in outputs if o.prompt_name}
+    known = prompt_versions_known(
+        project_id=batch.project_id,
+        refs={(name, number) for name, number in refs if number is not None},
+    )
+    rows = _rows(batch, outputs, known)
+    with transaction.atomic():
+        created = output_rows_insert(rows)
+        outputs_ingested(project_id=batch.project_id, output_ids=created)
+        done = SpanBatch.objects.filter(pk=batch_id, status=JobStatus.RUNNING).update(
+            status=JobStatus.SUCCEEDED,
+            body=None,
+            progress=1.0,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            spans_stored=len(outputs),
+            spans_existing=len(outputs) - len(created),
+            spans_dropped=dropped,
+            error="",
+        )
+        if not done:  # failed by the sweep meanwhile: keep nothing of this run
+            transaction.set_rollback(True)
