@@ -353,6 +353,11 @@ REPORT_STUCK_MINUTES = env_int("REPORT_STUCK_MINUTES", 60)
 REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
 PROMPT_SERVING_CACHE_SECONDS = env_int("PROMPT_SERVING_CACHE_SECONDS", 300)
 
+# Traces in (OTLP/HTTP at /v1/traces) ------------------------------------------------------------
+# An ingest key that authenticated is cached this long (revoking clears it).
+# See llmops_core.services.ingest_keys.
+INGEST_KEY_CACHE_SECONDS = env_int("INGEST_KEY_CACHE_SECONDS", 60)
+
 # LLM endpoints -------------------------------------------------------------------------------
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "http://127.0.0.1:8011/v1")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")

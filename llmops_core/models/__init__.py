@@ -3,6 +3,7 @@
 from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
 from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
+from llmops_core.models.ingest import IngestKey, SpanBatch, SpanEncoding
 from llmops_core.models.jobs import AsyncJob, AuditEvent, ImportFormat, ImportJob, JobStatus
 from llmops_core.models.judges import (
     JudgeConfig,
@@ -14,7 +15,13 @@ from llmops_core.models.judges import (
     PairVerdict,
 )
 from llmops_core.models.llm import CallStatus, LLMCacheEntry, LLMCall, LLMEndpoint
-from llmops_core.models.outputs import Dataset, DatasetRow, ModelOutput
+from llmops_core.models.outputs import (
+    Dataset,
+    DatasetRow,
+    ModelOutput,
+    OutputSource,
+    OutputStatus,
+)
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import Promotion, PromptLabel, PromptTemplate, PromptVersion
 from llmops_core.models.reports import Report, ReportKind
@@ -36,6 +43,7 @@ __all__ = [
     "GenerationRun",
     "ImportFormat",
     "ImportJob",
+    "IngestKey",
     "JobStatus",
     "JudgeConfig",
     "JudgeMode",
@@ -48,6 +56,8 @@ __all__ = [
     "LLMEndpoint",
     "Membership",
     "ModelOutput",
+    "OutputSource",
+    "OutputStatus",
     "PairVerdict",
     "Project",
     "Promotion",
@@ -60,4 +70,6 @@ __all__ = [
     "Role",
     "Rubric",
     "RubricVersion",
+    "SpanBatch",
+    "SpanEncoding",
 ]

@@ -1,4 +1,9 @@
-"""Datasets of inputs and the model outputs that reviewers and judges rate."""
+"""Datasets of inputs and the model outputs that reviewers and judges rate.
+
+A model output comes from an import (file or API), a generation run, or a span received over
+OTLP; spans also carry their trace and span ids, session, end user, timing, status and tags, so
+monitoring can roll them up and a trace can be looked up by its ids.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +54,17 @@ class DatasetRow(models.Model):
         return f"{self.dataset} #{self.index}"
 
 
+class OutputSource(models.TextChoices):
+    IMPORT = "import", "Import"
+    GENERATION = "generation", "Generation run"
+    OTLP = "otlp", "OpenTelemetry span"
+
+
+class OutputStatus(models.TextChoices):
+    OK = "ok", "OK"
+    ERROR = "error", "Error"
+
+
 class ModelOutput(models.Model):
     """One answer of a model, tied to the prompt version and model that produced it."""
 
@@ -72,6 +88,32 @@ class ModelOutput(models.Model):
     cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(
+        max_length=16, choices=OutputSource.choices, default=OutputSource.IMPORT
+    )
+    # Spans (source "otlp"); empty or null for imported and generated outputs.
+    trace_id = models.CharField(max_length=32, blank=True, help_text="32 lowercase hex digits.")
+    span_id = models.CharField(max_length=16, blank=True, help_text="16 lowercase hex digits.")
+    parent_span_id = models.CharField(max_length=16, blank=True)
+    session_id = models.CharField(max_length=255, blank=True)
+    end_user_id = models.CharField(
+        max_length=255, blank=True, help_text="The application's user (not a workbench user)."
+    )
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the call started.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=OutputStatus.choices, default=OutputStatus.OK)
+    error_type = models.CharField(max_length=200, blank=True)
+    error_message = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    prompt_ref_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=(
+            "The prompt the span named. While no version of it with prompt_ref_version is "
+            "registered, prompt_version stays empty; registering it links the output."
+        ),
+    )
+    prompt_ref_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["project", "id"]
@@ -79,14 +121,45 @@ class ModelOutput(models.Model):
             models.UniqueConstraint(
                 fields=["project", "external_id"], name="modeloutput_unique_external_id"
             ),
+            # A span is stored once; also the index of lookups by trace and by span.
+            models.UniqueConstraint(
+                fields=["project", "trace_id", "span_id"],
+                condition=~models.Q(trace_id=""),
+                name="modeloutput_unique_span",
+            ),
             models.CheckConstraint(
                 condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0),
                 name="modeloutput_cost_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in OutputStatus]),
+                name="modeloutput_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=[s.value for s in OutputSource]),
+                name="modeloutput_source_valid",
             ),
         ]
         indexes = [
             models.Index(fields=["project", "prompt_version", "id"], name="output_proj_version"),
             models.Index(fields=["project", "created_at"], name="output_proj_created"),
+            models.Index(fields=["project", "started_at"], name="output_proj_started"),
+            models.Index(
+                fields=["project", "started_at"],
+                condition=models.Q(status="error"),
+                name="output_proj_errors",
+            ),
+            models.Index(
+                fields=["project", "session_id"],
+                condition=~models.Q(session_id=""),
+                name="output_proj_session",
+            ),
+            # The outputs a newly registered prompt version links, found without a scan.
+            models.Index(
+                fields=["project", "prompt_ref_name", "prompt_ref_version"],
+                condition=models.Q(prompt_version__isnull=True) & ~models.Q(prompt_ref_name=""),
+                name="output_unresolved_prompt",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -38,6 +38,7 @@ from llmops_core.models import (
     LLMCall,
     LLMEndpoint,
     ModelOutput,
+    OutputSource,
     PromptVersion,
 )
 from llmops_core.selectors.reports import report_queue_row
@@ -131,6 +132,7 @@ class GenerationPlan:
                 "input_hash": row.content_hash,
                 "output_text": made["content"],
                 "model_name": self.version.model_name,
+                "source": OutputSource.GENERATION,
                 "latency_ms": made["latency_ms"],
                 "tokens_in": made["tokens_in"] or None,
                 "tokens_out": made["tokens_out"] or None,
