@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from llmops_core.hashing import canonical_json, content_hash
 from llmops_core.io.imports import ImportRow, RowError
-from llmops_core.models import ModelOutput, Project, PromptLabel, PromptTemplate, PromptVersion
+from llmops_core.models import (
+    ModelOutput,
+    OutputSource,
+    OutputStatus,
+    Project,
+    PromptLabel,
+    PromptTemplate,
+    PromptVersion,
+)
 
 RowSource = Callable[[], Iterable["ImportRow | list[RowError]"]]
 MAX_KEPT_ERRORS = 1000
@@ -118,11 +126,36 @@ OUTPUT_COLUMNS = (
     "cost",
     "metadata",
     "created_at",
+    # The span fields (not null, defaults only in Django): what an output not from a span has.
+    "source",
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "session_id",
+    "end_user_id",
+    "status",
+    "error_type",
+    "error_message",
+    "tags",
+    "prompt_ref_name",
 )
-JSON_COLUMNS = frozenset({"input", "metadata"})
+JSON_COLUMNS = frozenset({"input", "metadata", "tags"})
+_NOT_A_SPAN = (
+    OutputSource.IMPORT.value,
+    "",
+    "",
+    "",
+    "",
+    "",
+    OutputStatus.OK.value,
+    "",
+    "",
+    "[]",
+    "",
+)
 
 
-ROWS_PER_STATEMENT = 1000  # 13 parameters a row stays far below SQLite's and PostgreSQL's limits
+ROWS_PER_STATEMENT = 1000  # 24 parameters a row stays far below SQLite's and PostgreSQL's limits
 
 
 def _insert_sql(rows: int) -> str:
@@ -157,6 +190,7 @@ def _row_values(
         cost,
         canonical_json(row.metadata or {}),
         created_at,
+        *_NOT_A_SPAN,
     )
 
 
