@@ -5,11 +5,14 @@ in this process (no network), authenticated as the lead of the seeded demo proje
 parameters are mostly real objects of that project, so requests get past 404 into the views'
 validation and services. For every response we require: no 5xx; a status code and body the
 schema documents (schemathesis' conformance checks); and for every 4xx a JSON body whose
-"detail" says what went wrong. Generation is derandomized, so CI runs the same requests.
+"detail" says what went wrong (the Langfuse-compatible API under /api/public/: its "message",
+as Langfuse answers, sent with an ingest key of the project). Generation is derandomized, so CI
+runs the same requests.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import itertools
@@ -52,6 +55,7 @@ from llmops_core.models import (
     ReportKind,
     Rubric,
 )
+from llmops_core.services.ingest_keys import ingest_key_create
 from llmops_core.services.tokens import token_create
 
 pytestmark = [pytest.mark.slow]
@@ -66,6 +70,8 @@ CHECKS = [
 # negative mode: wrong types, missing fields, bad query values) on the same objects.
 POSITIVE_EXAMPLES = 3
 NEGATIVE_EXAMPLES = 2
+# The Langfuse-compatible prompt API: ingest key auth, Langfuse's error shape.
+LANGFUSE_PREFIX = "/api/public/"
 
 
 @dataclass
@@ -74,7 +80,14 @@ class World:
 
     token: ApiToken
     key: str
+    ingest_auth: str = ""
     values: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def headers(self, path: str) -> dict[str, str]:
+        """Return the credentials an operation takes: the ingest key under /api/public/."""
+        if path.startswith(LANGFUSE_PREFIX):
+            return {"Authorization": self.ingest_auth}
+        return {"Authorization": f"Token {self.key}"}
 
     def path_parameters(self, path: str) -> dict[str, Any]:
         """Return real values for the parameters of an operation path like /queues/{id}/."""
@@ -153,6 +166,7 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
         ("projects", "project_slug"): DEMO_SLUG,
         ("prompts", "name"): "support-reply",
         ("versions", "number"): 1,
+        ("versions", "version"): 1,
         ("labels", "label"): "production",
         ("judges", "name"): judge.name,
         ("queues", "id"): queue.pk,
@@ -174,7 +188,9 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
     missing = sorted(f"{a}/{{{b}}}" for (a, b), v in values.items() if v is None)
     # A judge report needs a finished judge run; every other kind must exist.
     assert missing in ([], ["judge-reports/{id}"]), f"the fixture made no object for {missing}"
-    return World(token=token, key=key, values=values)
+    ingest, secret = ingest_key_create(project=project, name="fuzz")
+    pair = base64.b64encode(f"{ingest.public_key}:{secret}".encode()).decode()
+    return World(token=token, key=key, ingest_auth=f"Basic {pair}", values=values)
 
 
 def _import_one(app: WSGIHandler, key: str, base: str) -> None:
@@ -187,17 +203,24 @@ def _import_one(app: WSGIHandler, key: str, base: str) -> None:
     assert response.status_code == 202, response.get_data()
 
 
-def _error_body_problem(response: Any) -> str | None:
-    """Return why a 4xx body is not a JSON object with a "detail" sentence, or None."""
+def _error_body_problem(response: Any, path: str) -> str | None:
+    """Return why a 4xx body is not a JSON object with a "detail" sentence, or None.
+
+    Under /api/public/ the sentence is Langfuse's "message", next to its "error".
+    """
     if not 400 <= response.status_code < 500:
         return None
     try:
         body = json.loads(response.content)
     except ValueError:
         return f"{response.status_code} body is not JSON: {response.content[:120]!r}"
-    detail = body.get("detail") if isinstance(body, dict) else None
+    langfuse = path.startswith(LANGFUSE_PREFIX)
+    name = "message" if langfuse else "detail"
+    detail = body.get(name) if isinstance(body, dict) else None
     if not isinstance(detail, str) or not detail.strip():
-        return f'{response.status_code} body has no "detail" message: {str(body)[:160]}'
+        return f'{response.status_code} body has no "{name}" message: {str(body)[:160]}'
+    if langfuse and "error" not in body:
+        return f'{response.status_code} body has no Langfuse "error": {str(body)[:160]}'
     return None
 
 
@@ -211,7 +234,7 @@ class Findings:
 
 def _run(operation: Any, strategy: Any, examples: int, world: World, found: Findings) -> None:
     problems = found.problems
-    headers = {"Authorization": f"Token {world.key}"}
+    headers = world.headers(operation.path)
 
     @settings(
         max_examples=examples,
@@ -235,7 +258,7 @@ def _run(operation: Any, strategy: Any, examples: int, world: World, found: Find
                 title = getattr(failure, "title", type(failure).__name__)
                 message = " ".join(str(getattr(failure, "message", failure)).split())
                 problems.add(f"{label}: {title}: {message[:240]} | {response.text[:160]}")
-        problem = _error_body_problem(response)
+        problem = _error_body_problem(response, operation.path)
         if problem:
             problems.add(f"{label}: {problem}")
 
