@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from django.core.cache import cache
 from langfuse import Langfuse
@@ -28,14 +29,18 @@ def langfuse(live_server: Any, project: Project) -> Iterator[Langfuse]:
     """Return the SDK configured the three-line way, on a new key pair of the project."""
     cache.clear()
     key, secret = key_pair(project)
-    client = Langfuse(
-        base_url=live_server.url,
-        public_key=key.public_key,
-        secret_key=secret,
-        tracing_enabled=False,
-    )
-    yield client
-    client.shutdown()
+    # Our own connection pool, closed after the test: kept-alive connections would keep the
+    # live server's request threads, and their database connections, open.
+    with httpx.Client() as http:
+        client = Langfuse(
+            base_url=live_server.url,
+            public_key=key.public_key,
+            secret_key=secret,
+            tracing_enabled=False,
+            httpx_client=http,
+        )
+        yield client
+        client.shutdown()
 
 
 @pytest.fixture
