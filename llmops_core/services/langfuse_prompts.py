@@ -182,15 +182,15 @@ def _template_for(
 
 
 def _labels_add(*, version: PromptVersion, labels: Sequence[str], key: IngestKey) -> None:
-    """Move each label to ``version`` unless it is there already (production last)."""
+    """Move each label to ``version`` unless it is there already (Langfuse: a no-op)."""
     here = set(
         PromptLabel.objects.filter(template_id=version.template_id, version=version).values_list(
             "name", flat=True
         )
     )
-    # The gated move last, so that it is checked against everything else this request does.
-    for label in sorted((lb for lb in labels if lb not in here), key=lambda lb: lb == PRODUCTION):
-        prompt_label_move(version=version, label=label, key=key)
+    for label in labels:
+        if label not in here:
+            prompt_label_move(version=version, label=label, key=key)
 
 
 def _tags_set(template: PromptTemplate, tags: list[str]) -> None:

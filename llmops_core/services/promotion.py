@@ -5,6 +5,9 @@ reasons, unless a project admin overrides it with a written reason; the reason i
 promotion, in the audit log and on the template's history. Every promotion freezes what it
 rested on: the comparison and scorecard results, exactly which annotations by which reviewers,
 the rubric version's criteria and each judge version with its calibration at that moment.
+
+Moves are made by a user (a lead or an admin) or by a project's ingest key through the
+Langfuse-compatible API: a key moves labels as a lead does and can never override the gate.
 """
 
 from __future__ import annotations
