@@ -151,9 +151,18 @@ class CriterionAdmin(AuditedAdmin):
 
 @admin.register(m.PromptTemplate)
 class PromptTemplateAdmin(AuditedAdmin):
-    list_display = ["name", "project", "created_at"]
+    list_display = ["name", "project", "chat", "created_at"]
     list_filter = ["project"]
     search_fields = ["name"]
+
+
+@admin.register(m.PromptTag)
+class PromptTagAdmin(AuditedAdmin):
+    """Tags of prompts, as the Langfuse-compatible API sets them (the same for every version)."""
+
+    list_display = ["name", "template"]
+    list_filter = ["template__project"]
+    search_fields = ["name", "template__name"]
 
 
 @admin.register(m.PromptVersion)

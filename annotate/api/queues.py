@@ -29,6 +29,9 @@ from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
 from llmops_core.permissions import signed_in
 
+# Bounded ids: a huge number is a 400, not an overflow in the database driver.
+MAX_ID = 2**63 - 1
+
 
 class QueueSerializer(serializers.ModelSerializer[Queue]):
     rubric = serializers.CharField(source="rubric_version.rubric.name", read_only=True)
@@ -59,7 +62,9 @@ class QueueSerializer(serializers.ModelSerializer[Queue]):
 
 class OutputFilterSerializer(serializers.Serializer[Any]):
     prompt = serializers.CharField(required=False, allow_blank=True, default="")
-    prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    prompt_version_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     model = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -77,8 +82,12 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
     guidelines = serializers.CharField(allow_blank=True, default="")
     lease_seconds = serializers.IntegerField(min_value=10, default=900)
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
-    output_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
-    prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    output_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list
+    )
+    prompt_version_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     filter = OutputFilterSerializer(
         required=False,
         allow_null=True,
@@ -88,8 +97,12 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
 
 
 class AddItemsSerializer(serializers.Serializer[Any]):
-    output_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
-    prompt_version_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    output_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list
+    )
+    prompt_version_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     filter = OutputFilterSerializer(
         required=False,
         allow_null=True,

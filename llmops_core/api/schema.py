@@ -1,4 +1,5 @@
-"""OpenAPI schema: the token scheme (loaded from the app config's ``ready``), error responses."""
+"""OpenAPI schema: the token and ingest key schemes (loaded from the app config's ``ready``),
+error responses."""
 
 from __future__ import annotations
 
@@ -20,6 +21,19 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped
             "in": "header",
             "name": "Authorization",
             "description": 'API token: "Token <key>" (create one at /api/tokens/).',
+        }
+
+
+class IngestKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "llmops_core.api.authentication.IngestKeyAuthentication"
+    name = "ingestKeyAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "A project's ingest key pair: the public key as user name, the "
+            "secret key as password (what the Langfuse SDK sends).",
         }
 
 
@@ -48,15 +62,19 @@ class ErrorDocumentingAutoSchema(AutoSchema):
     """drf-spectacular's schema, plus the error responses each operation can give.
 
     Every error body is ``{"detail": "..."}`` (see llmops_core.api.errors), so clients and
-    schema-driven tests can rely on the documented status codes and shape.
+    schema-driven tests can rely on the documented status codes and shape; endpoints that
+    answer errors in another shape name its serializer in ``error_serializer``.
     """
+
+    error_serializer: type[serializers.Serializer[Any]] = ApiErrorSerializer
+    error_descriptions: dict[str, str] = _ERROR_DESCRIPTIONS
 
     def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if code not in responses:
-                response = self._get_response_for_code(ApiErrorSerializer, code, None, direction)
-                response["description"] = _ERROR_DESCRIPTIONS[code]
+                response = self._get_response_for_code(self.error_serializer, code, None, direction)
+                response["description"] = self.error_descriptions[code]
                 responses[code] = response
         return responses
 

@@ -14,6 +14,7 @@ from llmops_core.api import tokens as t
 from llmops_core.api import versions as ver
 from llmops_core.api import views as v
 from llmops_core.api.judges import views as jv
+from llmops_core.api.langfuse import views as lf
 
 P = "projects/<slug:project_slug>/"
 R = P + "reports/<int:pk>/"
@@ -86,6 +87,19 @@ urlpatterns = [
     path(P + "judge-reports/<int:pk>/", jv.JudgeReportDetailApi.as_view(), name="api-judge-report"),
     # Prompt releases and serving.
     path("prompts/<slug:name>/", serving.PromptServeApi.as_view(), name="api-prompt-serve"),
+    # The Langfuse-compatible prompt API, at Langfuse's paths (no trailing slash); names may
+    # hold "/" (Langfuse's folders), so that unknown ones get Langfuse's 404.
+    path("public/v2/prompts", lf.LangfusePromptListApi.as_view(), name="api-langfuse-prompts"),
+    path(
+        "public/v2/prompts/<path:name>/versions/<int:version>",
+        lf.LangfusePromptVersionApi.as_view(),
+        name="api-langfuse-prompt-version",
+    ),
+    path(
+        "public/v2/prompts/<path:name>",
+        lf.LangfusePromptGetApi.as_view(),
+        name="api-langfuse-prompt",
+    ),
     path(V + "scorecard/", ver.ScorecardApi.as_view(), name="api-version-scorecard"),
     path(V + "comparison/", ver.ComparisonApi.as_view(), name="api-version-comparison"),
     path(V + "gate/", ver.GateApi.as_view(), name="api-version-gate"),

@@ -25,7 +25,13 @@ from llmops_core.models.outputs import (
     OutputStatus,
 )
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
-from llmops_core.models.prompts import Promotion, PromptLabel, PromptTemplate, PromptVersion
+from llmops_core.models.prompts import (
+    Promotion,
+    PromptLabel,
+    PromptTag,
+    PromptTemplate,
+    PromptVersion,
+)
 from llmops_core.models.reports import Report, ReportKind
 from llmops_core.models.rubrics import Criterion, Rubric, RubricVersion
 from llmops_core.models.tokens import ApiToken
@@ -66,6 +72,7 @@ __all__ = [
     "Project",
     "Promotion",
     "PromptLabel",
+    "PromptTag",
     "PromptTemplate",
     "PromptVersion",
     "ReleaseGate",

@@ -23,6 +23,13 @@ class PromptTemplate(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompt_templates")
     name = models.SlugField(max_length=120, help_text="Stable name applications fetch it by.")
     description = models.TextField(blank=True)
+    chat = models.BooleanField(
+        default=False,
+        help_text=(
+            "Serve every version as chat messages (Langfuse type chat), also versions without a "
+            "system message; versions with one are served as chat anyway."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +77,23 @@ class PromptVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} v{self.number}"
+
+
+class PromptTag(models.Model):
+    """A tag of a template (Langfuse's prompt tags: the same for every version), to filter by."""
+
+    template = models.ForeignKey(PromptTemplate, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["template", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "name"], name="prompttag_unique_name"),
+        ]
+        indexes = [models.Index(fields=["name"], name="prompttag_name")]
+
+    def __str__(self) -> str:
+        return f"{self.template}#{self.name}"
 
 
 class PromptLabel(models.Model):

@@ -5,6 +5,9 @@ reasons, unless a project admin overrides it with a written reason; the reason i
 promotion, in the audit log and on the template's history. Every promotion freezes what it
 rested on: the comparison and scorecard results, exactly which annotations by which reviewers,
 the rubric version's criteria and each judge version with its calibration at that moment.
+
+Moves are made by a user (a lead or an admin) or by a project's ingest key through the
+Langfuse-compatible API: a key moves labels as a lead does and can never override the gate.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.metrics.version_report.ratings import ratings_evidence
-from llmops_core.models import Promotion, PromptVersion, Report, Role
+from llmops_core.models import IngestKey, Promotion, PromptTemplate, PromptVersion, Report, Role
 from llmops_core.selectors.projects import project_role, role_allows
 from llmops_core.selectors.prompts import (
     PRODUCTION,
@@ -123,30 +126,80 @@ def prompt_promote(
     """
     try:
         with transaction.atomic():
-            return _promote(
+            return prompt_label_move(
                 version=version, actor=actor, label=label, override_reason=override_reason.strip()
             )
     except PromotionRefused as exc:
-        audit_record(
-            actor=actor,
-            action="prompt.promote_refused",
-            obj=version,
-            project=version.template.project,
-            after={
-                "label": label,
-                "version": version.number,
-                "reasons": exc.extra.get("reasons", []),
-            },
+        promotion_refused_audit(
+            obj=version, version=version, label=label, exc=exc, actor=actor, key=None
         )
         raise
 
 
-def _promote(*, version: PromptVersion, actor: User, label: str, override_reason: str) -> Promotion:
-    template = version.template
+def promotion_refused_audit(
+    *,
+    obj: Any,
+    version: PromptVersion,
+    label: str,
+    exc: PromotionRefused,
+    actor: User | None,
+    key: IngestKey | None,
+) -> None:
+    """Write a refused move to the audit log, after the refused transaction rolled back."""
+    audit_record(
+        actor=actor,
+        action="prompt.promote_refused",
+        obj=obj,
+        project=version.template.project,
+        after={
+            "label": label,
+            "version": version.number,
+            "reasons": exc.extra.get("reasons", []),
+            **_via(key),
+        },
+    )
+
+
+def _via(key: IngestKey | None) -> dict[str, str]:
+    return {"ingest_key": key.public_key} if key is not None else {}
+
+
+def _mover_role(*, actor: User | None, key: IngestKey | None, template: PromptTemplate) -> str:
+    """Return the role a move is made with: the user's in the project, or a key's: lead.
+
+    An ingest key is a machine credential of one project: it moves labels as a lead does
+    (``production`` through the gate) and never as an admin, so it cannot override the gate.
+    """
     project = template.project
-    role = project_role(user=actor, project=project)
+    if key is not None:
+        if key.project_id != project.pk:
+            raise NotAllowed(f'this ingest key belongs to another project than "{project.slug}"')
+        return Role.LEAD
+    role = project_role(user=actor, project=project) if actor is not None else None
     if not role_allows(role, Role.LEAD):
         raise NotAllowed(f'promoting a prompt in project "{project.slug}" needs the lead role')
+    assert role is not None
+    return role
+
+
+def prompt_label_move(
+    *,
+    version: PromptVersion,
+    label: str,
+    actor: User | None = None,
+    key: IngestKey | None = None,
+    override_reason: str = "",
+) -> Promotion:
+    """Move ``label`` to ``version`` in the caller's transaction, through the gate for production.
+
+    The mover is a user (a lead; admins may override with ``override_reason``) or an ingest key
+    (``key``: a lead that never overrides). Raises ``PromotionRefused`` when the gate refuses;
+    the caller writes that to the audit log once its transaction rolled back
+    (``promotion_refused_audit``), as ``prompt_promote`` does.
+    """
+    template = version.template
+    project = template.project
+    role = _mover_role(actor=actor, key=key, template=template)
     prompt_template_lock(template_id=template.pk)
     current = label_version(template=template, label=label)
     if current is not None and current.pk == version.pk:
@@ -184,6 +237,7 @@ def _promote(*, version: PromptVersion, actor: User, label: str, override_reason
             "gate_passed": gate.passed,
             "overridden": overriding,
             "override_reason": override_reason if overriding else "",
+            **_via(key),
         },
     )
     return promotion

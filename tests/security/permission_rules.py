@@ -122,6 +122,7 @@ def pk(attribute: str) -> Callable[[World], int]:
     return lambda w: getattr(w, attribute).pk
 
 
+INGEST_KEY_ONLY = "sessions and tokens are not credentials here; a project's ingest key is"
 EMPTY_FORM = (400, "the role check passed; the empty form is refused")
 EMPTY_BODY = (400, "the role check passed; the empty body is refused")
 NAME = {"name": TEMPLATE}
@@ -318,6 +319,22 @@ RULES: dict[str, Rule] = {
     "api-promotion": api(GET=LEADS, kwargs={"pk": pk("promotion")}),
     "api-version-report": api(GET=LEADS, kwargs={"pk": pk("scorecard")}),
     "api-release-gate": api(GET=LEADS, PUT=ADMINS, ok={"PUT": EMPTY_BODY}),
+    # --- API: the Langfuse-compatible prompt API -------------------------------------------
+    # It takes a project's ingest key, never a session or a token: to it every role is
+    # anonymous and gets 401 (tests/versions/test_langfuse_*.py cover keys, projects, the gate).
+    "api-langfuse-prompts": api(
+        GET=frozenset(), POST=frozenset(), roles=("anonymous",), why=INGEST_KEY_ONLY
+    ),
+    "api-langfuse-prompt": api(
+        GET=frozenset(), kwargs=NAME, roles=("anonymous",), why=INGEST_KEY_ONLY
+    ),
+    "api-langfuse-prompt-version": api(
+        PATCH=frozenset(),
+        kwargs={**NAME, "version": 2},
+        body={"PATCH": {"newLabels": ["staging"]}},
+        roles=("anonymous",),
+        why=INGEST_KEY_ONLY,
+    ),
     # --- API: datasets and generation ----------------------------------------------------
     "api-datasets": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-dataset-rows": api(GET=LEADS, kwargs={"pk": pk("dataset")}),

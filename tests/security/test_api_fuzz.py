@@ -5,11 +5,14 @@ in this process (no network), authenticated as the lead of the seeded demo proje
 parameters are mostly real objects of that project, so requests get past 404 into the views'
 validation and services. For every response we require: no 5xx; a status code and body the
 schema documents (schemathesis' conformance checks); and for every 4xx a JSON body whose
-"detail" says what went wrong. Generation is derandomized, so CI runs the same requests.
+"detail" says what went wrong (the Langfuse-compatible API under /api/public/: its "message",
+as Langfuse answers, sent with an ingest key of the project). Generation is derandomized, so CI
+runs the same requests.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import itertools
@@ -63,6 +66,8 @@ CHECKS = [
 # negative mode: wrong types, missing fields, bad query values) on the same objects.
 POSITIVE_EXAMPLES = 3
 NEGATIVE_EXAMPLES = 2
+# The Langfuse-compatible prompt API: ingest key auth, Langfuse's error shape.
+LANGFUSE_PREFIX = "/api/public/"
 
 
 @dataclass
@@ -72,7 +77,16 @@ class World:
     token: ApiToken
     key: str
     ingest_secret: str
+    ingest_auth: str
     values: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def headers(self, path: str) -> dict[str, str]:
+        """Return the credentials an operation takes: the ingest key under /api/public/."""
+        if path in OTLP_PATHS:
+            return {"Authorization": f"Bearer {self.ingest_secret}"}
+        if path.startswith(LANGFUSE_PREFIX):
+            return {"Authorization": self.ingest_auth}
+        return {"Authorization": f"Token {self.key}"}
 
     def path_parameters(self, path: str) -> dict[str, Any]:
         """Return real values for the parameters of an operation path like /queues/{id}/."""
@@ -135,6 +149,7 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
         ("projects", "project_slug"): DEMO_SLUG,
         ("prompts", "name"): "support-reply",
         ("versions", "number"): 1,
+        ("versions", "version"): 1,
         ("labels", "label"): "production",
         ("judges", "name"): judge.name,
         ("queues", "id"): queue.pk,
@@ -157,7 +172,14 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
     missing = sorted(f"{a}/{{{b}}}" for (a, b), v in values.items() if v is None)
     # A judge report needs a finished judge run; every other kind must exist.
     assert missing in ([], ["judge-reports/{id}"]), f"the fixture made no object for {missing}"
-    return World(token=token, key=key, ingest_secret=ingest_secret, values=values)
+    pair = base64.b64encode(f"{ingest_key.public_key}:{ingest_secret}".encode()).decode()
+    return World(
+        token=token,
+        key=key,
+        ingest_secret=ingest_secret,
+        ingest_auth=f"Basic {pair}",
+        values=values,
+    )
 
 
 def _import_one(app: WSGIHandler, key: str, base: str) -> None:
@@ -186,19 +208,27 @@ def _otlp_error_problem(response: Any) -> str | None:
     return None if message else f"{response.status_code} OTLP error without a message"
 
 
-def _error_body_problem(response: Any, otlp: bool = False) -> str | None:
-    """Return why a 4xx body is not a JSON object with a "detail" sentence, or None."""
+def _error_body_problem(response: Any, path: str) -> str | None:
+    """Return why a 4xx body is not a JSON object with a "detail" sentence, or None.
+
+    Under /api/public/ the sentence is Langfuse's "message", next to its "error"; the OTLP
+    receivers answer a google.rpc.Status.
+    """
     if not 400 <= response.status_code < 500:
         return None
-    if otlp:
+    if path in OTLP_PATHS:
         return _otlp_error_problem(response)
     try:
         body = json.loads(response.content)
     except ValueError:
         return f"{response.status_code} body is not JSON: {response.content[:120]!r}"
-    detail = body.get("detail") if isinstance(body, dict) else None
+    langfuse = path.startswith(LANGFUSE_PREFIX)
+    name = "message" if langfuse else "detail"
+    detail = body.get(name) if isinstance(body, dict) else None
     if not isinstance(detail, str) or not detail.strip():
-        return f'{response.status_code} body has no "detail" message: {str(body)[:160]}'
+        return f'{response.status_code} body has no "{name}" message: {str(body)[:160]}'
+    if langfuse and "error" not in body:
+        return f'{response.status_code} body has no Langfuse "error": {str(body)[:160]}'
     return None
 
 
@@ -212,8 +242,7 @@ class Findings:
 
 def _run(operation: Any, strategy: Any, examples: int, world: World, found: Findings) -> None:
     problems = found.problems
-    otlp = operation.path in OTLP_PATHS
-    headers = {"Authorization": f"Bearer {world.ingest_secret}" if otlp else f"Token {world.key}"}
+    headers = world.headers(operation.path)
 
     @settings(
         max_examples=examples,
@@ -237,7 +266,7 @@ def _run(operation: Any, strategy: Any, examples: int, world: World, found: Find
                 title = getattr(failure, "title", type(failure).__name__)
                 message = " ".join(str(getattr(failure, "message", failure)).split())
                 problems.add(f"{label}: {title}: {message[:240]} | {response.text[:160]}")
-        problem = _error_body_problem(response, otlp)
+        problem = _error_body_problem(response, operation.path)
         if problem:
             problems.add(f"{label}: {problem}")
 
