@@ -1,7 +1,12 @@
-"""Make one chat completion with retries, classify its failures and read its reply."""
+"""Make one chat completion with retries, classify its failures and read its reply.
+
+The ``openai`` package is imported by the functions that send a request, so that services
+naming ``Parser`` here do not load it into a web process.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import random
@@ -10,10 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
-
-import openai
-from openai.types.chat import ChatCompletionMessageParam
+from typing import TYPE_CHECKING, Any, cast
 
 from llmops_core.llm.costs import PriceTable, cost_of
 from llmops_core.llm.datatypes import CallRequest, CallResult, ErrorKind, Message
@@ -21,13 +23,23 @@ from llmops_core.llm.errors import ParseError
 from llmops_core.llm.parsing import repair_messages
 from llmops_core.llm.retry import RetryPolicy, backoff_delay, parse_retry_after
 
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+
 Parser = Callable[[CallRequest, str], Any]
 Sleep = Callable[[float], None]
 
-_CREATE_ARGUMENTS = frozenset(
-    inspect.signature(openai.resources.chat.Completions.create).parameters
-) - {"self", "model", "messages", "extra_body"}
 _WHOLE_REPLIES_ONLY = frozenset({"stream", "stream_options"})
+
+
+@functools.cache
+def _create_arguments() -> frozenset[str]:
+    """Return the keyword arguments the installed client's ``create`` accepts by name."""
+    import openai
+
+    parameters = inspect.signature(openai.resources.chat.Completions.create).parameters
+    return frozenset(parameters) - {"self", "model", "messages", "extra_body"}
 
 
 @dataclass
@@ -67,9 +79,10 @@ def split_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
     Streaming parameters are dropped: the executor records whole replies.
     """
+    names = _create_arguments()
     wanted = {key: value for key, value in params.items() if key not in _WHOLE_REPLIES_ONLY}
-    known = {key: value for key, value in wanted.items() if key in _CREATE_ARGUMENTS}
-    extra = {key: value for key, value in wanted.items() if key not in _CREATE_ARGUMENTS}
+    known = {key: value for key, value in wanted.items() if key in names}
+    extra = {key: value for key, value in wanted.items() if key not in names}
     if extra:
         known["extra_body"] = extra
     return known
@@ -160,6 +173,8 @@ def send_once(
     client: openai.OpenAI, model: str, messages: Sequence[Message], params: Mapping[str, Any]
 ) -> Attempt:
     """Send one chat completion request and return what came back; never raise."""
+    import openai
+
     started = time.monotonic()
 
     def elapsed() -> float:

@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-
-import openai
+from typing import TYPE_CHECKING
 
 from llmops_core.llm.calls import CallContext, Parser, Sleep, perform_call
 from llmops_core.llm.client import EndpointConfig, build_client
@@ -17,6 +16,9 @@ from llmops_core.llm.costs import PriceTable, RunTotals
 from llmops_core.llm.datatypes import CallRequest, CallResult, ErrorKind
 from llmops_core.llm.errors import ConfigError
 from llmops_core.llm.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import openai
 
 DEFAULT_CONCURRENCY = 16
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
-from llmops_core.llm.client import EndpointConfig
 from llmops_core.llm.errors import ConfigError
 from llmops_core.models import LLMEndpoint, Project
 from llmops_core.secrets import SecretError, secret_decrypt, secret_encrypt, secret_last4
 from llmops_core.services.audit import audit_record
+
+if TYPE_CHECKING:
+    from llmops_core.llm.client import EndpointConfig
 
 # Only variables named like API keys may be read: a lead must not be able to point an
 # endpoint at their own server with api_key_env="SECRET_KEY" and read the site's secrets.
@@ -28,6 +31,9 @@ def _validate(
     """Raise naming the first field that cannot work."""
     if not re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", name):
         raise DomainError(f'field "name": {name!r} must be 1-64 letters, digits, - or _')
+    # llm.client loads the openai package: imported here, not by the pages that import this.
+    from llmops_core.llm.client import EndpointConfig
+
     try:
         EndpointConfig(base_url=base_url, timeout=float(timeout_seconds))
     except ConfigError as exc:
@@ -131,6 +137,8 @@ def endpoint_key_source(endpoint: LLMEndpoint | None) -> str:
 
 def endpoint_config(endpoint: LLMEndpoint | None) -> EndpointConfig:
     """Return the call configuration of ``endpoint`` (the site default when None)."""
+    from llmops_core.llm.client import EndpointConfig
+
     if endpoint is None:
         return EndpointConfig(
             base_url=settings.OPENAI_BASE_URL,

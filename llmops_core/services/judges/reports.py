@@ -16,7 +16,6 @@ from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
 from llmops_core.models import JobStatus, JudgeRun, JudgeVersion, Project, Report, ReportKind
 from llmops_core.services.audit import audit_record
-from llmops_core.services.judges.report_build import build_report
 from llmops_core.services.judges.report_data import comparison_data
 
 logger = logging.getLogger(__name__)
@@ -138,6 +137,10 @@ def judge_report_compute(*, report_id: int) -> Report | None:
             Report.objects.filter(pk=report.pk).update(
                 progress=min(max(value, 0.0), 1.0), heartbeat_at=timezone.now()
             )
+
+        # The statistics (scipy) load in the worker that computes, not in the web pages
+        # that import this module to request a report.
+        from llmops_core.services.judges.report_build import build_report
 
         results = build_report(
             data,

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
@@ -33,14 +33,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from llmops_core.llm.calls import Parser, Sleep
-from llmops_core.llm.client import EndpointConfig
 from llmops_core.llm.costs import PriceTable
 from llmops_core.llm.datatypes import CallRequest
-from llmops_core.llm.executor import run_calls
 from llmops_core.llm.retry import RetryPolicy
 from llmops_core.models import JobStatus, LLMCacheEntry, LLMCall
 from llmops_core.services.llm_runs.records import ChunkRecorder
 from llmops_core.services.llm_runs.totals import run_counters, run_finish, run_totals
+
+if TYPE_CHECKING:
+    from llmops_core.llm.client import EndpointConfig
 
 logger = logging.getLogger(__name__)
 TOTALS_EVERY_SECONDS = 10.0
@@ -212,6 +213,10 @@ def _run_chunk(
         if entry is None or not recorder.record_from_cache(group, entry):
             misses.append(group[0].request)
     if misses and not recorder.should_stop():
+        # The executor builds the openai client: imported by the worker when it calls,
+        # never by the web processes that import this package to create or cancel a run.
+        from llmops_core.llm.executor import run_calls
+
         run_calls(
             misses,
             plan.endpoint,

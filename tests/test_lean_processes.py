@@ -1,0 +1,78 @@
+"""Web processes stay lean: loading every view imports no worker-only library, in CI.
+
+Each check runs ``python -m bench.process_imports`` in a fresh interpreter, as gunicorn (or
+``celery worker``) starts, with production settings. A failure names the heavy library and the
+chain of our own module-level imports that loaded it: move that import into the function that
+uses it (or into a worker-only module).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.process_imports import HEAVY_MODULES, RSS_LIMIT_MB
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.backend_independent
+
+
+def _start(*flags: str) -> dict[str, Any]:
+    """Run the import probe in a fresh process with production settings; return its report."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "llmops_core.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.process_imports", *flags],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return report
+
+
+def _explain(heavy: dict[str, str]) -> str:
+    return "; ".join(f"{name} loaded by {chain}" for name, chain in heavy.items())
+
+
+@pytest.fixture(scope="module")
+def web() -> dict[str, Any]:
+    """A web process that has imported every view and API module."""
+    return _start()
+
+
+def test_importing_every_view_loads_no_heavy_library(web: dict[str, Any]) -> None:
+    """Every URL's view and every view and API module import none of the worker's libraries."""
+    assert web["imported"] > 30, web  # the probe really walked the URL conf
+    assert {"scipy", "matplotlib", "pandas", "pyarrow", "openai"} <= set(HEAVY_MODULES)
+    assert web["heavy"] == {}, _explain(web["heavy"])
+
+
+def test_a_web_process_with_every_view_stays_under_the_memory_bound(web: dict[str, Any]) -> None:
+    assert web["rss_mb"] < RSS_LIMIT_MB, web
+
+
+def test_a_celery_worker_starts_without_the_heavy_libraries() -> None:
+    """The worker's parent loads task modules only; a task imports what it needs when it runs,
+    so a pool child that never computes a report never carries scipy."""
+    report = _start("--worker")
+    assert report["imported"] >= 5, report  # every tasks module was loaded
+    assert report["heavy"] == {}, _explain(report["heavy"])
+    assert report["rss_mb"] < RSS_LIMIT_MB, report
