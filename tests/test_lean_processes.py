@@ -1,4 +1,4 @@
-"""Web processes stay lean: loading every view imports no worker-only library, in CI.
+"""Lean processes: a web process imports no worker-only library; pool processes do not hoard.
 
 Each check runs ``python -m bench.process_imports`` in a fresh interpreter, as gunicorn (or
 ``celery worker``) starts, with production settings. A failure names the heavy library and the
@@ -16,13 +16,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
+from django.conf import settings
 
 from bench.process_imports import HEAVY_MODULES, RSS_LIMIT_MB
+from llmops_core.models import AuditEvent
+from llmops_core.tasks import ping_task
+from tests.support.db import database_url_for_subprocess
+from tests.support.worker import WorkerProcess, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
-
-pytestmark = pytest.mark.backend_independent
 
 
 def _start(*flags: str) -> dict[str, Any]:
@@ -58,6 +62,7 @@ def web() -> dict[str, Any]:
     return _start()
 
 
+@pytest.mark.backend_independent
 def test_importing_every_view_loads_no_heavy_library(web: dict[str, Any]) -> None:
     """Every URL's view and every view and API module import none of the worker's libraries."""
     assert web["imported"] > 30, web  # the probe really walked the URL conf
@@ -65,10 +70,12 @@ def test_importing_every_view_loads_no_heavy_library(web: dict[str, Any]) -> Non
     assert web["heavy"] == {}, _explain(web["heavy"])
 
 
+@pytest.mark.backend_independent
 def test_a_web_process_with_every_view_stays_under_the_memory_bound(web: dict[str, Any]) -> None:
     assert web["rss_mb"] < RSS_LIMIT_MB, web
 
 
+@pytest.mark.backend_independent
 def test_a_celery_worker_starts_without_the_heavy_libraries() -> None:
     """The worker's parent loads task modules only; a task imports what it needs when it runs,
     so a pool child that never computes a report never carries scipy."""
@@ -76,3 +83,40 @@ def test_a_celery_worker_starts_without_the_heavy_libraries() -> None:
     assert report["imported"] >= 5, report  # every tasks module was loaded
     assert report["heavy"] == {}, _explain(report["heavy"])
     assert report["rss_mb"] < RSS_LIMIT_MB, report
+
+
+def _pool(worker: WorkerProcess) -> set[int]:
+    """Return the pids of the worker's pool processes."""
+    assert worker.proc is not None
+    return {child.pid for child in psutil.Process(worker.proc.pid).children()}
+
+
+def test_the_worker_recycles_pool_processes_above_the_memory_bound_by_default() -> None:
+    from llmops_core.celery import app
+
+    assert settings.WORKER_MAX_MEMORY_MB == 200
+    assert app.conf.worker_max_memory_per_child == 200 * 1024  # KiB, as Celery reads it
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_process_that_grew_past_the_bound_is_replaced_after_its_task() -> None:
+    """What a job loaded (scipy, pyarrow) leaves with its process instead of staying resident."""
+    worker = WorkerProcess(
+        database_url=database_url_for_subprocess(),
+        concurrency=1,
+        env={"WORKER_MAX_MEMORY_MB": "1"},  # every pool process is past 1 MB after a task
+    )
+    worker.start()
+    try:
+        assert wait_for(lambda: len(_pool(worker)) == 1), worker.log()
+        before = _pool(worker)
+        ping_task.delay("recycle")
+        assert wait_for(
+            lambda: AuditEvent.objects.filter(
+                action="worker.ping", after__marker="recycle"
+            ).exists()
+        ), worker.log()
+        assert wait_for(lambda: len(_pool(worker)) == 1 and _pool(worker) != before), worker.log()
+    finally:
+        worker.stop()
