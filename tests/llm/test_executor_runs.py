@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 import pytest
@@ -43,18 +43,50 @@ def test_on_result_runs_on_the_calling_thread(
 
 
 def test_requests_are_read_lazily(server: LocalOpenAIServer, endpoint: EndpointConfig) -> None:
-    """The executor never holds more requests than calls in flight."""
+    """The executor reads a request only to fill a free slot: never more than the calls in
+    flight ahead of the results handed over, plus those just finished (their slots are
+    refilled before they are handed over)."""
     read: list[int] = []
     results: list[CallResult] = []
 
     def requests() -> Iterator[CallRequest]:
         for i in range(30):
             read.append(i)
-            assert len(read) - len(results) <= 4, "read far ahead of finished calls"
+            assert len(read) - len(results) <= 2 * 4, "read far ahead of finished calls"
             yield call(f"q{i}")
 
     run_calls(requests(), endpoint, on_result=results.append, concurrency=4)
     assert len(results) == 30
+
+
+def test_freed_slots_get_new_calls_before_results_are_handed_over(
+    server: LocalOpenAIServer, endpoint: EndpointConfig
+) -> None:
+    """While the caller records what finished (a database write), the next calls already run."""
+    read: list[int] = []
+    handed: list[int] = []
+    batches: list[int] = []
+
+    def requests() -> Iterator[CallRequest]:
+        for i in range(12):
+            read.append(i)
+            yield call(f"q{i}")
+
+    def on_results(results: Sequence[CallResult]) -> None:
+        if not handed:
+            handed.append(len(read))  # requests read when the first results are handed over
+        batches.append(len(results))
+
+    run_calls(requests(), endpoint, on_results=on_results, concurrency=2)
+    assert sum(batches) == 12
+    assert handed[0] >= 2 + batches[0], "the finished calls' slots were not refilled first"
+
+
+def test_exactly_one_result_callback_is_given(endpoint: EndpointConfig) -> None:
+    with pytest.raises(ConfigError, match="on_result or on_results"):
+        run_calls([], endpoint)
+    with pytest.raises(ConfigError, match="not both"):
+        run_calls([], endpoint, on_result=print, on_results=print)
 
 
 def test_cancel_stops_promptly_and_reports_unfinished_calls(

@@ -37,7 +37,7 @@ from llmops_core.llm.costs import PriceTable
 from llmops_core.llm.datatypes import CallRequest
 from llmops_core.llm.retry import RetryPolicy
 from llmops_core.models import JobStatus, LLMCacheEntry, LLMCall
-from llmops_core.services.llm_runs.records import ChunkRecorder
+from llmops_core.services.llm_runs.records import ChunkRecorder, Row
 from llmops_core.services.llm_runs.totals import run_counters, run_finish, run_totals
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 TOTALS_EVERY_SECONDS = 10.0
+CACHE_WRITE_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class RunPlan(Protocol):
 
     # Optional: ``budget: Decimal | None``; once the run has paid that much, it stops (the
     # calls in flight then still finish, so a run can overshoot by at most its concurrency).
+    # Optional: ``record_many(replies)``, the domain rows of many ``(call, parsed)`` replies
+    # at once (results that arrived together); without it ``record`` is called for each.
 
 
 @dataclass(frozen=True)
@@ -206,12 +209,21 @@ def _run_chunk(
     recorder.groups = groups
     entries = LLMCacheEntry.objects.in_bulk(list(groups), field_name="request_hash")
     misses: list[CallRequest] = []
+    served: list[Row] = []  # cache hits, written CACHE_WRITE_ROWS to a transaction
     for digest, group in groups.items():
-        if recorder.should_stop():
+        stop = recorder.should_stop()
+        if stop or len(served) >= CACHE_WRITE_ROWS:
+            recorder.write(served)
+            served = []
+        if stop:
             return
         entry = entries.get(digest)
-        if entry is None or not recorder.record_from_cache(group, entry):
+        rows = recorder.cached_rows(group, entry) if entry is not None else None
+        if rows is None:
             misses.append(group[0].request)
+        else:
+            served += rows
+    recorder.write(served)
     if misses and not recorder.should_stop():
         # The executor builds the openai client: imported by the worker when it calls,
         # never by the web processes that import this package to create or cancel a run.
@@ -220,7 +232,7 @@ def _run_chunk(
         run_calls(
             misses,
             plan.endpoint,
-            on_result=recorder.on_result,
+            on_results=recorder.on_results,
             should_cancel=recorder.should_stop,
             concurrency=plan.concurrency,
             policy=options.policy,
