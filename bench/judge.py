@@ -11,7 +11,10 @@ the same judge version then shows the cache: it must make zero HTTP calls.
 The database is a throwaway SQLite file under ``var/bench/`` or, when ``DATABASE_URL`` points
 at PostgreSQL, a database ``llmops_bench_judge`` created and dropped on that server. The last
 line printed is one JSON object with ``calls``, ``seconds``, ``calls_per_s``, ``retries`` and
-``errors`` among others.
+``errors`` among others. The calls and their recording share one interpreter (one GIL), so
+past the 50 ms floor the run is bound by CPU: ``cpu_s`` (this process, every thread) and
+``main_thread_cpu_s`` (the thread that records results) do not depend on how busy the machine
+is, and ``statements`` counts the SQL sent, by kind (``statements_per_call`` in all).
 """
 
 from __future__ import annotations

@@ -121,17 +121,15 @@ class _Loop:
                 return
             self.pending[self.submit(request)] = request
 
-    def collect(self, timeout: float, refill: Iterator[CallRequest] | None = None) -> None:
-        """Wait up to ``timeout`` for calls to finish and report the finished ones.
+    def collect(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for calls to finish and report the finished ones, together.
 
-        With ``refill``, the freed slots get new requests first: they run while this thread
-        records the finished ones (a database write each), so ``concurrency`` stay in flight.
+        Their slots are refilled only after they are reported: a step killed at any line has
+        at most ``concurrency`` calls answered but not recorded, the ones a resume pays again.
         """
         done, _ = wait(self.pending, timeout=timeout, return_when=FIRST_COMPLETED)
         for future in done:
             self.pending.pop(future)
-        if refill is not None and not self.summary.exhausted:
-            self.top_up(refill)
         if done:
             self.emit([future.result() for future in done])
 
@@ -160,7 +158,7 @@ class _Loop:
                 return self.summary
             if not self.pending:
                 return self.summary
-            self.collect(min(0.25, self.settings.cancel_poll_seconds), iterator)
+            self.collect(min(0.25, self.settings.cancel_poll_seconds))
             self.poll_cancel()
 
 
@@ -187,7 +185,7 @@ def run_calls(
     call taken from ``requests``, so it may write database rows. Give ``on_results``
     instead to receive, in one list, the results of calls that finished together (while the
     previous ones were being handled), to write them in one transaction. ``requests`` is
-    read lazily on the calling thread too, and freed slots are refilled before results are
+    read lazily on the calling thread too, a slot being refilled once its result has been
     handed over. Failures never raise: they come back as results with ``ok=False`` and an
     ``error_kind``. An exception raised by ``on_result`` stops the run and propagates.
 
