@@ -7,9 +7,11 @@ written to the kind's own rows. ``llm_run_step`` then does one chunk of the run:
 1. claim the run's lease (refused while another live step holds it);
 2. take the next ``chunk_size`` subjects and skip those already recorded in ``LLMCall``
    (the unique subject per run is what makes a resumed run never repeat a finished call);
-3. serve requests whose hash is in ``LLMCacheEntry`` without calling the endpoint;
-4. ``run_calls`` the rest, recording each result (``LLMCall``, cache entry, domain rows and
-   the run's counters) in one transaction, on the calling thread, as it arrives;
+3. serve requests whose hash is in ``LLMCacheEntry`` without calling the endpoint (their rows
+   written ``CACHE_WRITE_ROWS`` to a transaction);
+4. ``run_calls`` the rest, recording results (``LLMCall``, cache entry, domain rows and the
+   run's counters) on the calling thread as they arrive, those that arrive together in one
+   transaction;
 5. move the cursor and release the lease, or finish the run.
 
 A step that dies loses at most its calls in flight. Its lease stays taken until the heartbeat
