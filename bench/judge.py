@@ -11,7 +11,10 @@ the same judge version then shows the cache: it must make zero HTTP calls.
 The database is a throwaway SQLite file under ``var/bench/`` or, when ``DATABASE_URL`` points
 at PostgreSQL, a database ``llmops_bench_judge`` created and dropped on that server. The last
 line printed is one JSON object with ``calls``, ``seconds``, ``calls_per_s``, ``retries`` and
-``errors`` among others.
+``errors`` among others. The calls and their recording share one interpreter (one GIL), so
+past the 50 ms floor the run is bound by CPU: ``cpu_s`` (this process, every thread) and
+``main_thread_cpu_s`` (the thread that records results) do not depend on how busy the machine
+is, and ``statements`` counts the SQL sent, by kind (``statements_per_call`` in all).
 """
 
 from __future__ import annotations
@@ -116,19 +119,45 @@ def build(n: int, base_url: str, concurrency: int) -> tuple[Any, Any, list[int]]
     return project, version, ids
 
 
-def run_once(project: Any, version: Any, ids: list[int], chunk: int) -> tuple[Any, float]:
-    """Create a run over ``ids`` and step it to the end in this process; return it and seconds."""
+class StatementCounter:
+    """Count the SQL statements this process sends, by their first word (INSERT, SELECT, ...)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+        self.counts[verb] = self.counts.get(verb, 0) + 1
+        return execute(sql, params, many, context)
+
+
+def run_once(project: Any, version: Any, ids: list[int], chunk: int) -> tuple[Any, dict[str, Any]]:
+    """Create a run over ``ids`` and step it to the end in this process; return it and figures.
+
+    Besides the wall time: the CPU time of this process (every thread) and of the main thread
+    (which records each result), which do not depend on how busy the machine is, and the SQL
+    statements sent, by kind.
+    """
+    from django.db import connection
+
     from llmops_core.services.judges.runs import judge_run_create, judge_run_step
     from llmops_core.services.llm_runs import StepOptions, StepOutcome
 
     options = StepOptions(chunk_size=chunk)
-    started = time.perf_counter()
-    run = judge_run_create(project=project, judge_version=version, output_ids=ids)
-    while judge_run_step(run_id=run.pk, options=options) is StepOutcome.MORE:
-        pass
-    seconds = time.perf_counter() - started
+    statements = StatementCounter()
+    started, cpu, main_cpu = time.perf_counter(), time.process_time(), time.thread_time()
+    with connection.execute_wrapper(statements):
+        run = judge_run_create(project=project, judge_version=version, output_ids=ids)
+        while judge_run_step(run_id=run.pk, options=options) is StepOutcome.MORE:
+            pass
+    figures = {
+        "seconds": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu,
+        "main_thread_cpu_s": time.thread_time() - main_cpu,
+        "statements": dict(sorted(statements.counts.items())),
+    }
     run.refresh_from_db()
-    return run, seconds
+    return run, figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             "the run service is stepped in this process (what the worker's task calls), "
             "not through a broker"
         )
-        run, seconds = run_once(project, version, ids, args.chunk_size)
-        cached, cached_seconds = run_once(project, version, ids, args.chunk_size)
+        run, timing = run_once(project, version, ids, args.chunk_size)
+        cached, cached_timing = run_once(project, version, ids, args.chunk_size)
+        seconds, cached_seconds = timing["seconds"], cached_timing["seconds"]
         figures = {
             "benchmark": "judge run",
             "db": connection.vendor,
@@ -179,6 +209,13 @@ def main(argv: list[str] | None = None) -> int:
             "calls": run.done_calls,
             "seconds": round(seconds, 3),
             "calls_per_s": round(run.done_calls / seconds, 1),
+            "cpu_s": round(timing["cpu_s"], 2),
+            "main_thread_cpu_s": round(timing["main_thread_cpu_s"], 2),
+            "cpu_ms_per_call": round(1000 * timing["cpu_s"] / max(run.done_calls, 1), 2),
+            "statements_per_call": round(
+                sum(timing["statements"].values()) / max(run.done_calls, 1), 2
+            ),
+            "statements": timing["statements"],
             "retries": run.retries,
             "errors": run.error_calls,
             "concurrency": args.concurrency,
@@ -190,12 +227,14 @@ def main(argv: list[str] | None = None) -> int:
             "tokens_out": run.tokens_out,
             "cost": str(run.cost),
             "cached_run_seconds": round(cached_seconds, 3),
+            "cached_run_cpu_s": round(cached_timing["cpu_s"], 2),
             "cached_run_paid_calls": cached.done_calls - cached.cached_calls,
             "under_10_s": seconds < TARGET_SECONDS,
         }
         print(
             f"{run.done_calls} calls in {seconds:.2f} s ({figures['calls_per_s']} calls/s), "
-            f"{run.error_calls} errors, {run.retries} retries; the same run again took "
+            f"{run.error_calls} errors, {run.retries} retries, {figures['cpu_s']} s of CPU "
+            f"({figures['statements_per_call']} SQL statements per call); the same run again took "
             f"{cached_seconds:.2f} s from the cache ({figures['cached_run_paid_calls']} paid)"
         )
         print(json.dumps(figures))

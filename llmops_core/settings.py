@@ -314,6 +314,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process whose resident memory passed this after a task is replaced by a fresh fork of
+# the worker, so what one job loaded (scipy for a report, pyarrow for an export) or grew (the
+# heap of a large export) does not stay resident until the next. 0 keeps pool processes.
+WORKER_MAX_MEMORY_MB = env_int("WORKER_MAX_MEMORY_MB", 200)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = WORKER_MAX_MEMORY_MB * 1024 or None  # in KiB
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,42 +1,57 @@
 """Charts rendered server-side with matplotlib (offline), as SVG for pages and PNG downloads.
 
 Each report family has its own module (``agreement``, ``judge``, ``versions``); this package
-holds the shared rendering helpers so every chart looks the same.
+holds the shared rendering helpers so every chart looks the same. matplotlib is imported by
+``figure()`` on the first chart drawn, never when a module here is imported: a web process
+that lists reports but draws no chart does not carry it.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from cycler import cycler
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PALETTE = ["#3457d5", "#e07a1f", "#1d7a46", "#b42318", "#7a4fd1", "#0f8a8a"]
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
-plt.rcParams.update(
-    {
-        "font.family": "DejaVu Sans",
-        "font.size": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.prop_cycle": cycler(color=PALETTE),
-        "svg.hashsalt": "llmops",  # deterministic SVG ids
-        "svg.fonttype": "none",
-    }
-)
+
+@functools.cache
+def _matplotlib() -> Any:
+    """Import matplotlib once, headless (Agg), in the house style; return the module."""
+    import matplotlib
+    from cycler import cycler
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": cycler(color=PALETTE),
+            "svg.hashsalt": "llmops",  # deterministic SVG ids
+            "svg.fonttype": "none",
+        }
+    )
+    return matplotlib
+
+
+def figure(width: float = 6.4, height: float = 3.6) -> Figure:
+    """Return an empty figure of ``width`` x ``height`` inches in the house style."""
+    _matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def new_figure(width: float = 6.4, height: float = 3.6) -> tuple[Figure, Any]:
     """Return a figure and its single axes, in the house style."""
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = figure(width, height)
     return fig, fig.add_subplot()
 
 
@@ -58,4 +73,4 @@ def empty_chart(message: str) -> Figure:
     return fig
 
 
-ChartBuilder = Callable[[dict[str, Any]], Figure]
+ChartBuilder = Callable[[dict[str, Any]], "Figure"]

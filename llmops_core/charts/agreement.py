@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.figure import Figure
 
-from llmops_core.charts import PALETTE, empty_chart, new_figure
+from llmops_core.charts import PALETTE, empty_chart, figure, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 GOOD, TENTATIVE = 0.8, 0.667
 ALPHA_LEVEL = "ordinal"
@@ -32,7 +33,7 @@ def _order(results: dict[str, Any]) -> list[str]:
 
 def _grid(n: int, width: float = 3.0, height: float = 2.8) -> tuple[Figure, list[Any]]:
     """Return a figure with ``n`` side-by-side axes in the house style."""
-    fig = Figure(figsize=(max(6.4, width * n), height), dpi=100, layout="constrained")
+    fig = figure(max(6.4, width * n), height)
     axes = fig.subplots(1, n, squeeze=False)[0]
     return fig, list(axes)
 
@@ -144,6 +145,8 @@ def heatmap_chart(results: dict[str, Any]) -> Figure:
     fig, axes = _grid(
         len(names), width=max(3.0, 0.45 * size + 1.2), height=max(2.8, 0.45 * size + 1.4)
     )
+    from matplotlib import colormaps  # loaded with the figure, by figure() above
+
     cmap = colormaps["RdYlGn"].with_extremes(bad="#e2e5ec")
     image = None
     for ax, name in zip(axes, names, strict=True):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from llmops_core.charts import PALETTE, ChartBuilder, empty_chart, new_figure
+from llmops_core.charts import PALETTE, ChartBuilder, empty_chart, figure, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Results = Mapping[str, Any]
 
@@ -22,7 +24,7 @@ def heatmap_chart(results: Results) -> Figure:
     criteria = {k: v for k, v in _criteria(results).items() if v["confusion"]["n"]}
     if not criteria:
         return empty_chart("No item has both a judge score and a human rating yet.")
-    fig = Figure(figsize=(3.2 * len(criteria) + 0.6, 3.4), dpi=100, layout="constrained")
+    fig = figure(3.2 * len(criteria) + 0.6, 3.4)
     axes = fig.subplots(1, len(criteria), squeeze=False)[0]
     for ax, (name, section) in zip(axes, criteria.items(), strict=True):
         table = np.asarray(section["confusion"]["counts"], dtype=float)

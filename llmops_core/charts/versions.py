@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from llmops_core.charts import PALETTE, empty_chart, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MUTED = "#687083"
 VERDICT_COLOURS = {"better": "#1d7a46", "worse": "#b42318", "not_distinguishable": MUTED}

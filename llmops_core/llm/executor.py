@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -59,6 +59,18 @@ def _worker(context_for: Callable[[], CallContext], request: CallRequest) -> Cal
         )
 
 
+def _one_by_one(
+    on_result: Callable[[CallResult], None],
+) -> Callable[[Sequence[CallResult]], None]:
+    """Return a handler of results that finished together which hands them over one by one."""
+
+    def on_results(results: Sequence[CallResult]) -> None:
+        for result in results:
+            on_result(result)
+
+    return on_results
+
+
 def _cancelled_result(request: CallRequest) -> CallResult:
     """Return the result reported for a call abandoned because the run was cancelled."""
     return CallResult(
@@ -75,20 +87,21 @@ class _Loop:
     def __init__(
         self,
         settings: _Settings,
-        on_result: Callable[[CallResult], None],
+        on_results: Callable[[Sequence[CallResult]], None],
         submit: Callable[[CallRequest], Future[CallResult]],
         cancel_event: threading.Event,
     ) -> None:
-        self.settings, self.on_result, self.submit = settings, on_result, submit
+        self.settings, self.on_results, self.submit = settings, on_results, submit
         self.cancel_event = cancel_event
         self.pending: dict[Future[CallResult], CallRequest] = {}
         self.summary = RunSummary(totals=RunTotals())
         self.next_poll = 0.0
 
-    def emit(self, result: CallResult) -> None:
-        """Count a result and give it to the caller."""
-        self.summary.totals.add(result)
-        self.on_result(result)
+    def emit(self, results: Sequence[CallResult]) -> None:
+        """Count results and give them to the caller, all at once."""
+        for result in results:
+            self.summary.totals.add(result)
+        self.on_results(results)
 
     def poll_cancel(self) -> bool:
         """Return whether the run is cancelled, asking ``should_cancel`` at most so often."""
@@ -109,11 +122,16 @@ class _Loop:
             self.pending[self.submit(request)] = request
 
     def collect(self, timeout: float) -> None:
-        """Wait up to ``timeout`` for calls to finish and report the finished ones."""
+        """Wait up to ``timeout`` for calls to finish and report the finished ones, together.
+
+        Their slots are refilled only after they are reported: a step killed at any line has
+        at most ``concurrency`` calls answered but not recorded, the ones a resume pays again.
+        """
         done, _ = wait(self.pending, timeout=timeout, return_when=FIRST_COMPLETED)
         for future in done:
             self.pending.pop(future)
-            self.emit(future.result())
+        if done:
+            self.emit([future.result() for future in done])
 
     def drain_cancelled(self) -> None:
         """Give in-flight calls the grace period, then report the rest as cancelled."""
@@ -121,10 +139,13 @@ class _Loop:
         deadline = time.monotonic() + self.settings.cancel_grace
         while self.pending and time.monotonic() < deadline:
             self.collect(max(0.0, deadline - time.monotonic()))
+        abandoned = []
         for future, request in list(self.pending.items()):
             future.cancel()
             self.pending.pop(future)
-            self.emit(_cancelled_result(request))
+            abandoned.append(_cancelled_result(request))
+        if abandoned:
+            self.emit(abandoned)
 
     def run(self, requests: Iterable[CallRequest]) -> RunSummary:
         """Run every request, or stop early once the run is cancelled."""
@@ -145,7 +166,8 @@ def run_calls(
     requests: Iterable[CallRequest],
     endpoint: EndpointConfig,
     *,
-    on_result: Callable[[CallResult], None],
+    on_result: Callable[[CallResult], None] | None = None,
+    on_results: Callable[[Sequence[CallResult]], None] | None = None,
     should_cancel: Callable[[], bool] = lambda: False,
     concurrency: int = DEFAULT_CONCURRENCY,
     policy: RetryPolicy | None = None,
@@ -160,10 +182,12 @@ def run_calls(
     """Make every call in ``requests`` with at most ``concurrency`` in flight.
 
     Calls run in a thread pool; ``on_result`` is called on the calling thread, once per
-    call taken from ``requests``, so it may write database rows. ``requests`` is read
-    lazily on the calling thread too. Failures never raise: they come back as results
-    with ``ok=False`` and an ``error_kind``. An exception raised by ``on_result`` stops
-    the run and propagates.
+    call taken from ``requests``, so it may write database rows. Give ``on_results``
+    instead to receive, in one list, the results of calls that finished together (while the
+    previous ones were being handled), to write them in one transaction. ``requests`` is
+    read lazily on the calling thread too, a slot being refilled once its result has been
+    handed over. Failures never raise: they come back as results with ``ok=False`` and an
+    ``error_kind``. An exception raised by ``on_result`` stops the run and propagates.
 
     ``should_cancel`` is asked at most every ``cancel_poll_seconds``; once it says yes no
     new call starts, retries stop, calls still running after ``cancel_grace`` seconds are
@@ -172,6 +196,12 @@ def run_calls(
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency {concurrency} is below 1")
+    if on_results is None:
+        if on_result is None:
+            raise ConfigError("give run_calls on_result or on_results")
+        on_results = _one_by_one(on_result)
+    elif on_result is not None:
+        raise ConfigError("give run_calls on_result or on_results, not both")
     cancel_event = threading.Event()
     own_client = client is None
     active_client = client or build_client(endpoint, concurrency=concurrency)
@@ -195,7 +225,7 @@ def run_calls(
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="llm-call")
     try:
         loop = _Loop(
-            settings, on_result, lambda r: pool.submit(_worker, context_for, r), cancel_event
+            settings, on_results, lambda r: pool.submit(_worker, context_for, r), cancel_event
         )
         return loop.run(requests)
     finally:

@@ -11,27 +11,44 @@ from typing import Any
 HASH_SCHEME = "llm-request-v1"
 
 
-def _normalise(value: Any, path: str) -> Any:
+# Where a value sits, as (parent, key, is an index) links from the root: the path text is
+# built only for an error, since hashing every request would otherwise format one per node.
+Where = tuple[Any, ...]
+
+
+def _path(where: Where) -> str:
+    """Return ``where`` as text: ``value.messages[0].content``."""
+    parts: list[str] = []
+    while len(where) == 3:
+        where, key, index = where
+        parts.append(f"[{key}]" if index else f".{key}")
+    return "".join([str(where[0]), *reversed(parts)])
+
+
+def _normalise(value: Any, where: Where) -> Any:
     """Return ``value`` as plain JSON data; ``1.0`` becomes ``1`` so equal numbers hash alike."""
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)  # exact types first: a request is plain dicts, lists and strings
+    if kind is str or kind is int or kind is bool or value is None:
         return value
-    if isinstance(value, int):
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        return {str(key): _normalise(item, (where, key, False)) for key, item in value.items()}
+    if kind is list or (
+        isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray)
+    ):
+        return [_normalise(item, (where, index, True)) for index, item in enumerate(value)]
+    if isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{path}: {value} cannot be hashed")
+            raise ValueError(f"{_path(where)}: {value} cannot be hashed")
         return int(value) if value.is_integer() else value
-    if isinstance(value, Mapping):
-        return {str(key): _normalise(item, f"{path}.{key}") for key, item in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        return [_normalise(item, f"{path}[{index}]") for index, item in enumerate(value)]
-    raise TypeError(f"{path}: a {type(value).__name__} cannot be hashed")
+    raise TypeError(f"{_path(where)}: a {type(value).__name__} cannot be hashed")
 
 
 def canonical_json(value: Any) -> str:
     """Return the canonical JSON text of ``value``: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(
-        _normalise(value, "value"),
+        _normalise(value, ("value",)),
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from llmops_core.metrics.bootstrap import Interval, percentile_interval, resampled_multiplicities
 from llmops_core.metrics.coding import (
@@ -23,6 +23,9 @@ from llmops_core.metrics.estimate import NO_VARIATION, Estimate
 from llmops_core.metrics.kappa import SINGLE_CATEGORY, agreement_weights, weighted_kappa
 from llmops_core.metrics.krippendorff import alpha_from_coincidences, coincidence_rows
 from llmops_core.metrics.tables import kendall_tau_b_from_table, spearman_from_table
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # The human consensus of an item is the mean of its human ratings. Against it we report
 # Spearman's rho and Kendall's tau-b (judge score vs consensus), quadratic weighted kappa,
@@ -90,6 +93,8 @@ class _Types:
 
 def _one_hot(rows: IntArray, columns: IntArray, n_rows: int, n_columns: int) -> sparse.csr_matrix:
     """Return an n_rows x n_columns 0/1 matrix with ones at (rows, columns)."""
+    from scipy import sparse  # loaded by a computation, not by the pages that import this
+
     data = np.ones(rows.size)
     return sparse.csr_matrix((data, (rows, columns)), shape=(n_rows, n_columns))
 

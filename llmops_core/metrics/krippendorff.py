@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import sparse
 
 from llmops_core.metrics.bootstrap import Interval, percentile_interval, resampled_multiplicities
 from llmops_core.metrics.coding import FloatArray, IntArray, collapse_rows
 from llmops_core.metrics.estimate import NO_VARIATION, Estimate, no_pairs_reason
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # Alpha is 1 - D_o / D_e, where D_o sums the coincidence matrix o (pairs of values within a
 # unit, each unit weighted 1 / (m_u - 1)) against a distance metric and D_e does the same
@@ -56,6 +58,8 @@ def coincidence_rows(types: IntArray) -> sparse.csr_matrix:
     denominator = per_unit[row[left]] - 1.0
     value = np.divide(value, denominator, out=np.zeros_like(value), where=denominator > 0)
     cells = col[left] * n_values + col[right]
+    from scipy import sparse  # loaded by a computation, not by the pages that import this
+
     return sparse.csr_matrix((value, (row[left], cells)), shape=(n_types, n_values * n_values))
 
 

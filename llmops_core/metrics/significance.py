@@ -17,7 +17,6 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from llmops_core.metrics.bootstrap import Interval, percentile_interval, resampled_multiplicities
 
@@ -141,6 +140,8 @@ def wilcoxon_signed_rank(
             f"signed-rank test needs at least {needed} to reach p < {alpha:g}"
         )
         return SignedRankTest(int(d.size), nonzero, None, None, reason)
+    from scipy import stats  # scipy loads where a test runs, not in every web process
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided")
@@ -153,6 +154,8 @@ def wilson_interval(
     """Return the Wilson score interval of a proportion (None, None when n is 0)."""
     if n <= 0:
         return None, None
+    from scipy import stats
+
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     p = successes / n
     denominator = 1 + z * z / n
@@ -232,6 +235,8 @@ def required_pairs(
         return SampleSize(
             None, None, power, alpha, "it cannot be estimated: every paired difference is the same"
         )
+    from scipy import stats
+
     z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
     required = math.ceil((z * sd / abs(mean)) ** 2)
     return SampleSize(required, max(0, required - int(d.size)), power, alpha)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 import pytest
@@ -55,6 +55,30 @@ def test_requests_are_read_lazily(server: LocalOpenAIServer, endpoint: EndpointC
 
     run_calls(requests(), endpoint, on_result=results.append, concurrency=4)
     assert len(results) == 30
+
+
+def test_results_that_finish_together_are_handed_over_in_one_list(
+    server: LocalOpenAIServer, endpoint: EndpointConfig
+) -> None:
+    """A slow handler (a database write) gets, at once, every call that finished meanwhile."""
+    server.latency = 0.02
+    batches: list[int] = []
+
+    def on_results(results: Sequence[CallResult]) -> None:
+        batches.append(len(results))
+        time.sleep(0.1)  # longer than a call: the other calls finish meanwhile
+
+    run_calls([call(f"q{i}") for i in range(24)], endpoint, on_results=on_results, concurrency=4)
+    assert sum(batches) == 24
+    assert max(batches) > 1 and len(batches) < 24
+    assert max(batches) <= 4  # a slot is refilled only once its result was handed over
+
+
+def test_exactly_one_result_callback_is_given(endpoint: EndpointConfig) -> None:
+    with pytest.raises(ConfigError, match="on_result or on_results"):
+        run_calls([], endpoint)
+    with pytest.raises(ConfigError, match="not both"):
+        run_calls([], endpoint, on_result=print, on_results=print)
 
 
 def test_cancel_stops_promptly_and_reports_unfinished_calls(

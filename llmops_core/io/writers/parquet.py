@@ -1,27 +1,21 @@
-"""Parquet export writer: a typed pyarrow schema, fixed-size row groups, pinned writer options."""
+"""Parquet export writer: a typed pyarrow schema, fixed-size row groups, pinned writer options.
+
+pyarrow is imported when a Parquet file is written, not when the writer registry is: the web
+process lists export formats but never writes one.
+"""
 
 from __future__ import annotations
 
-from typing import IO, Any, Final
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+import functools
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from llmops_core.io.writers.base import ExportWriter
 from llmops_core.io.writers.columns import Column, ColumnType
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 ROW_GROUP_ROWS: Final = 10_000
-_MESSAGE: Final = pa.struct([("role", pa.string()), ("content", pa.string())])
-_ARROW_TYPES: Final[dict[ColumnType, pa.DataType]] = {
-    ColumnType.STRING: pa.string(),
-    ColumnType.INT: pa.int64(),
-    ColumnType.FLOAT: pa.float64(),
-    ColumnType.BOOL: pa.bool_(),
-    ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    # Arbitrary JSON has no fixed Arrow type, so it is stored as canonical JSON text.
-    ColumnType.JSON: pa.string(),
-    ColumnType.MESSAGES: pa.list_(_MESSAGE),
-}
 # Every option that shapes the bytes is pinned, so a pyarrow upgrade of defaults cannot
 # silently change them; created_by still names the pyarrow version, which is intended.
 _WRITER_OPTIONS: Final[dict[str, Any]] = {
@@ -41,12 +35,32 @@ _WRITER_OPTIONS: Final[dict[str, Any]] = {
 }
 
 
+@functools.cache
+def _arrow_types() -> dict[ColumnType, pa.DataType]:
+    import pyarrow as pa
+
+    message = pa.struct([("role", pa.string()), ("content", pa.string())])
+    return {
+        ColumnType.STRING: pa.string(),
+        ColumnType.INT: pa.int64(),
+        ColumnType.FLOAT: pa.float64(),
+        ColumnType.BOOL: pa.bool_(),
+        ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
+        # Arbitrary JSON has no fixed Arrow type, so it is stored as canonical JSON text.
+        ColumnType.JSON: pa.string(),
+        ColumnType.MESSAGES: pa.list_(message),
+    }
+
+
 def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     """Return the Arrow schema for the columns; json columns are marked in field metadata."""
+    import pyarrow as pa
+
+    types = _arrow_types()
     fields = []
     for column in columns:
         metadata = {b"llmops.type": column.type.value.encode()}
-        fields.append(pa.field(column.name, _ARROW_TYPES[column.type], True, metadata))
+        fields.append(pa.field(column.name, types[column.type], True, metadata))
     return pa.schema(fields)
 
 
@@ -65,6 +79,9 @@ class ParquetWriter(ExportWriter):
     row_group_rows = ROW_GROUP_ROWS
 
     def _start(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         self._schema = arrow_schema(self.columns)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
@@ -77,6 +94,8 @@ class ParquetWriter(ExportWriter):
         self._add(arrow_table(self._schema, values))
 
     def _append_part(self, part: IO[bytes]) -> None:
+        import pyarrow as pa
+
         with pa.ipc.open_stream(part) as reader:
             for batch in reader:
                 self._add(pa.Table.from_batches([batch], schema=self._schema))
@@ -99,6 +118,8 @@ class ParquetWriter(ExportWriter):
     def _flush(self, count: int) -> None:
         # One contiguous row group whatever the batches were, so the bytes never depend on
         # how the rows arrived (batch sizes, parts).
+        import pyarrow as pa
+
         table = pa.concat_tables(self._pending)
         self._writer.write_table(table.slice(0, count).combine_chunks(), row_group_size=count)
         rest = table.slice(count)
@@ -108,6 +129,8 @@ class ParquetWriter(ExportWriter):
 
 def arrow_table(schema: pa.Schema, values: list[list[Any]]) -> pa.Table:
     """Return canonical column values as an Arrow table of the export's schema."""
+    import pyarrow as pa
+
     arrays = [
         pa.array(column, type=field.type) for column, field in zip(values, schema, strict=True)
     ]
@@ -126,6 +149,8 @@ class ArrowPartWriter(ExportWriter):
     media_type = "application/vnd.apache.arrow.stream"
 
     def _start(self) -> None:
+        import pyarrow as pa
+
         self._schema = arrow_schema(self.columns)
         self._stream = pa.ipc.new_stream(pa.PythonFile(self.sink, mode="w"), self._schema)
 

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from llmops_core.metrics.coding import nearest_value_index
 from llmops_core.metrics.judge_report.criterion import consensus
@@ -47,6 +46,8 @@ def _not_worse_p(advantage: FloatArray, epsilon: float) -> float:
         return 0.0 if float(np.mean(advantage)) > -epsilon else 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from scipy import stats  # imported where used: web processes never load scipy
+
         result = stats.ttest_1samp(advantage, -epsilon, alternative="greater")
     return float(result.pvalue)
 

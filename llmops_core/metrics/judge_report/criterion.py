@@ -9,7 +9,6 @@ import zlib
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from llmops_core.metrics.bootstrap import percentile_interval, resampled_multiplicities
 from llmops_core.metrics.coding import (
@@ -170,6 +169,8 @@ def _spearman(x: FloatArray, y: FloatArray) -> float:
         return float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from scipy import stats  # imported where used: web processes never load scipy
+
         return float(stats.spearmanr(x, y).statistic)
 
 

@@ -130,6 +130,10 @@ class PointwisePlan(_JudgePlan):
         return calls, failures
 
     def record(self, call: PreparedCall, parsed: PointwiseJudgement) -> None:
+        self.record_many([(call, parsed)])
+
+    def record_many(self, replies: Sequence[tuple[PreparedCall, PointwiseJudgement]]) -> None:
+        """Write the scores of every reply in one insert."""
         JudgeScore.objects.bulk_create(
             JudgeScore(
                 run_id=self.run.pk,
@@ -138,6 +142,7 @@ class PointwisePlan(_JudgePlan):
                 score=score,
                 rationale=parsed.rationale,
             )
+            for call, parsed in replies
             for name, score in parsed.scores.items()
         )
 

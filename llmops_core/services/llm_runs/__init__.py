@@ -7,9 +7,11 @@ is written to the kind's own rows. ``llm_run_step`` then does one chunk of the r
 1. claim the run's lease (refused while another live step holds it);
 2. take the next ``chunk_size`` subjects and skip those already recorded in ``LLMCall``
    (the unique subject per run is what makes a resumed run never repeat a finished call);
-3. serve requests whose hash is in ``LLMCacheEntry`` without calling the endpoint;
-4. ``run_calls`` the rest, recording each result (``LLMCall``, cache entry, domain rows and
-   the run's counters) in one transaction, on the calling thread, as it arrives;
+3. serve requests whose hash is in ``LLMCacheEntry`` without calling the endpoint (their rows
+   written ``CACHE_WRITE_ROWS`` to a transaction);
+4. ``run_calls`` the rest, recording results (``LLMCall``, cache entry, domain rows and the
+   run's counters) on the calling thread as they arrive, those that arrive together in one
+   transaction;
 5. move the cursor and release the lease, or finish the run.
 
 A step that dies loses at most its calls in flight. Its lease stays taken until the heartbeat
@@ -33,9 +35,8 @@ from django.utils.dateparse import parse_datetime
 from llmops_core.errors import DomainError
 from llmops_core.llm.datatypes import CallRequest
 from llmops_core.llm.errors import LLMError
-from llmops_core.llm.executor import run_calls
 from llmops_core.models import JobStatus, LLMCacheEntry, LLMCall
-from llmops_core.services.llm_runs.records import ChunkRecorder
+from llmops_core.services.llm_runs.records import ChunkRecorder, Row
 from llmops_core.services.llm_runs.resume import llm_runs_fail_exhausted, llm_runs_resume_stale
 from llmops_core.services.llm_runs.totals import run_counters, run_finish, run_totals
 from llmops_core.services.llm_runs.types import (
@@ -60,6 +61,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 TOTALS_EVERY_SECONDS = 10.0
+CACHE_WRITE_ROWS = 100
 
 
 def _claim(kind: RunKind, run_id: int, stale_after: float) -> tuple[Any, str] | StepOutcome:
@@ -151,17 +153,30 @@ def _run_chunk(
     recorder.groups = groups
     entries = LLMCacheEntry.objects.in_bulk(list(groups), field_name="request_hash")
     misses: list[CallRequest] = []
+    served: list[Row] = []  # cache hits, written CACHE_WRITE_ROWS to a transaction
     for digest, group in groups.items():
-        if recorder.should_stop():
+        stop = recorder.should_stop()
+        if stop or len(served) >= CACHE_WRITE_ROWS:
+            recorder.write(served)
+            served = []
+        if stop:
             return
         entry = entries.get(digest)
-        if entry is None or not recorder.record_from_cache(group, entry):
+        rows = recorder.cached_rows(group, entry) if entry is not None else None
+        if rows is None:
             misses.append(group[0].request)
+        else:
+            served += rows
+    recorder.write(served)
     if misses and not recorder.should_stop():
+        # The executor builds the openai client: imported by the worker when it calls,
+        # never by the web processes that import this package to create or cancel a run.
+        from llmops_core.llm.executor import run_calls
+
         run_calls(
             misses,
             plan.endpoint,
-            on_result=recorder.on_result,
+            on_results=recorder.on_results,
             should_cancel=recorder.should_stop,
             concurrency=plan.concurrency,
             policy=options.policy,

@@ -1,9 +1,12 @@
-"""Record one chunk's results: an ``LLMCall``, the cache and the domain rows per transaction.
+"""Record one chunk's results: ``LLMCall`` rows, the cache and the domain rows.
 
-The run row's counters are a running copy of what its ``LLMCall`` rows add up to: the step
-keeps them in memory and writes them with its heartbeat (every ``poll_seconds``) and at the end
-of the chunk, so each result costs one small transaction. A step starts from the recorded calls
-(``run_counters``), so counts lost with a killed step are found again.
+Results that arrive together (calls that finished while the last ones were being written, or
+a run of cache hits) are written in one transaction, with one insert per table rather than one
+per result: a result is in the database as soon as the thread gets to it, and never waits for
+others. The run row's counters are a running copy of what its ``LLMCall`` rows add up to: the
+step keeps them in memory and writes them with its heartbeat (every ``poll_seconds``) and at
+the end of the chunk. A step starts from the recorded calls (``run_counters``), so counts lost
+with a killed step are found again.
 """
 
 from __future__ import annotations
@@ -30,6 +33,19 @@ def jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dict(vars(value))
     return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One subject's ``LLMCall`` to write: its fields, the parsed reply and what it adds."""
+
+    key: str
+    digest: str
+    model_name: str
+    fields: dict[str, Any]
+    parsed: Any = None
+    cache: CallResult | None = None  # a paid, successful reply becomes a cache entry
+    call: PreparedCall | None = None  # the plan records domain rows for it unless it failed
 
 
 def _attempt_note(result: CallResult) -> str:
@@ -104,44 +120,49 @@ class ChunkRecorder:
 
     def on_result(self, result: CallResult) -> None:
         """Record a finished call for every subject that asked the same request."""
+        self.on_results([result])
+
+    def on_results(self, results: Sequence[CallResult]) -> None:
+        """Record calls that finished together, in one transaction."""
+        self.write([row for result in results for row in self._result_rows(result)])
+
+    def _result_rows(self, result: CallResult) -> list[Row]:
+        """Return the rows of a finished call: the paid one, then its group's copies."""
         if result.error_kind == ErrorKind.CANCELLED:
-            return  # not finished: a resumed run asks it again
+            return []  # not finished: a resumed run asks it again
         first, *rest = self.groups[result.key]
         if result.ok:
-            fields = self._fields(result, CallStatus.OK)
-            self._write(first, fields, result.parsed, result, paid=True)
+            rows = [self._row(first, self._fields(result, CallStatus.OK), result.parsed, result)]
             entry = self._cache_fields(result)
-            for call in rest:
-                self._write(call, self._cached_fields(entry), result.parsed, None, paid=False)
-            return
-        self._write(first, self._fields(result, CallStatus.ERROR), None, None, paid=True)
+            rows += [self._row(call, self._cached_fields(entry), result.parsed) for call in rest]
+            return rows
+        rows = [self._row(first, self._fields(result, CallStatus.ERROR))]
         for call in rest:
             fields = {
                 "status": CallStatus.ERROR,
                 "error_kind": result.error_kind or ErrorKind.INTERNAL,
                 "error": f'same request as "{first.subject_key}", which failed: {result.error}',
             }
-            self._write(call, fields, None, None, paid=False)
+            rows.append(self._row(call, fields))
+        return rows
 
-    def record_from_cache(self, group: Sequence[PreparedCall], entry: LLMCacheEntry) -> bool:
-        """Record the group from a cache entry; False when the entry no longer parses."""
+    def cached_rows(self, group: Sequence[PreparedCall], entry: LLMCacheEntry) -> list[Row] | None:
+        """Return the group's rows served from a cache entry; None when it no longer parses."""
         parsed: Any = entry.content
         if self.plan.parser is not None:
             try:
                 parsed = self.plan.parser(group[0].request, entry.content)
             except ParseError:
-                return False
+                return None
         fields = self._cached_fields(
             {"content": entry.content, "tokens_in": entry.tokens_in, "tokens_out": entry.tokens_out}
         )
-        for call in group:
-            self._write(call, fields, parsed, None, paid=False)
-        return True
+        return [self._row(call, fields, parsed) for call in group]
 
     def record_unaskable(self, key: str, message: str) -> None:
         """Record a subject whose request cannot be built (its output is gone, bad input)."""
         fields = {"status": CallStatus.ERROR, "error_kind": "bad_subject", "error": message}
-        self._write_row(key, "", "", fields, None, None, None)
+        self.write([Row(key, "", "", fields)])
 
     def _fields(self, result: CallResult, status: str) -> dict[str, Any]:
         """Return the ``LLMCall`` fields of a call the endpoint answered (or failed)."""
@@ -176,60 +197,75 @@ class ChunkRecorder:
         """Return the fields of a call served from the cache: nothing paid, nothing waited."""
         return {"status": CallStatus.CACHED, "content": entry["content"], "cost": Decimal(0)}
 
-    def _write(
-        self,
+    @staticmethod
+    def _row(
         call: PreparedCall,
         fields: dict[str, Any],
-        parsed: Any,
-        result: CallResult | None,
-        *,
-        paid: bool,
-    ) -> None:
-        cache = result if (paid and result is not None and result.ok) else None
-        self._write_row(
+        parsed: Any = None,
+        paid: CallResult | None = None,
+    ) -> Row:
+        cache = paid if paid is not None and paid.ok else None
+        return Row(
             call.subject_key, call.request.key, call.request.model, fields, parsed, cache, call
         )
 
-    def _write_row(
-        self,
-        key: str,
-        digest: str,
-        model_name: str,
-        fields: dict[str, Any],
-        parsed: Any,
-        cache: CallResult | None,
-        call: PreparedCall | None,
-    ) -> None:
-        """Write one subject's call, cache entry, domain rows and counters in one transaction."""
+    def write(self, rows: Sequence[Row]) -> None:
+        """Write rows, their cache entries and domain rows in one transaction, then count them.
+
+        If another step recorded one of the subjects first (the unique subject per run), the
+        rows are written one by one instead and that subject's is dropped: the run's counters
+        come from the rows.
+        """
+        if not rows:
+            return
         try:
             with transaction.atomic():
-                LLMCall.objects.create(
-                    project_id=self.run.project_id,
-                    run_kind=self.kind,
-                    run_id=self.run.pk,
-                    subject_key=key,
-                    request_hash=digest,
-                    model_name=model_name,
-                    **fields,
-                )
-                if cache is not None:
-                    LLMCacheEntry.objects.bulk_create(
-                        [
-                            LLMCacheEntry(
-                                request_hash=digest,
-                                model_name=model_name,
-                                content=cache.content or "",
-                                parsed=jsonable(cache.parsed),
-                                tokens_in=cache.tokens_in or 0,
-                                tokens_out=cache.tokens_out or 0,
-                                cost=cache.cost,  # the raw reply stays on the paid LLMCall
-                            )
-                        ],
-                        ignore_conflicts=True,
-                    )
-                if call is not None and fields["status"] != CallStatus.ERROR:
-                    self.plan.record(call, parsed)
+                self._insert(rows)
         except IntegrityError:
-            # Another step recorded this subject first; the run's counters come from the rows.
+            if len(rows) > 1:
+                for row in rows:
+                    self.write([row])
             return
-        self.counters.add(fields)
+        for row in rows:
+            self.counters.add(row.fields)
+
+    def _insert(self, rows: Sequence[Row]) -> None:
+        run = self.run
+        LLMCall.objects.bulk_create(
+            LLMCall(
+                project_id=run.project_id,
+                run_kind=self.kind,
+                run_id=run.pk,
+                subject_key=row.key,
+                request_hash=row.digest,
+                model_name=row.model_name,
+                **row.fields,
+            )
+            for row in rows
+        )
+        entries = [
+            LLMCacheEntry(
+                request_hash=row.digest,
+                model_name=row.model_name,
+                content=row.cache.content or "",
+                parsed=jsonable(row.cache.parsed),
+                tokens_in=row.cache.tokens_in or 0,
+                tokens_out=row.cache.tokens_out or 0,
+                cost=row.cache.cost,  # the raw reply stays on the paid LLMCall
+            )
+            for row in rows
+            if row.cache is not None
+        ]
+        if entries:
+            LLMCacheEntry.objects.bulk_create(entries, ignore_conflicts=True)
+        replies = [
+            (row.call, row.parsed)
+            for row in rows
+            if row.call is not None and row.fields["status"] != CallStatus.ERROR
+        ]
+        record_many = getattr(self.plan, "record_many", None)
+        if record_many is not None:
+            record_many(replies)
+        else:
+            for call, parsed in replies:
+                self.plan.record(call, parsed)

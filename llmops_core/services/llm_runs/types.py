@@ -46,6 +46,8 @@ class RunPlan(Protocol):
 
     # Optional: ``budget: Decimal | None``; once the run has paid that much, it stops (the
     # calls in flight then still finish, so a run can overshoot by at most its concurrency).
+    # Optional: ``record_many(replies)``, the domain rows of many ``(call, parsed)`` replies
+    # at once (results that arrived together); without it ``record`` is called for each.
 
 
 @dataclass(frozen=True)
