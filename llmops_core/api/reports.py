@@ -21,11 +21,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.charts.agreement import CHARTS
 from llmops_core.models import JobStatus, Report, Role
@@ -192,7 +192,7 @@ class ReportDetailSerializer(ReportSerializer):
         fields = [*ReportSerializer.Meta.fields, "results"]
 
 
-class ReportPagination(CursorPagination):
+class ReportPagination(KeysetPagination):
     """Keyset pages, newest first: schedules add reports forever."""
 
     page_size = 20
