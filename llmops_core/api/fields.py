@@ -5,21 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.backends.base.operations import BaseDatabaseOperations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from llmops_core.models.ranges import COLUMN_RANGES, column_range
 from llmops_core.services.rubrics import ANCHORS_EXAMPLE, anchors_clean
 
-# The ranges of Django's integer columns as PostgreSQL enforces them. SQLite stores any 64-bit
-# integer, so the API checks these itself: a value that fits on one database fits on both.
-COLUMN_RANGES: dict[str, tuple[int, int]] = BaseDatabaseOperations.integer_field_ranges
-
-
-def column_range(model: type[models.Model], name: str) -> tuple[int, int]:
-    """Return the (lowest, highest) integer the column behind ``model.name`` can hold."""
-    field = model._meta.get_field(name)
-    return COLUMN_RANGES[field.get_internal_type()]
+__all__ = ["COLUMN_RANGES", "AnchorsField", "column_integer"]
 
 
 def column_integer(

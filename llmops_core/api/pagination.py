@@ -61,9 +61,7 @@ class KeysetPagination(CursorPagination):
         return cursor
 
     def _invalid(self, reason: str) -> ValidationError:
-        return ValidationError(
-            {"detail": f'query parameter "{self.cursor_query_param}": {reason}'}
-        )
+        return ValidationError({"detail": f'query parameter "{self.cursor_query_param}": {reason}'})
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         """Describe the cursor as its own format, so schema-driven clients and fuzzers know it."""

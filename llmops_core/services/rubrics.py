@@ -84,7 +84,9 @@ def anchors_clean(anchors: object) -> dict[str, str]:
     parsed, and stored in one spelling so that ``Criterion.anchor(level)`` finds them.
     """
     if not isinstance(anchors, Mapping):
-        raise ValueError(f"{show(anchors)} is not an object of level -> text, e.g. {ANCHORS_EXAMPLE}")
+        raise ValueError(
+            f"{show(anchors)} is not an object of level -> text, e.g. {ANCHORS_EXAMPLE}"
+        )
     clean: dict[str, str] = {}
     for key, text in anchors.items():
         if isinstance(key, bool) or not (

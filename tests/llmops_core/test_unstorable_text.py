@@ -124,7 +124,7 @@ def test_a_nul_in_a_key_or_a_lone_surrogate_is_refused_too(
     base = {"template_text": "{{ q }}!", "model_name": "m"}
     key = client.post(
         url,
-        f'{{"template_text": "x", "model_name": "m", "parameters": {{"a\\u0000": 1}}}}',
+        '{"template_text": "x", "model_name": "m", "parameters": {"a\\u0000": 1}}',
         content_type="application/json",
     )
     assert key.status_code == 400 and 'field "parameters"' in key.json()["detail"]

@@ -63,7 +63,7 @@ MATHTEXT = r"$\undefinedmacro{x}$ & $x^2$"
 
 
 def renamed(results: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    """Return report results with the name ``old`` (a criterion, reviewer...) replaced by ``new``."""
+    """Return report results with the name ``old`` (a criterion, a reviewer) renamed ``new``."""
     return json.loads(json.dumps(results).replace(json.dumps(old), json.dumps(new)))
 
 

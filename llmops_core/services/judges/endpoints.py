@@ -20,6 +20,7 @@ from llmops_core.services.audit import audit_record
 # endpoint at their own server with api_key_env="SECRET_KEY" and read the site's secrets.
 API_KEY_ENV = re.compile(r"^[A-Z][A-Z0-9_]{0,90}API_KEY$")
 MAX_CONCURRENCY = 256
+MAX_TIMEOUT_SECONDS = 600
 
 
 def _validate(
@@ -39,8 +40,10 @@ def _validate(
         )
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise DomainError(f'field "concurrency": {concurrency} is outside 1-{MAX_CONCURRENCY}')
-    if not 1 <= timeout_seconds <= 600:
-        raise DomainError(f'field "timeout_seconds": {timeout_seconds} is outside 1-600')
+    if not 1 <= timeout_seconds <= MAX_TIMEOUT_SECONDS:
+        raise DomainError(
+            f'field "timeout_seconds": {timeout_seconds} is outside 1-{MAX_TIMEOUT_SECONDS}'
+        )
 
 
 @transaction.atomic
