@@ -24,6 +24,7 @@ VR = P + "version-reports/<int:pk>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/tokens/", auth.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", auth.token_revoke_view, name="token-revoke"),
     path(P + "audit/", audit.audit_log, name="audit-log"),
