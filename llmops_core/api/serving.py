@@ -70,7 +70,7 @@ class PromptServeApi(APIView):
         """Return the template the user may read, resolving the project (404, 400, 403)."""
         candidates = serving_candidates(user=self.request.user, name=name)
         if slug is not None:
-            candidates = [c for c in candidates if c[1] == slug]
+            candidates = [c for c in candidates if c[1] == slug.lower()]
         if not candidates:
             raise NotFound(f'no prompt "{name}" in your projects')
         if len(candidates) > 1:
@@ -96,7 +96,7 @@ class PromptServeApi(APIView):
         params = query.validated_data
         template_id = self._template_id(name, params.get("project"))
         number = params.get("version")
-        label = None if number is not None else params.get("label", PRODUCTION)
+        label = None if number is not None else params.get("label", PRODUCTION).lower()
         payload = served_prompt(template_id=template_id, label=label, number=number)
         if payload is None:
             what = f"version {number}" if number is not None else f'label "{label}"'

@@ -35,7 +35,8 @@ def project_create(
 
     Without a slug, one is made from the name (cut to fit its column).
     """
-    slug = slug or project_slug_from_name(name)
+    # Slugs are lower case (the database checks it): "DEMO" names the project "demo".
+    slug = (slug or project_slug_from_name(name)).lower()
     if not slug:
         raise DomainError(f"cannot make a slug from the name {name!r}: give one")
     if len(slug) > SLUG_MAX_LENGTH:
