@@ -274,7 +274,13 @@ class ReportDetailApi(ReportApiMixin, APIView):
     )
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         report = self.get_report(pk)
-        if request.query_params.get("results", "1").lower() in {"0", "false", "no"}:
+        try:
+            with_results = serializers.BooleanField().to_internal_value(
+                request.query_params.get("results", "1")
+            )
+        except ValidationError:
+            raise ValidationError({"results": "give 1 or 0 (true or false)"}) from None
+        if not with_results:
             return Response(ReportSerializer(report).data)
         return Response(ReportDetailSerializer(report).data)
 

@@ -97,3 +97,21 @@ def test_the_schema_describes_the_cursor_parameter(api: APIClient) -> None:
     parameter = next(p for p in operation["parameters"] if p["name"] == "cursor")
     assert parameter["schema"] == {"type": "string", "format": "keyset-cursor"}
     assert "next" in parameter["description"]
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-3", "2.5", "\uff11"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(
+    api: APIClient, lead: Any, outputs_url: str, size: str
+) -> None:
+    api.force_authenticate(lead)
+    response = api.get(outputs_url, {"page_size": size})
+    assert response.status_code == 400, response.content
+    assert 'query parameter "page_size"' in response.json()["detail"]
+
+
+def test_a_page_size_over_the_maximum_is_capped(
+    api: APIClient, lead: Any, outputs_url: str
+) -> None:
+    api.force_authenticate(lead)
+    assert len(api.get(outputs_url, {"page_size": 10**9}).json()["results"]) == 5
+    assert len(api.get(outputs_url, {"page_size": 2}).json()["results"]) == 2
