@@ -13,6 +13,7 @@ from annotate.models import Queue
 from annotate.selectors.queues import queue_item_ids_by_external_id
 from annotate.selectors.reviewers import ReviewerCandidate
 from llmops_core.models import Criterion, Membership, Project, PromptVersion, RubricVersion
+from llmops_core.models.ranges import column_range
 
 MAX_QUOTA = 2**31 - 1
 MAX_ITEMS = 10_000  # items pinned in one request
@@ -33,6 +34,7 @@ class QueueForm(forms.Form):
     )
     disagreement_threshold = forms.IntegerField(
         min_value=1,
+        max_value=column_range(Queue, "disagreement_threshold")[1],
         required=False,
         initial=2,
         help_text="A spread of this many points on any criterion makes an item contested.",

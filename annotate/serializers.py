@@ -11,11 +11,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from annotate.models import Annotation, Assignment, Flag, QueueItem
+from annotate.models import Annotation, Assignment, Flag, Queue, QueueItem, QueueReviewer
 from annotate.rendering import input_view, render_markdown
+from llmops_core.api.fields import column_integer
 from llmops_core.models import RubricVersion
 
 MAX_HOLDING = 20
+# A day, as on the queue form (its lease is given in minutes, up to 24 hours).
+MAX_LEASE_SECONDS = 24 * 60 * 60
 
 
 def rubric_payload(version: RubricVersion) -> dict[str, Any]:
@@ -104,7 +107,7 @@ class SubmitSerializer(HoldingSerializer):
     scores = serializers.DictField(child=serializers.IntegerField(), default=dict)
     comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
     flags = serializers.ListField(child=serializers.ChoiceField(Flag.choices), default=list)
-    active_ms = serializers.IntegerField(min_value=0, default=0)
+    active_ms = column_integer(Annotation, "active_ms", min_value=0, default=0)
     rubric_version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -148,7 +151,9 @@ class PinSerializer(serializers.Serializer[Any]):
 
 class ReviewerQuotaSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
-    quota = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    quota = column_integer(
+        QueueReviewer, "quota", min_value=0, required=False, allow_null=True, default=None
+    )
 
 
 class ReviewersSerializer(serializers.Serializer[Any]):
@@ -160,13 +165,17 @@ class QueueUpdateSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(["open", "paused", "closed"], required=False)
     guidelines = serializers.CharField(allow_blank=True, required=False)
     blind = serializers.BooleanField(required=False)
-    lease_seconds = serializers.IntegerField(min_value=10, required=False)
+    lease_seconds = column_integer(
+        Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, required=False
+    )
     overlap = serializers.IntegerField(min_value=1, max_value=50, required=False)
     max_overlap = serializers.IntegerField(
         min_value=1, max_value=50, required=False, allow_null=True
     )
-    disagreement_threshold = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    gold_every = serializers.IntegerField(min_value=2, required=False)
+    disagreement_threshold = column_integer(
+        Queue, "disagreement_threshold", min_value=1, required=False, allow_null=True
+    )
+    gold_every = column_integer(Queue, "gold_every", min_value=2, required=False)
     rubric_version_id = serializers.IntegerField(required=False)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from llmops_core import models as m
+from llmops_core.forms.accounts import AdminPasswordChangeForm
 from llmops_core.services.audit import audit_record
 
 # Relations followed, in order, to find the project an admin-edited object belongs to.
@@ -71,7 +72,12 @@ class AuditedAdmin(AuditMixin, admin.ModelAdmin[Any]):
 
 
 class AuditedUserAdmin(AuditMixin, UserAdmin[Any]):
-    """Django's user admin, audited: staff and superuser flags are roles too."""
+    """Django's user admin, audited: staff and superuser flags are roles too.
+
+    Setting a user's password revokes their API tokens too, unless the admin unticks it.
+    """
+
+    change_password_form = AdminPasswordChangeForm
 
 
 admin.site.unregister(get_user_model())

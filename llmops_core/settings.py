@@ -89,6 +89,7 @@ MIDDLEWARE = [
     # Outermost: answers JSON for any error under /api/, then refuses oversized bodies unread.
     "llmops_core.api.errors.ApiJsonErrorsMiddleware",
     "llmops_core.api.errors.RequestSizeLimitMiddleware",
+    "llmops_core.middleware.UnstorableTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", health.healthz, name="healthz"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/tokens/", auth.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", auth.token_revoke_view, name="token-revoke"),
     path(P + "audit/", audit.audit_log, name="audit-log"),

@@ -35,6 +35,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if on_postgres:
         once = pytest.mark.skip(reason="backend-independent: runs in the SQLite half of .ci/run")
         for item in items:
+            if "both_backends" in item.keywords:
+                continue
             if (
                 _folder(item) in BACKEND_INDEPENDENT
                 or "browser" in item.keywords

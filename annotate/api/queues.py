@@ -18,13 +18,14 @@ from annotate.api.responses import ItemsAddedSerializer
 from annotate.api.review import QueueItemListApi
 from annotate.models import Queue
 from annotate.selectors.queues import output_ids_matching, queue_list_for_user
-from annotate.serializers import QueueUpdateSerializer
+from annotate.serializers import MAX_LEASE_SECONDS, QueueUpdateSerializer
 from annotate.services.queues import (
     queue_add_outputs,
     queue_change_rubric_version,
     queue_create,
     queue_update,
 )
+from llmops_core.api.fields import column_integer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
 from llmops_core.permissions import signed_in
@@ -75,12 +76,14 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
     max_overlap = serializers.IntegerField(
         min_value=1, max_value=50, required=False, allow_null=True, default=None
     )
-    disagreement_threshold = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, default=None
+    disagreement_threshold = column_integer(
+        Queue, "disagreement_threshold", min_value=1, required=False, allow_null=True, default=None
     )
     blind = serializers.BooleanField(default=True)
     guidelines = serializers.CharField(allow_blank=True, default="")
-    lease_seconds = serializers.IntegerField(min_value=10, default=900)
+    lease_seconds = column_integer(
+        Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
+    )
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
     output_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list

@@ -52,7 +52,11 @@ class ExportFiltersSerializer(serializers.Serializer[Any]):
         required=False, allow_null=True, help_text="ISO date (that whole day included) or time"
     )
     min_ratings = serializers.IntegerField(
-        required=False, allow_null=True, help_text="reviewers per output"
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="reviewers per output",
     )
     min_agreement = serializers.FloatField(required=False, allow_null=True, help_text="0-1")
     exclude_flagged = serializers.BooleanField(required=False, default=False)

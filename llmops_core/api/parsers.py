@@ -11,6 +11,8 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
 
+from llmops_core.io.jsontext import unstorable_text
+
 
 class BodyTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -28,6 +30,10 @@ class SafeJSONParser(JSONParser):
 
     The standard library's decoder recurses once per level, so a body of 100,000 "[" raises
     RecursionError, which DRF does not treat as a parse error.
+
+    Text the database cannot store (NUL, which PostgreSQL refuses in text and jsonb, and lone
+    surrogates) is refused here for every JSON endpoint at once, naming the field, instead of
+    failing inside a transaction later.
     """
 
     limit_setting = "API_JSON_MAX_BYTES"
@@ -53,9 +59,15 @@ class SafeJSONParser(JSONParser):
         if request is not None:
             self.refuse_if_too_large(request)
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply") from None
+        found = unstorable_text(data)
+        if found is not None:
+            path, problem = found
+            where = f'field "{path}"' if path else "the body"
+            raise ParseError(f"{where}: {problem}, which text cannot hold; remove it")
+        return data
 
 
 class SizeCheckingNegotiation(DefaultContentNegotiation):

@@ -21,11 +21,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.charts.agreement import CHARTS
 from llmops_core.models import JobStatus, Report, Role
@@ -201,7 +201,7 @@ class ReportDetailSerializer(ReportSerializer):
         fields = [*ReportSerializer.Meta.fields, "results"]
 
 
-class ReportPagination(CursorPagination):
+class ReportPagination(KeysetPagination):
     """Keyset pages, newest first: schedules add reports forever."""
 
     page_size = 20
@@ -283,7 +283,13 @@ class ReportDetailApi(ReportApiMixin, APIView):
     )
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         report = self.get_report(pk)
-        if request.query_params.get("results", "1").lower() in {"0", "false", "no"}:
+        try:
+            with_results = serializers.BooleanField().to_internal_value(
+                request.query_params.get("results", "1")
+            )
+        except ValidationError:
+            raise ValidationError({"results": "give 1 or 0 (true or false)"}) from None
+        if not with_results:
             return Response(ReportSerializer(report).data)
         return Response(ReportDetailSerializer(report).data)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from llmops_core.api.fields import AnchorsField, column_integer
 from llmops_core.models import (
     Criterion,
     ImportJob,
@@ -187,6 +188,10 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
 
 
 class CriterionSerializer(serializers.ModelSerializer[Criterion]):
+    scale_min = column_integer(Criterion, "scale_min", required=False, default=1)
+    scale_max = column_integer(Criterion, "scale_max", required=False, default=5)
+    anchors = AnchorsField(required=False, default=dict)
+
     class Meta:
         model = Criterion
         fields = ["name", "description", "scale_min", "scale_max", "anchors"]

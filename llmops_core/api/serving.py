@@ -75,7 +75,7 @@ class PromptServeApi(APIView):
             user=self.request.user, name=name, label=label, number=number
         )
         if slug is not None:
-            candidates = [c for c in candidates if c.slug == slug]
+            candidates = [c for c in candidates if c.slug == slug.lower()]
         if not candidates:
             raise NotFound(f'no prompt "{name}" in your projects')
         if len(candidates) > 1:
@@ -102,7 +102,7 @@ class PromptServeApi(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         number = params.get("version")
-        label = None if number is not None else params.get("label", PRODUCTION)
+        label = None if number is not None else params.get("label", PRODUCTION).lower()
         candidate = self._candidate(name, params.get("project"), label, number)
         payload = None
         if candidate.version_id is not None:

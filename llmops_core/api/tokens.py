@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -54,10 +55,13 @@ class ObtainSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100, default="obtained")
 
 
-def _created(token: ApiToken, key: str) -> dict[str, Any]:
+def _created(token: ApiToken, key: str) -> Response:
+    """Return the 201 that shows a new token's key, once: no cache may keep a copy."""
     data = dict(ApiTokenSerializer(token).data)
     data["key"] = key
-    return data
+    response = Response(data, status=status.HTTP_201_CREATED)
+    add_never_cache_headers(response)
+    return response
 
 
 class TokenObtainApi(APIView):
@@ -90,7 +94,7 @@ class TokenObtainApi(APIView):
             raise AuthenticationFailed("Wrong username or password.")
         login_success_record(username=username, ip=ip)
         token, key = token_create(user=user, name=data.validated_data["name"])
-        return Response(_created(token, key), status=status.HTTP_201_CREATED)
+        return _created(token, key)
 
 
 class TokenListApi(generics.ListAPIView[ApiToken]):
@@ -108,7 +112,7 @@ class TokenListApi(generics.ListAPIView[ApiToken]):
         data = NewTokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, key = token_create(user=signed_in(request.user), name=data.validated_data["name"])
-        return Response(_created(token, key), status=status.HTTP_201_CREATED)
+        return _created(token, key)
 
 
 class TokenRevokeApi(APIView):

@@ -163,7 +163,7 @@ class PromptVersionListApi(TemplateScopedMixin, generics.ListAPIView[Any]):
     def get_project_queryset(self) -> QuerySet[Any]:
         qs = prompt_version_list(template=self.get_template()).order_by("-number")
         label = self.request.query_params.get("label")
-        return qs.filter(labels__name=label) if label else qs
+        return qs.filter(labels__name=label.lower()) if label else qs
 
     @extend_schema(
         request=s.PromptVersionWriteSerializer,

@@ -36,6 +36,9 @@ def _matplotlib() -> Any:
             "axes.prop_cycle": cycler(color=PALETTE),
             "svg.hashsalt": "llmops",  # deterministic SVG ids
             "svg.fonttype": "none",
+            # Names, titles and labels are user text: "$...$" in a criterion name must be drawn
+            # as written, not parsed as mathtext (an unknown macro raised: the chart was a 500).
+            "text.parse_math": False,
         }
     )
     return matplotlib

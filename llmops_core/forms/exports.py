@@ -37,7 +37,7 @@ class ExportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     min_ratings = forms.IntegerField(
-        required=False, min_value=1, label="Minimum reviewers per output"
+        required=False, min_value=1, max_value=2**31 - 1, label="Minimum reviewers per output"
     )
     min_agreement = forms.FloatField(
         required=False,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from llmops_core.forms.jsonfields import json_from_text
 from llmops_core.models import JudgeMode, JudgeVersion, LLMEndpoint, PromptVersion, RubricVersion
 from llmops_core.services.judges.configs import RESPONSE_FORMATS
 
@@ -101,10 +102,7 @@ class JudgeVersionForm(forms.Form):
         text = (self.cleaned_data.get("parameters") or "").strip()
         if not text:
             return {}
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise forms.ValidationError(f"not JSON: {exc}") from exc
+        value = json_from_text(text)
         if not isinstance(value, dict):
             raise forms.ValidationError('give a JSON object, e.g. {"max_tokens": 400}')
         return value

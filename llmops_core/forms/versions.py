@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
 
+from llmops_core.forms.jsonfields import json_from_text
 from llmops_core.models import PromptVersion
 
 
@@ -54,13 +54,7 @@ class GateRulesForm(forms.Form):
     )
 
     def clean_rules(self) -> Any:
-        text = self.cleaned_data["rules"]
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            ) from exc
+        return json_from_text(self.cleaned_data["rules"])
 
 
 class DatasetUploadForm(forms.Form):
@@ -123,10 +117,7 @@ class NewVersionForm(forms.Form):
     note = forms.CharField(required=False, max_length=300)
 
     def clean_parameters(self) -> dict[str, Any]:
-        try:
-            value = json.loads(self.cleaned_data["parameters"] or "{}")
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"not JSON: {exc.msg}") from exc
+        value = json_from_text(self.cleaned_data["parameters"] or "{}")
         if not isinstance(value, dict):
             raise forms.ValidationError("give a JSON object")
         return value

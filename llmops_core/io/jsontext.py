@@ -90,6 +90,34 @@ def text_problem(text: str) -> str | None:
     return "contains an unpaired surrogate (not valid Unicode)"
 
 
+def unstorable_text(value: object) -> tuple[str, str] | None:
+    """Return (field path, reason) of a string or key in a JSON value that cannot be stored.
+
+    The path joins keys and list indexes with dots (``inputs.1.question``), as API errors name
+    fields; a bad key is reported at the object holding it. Return None if every string is
+    storable. Walks iteratively, so untrusted depth cannot exhaust the stack.
+    """
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return path, problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                problem = text_problem(key) if isinstance(key, str) else None
+                if problem:
+                    return path, f"has a key {show(key)} that {problem}"
+                stack.append((child, f"{path}.{key}" if path else str(key)))
+        elif isinstance(item, list | tuple):
+            stack.extend(
+                (child, f"{path}.{index}" if path else str(index))
+                for index, child in enumerate(item)
+            )
+    return None
+
+
 def value_problem(value: object, *, max_depth: int, from_text: bool = False) -> str | None:
     """Return why a parsed JSON value cannot be stored, or None if it can.
 

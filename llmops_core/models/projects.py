@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Role(models.TextChoices):
@@ -23,7 +24,7 @@ ROLE_RANK: dict[str, int] = {
 
 
 class Project(models.Model):
-    slug = models.SlugField(max_length=64, unique=True)
+    slug = models.SlugField(max_length=64, help_text="Lower case; unique whatever the case.")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -36,6 +37,19 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            # Slugs are stored lower case and looked up lower-cased: "DEMO" is "demo".
+            models.UniqueConstraint(
+                Lower("slug"),
+                name="project_slug_unique_ci",
+                violation_error_message="A project with this slug (in any case) already exists.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slug=Lower("slug")),
+                name="project_slug_lower",
+                violation_error_message="A slug is lower case.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.slug

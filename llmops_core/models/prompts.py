@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from llmops_core.models.projects import Project
 
@@ -100,14 +101,20 @@ class PromptLabel(models.Model):
     """A movable name (``production``, ``staging``) pointing at one version of a template."""
 
     template = models.ForeignKey(PromptTemplate, on_delete=models.CASCADE, related_name="labels")
-    name = models.SlugField(max_length=64)
+    name = models.SlugField(max_length=64, help_text="Lower case; unique per template.")
     version = models.ForeignKey(PromptVersion, on_delete=models.PROTECT, related_name="labels")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["template", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "name"], name="promptlabel_unique_name"),
+            # Labels are stored lower case, so "Production" can never sidestep the gate.
+            models.UniqueConstraint(
+                models.F("template"), Lower("name"), name="promptlabel_unique_name_ci"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name=Lower("name")), name="promptlabel_name_lower"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -46,8 +46,8 @@ def project_list_for_user(*, user: AnyUser) -> QuerySet[Project]:
 
 
 def project_get_for_user(*, user: AnyUser, slug: str) -> Project | None:
-    """Return the project ``slug`` if ``user`` may see it."""
-    return project_list_for_user(user=user).filter(slug=slug).first()
+    """Return the project ``slug`` (in any case) if ``user`` may see it."""
+    return project_list_for_user(user=user).filter(slug=slug.lower()).first()
 
 
 def membership_list(*, project: Project) -> QuerySet[Membership]:
@@ -83,8 +83,8 @@ def prompt_version_list(*, template: PromptTemplate) -> QuerySet[PromptVersion]:
 
 
 def prompt_version_by_label(*, template: PromptTemplate, label: str) -> PromptVersion | None:
-    """Return the version ``label`` points at, or None."""
-    return PromptVersion.objects.filter(template=template, labels__name=label).first()
+    """Return the version ``label`` (in any case) points at, or None."""
+    return PromptVersion.objects.filter(template=template, labels__name=label.lower()).first()
 
 
 def rubric_list(*, project: Project) -> QuerySet[Rubric]:

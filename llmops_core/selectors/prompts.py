@@ -21,9 +21,11 @@ PRODUCTION = "production"
 
 
 def label_version(*, template: PromptTemplate, label: str = PRODUCTION) -> PromptVersion | None:
-    """Return the version ``label`` points at, or None."""
+    """Return the version ``label`` (in any case) points at, or None."""
     row = (
-        PromptLabel.objects.select_related("version").filter(template=template, name=label).first()
+        PromptLabel.objects.select_related("version")
+        .filter(template=template, name=label.lower())
+        .first()
     )
     return row.version if row else None
 

@@ -24,6 +24,7 @@ from django.db.models import Max
 from llmops_core.demo import demo_inputs
 from llmops_core.errors import DomainError
 from llmops_core.hashing import content_hash
+from llmops_core.io.jsontext import unstorable_text
 from llmops_core.llm.errors import PromptError
 from llmops_core.llm.prompts import validate_messages
 from llmops_core.models import Dataset, DatasetRow, Project, ReleaseGate, ReportKind
@@ -50,6 +51,11 @@ DEMO_GATE_RULES: list[dict[str, Any]] = [
 
 def dataset_input(value: Any, where: str) -> Any:
     """Return one row's input checked: text, an object of variables, or chat messages."""
+    found = unstorable_text(value)
+    if found is not None:
+        path, problem = found
+        field = f', field "{path}"' if path else ""
+        raise DomainError(f"{where}{field}: {problem}, which text cannot hold; remove it")
     if isinstance(value, Mapping):
         if set(value) == {"messages"}:
             value = value["messages"]

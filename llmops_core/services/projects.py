@@ -11,6 +11,17 @@ from llmops_core.models import Membership, Project, Role
 from llmops_core.services.audit import audit_record
 from llmops_core.services.rubrics import rubric_create_default
 
+SLUG_MAX_LENGTH = 64  # Project.slug's column
+
+
+def project_slug_from_name(name: str) -> str:
+    """Return a slug for ``name`` that fits its column, cut at a word boundary when it can."""
+    slug = slugify(name)
+    if len(slug) > SLUG_MAX_LENGTH:
+        cut = slug[: SLUG_MAX_LENGTH + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:SLUG_MAX_LENGTH]
+    return slug.strip("-")
+
 
 @transaction.atomic
 def project_create(
@@ -20,10 +31,16 @@ def project_create(
     description: str = "",
     created_by: User | None = None,
 ) -> Project:
-    """Create a project with the default rubric; its creator becomes its admin."""
-    slug = slug or slugify(name)
+    """Create a project with the default rubric; its creator becomes its admin.
+
+    Without a slug, one is made from the name (cut to fit its column).
+    """
+    # Slugs are lower case (the database checks it): "DEMO" names the project "demo".
+    slug = (slug or project_slug_from_name(name)).lower()
     if not slug:
         raise DomainError(f"cannot make a slug from the name {name!r}: give one")
+    if len(slug) > SLUG_MAX_LENGTH:
+        raise DomainError(f'field "slug": {len(slug)} characters, more than {SLUG_MAX_LENGTH}')
     if Project.objects.filter(slug=slug).exists():
         raise DomainError(f'a project with the slug "{slug}" already exists')
     project = Project.objects.create(

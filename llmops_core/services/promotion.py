@@ -123,7 +123,9 @@ def prompt_promote(
 
     Leads and admins may promote; only admins may override a failing gate. A refusal raises
     ``PromotionRefused`` (its message lists the failed checks) and is written to the audit log.
+    Labels are case-insensitive, so "Production" is gated as "production" is.
     """
+    label = label.lower()
     try:
         with transaction.atomic():
             return prompt_label_move(

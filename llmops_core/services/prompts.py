@@ -120,7 +120,11 @@ def prompt_label_set(
     evidence: dict[str, Any] | None = None,
     override_reason: str = "",
 ) -> Promotion:
-    """Point ``label`` of the version's template at ``version`` and record the move."""
+    """Point ``label`` of the version's template at ``version`` and record the move.
+
+    Labels are lower case: "Production" is the label "production".
+    """
+    label = label.lower()
     template = version.template
     prompt_template_lock(template_id=template.pk)
     current = PromptLabel.objects.select_for_update().filter(template=template, name=label).first()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from llmops_core.errors import DomainError
 from llmops_core.hashing import content_hash
+from llmops_core.io.jsontext import show
 from llmops_core.models import Criterion, Project, Rubric, RubricVersion
 
 
@@ -69,23 +72,61 @@ DEFAULT_CRITERIA: tuple[CriterionSpec, ...] = (
 )
 
 
-def _validate_specs(specs: Sequence[CriterionSpec]) -> None:
+# A level is a whole number; JSON object keys are text, so "3" (or " 3", "03") names level 3.
+_LEVEL: Final = re.compile(r"\s*[+-]?[0-9]{1,6}\s*")
+ANCHORS_EXAMPLE: Final = '{"1": "poor", "5": "excellent"}'
+
+
+def anchors_clean(anchors: object) -> dict[str, str]:
+    """Return anchors keyed by plain level numbers ("1", "5"), or raise ValueError saying why.
+
+    Anchors are an object of level -> text; its keys arrive as text from JSON, so they are
+    parsed, and stored in one spelling so that ``Criterion.anchor(level)`` finds them.
+    """
+    if not isinstance(anchors, Mapping):
+        raise ValueError(
+            f"{show(anchors)} is not an object of level -> text, e.g. {ANCHORS_EXAMPLE}"
+        )
+    clean: dict[str, str] = {}
+    for key, text in anchors.items():
+        if isinstance(key, bool) or not (
+            isinstance(key, int) or (isinstance(key, str) and _LEVEL.fullmatch(key))
+        ):
+            raise ValueError(f"{show(key)} is not a level (a whole number)")
+        level = str(int(key))
+        if not isinstance(text, str):
+            raise ValueError(f"level {level}: {show(text)} is not text")
+        if level in clean:
+            raise ValueError(f"level {level} is given twice")
+        clean[level] = text
+    return clean
+
+
+def _validate_specs(specs: Sequence[CriterionSpec]) -> list[CriterionSpec]:
+    """Return the specs with their anchors in plain form, or raise naming the criterion."""
     if not specs:
         raise DomainError("a rubric needs at least one criterion")
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise DomainError(f"criterion names must be unique, got {names}")
+    checked = []
     for spec in specs:
         if spec.scale_min >= spec.scale_max:
             raise DomainError(
                 f'criterion "{spec.name}": scale {spec.scale_min}-{spec.scale_max} is empty'
             )
-        for level in spec.anchors:
+        try:
+            anchors = anchors_clean(spec.anchors)
+        except ValueError as exc:
+            raise DomainError(f'criterion "{spec.name}", anchors: {exc}') from None
+        for level in anchors:
             if not spec.scale_min <= int(level) <= spec.scale_max:
                 raise DomainError(
                     f'criterion "{spec.name}": anchor for {level} is outside '
                     f"{spec.scale_min}-{spec.scale_max}"
                 )
+        checked.append(replace(spec, anchors=anchors))
+    return checked
 
 
 @transaction.atomic
@@ -97,7 +138,7 @@ def rubric_version_create(
     note: str = "",
 ) -> tuple[RubricVersion, bool]:
     """Return the version holding exactly ``criteria``, creating it if it is new."""
-    _validate_specs(criteria)
+    criteria = _validate_specs(criteria)
     digest = content_hash([spec.as_dict() for spec in criteria])
     existing = RubricVersion.objects.filter(rubric=rubric, content_hash=digest).first()
     if existing is not None:

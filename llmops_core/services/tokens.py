@@ -56,6 +56,28 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
+@transaction.atomic
+def token_revoke_all(*, user: User, actor: User | None, reason: str) -> int:
+    """Revoke every active token of ``user`` (one audit entry saying why); return how many."""
+    active = list(
+        ApiToken.objects.select_for_update()
+        .filter(user=user, revoked_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "last4")
+    )
+    if not active:
+        return 0
+    ApiToken.objects.filter(pk__in=[pk for pk, _ in active]).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="token.revoke_all",
+        obj=user,
+        before={"user": user.get_username(), "last4": [last4 for _, last4 in active]},
+        after={"reason": reason, "revoked": len(active)},
+    )
+    return len(active)
+
+
 def token_authenticate(key: str) -> ApiToken | None:
     """Return the active token with this key (and note its use), or None."""
     token = (

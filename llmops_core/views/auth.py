@@ -1,4 +1,4 @@
-"""Login with rate limiting, and the user's API tokens page."""
+"""Login with rate limiting, changing one's password, and the user's API tokens page."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from llmops_core.errors import DomainError
+from llmops_core.forms.accounts import PasswordChangeForm
 from llmops_core.models import ApiToken
 from llmops_core.permissions import signed_in
 from llmops_core.services.login_limits import (
@@ -64,6 +67,26 @@ class LoginView(auth_views.LoginView):
     http_method_names = ["get", "head", "post"]
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change your password; every API token you hold is revoked with it unless you untick it."""
+
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("tokens")
+    http_method_names = ["get", "head", "post"]
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        revoked = form.tokens_revoked
+        ended = (
+            f"; {revoked} API token{' was' if revoked == 1 else 's were'} revoked"
+            if revoked
+            else ""
+        )
+        messages.success(self.request, f"Your password was changed{ended}.")
+        return response
+
+
+@never_cache  # the page shows a new token's key once: no browser or proxy may keep a copy
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:

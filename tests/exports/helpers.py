@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from llmops_core.io.writers import Column, ColumnType
-from llmops_core.io.writers.csvfile import FORMULA_PREFIXES
+from llmops_core.io.writers.csvfile import is_formula_like
 
 
 def read_pandas(path: Path, fmt: str) -> pd.DataFrame:
@@ -97,4 +97,4 @@ def canonical_rows(
 
 def unneutralise(text: str) -> str:
     """Undo the CSV writer's formula neutralisation of one cell."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES else text
+    return text[1:] if text[:1] == "'" and is_formula_like(text[1:]) else text

@@ -20,6 +20,7 @@ from llmops_core.io.writers import (
     CsvWriter,
     ExportWriter,
     WriteResult,
+    neutralise,
     write_export,
     writer_for,
 )
@@ -215,6 +216,8 @@ def test_non_finite_floats_are_null(writer_class: type[ExportWriter], tmp_path: 
 
 
 FORMULAS = ["=SUM(A1:A9)", "+1", "-1", "@cmd", "\tx", "\rx", '=HYPERLINK("http://x")']
+# Spreadsheets skip leading whitespace and line breaks before deciding a cell is a formula.
+HIDDEN_FORMULAS = ["\n=1+1", "\r\n=cmd|' /C calc'!A0", " =1", "  +1", "\n\n@SUM(1)", "\u3000-1"]
 
 
 def test_formula_injection_is_neutralised_in_csv_only(
@@ -232,6 +235,22 @@ def test_formula_injection_is_neutralised_in_csv_only(
     else:
         frame = read_pandas(path, writer_class.format)
         assert list(frame["external_id"]) == FORMULAS
+
+
+@pytest.mark.parametrize("text", HIDDEN_FORMULAS)
+def test_a_formula_behind_whitespace_or_a_line_break_is_neutralised(
+    text: str, tmp_path: Path
+) -> None:
+    assert neutralise(text) == "'" + text
+    path = tmp_path / "hidden.csv"
+    export(CsvWriter, path, [{"external_id": text, "score": 1, "mean": 1.0}])
+    with path.open(newline="", encoding="utf-8") as handle:
+        assert list(csv.reader(handle))[1][0] == "'" + text
+
+
+@pytest.mark.parametrize("text", ["plain", " leading space", "\u00a0x", "a=b", "", "1-2"])
+def test_text_that_is_no_formula_is_left_alone(text: str) -> None:
+    assert neutralise(text) == text
 
 
 def test_csv_header_names_are_neutralised_too(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from llmops_core.models import JudgeRun, Project
+from llmops_core.models import AuditEvent, JudgeConfig, JudgeRun, Project
 from llmops_core.services.judges.reports import judge_report_compute
 from llmops_core.services.judges.runs import judge_run_create
 from llmops_core.services.llm_runs import StepOptions
@@ -222,3 +222,37 @@ def test_the_admin_shows_only_the_last_four_characters_of_a_stored_key(
         body = client.get(path).content.decode()
         assert SECRET not in body and endpoint.api_key_encrypted not in body
         assert "9876" in body
+
+
+@pytest.mark.parametrize(
+    ("version", "field"),
+    [
+        ({"model_name": "m", "prompt_template": "{{ nope }}"}, "prompt_template"),
+        ({"model_name": "m", "rubric_version": 999_999}, "rubric_version"),
+        ({"model_name": "m", "endpoint": "missing"}, "endpoint"),
+        ({"model_name": "m", "parameters": {"model": "x"}}, "parameters"),
+        ({"model_name": " "}, "model_name"),
+    ],
+)
+def test_a_judge_with_an_invalid_first_version_is_not_created_at_all(
+    api_as: Callable[[Any], APIClient],
+    project: Project,
+    lead: Any,
+    version: dict[str, Any],
+    field: str,
+) -> None:
+    """All or nothing: a 400 for the inline version leaves no judge behind (and no audit entry)."""
+    response = api_as(lead).post(
+        url("api-judges", project), {"name": "quality", "version": version}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()["detail"]
+    assert not JudgeConfig.objects.filter(project=project).exists()
+    assert not AuditEvent.objects.filter(action="judge.create").exists()
+    retry = api_as(lead).post(
+        url("api-judges", project),
+        {"name": "quality", "version": {"model_name": "m"}},
+        format="json",
+    )
+    assert retry.status_code == 201, retry.content
+    assert [v["number"] for v in retry.json()["versions"]] == [1]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from llmops_core.charts import render as render_chart
+from llmops_core.charts.judge import charts_for
 from llmops_core.models import JudgeRun, JudgeVersion, LLMCall, LLMEndpoint, Project, Report
 from llmops_core.services.judges.reports import judge_report_compute, judge_report_request
 from llmops_core.services.judges.runs import judge_run_create
@@ -252,3 +256,27 @@ def test_the_item_page_shows_human_ratings_and_the_judge_rationale(
     assert page.status_code == 200
     assert all(member.username in text for member in team)
     assert "Local heuristic judge" in text and f"subject=out%3A{worst['output_id']}" in text
+
+
+def test_every_judge_chart_draws_user_text_literally(
+    project: Project,
+    make_judge: Callable[..., Any],
+    llm_server: LocalOpenAIServer,
+    fast: StepOptions,
+    team: list[Any],
+) -> None:
+    """A criterion named like matplotlib mathtext is drawn as text, not parsed (it was a 500)."""
+    queue = make_queue(project, make_outputs(project, 12))
+    rate_queue(queue, team, bias=[1.0, 1.0, 1.0])
+    run = run_to_end(
+        judge_run_create(project=project, judge_version=make_judge(), queue_id=queue.pk), fast
+    )
+    report = judge_report_compute(
+        report_id=judge_report_request(project=project, run=run, bootstrap_draws=20).pk
+    )
+    assert isinstance(report, Report)
+    name = r"$\undefinedmacro{x}$"
+    results = json.loads(json.dumps(report.results).replace('"fluency"', json.dumps(name)))
+    for chart, build in charts_for(results).items():
+        svg = render_chart(build(results), "svg").decode()
+        assert html.escape(name) in svg or chart in ("cost", "trend"), chart

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 import xml.etree.ElementTree as ET
+from html import escape
+from typing import Any
 
 import pytest
 
@@ -53,3 +56,29 @@ def test_heatmap_matrix_is_symmetric_with_the_pairs_kappa(done_report: Report) -
     a, b = matrix.reviewers.index(pair["a"]), matrix.reviewers.index(pair["b"])
     assert matrix.values[a, b] == matrix.values[b, a] == pytest.approx(pair["quadratic"])
     assert matrix.counts[a, b] == pair["n"]
+
+
+# Matplotlib reads "$...$" in any text as mathtext; an unknown macro made every chart raise.
+MATHTEXT = r"$\undefinedmacro{x}$ & $x^2$"
+
+
+def renamed(results: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """Return report results with the name ``old`` (a criterion, a reviewer) renamed ``new``."""
+    return json.loads(json.dumps(results).replace(json.dumps(old), json.dumps(new)))
+
+
+def drawn_literally(svg: bytes, text: str) -> bool:
+    """Return whether the SVG holds ``text`` as text (fonts are not turned into paths)."""
+    return escape(text) in svg.decode()
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_user_text_is_drawn_literally_never_as_mathtext(done_report: Report, name: str) -> None:
+    results = renamed(done_report.results, "fluency", MATHTEXT)
+    reviewer = done_report.results["criteria"]["fluency"]["cohen_kappa"]["pairs"][0]["a"]
+    results = renamed(results, reviewer, "$r$ \\sqrt{2}")
+    svg = render(CHARTS[name].build(results), "svg")
+    assert ET.fromstring(svg).tag == SVG  # noqa: S314 (our own output)
+    assert render(CHARTS[name].build(results), "png").startswith(b"\x89PNG")
+    if name != "heatmap":  # the heatmap is labelled by reviewer
+        assert drawn_literally(svg, MATHTEXT), name

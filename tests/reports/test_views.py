@@ -174,8 +174,9 @@ def test_csv_download_is_long_format_one_metric_a_row(
 
 
 def test_csv_neutralises_formula_injection_in_text_cells(project: Project, lead: object) -> None:
-    names = ['=HYPERLINK("http://x")', "+sum", "-bob", "@cmd"]
-    rq = rated_queue(project, [[1, 2, 3], [1, 2, 4], [2, 2, 3], [1, 3, 3]], reviewer_names=names)
+    names = ['=HYPERLINK("http://x")', "+sum", "-bob", "@cmd", "\n=cmd", " +1"]
+    matrix = [[1, 2, 3], [1, 2, 4], [2, 2, 3], [1, 3, 3], [2, 3, 3], [1, 2, 2]]
+    rq = rated_queue(project, matrix, reviewer_names=names)
     report, _ = report_request(
         project=project,
         requested_by=None,

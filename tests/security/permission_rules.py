@@ -153,6 +153,8 @@ RULES: dict[str, Rule] = {
         GET=ANYONE, POST=ANYONE, body={"POST": {"username": "perm-reviewer", "password": "pw"}}
     ),
     "logout": page(POST=ANYONE, ok={"POST": (302, "logged out, everyone goes to the login page")}),
+    # An empty POST re-renders the form with its errors (200): nobody's password changes.
+    "password-change": page(GET=LOGGED_IN, POST=LOGGED_IN),
     "tokens": page(GET=LOGGED_IN, POST=LOGGED_IN, body={"POST": {"name": "x"}}),
     "token-revoke": page(POST=TOKEN_OWNER, kwargs={"pk": lambda w: w.token_pk}),
     # --- project pages -------------------------------------------------------------------

@@ -4,10 +4,18 @@ The schema is fetched from the app itself and every request goes through Django'
 in this process (no network), authenticated as the lead of the seeded demo project. Path
 parameters are mostly real objects of that project, so requests get past 404 into the views'
 validation and services. For every response we require: no 5xx; a status code and body the
-schema documents (schemathesis' conformance checks); and for every 4xx a JSON body whose
-"detail" says what went wrong (the Langfuse-compatible API under /api/public/: its "message",
-as Langfuse answers, sent with an ingest key of the project). Generation is derandomized, so CI
-runs the same requests.
+schema documents (schemathesis' conformance checks); a 4xx for a request outside the schema
+(a value past a documented bound, say); and for every 4xx a JSON body whose "detail" says
+what went wrong (the Langfuse-compatible API under /api/public/: its "message", as Langfuse
+answers, sent with an ingest key of the project; the OTLP receivers: a google.rpc.Status).
+Generation is derandomized, so CI runs the same requests.
+
+Inputs that only PostgreSQL refuses are sent on purpose, so the run finds them: keyset cursors
+(the schema gives them a format, built here as the API builds them, around positions that are
+sometimes not ids); integers at their documented bounds (schemathesis) and past them; and
+for each operation, one request that succeeded is sent again once per field with a NUL in it or
+a number past the smallint and integer ranges (``fuzz_variants``). The test runs on SQLite and
+on PostgreSQL (``both_backends``).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import contextlib
 import io
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +34,13 @@ import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -53,21 +64,40 @@ from llmops_core.models import (
 )
 from llmops_core.services.ingest_keys import ingest_key_create
 from llmops_core.services.tokens import token_create
+from tests.security.fuzz_variants import cursor, variants
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends]
 
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    negative_data_rejection,
 ]
 # Examples per operation: valid requests on real objects, then invalid ones (schemathesis'
 # negative mode: wrong types, missing fields, bad query values) on the same objects.
-POSITIVE_EXAMPLES = 3
-NEGATIVE_EXAMPLES = 2
 # The Langfuse-compatible prompt API: ingest key auth, Langfuse's error shape.
 LANGFUSE_PREFIX = "/api/public/"
+POSITIVE_EXAMPLES = 3
+NEGATIVE_EXAMPLES = 2
+# The run's budget in CPU seconds of this process, which a loaded machine does not inflate
+# (wall time does): 524 requests took 9-12 s (28-31 s of wall time on an idle machine, on
+# SQLite and on PostgreSQL). A run over it means the generation grew.
+CPU_LIMIT_SECONDS = 60
+# Keyset cursors as the API builds them (base64 of "p=<position>&r=<0|1>&o=<offset>"),
+# around positions that are ids and positions that are not, plus text that is no cursor.
+_POSITIONS = st.one_of(st.integers(min_value=-1, max_value=10**20).map(str), st.text(max_size=8))
+CURSORS = st.one_of(
+    st.builds(
+        lambda p, r, o: cursor(f"p={p}&r={r}&o={o}"),
+        _POSITIONS,
+        st.sampled_from("01"),
+        st.sampled_from(["0", "3"]),
+    ),
+    st.text(max_size=12),
+)
+schemathesis.openapi.format("keyset-cursor", CURSORS)
 
 
 @dataclass
@@ -238,10 +268,13 @@ class Findings:
 
     problems: set[str] = field(default_factory=set)
     statuses: dict[str, set[int]] = field(default_factory=dict)
+    pushed: set[str] = field(default_factory=set)  # operations whose variants were sent
+    requests: int = 0
 
 
-def _run(operation: Any, strategy: Any, examples: int, world: World, found: Findings) -> None:
-    problems = found.problems
+def _run(
+    operation: Any, strategy: Any, examples: int, world: World, found: Findings, push: bool = False
+) -> None:
     headers = world.headers(operation.path)
 
     @settings(
@@ -254,25 +287,55 @@ def _run(operation: Any, strategy: Any, examples: int, world: World, found: Find
     )
     @given(case=strategy)
     def check(case: Any) -> None:
-        response = case.call(headers=headers)
-        # The fuzzing may revoke its own token through DELETE /api/tokens/{id}/.
-        ApiToken.objects.filter(pk=world.token.pk).update(revoked_at=None)
-        found.statuses.setdefault(operation.label, set()).add(response.status_code)
-        label = f"{operation.label} -> {response.status_code}"
-        try:
-            case.validate_response(response, checks=CHECKS)
-        except (AssertionError, BaseExceptionGroup) as exc:
-            for failure in getattr(exc, "exceptions", [exc]):
-                title = getattr(failure, "title", type(failure).__name__)
-                message = " ".join(str(getattr(failure, "message", failure)).split())
-                problems.add(f"{label}: {title}: {message[:240]} | {response.text[:160]}")
-        problem = _error_body_problem(response, operation.path)
-        if problem:
-            problems.add(f"{label}: {problem}")
+        response = _send(case, operation, world, found, headers, "")
+        if push and response.status_code < 300 and operation.label not in found.pushed:
+            found.pushed.add(operation.label)
+            _push(case, operation, world, found, headers)
 
     # In negative mode an operation may have nothing that can be made invalid.
     with contextlib.suppress(Unsatisfiable):
         check()
+
+
+def _push(
+    case: Any, operation: Any, world: World, found: Findings, headers: dict[str, str]
+) -> None:
+    """Send a request that succeeded again once per field, pushed where PostgreSQL refuses."""
+    for variant in variants(case, operation):
+        original = getattr(case, variant.part)
+        setattr(case, variant.part, variant.value)
+        try:
+            what = f" ({variant.part} {variant.field} pushed)"
+            response = _send(case, operation, world, found, headers, what)
+        finally:
+            setattr(case, variant.part, original)
+        if variant.must_refuse and response.status_code < 400:
+            found.problems.add(
+                f"{operation.label}{what} -> {response.status_code}: a value past the "
+                "documented maximum was accepted"
+            )
+
+
+def _send(
+    case: Any, operation: Any, world: World, found: Findings, headers: dict[str, str], what: str
+) -> Any:
+    response = case.call(headers=headers)
+    found.requests += 1
+    # The fuzzing may revoke its own token through DELETE /api/tokens/{id}/.
+    ApiToken.objects.filter(pk=world.token.pk).update(revoked_at=None)
+    found.statuses.setdefault(operation.label, set()).add(response.status_code)
+    label = f"{operation.label}{what} -> {response.status_code}"
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except (AssertionError, BaseExceptionGroup) as exc:
+        for failure in getattr(exc, "exceptions", [exc]):
+            title = getattr(failure, "title", type(failure).__name__)
+            message = " ".join(str(getattr(failure, "message", failure)).split())
+            found.problems.add(f"{label}: {title}: {message[:240]} | {response.text[:160]}")
+    problem = _error_body_problem(response, operation.path)
+    if problem:
+        found.problems.add(f"{label}: {problem}")
+    return response
 
 
 def test_every_operation_answers_within_its_schema(
@@ -282,12 +345,13 @@ def test_every_operation_answers_within_its_schema(
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 80, "the schema lost most of its operations"
     found = Findings()
+    started = time.process_time()
     for operation in operations:
         real = fuzz_world.path_parameters(operation.path)
         positive = operation.as_strategy(
             generation_mode=GenerationMode.POSITIVE, path_parameters=real
         )
-        _run(operation, positive, POSITIVE_EXAMPLES, fuzz_world, found)
+        _run(operation, positive, POSITIVE_EXAMPLES, fuzz_world, found, push=True)
         # Invalid bodies and query strings on real objects: validation must answer 4xx. (With
         # nothing else to break, schemathesis would spend seconds failing to negate the fixed
         # path; malformed paths are test_api_errors' business.)
@@ -296,8 +360,13 @@ def test_every_operation_answers_within_its_schema(
                 generation_mode=GenerationMode.NEGATIVE, path_parameters=real
             )
             _run(operation, negative, NEGATIVE_EXAMPLES, fuzz_world, found)
+    elapsed = time.process_time() - started
+    print(f"fuzzing: {found.requests} requests, {elapsed:.0f} s of CPU")  # shown with -s
     problems = sorted(found.problems)
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    assert elapsed < CPU_LIMIT_SECONDS, f"{found.requests} requests took {elapsed:.0f} s of CPU"
+    # The pushed variants must reach most operations, or they would find nothing.
+    assert len(found.pushed) >= 0.5 * len(operations), len(found.pushed)
     # The requests must reach real objects, not stop at 404: most operations succeed sometimes.
     succeeded = [label for label, codes in found.statuses.items() if min(codes) < 300]
     assert len(succeeded) >= 0.6 * len(operations), sorted(set(found.statuses) - set(succeeded))

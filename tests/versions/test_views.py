@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from llmops_core.charts import render as render_chart
+from llmops_core.charts.versions import CHARTS
 from llmops_core.models import Project, Promotion, PromptLabel, Role
 from llmops_core.services.comparisons import comparison_compute, comparison_request
 from llmops_core.services.gates import release_gate_update
@@ -231,3 +235,22 @@ def test_a_lead_creates_a_version_from_the_history_page(
     assert response["Location"] == f"/p/{project.slug}/prompts/support/v3/"
     v3 = light["v1"].template.versions.get(number=3)
     assert (v3.parent, v3.note, v3.created_by) == (light["v1"], "shorter", lead)
+
+
+def test_version_charts_draw_user_text_literally(
+    pair: dict[str, Any], project: Project, lead: Any
+) -> None:
+    """A criterion named like matplotlib mathtext is drawn as text, not parsed (it was a 500)."""
+    name = r"$\undefinedmacro{x}$"
+    reports = {
+        "version_comparison": comparison_compute(
+            report_id=comparison_request(candidate=pair["v2"])[0].pk
+        ),
+        "scorecard": scorecard_compute(report_id=scorecard_request(version=pair["v1"])[0].pk),
+    }
+    for chart, spec in CHARTS.items():
+        report = reports[spec.kind]
+        assert report is not None
+        results = json.loads(json.dumps(report.results).replace('"fluency"', json.dumps(name)))
+        svg = render_chart(spec.build(results), "svg").decode()
+        assert html.escape(name) in svg or chart == "win-rate", chart

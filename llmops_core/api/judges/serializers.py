@@ -8,7 +8,12 @@ from rest_framework import serializers
 
 from llmops_core.models import JudgeConfig, JudgeRun, JudgeVersion, LLMCall, LLMEndpoint, Report
 from llmops_core.services.judges.configs import RESPONSE_FORMATS
-from llmops_core.services.judges.endpoints import endpoint_has_stored_key, endpoint_key_source
+from llmops_core.services.judges.endpoints import (
+    MAX_CONCURRENCY,
+    MAX_TIMEOUT_SECONDS,
+    endpoint_has_stored_key,
+    endpoint_key_source,
+)
 
 
 class EndpointSerializer(serializers.ModelSerializer[LLMEndpoint]):
@@ -46,8 +51,12 @@ class EndpointWriteSerializer(serializers.Serializer[Any]):
     api_key_env = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=100
     )
-    concurrency = serializers.IntegerField(required=False, default=16)
-    timeout_seconds = serializers.IntegerField(required=False, default=60)
+    concurrency = serializers.IntegerField(
+        required=False, default=16, min_value=1, max_value=MAX_CONCURRENCY
+    )
+    timeout_seconds = serializers.IntegerField(
+        required=False, default=60, min_value=1, max_value=MAX_TIMEOUT_SECONDS
+    )
 
 
 class JudgeVersionSerializer(serializers.ModelSerializer[JudgeVersion]):
@@ -235,4 +244,4 @@ class JudgeReportWriteSerializer(serializers.Serializer[Any]):
     judge_version = serializers.IntegerField(required=False)
     queue_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     bootstrap_draws = serializers.IntegerField(required=False, min_value=0, max_value=10_000)
-    seed = serializers.IntegerField(required=False, default=0)
+    seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)

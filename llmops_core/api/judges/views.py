@@ -117,18 +117,14 @@ class JudgeListApi(LeadScopedMixin, generics.ListAPIView[Any]):
     def post(self, request: Request, project_slug: str) -> Response:
         data = s.JudgeWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        version = data.validated_data.get("version")
         judge = judge_create(
             project=self.project,
             name=data.validated_data["name"],
             description=data.validated_data["description"],
             actor=signed_in(request.user),
+            first_version=version_fields(self.project, version) if version else None,
         )
-        if data.validated_data.get("version"):
-            judge_version_create(
-                judge=judge,
-                created_by=signed_in(request.user),
-                **version_fields(self.project, data.validated_data["version"]),
-            )
         return Response(
             s.JudgeSerializer(judge_list(project=self.project).get(pk=judge.pk)).data,
             status=status.HTTP_201_CREATED,

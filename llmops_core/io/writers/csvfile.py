@@ -11,18 +11,34 @@ from llmops_core.io.writers.base import ExportWriter
 from llmops_core.io.writers.columns import ColumnType, isoformat_column, json_text
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
-_PREFIX_CHARS: Final = frozenset(FORMULA_PREFIXES)
+_TRIGGERS: Final = frozenset("=+-@")
+# Cells starting with these (or a tab or a line break) are quoted outright; other leading
+# whitespace only when a formula prefix follows it, as spreadsheets skip it before reading "=".
+_ALWAYS: Final = frozenset("=+-@\t\r\n")
+
+
+def is_formula_like(text: str) -> bool:
+    """Return whether a spreadsheet could run ``text`` as a formula (after leading whitespace)."""
+    if not text:
+        return False
+    first = text[0]
+    if first in _ALWAYS:
+        return True
+    return first.isspace() and text.lstrip()[:1] in _TRIGGERS
 
 
 def neutralise(text: str) -> str:
-    """Return text that a spreadsheet shows as text: a leading quote before a formula prefix."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Return text that a spreadsheet shows as text: a leading quote before a formula."""
+    return "'" + text if is_formula_like(text) else text
 
 
 def _strings(values: list[Any]) -> list[Any]:
-    prefixes = _PREFIX_CHARS
-    return [("'" + v) if v and v[0] in prefixes else v for v in values]
+    # The common cell starts with a letter or digit: one set lookup and one isspace call.
+    always = _ALWAYS
+    return [
+        ("'" + v) if v and (v[0] in always or (v[0].isspace() and is_formula_like(v))) else v
+        for v in values
+    ]
 
 
 def _bools(values: list[Any]) -> list[Any]:
@@ -53,8 +69,8 @@ class CsvWriter(ExportWriter):
     """Write UTF-8 CSV without a BOM, CRLF line ends, and an empty cell for None.
 
     Numbers are plain numbers and never neutralised; string cells that a spreadsheet would
-    treat as a formula get a leading single quote. An empty string and None both become an
-    empty cell, as in every CSV.
+    treat as a formula, even behind leading whitespace or a line break, get a leading quote.
+    An empty string and None both become an empty cell, as in every CSV.
     """
 
     format = "csv"

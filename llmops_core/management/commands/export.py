@@ -83,7 +83,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        project = Project.objects.filter(slug=options["project"]).first()
+        project = Project.objects.filter(slug=options["project"].lower()).first()
         if project is None:
             raise CommandError(f'no project "{options["project"]}"')
         filters = {

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        project = Project.objects.filter(slug=options["project"]).first()
+        project = Project.objects.filter(slug=options["project"].lower()).first()
         if project is None:
             raise CommandError(f'no project "{options["project"]}"')
         with path.open("rb") as handle:

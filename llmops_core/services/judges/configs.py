@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -101,9 +102,18 @@ def judge_version_hash(
 
 @transaction.atomic
 def judge_create(
-    *, project: Project, name: str, description: str = "", actor: User | None = None
+    *,
+    project: Project,
+    name: str,
+    description: str = "",
+    actor: User | None = None,
+    first_version: Mapping[str, Any] | None = None,
 ) -> JudgeConfig:
-    """Create a judge in ``project``; its versions hold the prompt, model and parameters."""
+    """Create a judge in ``project``; its versions hold the prompt, model and parameters.
+
+    ``first_version`` (``judge_version_create`` keywords) is created with it, all or nothing:
+    a version the rules refuse leaves no judge behind.
+    """
     if not re.fullmatch(r"[-a-zA-Z0-9_]{1,120}", name):
         raise DomainError(f'field "name": {name!r} must be 1-120 letters, digits, - or _')
     if JudgeConfig.objects.filter(project=project, name=name).exists():
@@ -112,6 +122,8 @@ def judge_create(
     audit_record(
         actor=actor, action="judge.create", obj=judge, project=project, after={"name": name}
     )
+    if first_version is not None:
+        judge_version_create(judge=judge, created_by=actor, **first_version)
     return judge
 
 

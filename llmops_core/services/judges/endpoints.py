@@ -25,6 +25,7 @@ from llmops_core.secrets import SecretError, secret_decrypt, secret_encrypt, sec
 from llmops_core.services.audit import audit_record
 
 MAX_CONCURRENCY = 256
+MAX_TIMEOUT_SECONDS = 600
 
 
 def endpoint_egress_policy() -> EgressPolicy:
@@ -66,9 +67,10 @@ def _validate(
             f'field "concurrency": {concurrency} is outside 1-{MAX_CONCURRENCY}',
             field="concurrency",
         )
-    if not 1 <= timeout_seconds <= 600:
+    if not 1 <= timeout_seconds <= MAX_TIMEOUT_SECONDS:
         raise DomainError(
-            f'field "timeout_seconds": {timeout_seconds} is outside 1-600', field="timeout_seconds"
+            f'field "timeout_seconds": {timeout_seconds} is outside 1-{MAX_TIMEOUT_SECONDS}',
+            field="timeout_seconds",
         )
     try:
         endpoint_egress_policy().check(base_url)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -77,16 +76,13 @@ def judge_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
     version_form = _version_form(project, request.POST)
     if judge_form.is_valid() and version_form.is_valid():
         try:
-            with transaction.atomic():
-                judge = judge_create(
-                    project=project,
-                    name=judge_form.cleaned_data["name"],
-                    description=judge_form.cleaned_data["description"],
-                    actor=signed_in(request.user),
-                )
-                judge_version_create(
-                    judge=judge, created_by=signed_in(request.user), **version_form.version_fields()
-                )
+            judge = judge_create(
+                project=project,
+                name=judge_form.cleaned_data["name"],
+                description=judge_form.cleaned_data["description"],
+                actor=signed_in(request.user),
+                first_version=version_form.version_fields(),
+            )
         except DomainError as exc:
             judge_form.add_error(None, str(exc))
         else:
