@@ -1,17 +1,39 @@
-"""Role-based permissions shared by the API and the HTML views."""
+"""Role-based permissions shared by the API and the HTML views, and who is asking."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from llmops_core.models import Project, Role
 from llmops_core.selectors.projects import project_get_for_user, project_role, role_allows
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the client's address, as the trusted proxies in front of the app saw it.
+
+    With ``TRUSTED_PROXY_COUNT`` = N, each of N proxies appended the address it received the
+    request from to ``X-Forwarded-For``, so the Nth entry from the right is the client; entries
+    further left are the client's own to write and never believed. With N = 0 (no proxy), or a
+    header shorter than N (a request that bypassed a proxy), ``REMOTE_ADDR`` is the client.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    ]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count][:64]
 
 
 def signed_in(user: User | AnonymousUser) -> User:

@@ -243,6 +243,10 @@ if not DEBUG:
 # drops a client's own) makes it true. Without a proxy, anyone could claim https with it.
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the app append the client's address to X-Forwarded-For. 0: the
+# header is ignored and REMOTE_ADDR is the client (behind a proxy, the per-address login limit
+# would then count every client as the proxy). N: the Nth address from the right is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from llmops_core.api.authentication import ApiTokenAuthentication
 from llmops_core.api.schema import ApiErrorSerializer
 from llmops_core.models import ApiToken
-from llmops_core.permissions import signed_in
+from llmops_core.permissions import client_ip, signed_in
 from llmops_core.services.login_limits import (
     login_failure_record,
     login_limit_check,
@@ -79,7 +79,7 @@ class TokenObtainApi(APIView):
         data = ObtainSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"]
-        ip = str(request.META.get("REMOTE_ADDR", ""))
+        ip = client_ip(request._request)
         limit = login_limit_check(username=username, ip=ip)
         if limit.locked:
             raise Throttled(

@@ -18,18 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from llmops_core.errors import DomainError
 from llmops_core.forms.accounts import PasswordChangeForm
 from llmops_core.models import ApiToken
-from llmops_core.permissions import signed_in
+from llmops_core.permissions import client_ip, signed_in
 from llmops_core.services.login_limits import (
     login_failure_record,
     login_limit_check,
     login_success_record,
 )
 from llmops_core.services.tokens import token_create, token_revoke
-
-
-def client_ip(request: HttpRequest) -> str:
-    """Return the client's address (the proxy sets REMOTE_ADDR; we do not trust X-Forwarded-For)."""
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
