@@ -15,7 +15,7 @@ from django.test import Client
 
 from llmops_core.models import JobStatus, ModelOutput, Project, SpanBatch
 from llmops_core.services.ingest_keys import ingest_key_create
-from llmops_core.services.jobs import jobs_resume_stale
+from llmops_core.services.jobs.sweep import jobs_resume_stale
 from tests.support.db import database_url_for_subprocess
 from tests.support.worker import WorkerProcess, wait_for
 from tests.traces.conftest import Sender
