@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "llmops_core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "llmops_core.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -204,6 +205,18 @@ CACHES = {"default": cache_from_url(CACHE_URL)}
 LOGIN_MAX_FAILURES_PER_USER = env_int("LOGIN_MAX_FAILURES_PER_USER", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+
+# Who may create projects (page and API): "staff" (Django staff and superusers) or "any"
+# signed-in user. The creator becomes the project's admin.
+PROJECT_CREATE_ALLOWED = os.environ.get("PROJECT_CREATE_ALLOWED", "staff").strip().lower()
+if PROJECT_CREATE_ALLOWED not in ("staff", "any"):
+    raise ImproperlyConfigured(
+        f"PROJECT_CREATE_ALLOWED={PROJECT_CREATE_ALLOWED!r}: use staff or any"
+    )
+# How long an invitation link to create an account stays valid.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+if INVITATION_DAYS < 1:
+    raise ImproperlyConfigured(f"INVITATION_DAYS={INVITATION_DAYS}: at least 1")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -8,7 +8,9 @@ from django.urls import include, path
 from llmops_core.api.otlp import OtlpTracesApi
 from llmops_core.views import audit, auth, dashboard, exports, generation, health, ingest, versions
 from llmops_core.views import core as views
+from llmops_core.views import people as people_views
 from llmops_core.views import reports as report_views
+from llmops_core.views import users as user_views
 from llmops_core.views.judges import configs as judge_configs
 from llmops_core.views.judges import reports as judge_reports
 from llmops_core.views.judges import runs as judge_runs
@@ -29,6 +31,19 @@ urlpatterns = [
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/tokens/", auth.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", auth.token_revoke_view, name="token-revoke"),
+    # Projects, members, the instance's users and invitations.
+    path("projects/new/", people_views.project_new, name="project-new"),
+    path(P + "members/", people_views.member_list, name="members"),
+    path(P + "members/<int:pk>/role/", people_views.member_role, name="member-role"),
+    path(P + "members/<int:pk>/remove/", people_views.member_remove, name="member-remove"),
+    path("users/", user_views.user_list_view, name="users"),
+    path("users/new/", user_views.user_new, name="user-new"),
+    path(
+        "users/invitations/<int:pk>/revoke/",
+        user_views.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path("invitations/<str:token>/", user_views.invitation_accept_view, name="invitation-accept"),
     path(P + "audit/", audit.audit_log, name="audit-log"),
     path(P + "ingest-keys/", ingest.ingest_key_list, name="ingest-keys"),
     path(

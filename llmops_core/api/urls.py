@@ -11,6 +11,7 @@ from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
 from llmops_core.api import tokens as t
+from llmops_core.api import users as u
 from llmops_core.api import versions as ver
 from llmops_core.api import views as v
 from llmops_core.api.judges import views as jv
@@ -28,6 +29,7 @@ urlpatterns = [
     path("auth/token/", t.TokenObtainApi.as_view(), name="api-token"),
     path("tokens/", t.TokenListApi.as_view(), name="api-tokens"),
     path("tokens/<int:pk>/", t.TokenRevokeApi.as_view(), name="api-token-revoke"),
+    path("users/", u.UserListApi.as_view(), name="api-users"),
     path("projects/", v.ProjectListApi.as_view(), name="api-projects"),
     path(P, v.ProjectDetailApi.as_view(), name="api-project"),
     path(P + "members/", v.MembershipListApi.as_view(), name="api-members"),

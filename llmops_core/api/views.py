@@ -31,7 +31,7 @@ from llmops_core.models import (
     PromptVersion,
     Role,
 )
-from llmops_core.permissions import ProjectRolePermission, signed_in
+from llmops_core.permissions import ProjectRolePermission, project_create_allowed, signed_in
 from llmops_core.selectors.projects import (
     import_job_list,
     membership_list,
@@ -75,7 +75,7 @@ class ProjectScopedMixin:
 
 
 class ProjectListApi(generics.ListCreateAPIView[Project]):
-    """List the projects you belong to; staff create projects (the creator becomes admin)."""
+    """List your projects; create one (staff, or anyone if allowed; the creator is its admin)."""
 
     serializer_class = s.ProjectSerializer
 
@@ -83,8 +83,8 @@ class ProjectListApi(generics.ListCreateAPIView[Project]):
         return project_list_for_user(user=self.request.user).order_by("slug")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Project]) -> None:
-        if not self.request.user.is_staff:
-            raise PermissionDenied("only staff users create projects")
+        if not project_create_allowed(self.request.user):
+            raise PermissionDenied("only staff users create projects (PROJECT_CREATE_ALLOWED)")
         data = serializer.validated_data
         serializer.instance = project_create(
             name=data["name"],

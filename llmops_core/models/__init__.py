@@ -24,6 +24,7 @@ from llmops_core.models.outputs import (
     OutputSource,
     OutputStatus,
 )
+from llmops_core.models.people import Invitation, PasswordChangeRequired
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import (
     Promotion,
@@ -53,6 +54,7 @@ __all__ = [
     "ImportFormat",
     "ImportJob",
     "IngestKey",
+    "Invitation",
     "JobStatus",
     "JudgeConfig",
     "JudgeMode",
@@ -69,6 +71,7 @@ __all__ = [
     "OutputSource",
     "OutputStatus",
     "PairVerdict",
+    "PasswordChangeRequired",
     "Project",
     "Promotion",
     "PromptLabel",

@@ -72,6 +72,8 @@ def membership_set(
         raise DomainError(f'role "{role}" is not one of {", ".join(Role.values)}')
     membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
     before = membership.role if membership else None
+    if before == Role.ADMIN and role != Role.ADMIN:
+        _refuse_losing_last_admin(project=project, user=user, doing=f"make them {role}")
     if membership is None:
         membership = Membership.objects.create(project=project, user=user, role=role)
     elif membership.role != role:
@@ -90,8 +92,27 @@ def membership_set(
 
 
 @transaction.atomic
+def membership_add(
+    *, project: Project, user: User, role: str, actor: User | None = None
+) -> Membership:
+    """Add ``user`` to ``project`` with ``role``; refuse someone who is already a member."""
+    current = Membership.objects.filter(project=project, user=user).values_list("role", flat=True)
+    if current.exists():
+        raise DomainError(
+            f'{user.get_username()} is already a member of "{project.slug}" (as '
+            f"{current.first()}): change their role in the list instead"
+        )
+    if not user.is_active:
+        raise DomainError(f"{user.get_username()}'s account is deactivated")
+    return membership_set(project=project, user=user, role=role, actor=actor)
+
+
+@transaction.atomic
 def membership_remove(*, project: Project, user: User, actor: User | None = None) -> None:
-    """Remove ``user`` from ``project``."""
+    """Remove ``user`` from ``project``; the project's last admin cannot be removed."""
+    role = Membership.objects.filter(project=project, user=user).values_list("role", flat=True)
+    if role.first() == Role.ADMIN:
+        _refuse_losing_last_admin(project=project, user=user, doing="remove them")
     deleted, _ = Membership.objects.filter(project=project, user=user).delete()
     if deleted:
         audit_record(
@@ -100,4 +121,22 @@ def membership_remove(*, project: Project, user: User, actor: User | None = None
             obj=project,
             project=project,
             before={"user": user.get_username()},
+        )
+
+
+def _refuse_losing_last_admin(*, project: Project, user: User, doing: str) -> None:
+    """Raise if ``user`` is the only admin of ``project``.
+
+    The admins' rows are locked first, so that two admins demoting each other at once cannot
+    both succeed and leave the project with none.
+    """
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(project=project, role=Role.ADMIN)
+        .values_list("user_id", flat=True)
+    )
+    if admins == [user.pk]:
+        raise DomainError(
+            f'{user.get_username()} is the only admin of project "{project.slug}": make another '
+            f"member admin before you {doing}"
         )

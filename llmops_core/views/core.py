@@ -14,7 +14,12 @@ from annotate.selectors import queue_cards_for_user, queue_rows_for_user
 from llmops_core.errors import DomainError
 from llmops_core.forms.imports import ImportUploadForm
 from llmops_core.models import Role
-from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.permissions import (
+    instance_admin,
+    project_create_allowed,
+    project_for_request,
+    signed_in,
+)
 from llmops_core.selectors.projects import (
     import_job_list,
     project_list_for_user,
@@ -30,7 +35,13 @@ def home(request: HttpRequest) -> HttpResponse:
     """List the user's queues with progress, then the projects they belong to."""
     projects = project_list_for_user(user=request.user).order_by("name")
     queues = queue_cards_for_user(user=signed_in(request.user))
-    return render(request, "llmops_core/home.html", {"projects": projects, "queues": queues})
+    context = {
+        "projects": projects,
+        "queues": queues,
+        "can_create_project": project_create_allowed(request.user),
+        "is_instance_admin": instance_admin(request.user),
+    }
+    return render(request, "llmops_core/home.html", context)
 
 
 @login_required

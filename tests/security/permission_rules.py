@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 
+from llmops_core.services.users import invitation_create
 from tests.security.world import ROLES, SLUG, TEMPLATE, World
 
 Who = frozenset[str]
@@ -68,6 +69,9 @@ class Rule:
     denial_redirect: str = ""
     roles: tuple[str, ...] = ROLES
     why: str = ""
+    # The instance's list of accounts (for staff) names every user, the queue's peer too;
+    # it says nothing of projects, queues or ratings, which the other markers still check.
+    lists_accounts: bool = False
 
     def __post_init__(self) -> None:
         for verb in self.verbs:
@@ -145,6 +149,15 @@ def _submit(w: World) -> dict[str, Any]:
     return {"client_token": str(uuid.uuid4()), "scores": SCORES}
 
 
+# The reviewer's membership of the project (removing it is undone with the case).
+MEMBER = {"pk": lambda w: w.project.memberships.get(user=w.users["reviewer"]).pk}
+
+
+def _invitation(w: World) -> tuple[Any, str]:
+    """Return a new open invitation and its token (made inside the case, undone with it)."""
+    return invitation_create(actor=w.users["staff"])
+
+
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
@@ -157,6 +170,21 @@ RULES: dict[str, Rule] = {
     "password-change": page(GET=LOGGED_IN, POST=LOGGED_IN),
     "tokens": page(GET=LOGGED_IN, POST=LOGGED_IN, body={"POST": {"name": "x"}}),
     "token-revoke": page(POST=TOKEN_OWNER, kwargs={"pk": lambda w: w.token_pk}),
+    # --- projects, members, the instance's users, invitations ----------------------------
+    "project-new": page(GET=STAFF, POST=STAFF, ok={"POST": EMPTY_FORM}),
+    "members": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
+    "member-role": page(POST=ADMINS, kwargs=MEMBER, ok={"POST": EMPTY_FORM}),
+    "member-remove": page(POST=ADMINS, kwargs=MEMBER),
+    "users": page(GET=STAFF, lists_accounts=True),
+    "user-new": page(GET=STAFF, POST=STAFF, ok={"POST": EMPTY_FORM}),
+    "invitation-revoke": page(POST=STAFF, kwargs={"pk": lambda w: _invitation(w)[0].pk}),
+    # Whoever holds the link may open it, signed in or not; the empty form is refused.
+    "invitation-accept": page(
+        GET=ANYONE,
+        POST=ANYONE,
+        kwargs={"token": lambda w: _invitation(w)[1]},
+        ok={"POST": EMPTY_FORM},
+    ),
     # --- project pages -------------------------------------------------------------------
     "project": page(GET=MEMBERS),
     "audit-log": page(GET=LEADS),
@@ -264,6 +292,7 @@ RULES: dict[str, Rule] = {
     "api-projects": api(
         GET=LOGGED_IN, POST=STAFF, body={"POST": {"name": "New", "slug": "perm-new"}}
     ),
+    "api-users": api(GET=STAFF, POST=STAFF, ok={"POST": EMPTY_BODY}, lists_accounts=True),
     "api-project": api(GET=MEMBERS),
     "api-members": api(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_BODY}),
     "api-prompts": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "another"}}),
