@@ -42,7 +42,7 @@ def project_create(
     if len(slug) > SLUG_MAX_LENGTH:
         raise DomainError(f'field "slug": {len(slug)} characters, more than {SLUG_MAX_LENGTH}')
     if Project.objects.filter(slug=slug).exists():
-        raise DomainError(f'a project with the slug "{slug}" already exists')
+        raise DomainError(f'field "slug": a project with the slug "{slug}" already exists')
     project = Project.objects.create(
         name=name, slug=slug, description=description, created_by=created_by
     )
