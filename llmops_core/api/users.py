@@ -54,7 +54,7 @@ class UserCreateSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(
         max_length=150, required=False, default="", help_text="Required with method=password."
     )
-    email = serializers.EmailField(required=False, default="")
+    email = serializers.EmailField(required=False, default="", max_length=254)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["method"] == PASSWORD and not attrs["username"].strip():

@@ -50,7 +50,7 @@ class UserCreateForm(forms.Form):
     username = forms.CharField(
         max_length=150, required=False, help_text="Needed with a one-time password."
     )
-    email = forms.EmailField(required=False)
+    email = forms.EmailField(required=False, max_length=254)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

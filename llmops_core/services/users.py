@@ -25,6 +25,7 @@ from llmops_core.services.audit import audit_record
 
 INVITATION_SALT = "llmops_core.invitation"
 USERNAME_MAX_LENGTH = 150  # Django's User.username column
+EMAIL_MAX_LENGTH = 254  # User.email and Invitation.email
 
 
 class InvitationInvalid(DomainError):
@@ -68,6 +69,8 @@ def _check_email(email: str) -> str:
     email = email.strip()
     if not email:
         return ""
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise DomainError(f'field "email": {len(email)} characters, more than {EMAIL_MAX_LENGTH}')
     try:
         validate_email(email)
     except ValidationError:
