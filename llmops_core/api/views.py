@@ -90,7 +90,7 @@ class ProjectListApi(generics.ListCreateAPIView[Project]):
             name=data["name"],
             slug=data.get("slug"),
             description=data.get("description", ""),
-            created_by=self.request.user,
+            created_by=signed_in(self.request.user),
         )
 
 

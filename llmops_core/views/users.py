@@ -97,9 +97,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_check(token=token)
     except InvitationInvalid as exc:
-        context = {"problem": str(exc)}
+        problem = {"problem": str(exc)}
         status = 410 if exc.gone else 404
-        return render(request, "llmops_core/people/invitation_invalid.html", context, status=status)
+        return render(request, "llmops_core/people/invitation_invalid.html", problem, status=status)
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from llmops_core.models import AuditEvent, Membership, Project, Role
 from tests.factories import UserFactory
 from tests.llmops_core.people_support import EVERY_ROLE, STAFF, Cast, cast_build, denied
+from tests.llmops_core.test_settings import run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,22 @@ def test_a_project_admin_who_is_not_staff_sees_no_new_project_link(cast: Cast) -
     client = Client()
     client.force_login(user)
     assert "/projects/new/" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "PROJECT_CREATE_ALLOWED",
+            "everyone",
+            "PROJECT_CREATE_ALLOWED='everyone': use staff or any",
+        ),
+        ("INVITATION_DAYS", "0", "INVITATION_DAYS=0: at least 1"),
+    ],
+)
+def test_a_bad_people_setting_stops_the_start_and_says_what_to_use(
+    name: str, value: str, message: str
+) -> None:
+    proc = run_manage("check", DEBUG="1", **{name: value})
+    assert proc.returncode != 0
+    assert message in proc.stderr
