@@ -386,6 +386,29 @@ class ApiTokenAdmin(AuditedAdmin):
         return False
 
 
+@admin.register(m.Invitation)
+class InvitationAdmin(AuditedAdmin):
+    """Invitations are made at /users/new/ (their link is shown once there); here, read only."""
+
+    list_display = ["pk", "email", "created_by", "created_at", "expires_at", "accepted_by"]
+    readonly_fields = [f.name for f in m.Invitation._meta.fields if f.name != "secret_hash"]
+    exclude = ["secret_hash"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(m.PasswordChangeRequired)
+class PasswordChangeRequiredAdmin(AuditedAdmin):
+    """Accounts still on a one-time password; deleting a row lifts the requirement."""
+
+    list_display = ["user", "set_by", "created_at"]
+    readonly_fields = ["user", "set_by", "created_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
 @admin.register(m.LoginFailureCounter)
 class LoginFailureCounterAdmin(AuditedAdmin):
     """Failed-login counters: deleting an account's row (``user:<name>``) unlocks it at once."""
