@@ -23,7 +23,13 @@ INVITATION = "invitation"
 PASSWORD = "password"  # noqa: S105 (a method's name, not a password)
 
 
+# An address, or "" when none was given: declared as text, since "" is no email address.
+def _email() -> serializers.CharField:
+    return serializers.CharField(read_only=True, help_text='An email address, or "" if none.')
+
+
 class UserSerializer(serializers.ModelSerializer[User]):
+    email = _email()
     project_count = serializers.IntegerField(read_only=True, default=0)
     must_change_password = serializers.BooleanField(
         source="must_change", read_only=True, default=False
@@ -63,6 +69,8 @@ class UserCreateSerializer(serializers.Serializer[Any]):
 
 
 class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    email = _email()
+
     class Meta:
         model = Invitation
         fields = ["id", "email", "created_at", "expires_at"]
