@@ -70,6 +70,7 @@ def membership_set(
     """Give ``user`` the ``role`` in ``project``, adding them if they are not a member."""
     if role not in Role.values:
         raise DomainError(f'role "{role}" is not one of {", ".join(Role.values)}')
+    _lock_members(project)
     membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
     before = membership.role if membership else None
     if before == Role.ADMIN and role != Role.ADMIN:
@@ -110,6 +111,7 @@ def membership_add(
 @transaction.atomic
 def membership_remove(*, project: Project, user: User, actor: User | None = None) -> None:
     """Remove ``user`` from ``project``; the project's last admin cannot be removed."""
+    _lock_members(project)
     role = Membership.objects.filter(project=project, user=user).values_list("role", flat=True)
     if role.first() == Role.ADMIN:
         _refuse_losing_last_admin(project=project, user=user, doing="remove them")
@@ -124,16 +126,21 @@ def membership_remove(*, project: Project, user: User, actor: User | None = None
         )
 
 
-def _refuse_losing_last_admin(*, project: Project, user: User, doing: str) -> None:
-    """Raise if ``user`` is the only admin of ``project``.
+def _lock_members(project: Project) -> None:
+    """Take the project's row lock: one change of its members at a time.
 
-    The admins' rows are locked first, so that two admins demoting each other at once cannot
-    both succeed and leave the project with none.
+    Two admins demoting each other at once would otherwise each see the other still admin and
+    leave the project with none (and locking the two member rows in opposite orders deadlocks).
     """
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
+
+
+def _refuse_losing_last_admin(*, project: Project, user: User, doing: str) -> None:
+    """Raise if ``user`` is the only admin of ``project`` (the caller holds ``_lock_members``)."""
     admins = list(
-        Membership.objects.select_for_update()
-        .filter(project=project, role=Role.ADMIN)
-        .values_list("user_id", flat=True)
+        Membership.objects.filter(project=project, role=Role.ADMIN).values_list(
+            "user_id", flat=True
+        )
     )
     if admins == [user.pk]:
         raise DomainError(
