@@ -94,3 +94,14 @@ def test_staff_creates_a_project_adds_three_reviewers_and_invites_a_fourth(
     page.wait_for_selector("text=ines added as reviewer.")
     page.screenshot(path=str(SCREENSHOTS / "people-members.png"), full_page=True)
     assert Membership.objects.get(project=project, user=ines).role == Role.REVIEWER
+
+    # Removing someone asks first; dismissing the question keeps them.
+    questions: list[str] = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.click('tr[data-member="ines"] .member-remove')
+    assert questions == ["Remove ines from Travel FAQ: tone study?"]
+    assert Membership.objects.filter(project=project, user=ines).exists()
+    page.once("dialog", lambda d: d.accept())
+    page.click('tr[data-member="ines"] .member-remove')
+    page.wait_for_selector("text=ines removed from Travel FAQ: tone study.")
+    assert not Membership.objects.filter(project=project, user=ines).exists()
