@@ -106,7 +106,9 @@ def compare_windows(
     q_values = benjamini_hochberg(p) if signals else np.empty(0)
     for (name, signal), q in zip(list(signals.items()), q_values, strict=True):
         q_value = float(q) if np.isfinite(q) else None
-        drifted = decide(q_value, signal.effect, signal.minimum_effect, alpha)
+        drifted = None  # undefined when the q-value or the effect is: nothing to decide on
+        if q_value is not None and signal.effect is not None:
+            drifted = bool(decide(q_value, signal.effect, signal.minimum_effect, alpha))
         signal = replace(signal, q_value=q_value, drifted=drifted)
         signals[name] = replace(signal, sentence=describe(signal, confidence) if drifted else None)
     return DriftReport(signals, alpha=alpha, confidence=confidence, draws=draws, seed=seed)

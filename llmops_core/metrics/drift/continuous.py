@@ -14,17 +14,19 @@ from llmops_core.metrics.drift.signal import Signal, mean_or_none, untestable_re
 KS_TEST = "ks_2samp"
 
 
-def ks_test(before: FloatArray, after: FloatArray) -> tuple[float, float]:
+def ks_test(before: FloatArray, after: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Return scipy's two-sided two-sample Kolmogorov-Smirnov statistic D and p-value.
 
-    scipy picks the exact distribution for windows up to 10,000 values and the asymptotic
-    one above. Its p-values assume no ties; lengths are whole numbers and do tie, which makes
-    the test conservative (it rejects less often than alpha when nothing changed).
+    Windows lie along the last axis, so a stack of window pairs is tested in one call (the
+    simulation suite does that). scipy picks the exact distribution for windows up to 10,000
+    values and the asymptotic one above. Its p-values assume no ties; lengths are whole
+    numbers and do tie, which makes the test conservative (it rejects less often than alpha
+    when nothing changed).
     """
     from scipy import stats  # loaded by a computation, not by the pages that import this
 
-    result = stats.ks_2samp(before, after)
-    return float(result.statistic), float(result.pvalue)
+    result = stats.ks_2samp(before, after, axis=-1)
+    return np.asarray(result.statistic, dtype=np.float64), np.asarray(result.pvalue)
 
 
 def measure_continuous(
@@ -54,8 +56,8 @@ def measure_continuous(
     statistic, p_value = ks_test(before, after)
     signal = replace(
         signal,
-        statistic=statistic,
-        p_value=p_value,
+        statistic=float(statistic),
+        p_value=float(p_value),
         psi=population_stability_index(*quantile_bin_counts(before, after)),
     )
     effect = float(relative_change(np.float64(before.mean()), np.float64(after.mean())))
