@@ -68,15 +68,14 @@ def signal_order(names: list[str]) -> list[str]:
 
 
 def decide(
-    q_value: float | None, effect: float | None, minimum: float, alpha: float
-) -> bool | None:
-    """Return whether a signal drifted: q < alpha and |effect| at least the minimum.
+    q_value: npt.ArrayLike, effect: npt.ArrayLike, minimum: float, alpha: float
+) -> npt.NDArray[np.bool_]:
+    """Return whether each signal drifted: q < alpha and |effect| at least the minimum.
 
-    None when the q-value or the effect is undefined: no decision can rest on it.
+    Elementwise, so the simulation suite decides a stack of comparisons with the same rule.
     """
-    if q_value is None or effect is None:
-        return None
-    return q_value < alpha and abs(effect) >= minimum
+    q = np.asarray(q_value, dtype=np.float64)
+    return (q < alpha) & (np.abs(np.asarray(effect, dtype=np.float64)) >= minimum)
 
 
 def compare_windows(
