@@ -60,7 +60,7 @@ def measure_continuous(
         p_value=float(p_value),
         psi=population_stability_index(*quantile_bin_counts(before, after)),
     )
-    effect = float(relative_change(np.float64(before.mean()), np.float64(after.mean())))
+    effect = float(relative_change(before.mean(), after.mean()))
     if not np.isfinite(effect):
         return replace(signal, reason="the before mean is 0, so a relative change is undefined")
     interval = effect_interval(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from llmops_core.metrics.bootstrap import Interval, percentile_interval, resampled_multiplicities
 from llmops_core.metrics.coding import FloatArray
@@ -16,16 +17,16 @@ DIFFERENCE: Final = "difference_of_means"
 Effect = Callable[[FloatArray, FloatArray], FloatArray]
 
 
-def relative_change(mean_before: FloatArray, mean_after: FloatArray) -> FloatArray:
+def relative_change(mean_before: npt.ArrayLike, mean_after: npt.ArrayLike) -> FloatArray:
     """Return after / before - 1 (0.18 is 18% higher); NaN where the before mean is zero."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.asarray(mean_after, dtype=np.float64) / np.asarray(mean_before)
+        ratio = np.asarray(mean_after, dtype=np.float64) / np.asarray(mean_before, dtype=np.float64)
     return np.where(np.isfinite(ratio), ratio - 1.0, np.nan)
 
 
-def difference(mean_before: FloatArray, mean_after: FloatArray) -> FloatArray:
+def difference(mean_before: npt.ArrayLike, mean_after: npt.ArrayLike) -> FloatArray:
     """Return after - before, in the signal's own units (scale points for scores)."""
-    return np.asarray(mean_after, dtype=np.float64) - np.asarray(mean_before)
+    return np.asarray(mean_after, dtype=np.float64) - np.asarray(mean_before, dtype=np.float64)
 
 
 EFFECTS: Final[dict[str, Effect]] = {RELATIVE: relative_change, DIFFERENCE: difference}

@@ -27,7 +27,9 @@ def _p(value: float | None) -> str:
 
 
 def _mean(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 def _effect(signal: Signal) -> str:
