@@ -155,6 +155,10 @@ def test_files_without_scores_report_lengths_only(tmp_path: Path) -> None:
             r'row 2, field "scores.relevance": true is not a number',
         ),
         (
+            '{"external_id": "b", "input": "i", "output": "o", "scores": {"a\\u001b[2J": 1}}',
+            r'row 2, field "scores.a\\u001b\[2J": a criterion name must not hold control',
+        ),
+        (
             '{"external_id": "a", "input": "i", "output": "o"}',
             r'row 2, field "external_id": "a" repeats row 1',
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
@@ -77,6 +78,9 @@ def _parse_scores(raw: Any, row: int) -> tuple[dict[str, float], list[RowError]]
         where = f"{SCORES_FIELD}.{jsontext.show(criterion)[1:-1]}"
         if not criterion.strip() or len(criterion) > MAX_CRITERION:
             reason = f"a criterion name must be 1 to {MAX_CRITERION} characters"
+            errors.append(RowError(row, where, reason))
+        elif any(unicodedata.category(char) in ("Cc", "Cs") for char in criterion):
+            reason = "a criterion name must not hold control characters"
             errors.append(RowError(row, where, reason))
         elif value is None:
             continue  # not scored on this criterion
