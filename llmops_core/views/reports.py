@@ -121,6 +121,7 @@ def report_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
         "criteria": order,
         "metric_rows": tables.metric_rows(results, order),
         "reviewer_rows": tables.reviewer_table(results, order),
+        "reviewer_summary": (results.get("summary") or {}).get("reviewers"),
         "contested_rows": tables.contested_table(results, order),
         "snapshot_rows": tables.snapshot_rows(report.snapshot_counts or {}),
         "trigger": (report.parameters or {}).get("trigger", "manual"),
