@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from llmops_core.metrics.agreement_report.standouts import reviewer_summary
-from llmops_core.metrics.words import join, label
+from llmops_core.metrics.words import count, join, label
 
 GOOD = 0.8
 TENTATIVE = 0.667
@@ -81,7 +81,8 @@ def _caveats(verdict: dict[str, Any]) -> list[str]:
     n = verdict["n_items"]
     if n < FEW_ITEMS:
         out.append(
-            f"Only {n} item{'s' if n != 1 else ''} were rated by two or more reviewers: "
+            f"Only {count(n, 'item')} {'was' if n == 1 else 'were'} rated by two or more "
+            "reviewers: "
             "too few overlapping items for a firm estimate."
         )
     return out
