@@ -11,9 +11,11 @@ judge run needs an LLM endpoint.
 A view is what a browser fetches for the page: its HTML, then every chart image on it, in one
 process through the whole Django stack (a signed-in lead, Django's test client). Each round
 clears the cache, then times the first view (every chart drawn) and the second (every chart
-read from the cache). Pages: the version comparison (``compare``), a version scorecard
-(``scorecard``) and the judge report (``judge``). The last line printed is one JSON object with
-the median milliseconds per page and view, and whether every second view is under 300 ms.
+read from the cache); then clears it again, draws the charts as the worker does when it
+computes a report (``services.charts.report_charts_draw``) and times the first view after that.
+Pages: the version comparison (``compare``), a version scorecard (``scorecard``) and the judge
+report (``judge``). The last line printed is one JSON object with the median milliseconds per
+page and view, and whether those views are under 300 ms.
 """
 
 from __future__ import annotations
@@ -116,8 +118,9 @@ def judge_results(seed: int = 3) -> dict[str, Any]:
     return build_report(data, draws=200, seed=seed)
 
 
-def seed() -> dict[str, str]:
-    """Migrate, collect static files, seed the demo and its reports; return the pages' URLs."""
+def seed() -> dict[str, tuple[str, int]]:
+    """Migrate, collect static files, seed the demo and its reports; return each page's URL and
+    the id of the report whose charts it shows."""
     from django.core.management import call_command
     from django.urls import reverse
 
@@ -154,11 +157,15 @@ def seed() -> dict[str, str]:
     template = candidate.template.name
     card = scorecard.subject_version
     assert card is not None
+    compare = reverse("version-compare", args=["demo", template])
+    query = f"?candidate={candidate.number}&baseline={baseline.number}"
     return {
-        "compare": reverse("version-compare", args=["demo", template])
-        + f"?candidate={candidate.number}&baseline={baseline.number}",
-        "scorecard": reverse("version-scorecard", args=["demo", card.template.name, card.number]),
-        "judge": reverse("judge-report", args=["demo", judge.pk]),
+        "compare": (compare + query, comparison.pk),
+        "scorecard": (
+            reverse("version-scorecard", args=["demo", card.template.name, card.number]),
+            scorecard.pk,
+        ),
+        "judge": (reverse("judge-report", args=["demo", judge.pk]), judge.pk),
     }
 
 
@@ -176,29 +183,39 @@ def view(client: Any, url: str) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, len(charts)
 
 
-def measure(pages: dict[str, str], rounds: int) -> dict[str, Any]:
-    """Time the first and second view of every page, ``rounds`` times; return the medians."""
+def measure(pages: dict[str, tuple[str, int]], rounds: int) -> dict[str, Any]:
+    """Time every page's views, ``rounds`` times; return the medians.
+
+    ``first``: on an empty cache (every chart drawn on request); ``second``: right after;
+    ``worker``: on an empty cache after ``report_charts_draw`` (what the worker does when a
+    report is computed), i.e. the first view of a newly computed report.
+    """
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.test import Client
 
+    from llmops_core.services.charts import report_charts_draw
+
     client = Client()
     client.force_login(get_user_model().objects.get(username="lead"))
-    view(client, pages["compare"])  # warm imports (matplotlib, templates) before timing
-    timings: dict[str, dict[str, list[float]]] = {p: {"first": [], "second": []} for p in pages}
+    view(client, pages["compare"][0])  # warm imports (matplotlib, templates) before timing
+    views = ("first", "second", "worker")
+    timings: dict[str, dict[str, list[float]]] = {p: {v: [] for v in views} for p in pages}
     charts: dict[str, int] = {}
     for _ in range(rounds):
-        for name, url in pages.items():
+        for name, (url, report_id) in pages.items():
             cache.clear()
             first, charts[name] = view(client, url)
-            second, _ = view(client, url)
             timings[name]["first"].append(first)
-            timings[name]["second"].append(second)
+            timings[name]["second"].append(view(client, url)[0])
+            cache.clear()
+            report_charts_draw(report_id=report_id)
+            timings[name]["worker"].append(view(client, url)[0])
     figures: dict[str, Any] = {}
     for name, times in timings.items():
         figures[f"{name}_charts"] = charts[name]
-        figures[f"{name}_first_ms"] = round(statistics.median(times["first"]), 1)
-        figures[f"{name}_second_ms"] = round(statistics.median(times["second"]), 1)
+        for which in views:
+            figures[f"{name}_{which}_ms"] = round(statistics.median(times[which]), 1)
     return figures
 
 
@@ -225,11 +242,15 @@ def main(argv: list[str] | None = None) -> int:
         "cache": os.environ["CACHE_URL"],
         **figures,
         "second_view_under_300_ms": all(figures[f"{name}_second_ms"] < TARGET_MS for name in pages),
+        "first_view_after_worker_under_300_ms": all(
+            figures[f"{name}_worker_ms"] < TARGET_MS for name in pages
+        ),
     }
     for name in pages:
         print(
             f"{name}: {figures[f'{name}_charts']} charts, first view "
-            f"{figures[f'{name}_first_ms']} ms, second view {figures[f'{name}_second_ms']} ms"
+            f"{figures[f'{name}_first_ms']} ms, second view {figures[f'{name}_second_ms']} ms, "
+            f"first view after the worker drew the charts {figures[f'{name}_worker_ms']} ms"
         )
     print(json.dumps(figures))
     return 0

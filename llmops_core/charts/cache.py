@@ -33,6 +33,11 @@ class Store(Protocol):
     def set(self, key: str, value: Any, timeout: int | None = ...) -> None: ...
 
 
+def chart_kind(report_kind: str, name: str) -> str:
+    """Return the kind of chart ``name`` of a report of ``report_kind``, as fingerprints use it."""
+    return f"{report_kind}:{name}"
+
+
 def chart_fingerprint(kind: str, fmt: str, data: Any) -> str:
     """Return the cache key of a chart of ``kind`` in ``fmt`` drawn from ``data``."""
     digest = hashlib.sha256(f"{kind}\0{fmt}\0{CHART_VERSION}\0".encode())

@@ -14,7 +14,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from llmops_core.charts import FORMATS
-from llmops_core.charts.cache import chart_cached
+from llmops_core.charts.cache import chart_cached, chart_kind
+
+__all__ = ["chart_kind", "chart_response"]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -35,7 +35,7 @@ from llmops_core.selectors.reports import (
 from llmops_core.services import reports as services
 from llmops_core.services.reports.export import report_csv, report_document
 from llmops_core.views import report_tables as tables
-from llmops_core.views.charts import chart_response
+from llmops_core.views.charts import chart_kind, chart_response
 
 PAGE_SIZE = 25
 LIST_FIELDS = ("prompt_version_ids", "reviewers")
@@ -195,7 +195,7 @@ def report_chart(
         return refused
     return chart_response(
         request,
-        kind=f"agreement:{name}",
+        kind=chart_kind(report.kind, name),
         fmt=fmt,
         data=report.results,
         build=CHARTS[name].build,

@@ -46,7 +46,7 @@ from llmops_core.services.gates import gate_evaluate, gate_rules_for, release_ga
 from llmops_core.services.promotion import PromotionRefused, prompt_promote
 from llmops_core.services.prompts import prompt_version_create
 from llmops_core.services.scorecards import scorecard_request
-from llmops_core.views.charts import chart_response
+from llmops_core.views.charts import chart_kind, chart_response
 
 VERDICT_LABELS = {
     "better": "better",
@@ -429,7 +429,7 @@ def version_report_chart(
         raise Http404("No such chart.")
     return chart_response(
         request,
-        kind=f"version:{name}",
+        kind=chart_kind(report.kind, name),
         fmt=fmt,
         data=report.results,
         build=spec.build,

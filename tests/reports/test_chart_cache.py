@@ -11,8 +11,12 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from llmops_core.charts import cache as chart_cache
+from llmops_core.charts.agreement import CHARTS
 from llmops_core.charts.cache import CHART_VERSION, chart_fingerprint
 from llmops_core.models import Project, Report
+from llmops_core.services.charts import report_charts_draw
+from llmops_core.services.reports import ReportScope, report_request
+from llmops_core.tasks.reports import report_compute_task
 from tests.reports.test_views import client_for
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +92,30 @@ def test_the_fingerprint_covers_kind_format_version_and_data() -> None:
     }
     assert key not in others and len(others) == 3
     assert isinstance(CHART_VERSION, int)
+
+
+def test_the_worker_draws_a_new_reports_charts_so_the_first_view_draws_none(
+    project: Project, lead: object, k2011: Any, drawings: list[str]
+) -> None:
+    report, _ = report_request(
+        project=project,
+        requested_by=None,
+        scope=ReportScope(queue_id=k2011.queue.pk, bootstrap_draws=50),
+    )
+    report_compute_task.apply(args=(report.pk,))
+    assert sorted(drawings) == ["svg"] * len(CHARTS)
+    client = client_for(lead)
+    for name in CHARTS:
+        url = reverse("report-chart", args=[project.slug, report.pk, name, "svg"])
+        assert client.get(url).status_code == 200
+    assert len(drawings) == len(CHARTS)
+
+
+def test_drawing_skips_unfinished_reports_and_draws_each_kind(
+    project: Project, done_report: Report, drawings: list[str]
+) -> None:
+    pending = Report.objects.create(project=project, kind=done_report.kind)
+    assert report_charts_draw(report_id=pending.pk) == []
+    assert sorted(report_charts_draw(report_id=done_report.pk)) == sorted(CHARTS)
+    assert report_charts_draw(report_id=done_report.pk) == sorted(CHARTS, key=list(CHARTS).index)
+    assert len(drawings) == len(CHARTS)  # the second call read every chart from the cache

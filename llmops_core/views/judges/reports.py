@@ -15,7 +15,7 @@ from llmops_core.charts.judge import CHART_TITLES, charts_for
 from llmops_core.models import JobStatus, JudgeScore, Project, Report
 from llmops_core.permissions import signed_in
 from llmops_core.selectors.judges import judge_report_get
-from llmops_core.views.charts import chart_response
+from llmops_core.views.charts import chart_kind, chart_response
 from llmops_core.views.judges.configs import lead_project
 from llmops_core.views.judges.display import criterion_views, disagreements_csv, metrics_csv
 
@@ -98,7 +98,7 @@ def judge_report_chart(
         raise Http404("No such chart.")
     return chart_response(
         request,
-        kind=f"judge:{name}",
+        kind=chart_kind(report.kind, name),
         fmt=fmt,
         data=report.results,
         build=builders[name],
