@@ -22,8 +22,8 @@ def join(words: Sequence[str]) -> str:
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
-    """Return "1 item" or "3 items" (``plural`` when adding an "s" is wrong)."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+    """Return "1 item", "3 items" or "2,870 ratings" (``plural`` when an "s" is wrong)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def label(name: str) -> str:

@@ -330,8 +330,8 @@ def test_the_first_line_counts_items_and_ratings() -> None:
     results = {
         "judge": {"label": "j v1", "model": "m", "mode": "pointwise"},
         "n_items": 1,
-        "n_ratings": 3,
+        "n_ratings": 2870,
     }
     assert summary_lines(results) == [
-        "j v1 (m, pointwise) compared with human ratings on 1 item (3 ratings)."
+        "j v1 (m, pointwise) compared with human ratings on 1 item (2,870 ratings)."
     ]
