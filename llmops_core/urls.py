@@ -25,6 +25,7 @@ VR = P + "version-reports/<int:pk>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/tokens/", auth.token_list, name="tokens"),

@@ -312,8 +312,9 @@ def verdict_sentence(
     size = result["sample_size"]
     if size["more"] is not None and size["more"] > 0:
         more = (
-            f" About {size['more']} more paired inputs would be needed to detect a "
-            f"difference this size (80% power, alpha {size['alpha']:g})."
+            f" About {size['more']} more paired input{'s' if size['more'] != 1 else ''} would "
+            f"be needed to detect a difference this size ({size['power']:.0%} power, "
+            f"alpha {size['alpha']:g})."
         )
     elif size["more"] == 0:
         more = (

@@ -1,4 +1,4 @@
-"""HTML views: home, project overview, output import."""
+"""HTML views: home, project overview, output import, the favicon."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotate.selectors import queue_cards_for_user, queue_rows_for_user
@@ -22,6 +23,12 @@ from llmops_core.selectors.projects import (
     role_allows,
 )
 from llmops_core.services.import_jobs import import_job_create, import_job_enqueue, import_job_run
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Redirect ``/favicon.ico`` to the static icon, for clients that ask there without a link."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required

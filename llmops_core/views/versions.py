@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,6 @@ from annotate.selectors import (
     queue_output_counts,
 )
 from llmops_core.charts import FORMATS
-from llmops_core.charts import render as render_chart
 from llmops_core.charts.versions import CHARTS
 from llmops_core.errors import DomainError
 from llmops_core.forms.versions import CompareForm, GateRulesForm, NewVersionForm, PromoteForm
@@ -48,6 +46,7 @@ from llmops_core.services.gates import gate_evaluate, gate_rules_for, release_ga
 from llmops_core.services.promotion import PromotionRefused, prompt_promote
 from llmops_core.services.prompts import prompt_version_create
 from llmops_core.services.scorecards import scorecard_request
+from llmops_core.views.charts import chart_kind, chart_response
 
 VERDICT_LABELS = {
     "better": "better",
@@ -428,18 +427,14 @@ def version_report_chart(
     spec = CHARTS.get(name)
     if spec is None or spec.kind != report.kind or fmt not in FORMATS:
         raise Http404("No such chart.")
-    key = f"version-chart:{report.pk}:{report.snapshot_hash}:{name}:{fmt}"
-    body = cache.get(key)
-    if body is None:
-        body = render_chart(spec.build(report.results), fmt)
-        cache.set(key, body, 3600)
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Cache-Control"] = "private, max-age=3600"
-    # matplotlib's SVG styles its shapes with style attributes: allow those, and nothing else.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="report-{pk}-{name}.{fmt}"'
-    return response
+    return chart_response(
+        request,
+        kind=chart_kind(report.kind, name),
+        fmt=fmt,
+        data=report.results,
+        build=spec.build,
+        filename=f"report-{pk}-{name}",
+    )
 
 
 @login_required

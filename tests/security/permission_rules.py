@@ -149,6 +149,7 @@ RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
     "healthz": page(GET=ANYONE),
+    "favicon": page(GET=ANYONE),
     "login": page(
         GET=ANYONE, POST=ANYONE, body={"POST": {"username": "perm-reviewer", "password": "pw"}}
     ),
