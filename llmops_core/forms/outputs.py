@@ -7,7 +7,8 @@ same everywhere and a link from the page carries it to the queue form unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -16,7 +17,14 @@ from django.utils.datastructures import MultiValueDict
 
 from annotate.selectors import queue_rows_for_user
 from llmops_core.models import Project
-from llmops_core.selectors.outputs import FilterChoices, OutputFilter, output_filter_choices
+from llmops_core.selectors.outputs import (
+    CriterionScale,
+    OutputFilter,
+    output_criterion_scales,
+    output_model_names,
+    output_template_names,
+    output_version_choices,
+)
 
 NO_QUEUE = "none"
 YES = {"yes", "true", "1", "on"}
@@ -79,25 +87,41 @@ class OutputFilterForm(forms.Form):
         self, data: Mapping[str, Any] | None, *, project: Project, user: User, **kwargs: Any
     ) -> None:
         super().__init__(data, **kwargs)
-        self.project = project
-        self.choices: FilterChoices = output_filter_choices(project=project)
-        c = self.choices
-        self._set_choices("prompt", [(name, name) for name in c.templates])
-        self._set_choices("prompt_version_id", [(str(pk), label) for pk, label in c.versions])
-        self._set_choices("model", [(name, name) for name in c.models])
-        queues = queue_rows_for_user(user=user, project=project, by_name=True)
-        self._set_choices(
-            "queue", [(NO_QUEUE, "(in no queue)")] + [(str(q.id), q.name) for q in queues]
-        )
-        self._set_choices(
-            "judge_criterion",
-            [("", "—")] + [(n, f"{n} ({lo}-{hi})") for n, (lo, hi, _) in c.criteria.items()],
-        )
+        self.project, self.user = project, user
+        # Choices are read when a field is rendered or has a value to check, not before: an
+        # API call filtering by model alone costs no query for versions, queues or criteria.
+        self._set_choices("prompt", self._templates)
+        self._set_choices("prompt_version_id", self._versions)
+        self._set_choices("model", self._models)
+        self._set_choices("queue", self._queues)
+        self._set_choices("judge_criterion", self._criteria)
 
-    def _set_choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+    def _set_choices(self, name: str, choices: Callable[[], list[tuple[str, str]]]) -> None:
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         field.choices = choices
+
+    def _templates(self) -> list[tuple[str, str]]:
+        return [(name, name) for name in output_template_names(project=self.project)]
+
+    def _versions(self) -> list[tuple[str, str]]:
+        return [(str(pk), label) for pk, label in output_version_choices(project=self.project)]
+
+    def _models(self) -> list[tuple[str, str]]:
+        return [(name, name) for name in output_model_names(project=self.project)]
+
+    def _queues(self) -> list[tuple[str, str]]:
+        queues = queue_rows_for_user(user=self.user, project=self.project, by_name=True)
+        return [(NO_QUEUE, "(in no queue)")] + [(str(q.id), q.name) for q in queues]
+
+    @cached_property
+    def scales(self) -> dict[str, CriterionScale]:
+        return output_criterion_scales(project=self.project)
+
+    def _criteria(self) -> list[tuple[str, str]]:
+        return [("", "—")] + [
+            (c.name, f"{c.name} ({c.scale_min}-{c.scale_max})") for c in self.scales.values()
+        ]
 
     def clean_rated(self) -> bool | None:
         raw = (self.cleaned_data.get("rated") or "").strip().lower()
@@ -125,7 +149,7 @@ class OutputFilterForm(forms.Form):
                 if value is not None:
                     self.add_error(key, "give judge_criterion, the criterion it applies to")
             return
-        scale_min, scale_max, _ = self.choices.criteria[name]
+        scale_min, scale_max = self.scales[name].scale_min, self.scales[name].scale_max
         for key, value in (("judge_min", low), ("judge_max", high)):
             if value is not None and not scale_min <= value <= scale_max:
                 self.add_error(key, f"{value} is outside {scale_min}-{scale_max}")
@@ -150,7 +174,7 @@ class OutputFilterForm(forms.Form):
             judge_criterion=name,
             judge_min=data.get("judge_min"),
             judge_max=data.get("judge_max"),
-            judge_criterion_ids=self.choices.criteria[name][2] if name else (),
+            judge_criterion_ids=self.scales[name].ids if name else (),
         )
 
     def error_lines(self) -> list[str]:

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
@@ -195,27 +194,27 @@ def output_judge_score_rows(*, output_id: int) -> list[JudgeScoreRow]:
     return found
 
 
-@dataclass(frozen=True)
-class FilterChoices:
-    """What the outputs page offers to filter by."""
-
-    templates: list[str]
-    versions: list[tuple[int, str]]
-    models: list[str]
-    criteria: dict[str, tuple[int, int, tuple[int, ...]]]  # name: (min, max, criterion ids)
-
-
 CHOICES_LIMIT = 500
 
 
-def output_filter_choices(*, project: Project) -> FilterChoices:
-    """Return the project's templates, versions, model names and judge criteria (4 queries)."""
+def output_template_names(*, project: Project) -> list[str]:
+    """Return the names of the project's prompt templates (at most ``CHOICES_LIMIT``)."""
     templates = PromptTemplate.objects.filter(project=project).order_by("name")
+    return list(templates.values_list("name", flat=True)[:CHOICES_LIMIT])
+
+
+def output_version_choices(*, project: Project) -> list[tuple[int, str]]:
+    """Return the project's prompt versions as (id, "template vN"), by template, newest first."""
     versions = (
         PromptVersion.objects.filter(template__project=project)
         .order_by("template__name", "-number")
         .values_list("id", "template__name", "number")[:CHOICES_LIMIT]
     )
+    return [(pk, f"{name} v{number}") for pk, name, number in versions]
+
+
+def output_model_names(*, project: Project) -> list[str]:
+    """Return the model names of the project's outputs, sorted."""
     models = (
         ModelOutput.objects.filter(project=project)
         .exclude(model_name="")
@@ -223,17 +222,26 @@ def output_filter_choices(*, project: Project) -> FilterChoices:
         .values_list("model_name", flat=True)
         .distinct()[:CHOICES_LIMIT]
     )
-    criteria: dict[str, Any] = {}
+    return list(models)
+
+
+@dataclass(frozen=True)
+class CriterionScale:
+    """A criterion name of the project's rubrics, its widest scale and the criteria so named."""
+
+    name: str
+    scale_min: int
+    scale_max: int
+    ids: tuple[int, ...]
+
+
+def output_criterion_scales(*, project: Project) -> dict[str, CriterionScale]:
+    """Return the criteria of every rubric version of the project, by name."""
+    found: dict[str, CriterionScale] = {}
     rows = Criterion.objects.filter(rubric_version__rubric__project=project).order_by("name", "id")
     for pk, name, low, high in rows.values_list("id", "name", "scale_min", "scale_max"):
-        if name in criteria:
-            old_low, old_high, ids = criteria[name]
-            criteria[name] = (min(low, old_low), max(high, old_high), (*ids, pk))
-        else:
-            criteria[name] = (low, high, (pk,))
-    return FilterChoices(
-        templates=list(templates.values_list("name", flat=True)[:CHOICES_LIMIT]),
-        versions=[(pk, f"{name} v{number}") for pk, name, number in versions],
-        models=list(models),
-        criteria=criteria,
-    )
+        old = found.get(name)
+        if old is not None:
+            low, high = min(low, old.scale_min), max(high, old.scale_max)
+        found[name] = CriterionScale(name, low, high, (*(old.ids if old else ()), pk))
+    return found
