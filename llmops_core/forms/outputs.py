@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from annotate.selectors import queue_rows_for_user
@@ -185,6 +186,16 @@ class OutputFilterForm(forms.Form):
             for message in self.errors[name]:
                 lines.append(message if name == "__all__" else f"{name}: {message}")
         return lines
+
+
+def filter_query(query: QueryDict) -> QueryDict:
+    """Return the filter's parameters in ``query``, empty values left out (for links)."""
+    params = QueryDict(mutable=True)
+    for name in PARAMS:
+        values = [v for v in query.getlist(name) if v.strip() != ""]
+        if values:
+            params.setlist(name, values)
+    return params
 
 
 def filter_data_from_json(value: Any) -> MultiValueDict[str, str]:

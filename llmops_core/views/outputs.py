@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -25,7 +25,7 @@ from annotate.selectors import (
     output_labels,
     output_queues,
 )
-from llmops_core.forms.outputs import OutputFilterForm
+from llmops_core.forms.outputs import OutputFilterForm, filter_query
 from llmops_core.models import ModelOutput, Role
 from llmops_core.permissions import project_for_request, signed_in
 from llmops_core.selectors.outputs import (
@@ -90,8 +90,8 @@ def _page_number(raw: str) -> int | None:
 def output_list_view(request: HttpRequest, project_slug: str) -> HttpResponse:
     """List the project's outputs matching the filter, newest first, 50 a page."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
-    params: QueryDict = request.GET.copy()
-    page_raw = params.pop("page", ["1"])[-1]
+    params = filter_query(request.GET)
+    page_raw = request.GET.get("page", "1")
     form = OutputFilterForm(params, project=project, user=signed_in(request.user))
     context: dict[str, Any] = {"project": project, "form": form, "querystring": ""}
     number = _page_number(page_raw)
