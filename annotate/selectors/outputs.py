@@ -71,8 +71,10 @@ def output_queues(*, output_ids: Sequence[int]) -> dict[int, list[OutputQueueRow
         )
     )
     found: dict[int, list[OutputQueueRow]] = defaultdict(list)
-    for output_id, *row in rows:
-        found[output_id].append(OutputQueueRow(*row))
+    for output_id, queue_id, name, status, blind, item_id, done, target in rows:
+        found[output_id].append(
+            OutputQueueRow(queue_id, name, status, blind, item_id, done, target)
+        )
     return dict(found)
 
 

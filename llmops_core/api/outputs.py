@@ -25,7 +25,10 @@ def output_filter_from_params(
     form = OutputFilterForm(params, project=project, user=user)
     if not form.is_valid():
         raise ValidationError(
-            {f"{prefix}{name}": list(messages) for name, messages in form.errors.items()}
+            {
+                f"{prefix}{name}": [str(m) for m in messages]
+                for name, messages in form.errors.items()
+            }
         )
     return form.to_filter()
 

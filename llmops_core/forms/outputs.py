@@ -184,7 +184,7 @@ class OutputFilterForm(forms.Form):
         lines = []
         for name in sorted(self.errors, key=lambda n: order.get(n, len(order))):
             for message in self.errors[name]:
-                lines.append(message if name == "__all__" else f"{name}: {message}")
+                lines.append(str(message) if name == "__all__" else f"{name}: {message}")
         return lines
 
 
