@@ -7,6 +7,7 @@ same everywhere and a link from the page carries it to the queue form unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
@@ -44,6 +45,9 @@ PARAMS = (
     "judge_min",
     "judge_max",
 )
+# Days a filter may name: far enough from the calendar's ends that a time zone shift or the
+# day after stays a valid datetime.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 DATE = forms.DateInput(attrs={"type": "date"})
 MULTI = forms.SelectMultiple(attrs={"size": 4})
 
@@ -136,6 +140,11 @@ class OutputFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("created_from", "created_to"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= LATEST:
+                self.add_error(name, f"{day} is outside {EARLIEST} to {LATEST}")
+                data[name] = None
         start, end = data.get("created_from"), data.get("created_to")
         if start and end and start > end:
             self.add_error("created_to", f"{end} is before created_from {start}")

@@ -140,6 +140,8 @@ def test_judge_range_uses_the_latest_run(outs: Outputs) -> None:
         ({"judge_criterion": "fluency", "judge_min": "x"}, "judge_min: Enter a whole number."),
         ({"created_from": "2024-13-01"}, "created_from: Enter a valid date."),
         ({"created_from": "2024-03-02", "created_to": "2024-03-01"}, "created_to: 2024-03-01 is"),
+        ({"created_to": "9999-12-31"}, "created_to: 9999-12-31 is outside 1900-01-01 to"),
+        ({"created_from": "0001-01-01"}, "created_from: 0001-01-01 is outside 1900-01-01 to"),
         ({"rated": "maybe"}, "rated: 'maybe' is not one of yes, no"),
         ({"prompt_version_id": "999999"}, "prompt_version_id: 999999 is not a prompt version"),
         ({"model": "nope"}, "model: nope is not a model of the outputs"),
