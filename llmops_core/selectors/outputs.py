@@ -75,13 +75,13 @@ def _start_of(day: dt.date) -> dt.datetime:
 def _search(q: str) -> Q:
     """Match ``q`` in the output text, the external id or the input (a JSON value).
 
-    The input is searched as its JSON text; its stored form escapes quotes (and, on SQLite,
-    non-ASCII letters), so the escaped form of ``q`` is searched too.
+    The input is searched as its JSON text, which escapes quotes and backslashes (and, as
+    SQLite stores it, non-ASCII letters), so the escaped forms of ``q`` are searched too.
     """
-    escaped = json.dumps(q)[1:-1]
-    match = Q(output_text__icontains=q) | Q(external_id__icontains=q) | Q(input_text__icontains=q)
-    if escaped != q:
-        match |= Q(input_text__icontains=escaped)
+    match = Q(output_text__icontains=q) | Q(external_id__icontains=q)
+    forms = {q, json.dumps(q)[1:-1], json.dumps(q, ensure_ascii=False)[1:-1]}
+    for form in sorted(forms):
+        match |= Q(input_text__icontains=form)
     return match
 
 
