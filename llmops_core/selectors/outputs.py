@@ -4,6 +4,10 @@
 creation (through ``output_ids_for_filter``); ``llmops_core.forms.outputs`` turns query
 parameters (or a queue request's ``filter`` object) into an ``OutputFilter``. Fields combine
 with AND; the values of one field with OR.
+
+"Rated" and "in these queues" live in the annotation app, which hands them over as id lists
+(``annotate.selectors``), so those two filters cost one query each and an ``IN`` list as long
+as the project's rated or queued outputs: human-rated and queued outputs, not every output.
 """
 
 from __future__ import annotations
