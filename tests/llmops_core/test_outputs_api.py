@@ -156,3 +156,16 @@ def test_a_queue_filter_sees_only_this_projects_outputs(
     assert (
         "is not a prompt version of this project" in response.json()["filter.prompt_version_id"][0]
     )
+
+
+def test_adding_items_by_filter_skips_what_the_queue_holds(
+    client: APIClient, project: Project
+) -> None:
+    (v1,) = make_versions(project, count=1)
+    outputs = make_outputs(project, v1, 4)
+    queue = make_queue(project, outputs[:1], [])
+    url = reverse("api-queue-items", args=[project.slug, queue.pk])
+    response = client.post(url, {"filter": {"queue": ["none"]}}, format="json")
+    assert response.json() == {"added": 3, "item_count": 4}
+    response = client.post(url, {"filter": {"queue": ["none"]}}, format="json")
+    assert response.json() == {"added": 0, "item_count": 4}
