@@ -11,7 +11,13 @@ from annotate.models import Queue, QueueItem
 from llmops_core.models import ModelOutput, Project, Role
 from tests.browser.conftest import SCREENSHOTS, log_in
 from tests.factories import MembershipFactory, UserFactory
-from tests.versions.helpers import make_outputs, make_queue, make_versions, rate_all
+from tests.versions.helpers import (
+    judge_scores,
+    make_outputs,
+    make_queue,
+    make_versions,
+    rate_all,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +35,7 @@ def test_lead_filters_outputs_and_makes_a_queue_of_the_results(
     ModelOutput.objects.filter(pk=b[0].pk).update(output_text="<b>not bold</b> answer")
     rated = make_queue(project, [a[0], b[1]], [rita], overlap=1)
     rate_all(rated, rita, lambda o: SCORES)
+    judge_scores(project, {b[0]: {"fluency": 2, "relevance": 4, "factuality": 3}})
 
     log_in(page, live_server.url, "lena")
     page.goto(f"{live_server.url}/p/{project.slug}/")
@@ -45,6 +52,14 @@ def test_lead_filters_outputs_and_makes_a_queue_of_the_results(
     shown = page.locator("#outputs tbody tr td:first-child a").all_inner_texts()
     assert shown == [f"#{o.pk}" for o in (b[3], b[2], b[0])]
     page.screenshot(path=str(SCREENSHOTS / "outputs-list.png"), full_page=True)
+
+    # One output's page: its text shown as text, not markup.
+    page.click(f"text=#{b[0].pk}")
+    assert page.locator("#output-text").inner_text() == "<b>not bold</b> answer"
+    assert page.locator("#output-text b").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "output-detail.png"), full_page=True)
+    page.go_back()
+    page.wait_for_selector("text=3 outputs match")
 
     # A bad range is refused, naming the parameter, and keeps the filter in the form.
     page.select_option("#id_judge_criterion", "fluency")
