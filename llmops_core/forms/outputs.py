@@ -101,7 +101,15 @@ class OutputFilterForm(forms.Form):
         self._set_choices("queue", self._queues)
         self._set_choices("judge_criterion", self._criteria)
 
-    def _set_choices(self, name: str, choices: Callable[[], list[tuple[str, str]]]) -> None:
+    def _set_choices(self, name: str, load: Callable[[], list[tuple[str, str]]]) -> None:
+        """Give field ``name`` the choices ``load`` returns, read once and only if needed."""
+        loaded: list[list[tuple[str, str]]] = []
+
+        def choices() -> list[tuple[str, str]]:
+            if not loaded:
+                loaded.append(load())
+            return loaded[0]
+
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         field.choices = choices
