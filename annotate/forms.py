@@ -66,9 +66,13 @@ class QueueForm(forms.Form):
         required=False, help_text="…and/or these output ids (comma or space separated)."
     )
 
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, project: Project, outputs_chosen: bool = False, **kwargs: Any
+    ) -> None:
+        """``outputs_chosen``: the outputs come from elsewhere (a carried outputs filter)."""
         super().__init__(*args, **kwargs)
         self.project = project
+        self.outputs_chosen = outputs_chosen
         versions = RubricVersion.objects.filter(rubric__project=project).select_related("rubric")
         rubric_field = self.fields["rubric_version"]
         assert isinstance(rubric_field, forms.ModelChoiceField)
@@ -98,7 +102,8 @@ class QueueForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("prompt_version") or data.get("model") or data.get("output_ids")):
+        chosen = data.get("prompt_version") or data.get("model") or data.get("output_ids")
+        if not (chosen or self.outputs_chosen):
             raise forms.ValidationError("Choose the outputs: a prompt version, a model or ids.")
         return data
 

@@ -6,7 +6,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from llmops_core.api.otlp import OtlpTracesApi
-from llmops_core.views import audit, auth, dashboard, exports, generation, health, ingest, versions
+from llmops_core.views import (
+    audit,
+    auth,
+    dashboard,
+    exports,
+    generation,
+    health,
+    ingest,
+    outputs,
+    versions,
+)
 from llmops_core.views import core as views
 from llmops_core.views import reports as report_views
 from llmops_core.views.judges import configs as judge_configs
@@ -39,6 +49,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(P, views.project_detail, name="project"),
+    path(P + "outputs/", outputs.output_list_view, name="output-list"),
+    path(P + "outputs/<int:pk>/", outputs.output_detail, name="output-detail"),
     path(P + "imports/new/", views.import_upload, name="import-upload"),
     path(P + "imports/<int:pk>/", views.import_detail, name="import-detail"),
     # Agreement reports.

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api import serializers as s
+from llmops_core.api.outputs import FILTER_PARAMETERS, output_filter_from_params
 from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser, RawJSONParser
 from llmops_core.errors import DomainError
@@ -32,6 +33,7 @@ from llmops_core.models import (
     Role,
 )
 from llmops_core.permissions import ProjectRolePermission, signed_in
+from llmops_core.selectors.outputs import outputs_filter
 from llmops_core.selectors.projects import (
     import_job_list,
     membership_list,
@@ -227,7 +229,7 @@ IMPORT_BODY_FORMATS = {
 
 
 class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
-    """List outputs (keyset pages; filter by ``prompt``, ``prompt_version_id``, ``model``).
+    """List outputs (keyset pages) matching the outputs filter, the outputs page's parameters.
 
     POST one JSON object, a JSON array (bulk), a JSON Lines body (``application/x-ndjson``)
     or CSV (``text/csv``). ``?partial=1`` imports the good rows and reports the bad ones;
@@ -240,27 +242,17 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     read_role = Role.LEAD
     parser_classes = [RawJSONParser, JSONLinesParser, JSONLParser, CSVParser]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("prompt", OpenApiTypes.STR),
-            OpenApiParameter("prompt_version_id", OpenApiTypes.INT),
-            OpenApiParameter("model", OpenApiTypes.STR),
-        ]
-    )
+    @extend_schema(parameters=FILTER_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_project_queryset(self) -> QuerySet[Any]:
-        params = self.request.query_params
-        version_id = params.get("prompt_version_id")
-        if version_id is not None and not version_id.isdigit():
-            raise ValidationError({"prompt_version_id": f"{version_id!r} is not an integer"})
-        return output_list(
+        flt = output_filter_from_params(
             project=self.project,
-            prompt_version_id=int(version_id) if version_id else None,
-            prompt=params.get("prompt"),
-            model_name=params.get("model"),
+            user=signed_in(self.request.user),
+            params=self.request.query_params,
         )
+        return outputs_filter(project=self.project, flt=flt)
 
     @extend_schema(
         request={

@@ -173,6 +173,8 @@ RULES: dict[str, Rule] = {
     "project-dashboard": page(GET=LEADS),
     "import-upload": page(GET=LEADS, POST=LEADS),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "output-list": page(GET=LEADS),
+    "output-detail": page(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "report-detail": page(GET=LEADS, kwargs=REPORT),
