@@ -6,7 +6,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from llmops_core.api.otlp import OtlpTracesApi
-from llmops_core.views import audit, auth, dashboard, exports, generation, health, ingest, versions
+from llmops_core.views import (
+    audit,
+    auth,
+    dashboard,
+    exports,
+    generation,
+    health,
+    ingest,
+    rubrics,
+    versions,
+)
 from llmops_core.views import core as views
 from llmops_core.views import reports as report_views
 from llmops_core.views.judges import configs as judge_configs
@@ -77,6 +87,14 @@ urlpatterns = [
         name="judge-report-chart",
     ),
     path(JREP + "items/<int:item_id>/", judge_reports.judge_report_item, name="judge-report-item"),
+    # The rubric: everyone reads it; leads save new versions.
+    path(P + "rubric/", rubrics.rubric_page, name="rubric"),
+    path(P + "rubric/<int:pk>/edit/", rubrics.rubric_edit, name="rubric-edit"),
+    path(
+        P + "rubric/<int:pk>/v<int:number>/",
+        rubrics.rubric_version_page,
+        name="rubric-version",
+    ),
     # Prompt releases: scorecards, comparisons, the gate, promotions.
     path(T + "compare/", versions.version_compare, name="version-compare"),
     path(T + "compare/request/", versions.version_compare_request, name="version-compare-request"),
