@@ -6,7 +6,7 @@ validator the API and the service use too; each problem it finds is put on its r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
@@ -102,7 +102,7 @@ class BaseGateRulesFormSet(BaseFormSet[GateRuleForm]):
         rows = [
             (number, form, form.rule_object())
             for number, form in enumerate(self.forms, start=1)
-            if not self._should_delete_form(form)
+            if not form.cleaned_data.get("DELETE")
         ]
         for _, form, rule in rows:
             if rule is None and any(
@@ -133,14 +133,17 @@ class BaseGateRulesFormSet(BaseFormSet[GateRuleForm]):
         return lines
 
 
-GateRulesFormSet = formset_factory(
-    GateRuleForm,
-    formset=BaseGateRulesFormSet,
-    extra=EXTRA_ROWS,
-    can_delete=True,
-    max_num=MAX_RULES,
-    validate_max=True,
-    absolute_max=MAX_RULES + EXTRA_ROWS,
+GateRulesFormSet = cast(
+    type[BaseGateRulesFormSet],
+    formset_factory(
+        GateRuleForm,
+        formset=BaseGateRulesFormSet,
+        extra=EXTRA_ROWS,
+        can_delete=True,
+        max_num=MAX_RULES,
+        validate_max=True,
+        absolute_max=MAX_RULES + EXTRA_ROWS,
+    ),
 )
 
 

@@ -8,7 +8,7 @@ unique within the rubric (ignoring case) and slug-safe: they become column names
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import validate_slug
@@ -122,7 +122,7 @@ class BaseCriteriaFormSet(BaseFormSet[CriterionForm]):
             raise forms.ValidationError(self._summary())
         seen: dict[str, int] = {}
         for number, form in enumerate(self.forms, start=1):
-            if self._should_delete_form(form):
+            if form.cleaned_data.get("DELETE"):
                 continue
             spec = form.spec()
             if spec is None:
@@ -150,14 +150,17 @@ class BaseCriteriaFormSet(BaseFormSet[CriterionForm]):
         return lines
 
 
-CriteriaFormSet = formset_factory(
-    CriterionForm,
-    formset=BaseCriteriaFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=MAX_CRITERIA,
-    validate_max=True,
-    absolute_max=MAX_CRITERIA + 1,
+CriteriaFormSet = cast(
+    type[BaseCriteriaFormSet],
+    formset_factory(
+        CriterionForm,
+        formset=BaseCriteriaFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=MAX_CRITERIA,
+        validate_max=True,
+        absolute_max=MAX_CRITERIA + 1,
+    ),
 )
 
 

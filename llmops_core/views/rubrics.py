@@ -79,7 +79,7 @@ def rubric_edit(request: HttpRequest, project_slug: str, pk: int) -> HttpRespons
             except DomainError as exc:
                 errors = [str(exc)]
         else:
-            errors = list(formset.non_form_errors()) + [
+            errors = [str(e) for e in formset.non_form_errors()] + [
                 f"Note: {e}" for e in note.errors.get("note", [])
             ]
     context = {

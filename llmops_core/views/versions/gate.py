@@ -47,7 +47,7 @@ def release_gate(request: HttpRequest, project_slug: str) -> HttpResponse:
                 messages.success(request, "The release gate was saved.")
                 return redirect("release-gate", project_slug=project.slug)
         else:
-            errors = list(formset.non_form_errors())
+            errors = [str(e) for e in formset.non_form_errors()]
     context = {
         "project": project,
         "rules": rules,
