@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from llmops_core.models import AuditEvent, Project, PromptLabel, PromptVersion
@@ -154,3 +155,22 @@ def test_the_api_refuses_the_worse_first_promotion_with_reasons(
     assert production_of(rivals["v1"]) is None
     accepted = api_as(lead).post(url + "2/promote/", {}, format="json")
     assert accepted.status_code == 201 and accepted.json()["to_version"] == 2
+
+
+def test_the_compare_page_explains_the_refusal_in_words(
+    project: Project, rivals: dict[str, PromptVersion], lead: Any
+) -> None:
+    compare(rivals["v1"], rivals["v2"])
+    client = Client()
+    client.force_login(lead)
+    url = f"/p/{project.slug}/prompts/support/"
+    shown = client.get(url + "compare/?candidate=1&baseline=2").content.decode()
+    assert "fails" in shown and "No criterion significantly worse than production" in shown
+    assert "significantly worse than v2 on fluency" in shown
+    refused = client.post(url + "v1/promote/", {"label": "production"})
+    body = refused.content.decode()
+    assert refused.status_code == 400
+    assert "Promotion refused: v1 does not pass the release gate." in body
+    assert "significantly worse than v2 on fluency" in body
+    promoted = client.post(url + "v2/promote/?baseline=1", {"label": "production"})
+    assert promoted.status_code == 302 and production_of(rivals["v2"]) == rivals["v2"]

@@ -42,13 +42,25 @@ from llmops_core.views.versions._common import (
 
 
 def _default_pair(
-    versions: list[PromptVersion], production: PromptVersion | None
+    versions: list[PromptVersion], production: PromptVersion | None, candidate_n: Any = None
 ) -> tuple[int | None, int | None]:
-    """Return (candidate, baseline): the newest non-production version against production."""
-    candidate = next((v for v in versions if production is None or v.pk != production.pk), None)
+    """Return (candidate, baseline): by default the newest non-production version.
+
+    The baseline is production; before the first promotion, the candidate's parent or else
+    the newest other version (the one a first promotion is checked against).
+    """
+    chosen = next((v for v in versions if str(v.number) == str(candidate_n)), None)
+    candidate = chosen or next(
+        (v for v in versions if production is None or v.pk != production.pk), None
+    )
     if candidate is None:
         return None, None
-    baseline = production or next((v for v in versions if v.pk == candidate.parent_id), None)
+    others = [v for v in versions if v.pk != candidate.pk]
+    baseline = (
+        (production if production is not None and production.pk != candidate.pk else None)
+        or next((v for v in others if v.pk == candidate.parent_id), None)
+        or next(iter(others), None)
+    )
     return candidate.number, baseline.number if baseline else None
 
 
@@ -58,7 +70,7 @@ def _compare_context(
     """Return the compare page's context for the versions named in ``query`` (or the defaults)."""
     versions = list(template_versions_with_labels(template=template))
     production = label_version(template=template)
-    candidate_n, baseline_n = _default_pair(versions, production)
+    candidate_n, baseline_n = _default_pair(versions, production, query.get("candidate"))
     form = CompareForm(
         {
             "candidate": query.get("candidate", candidate_n),
@@ -175,6 +187,9 @@ def version_promote(
         else:
             messages.success(request, f"v{number} is now {promotion.label}.")
             return redirect("promotion-detail", project_slug=project.slug, pk=promotion.pk)
-    context = _compare_context(request, project, role, template, {"candidate": number})
+    shown: dict[str, Any] = {"candidate": number}
+    if request.GET.get("baseline"):
+        shown["baseline"] = request.GET["baseline"]  # the pair the page showed; checked by the form
+    context = _compare_context(request, project, role, template, shown)
     context["promote_error"] = error or {"message": "Check the form.", "reasons": []}
     return render(request, "llmops_core/versions/compare.html", context, status=400)
