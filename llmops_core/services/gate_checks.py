@@ -38,12 +38,13 @@ class PeerComparison:
     """Another version rated on inputs the candidate answered, and their latest comparison.
 
     ``reversed`` marks a comparison computed the other way round (the peer as candidate), whose
-    verdicts are read from the candidate's side.
+    verdicts are read from the candidate's side; ``stale`` one whose data changed since.
     """
 
     version: PromptVersion
     report: Report | None
     reversed: bool = False
+    stale: bool = False
 
 
 @dataclass
@@ -146,12 +147,15 @@ def check_no_regression(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
 def _check_against_peers(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     """Check a first promotion: not significantly worse than any version rated alongside it."""
     me = f"v{ctx.candidate.number}"
-    missing, failures, compared = [], [], []
+    missing, stale, failures, compared = [], [], [], []
     evidence: dict[str, Any] = {"peers": {}}
     for peer in ctx.peers:
         name = f"v{peer.version.number}"
         if peer.report is None:
             missing.append(name)
+            continue
+        if peer.stale:
+            stale.append(name)
             continue
         sections = _sections(peer.report, rule, flip=peer.reversed)
         if not any(c["n"] for c in sections.values()):
@@ -166,6 +170,11 @@ def _check_against_peers(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
             f"{', '.join(missing)} {'was' if len(missing) == 1 else 'were'} also rated on inputs "
             f"{me} answered, but no comparison of {me} with "
             f"{'it' if len(missing) == 1 else 'them'} has been computed yet; compare them first"
+        )
+    if stale:
+        failures.append(
+            f"new ratings or outputs arrived since {me} was compared with {', '.join(stale)}; "
+            "compute the comparison again"
         )
     if failures:
         return GateCheck(

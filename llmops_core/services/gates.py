@@ -11,6 +11,7 @@ version significantly worse than another candidate does not become the first pro
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from llmops_core.errors import NotAllowed
-from llmops_core.models import Project, PromptVersion, ReleaseGate, ReportKind, Role
+from llmops_core.hashing import canonical_json
+from llmops_core.models import Project, PromptVersion, ReleaseGate, Report, ReportKind, Role
 from llmops_core.selectors.gates import gate_peer_versions
 from llmops_core.selectors.projects import project_role, role_allows
 from llmops_core.selectors.prompts import (
@@ -28,6 +30,7 @@ from llmops_core.selectors.prompts import (
 from llmops_core.selectors.rubrics import rubric_criteria_scales
 from llmops_core.selectors.versions import (
     release_gate_get,
+    version_fingerprint,
     version_report_latest,
 )
 from llmops_core.services.audit import audit_record
@@ -117,8 +120,30 @@ def _peer_comparisons(version: PromptVersion) -> list[PeerComparison]:
         flipped = report is None
         if flipped:
             report = version_report_latest(version=peer, kind=kind, baseline=version)
-        peers.append(PeerComparison(peer, report, reversed=flipped and report is not None))
+        stale = report is not None and _is_stale(
+            report, *((peer, version) if flipped else (version, peer))
+        )
+        peers.append(
+            PeerComparison(peer, report, reversed=flipped and report is not None, stale=stale)
+        )
     return peers
+
+
+def _is_stale(report: Report, subject: PromptVersion, baseline: PromptVersion) -> bool:
+    """Return whether ratings, scores or outputs of the pair changed since ``report``.
+
+    A first promotion rests on comparisons nobody keeps fresh (the periodic refresh follows
+    production only), so one computed before the ratings were in must not be trusted.
+    """
+    current = json.loads(
+        canonical_json(
+            {
+                "candidate": version_fingerprint(version=subject),
+                "baseline": version_fingerprint(version=baseline),
+            }
+        )
+    )
+    return bool(report.snapshot_counts.get("fingerprint") != current)
 
 
 def gate_evaluate(*, version: PromptVersion) -> GateResult:

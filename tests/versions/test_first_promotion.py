@@ -77,6 +77,24 @@ def test_first_promotion_waits_for_a_comparison_with_the_other_candidate(
         prompt_promote(version=rivals["v1"], actor=lead)
 
 
+def test_a_comparison_computed_before_the_ratings_is_not_trusted(
+    project: Project, admin: Any, reviewers: list[Any], lead: Any
+) -> None:
+    """Computed with no ratings it pairs no inputs; once ratings arrive it is out of date."""
+    release_gate_update(project=project, actor=admin, rules=RULES)
+    v1, v2 = make_versions(project, 2)
+    queue = make_queue(
+        project, make_outputs(project, v1, N) + make_outputs(project, v2, N), reviewers[:2]
+    )
+    compare(v1, v2)
+    for reviewer in reviewers[:2]:
+        rate_all(queue, reviewer, scored(v1)(reviewer))
+    scorecard_compute(report_id=scorecard_request(version=v1)[0].pk)
+    result = gate_evaluate(version=v1)
+    assert not result.passed
+    assert "new ratings or outputs arrived since v1 was compared with v2" in result.failures[0]
+
+
 def test_first_promotion_of_the_worse_candidate_is_refused(
     rivals: dict[str, PromptVersion], lead: Any
 ) -> None:
