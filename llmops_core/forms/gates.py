@@ -12,7 +12,6 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from llmops_core.services.gate_rules import (
-    JUDGE_METRICS,
     RULE_FIELDS,
     RULE_LABELS,
     Scales,
@@ -48,7 +47,8 @@ class GateRuleForm(forms.Form):
     )
     metric = forms.ChoiceField(
         required=False,
-        choices=[("", "quadratic_kappa (default)"), *[(m, m) for m in JUDGE_METRICS]],
+        choices=[("", "kappa"), ("quadratic_kappa", "kappa"), ("within_1", "within 1")],
+        help_text="Quadratic-weighted kappa (the default), or the share of scores within 1.",
     )
     include_judge = forms.BooleanField(required=False, label="Judge scores too")
     items = forms.IntegerField(required=False, label="Outputs")

@@ -50,6 +50,8 @@ def edit_rubric(page: Any, url: str) -> None:
     page.wait_for_url(f"{url}/rubric/")
     assert page.inner_text("[data-testid=rubric-version]") == "v2"
     assert "3\tReadable" in page.inner_text("[data-testid=criterion] >> nth=0")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "rubric.png"), full_page=True)
 
 
 def set_gate(page: Any, url: str) -> None:
@@ -90,7 +92,6 @@ def test_first_promotion_refuses_the_worse_candidate_and_takes_the_better(
         {"rule": "min_rated_items", "items": N, "reviewers": 2},
         {"rule": "min_mean", "criterion": "fluency", "value": 3.0},
     ]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     admin.screenshot(path=str(SCREENSHOTS / "release-gate.png"), full_page=True)
     admin.context.close()
 
