@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from llmops_core.models import AuditEvent, Project, PromptLabel, PromptVersion
+from llmops_core.models import AuditEvent, ModelOutput, Project, PromptLabel, PromptVersion
 from llmops_core.services.comparisons import comparison_compute, comparison_request
 from llmops_core.services.gates import gate_evaluate, release_gate_update
 from llmops_core.services.promotion import PromotionRefused, prompt_promote
@@ -17,6 +17,7 @@ from llmops_core.services.scorecards import scorecard_compute, scorecard_request
 from tests.versions.helpers import (
     N,
     all_criteria,
+    judge_scores,
     make_outputs,
     make_queue,
     make_versions,
@@ -192,3 +193,18 @@ def test_the_compare_page_explains_the_refusal_in_words(
     assert "significantly worse than v2 on fluency" in body
     promoted = client.post(url + "v2/promote/?baseline=1", {"label": "production"})
     assert promoted.status_code == 302 and production_of(rivals["v2"]) == rivals["v2"]
+
+
+def test_judge_rules_read_the_comparison_with_the_other_candidate(
+    project: Project, admin: Any, rivals: dict[str, PromptVersion]
+) -> None:
+    """Without production, a judge rule is not skipped: it reads the candidates' comparison."""
+    outputs = list(ModelOutput.objects.filter(prompt_version__in=list(rivals.values())))
+    judge_scores(project, {o: all_criteria(4) for o in outputs})
+    compare(rivals["v2"], rivals["v1"])
+    release_gate_update(
+        project=project, actor=admin, rules=[{"rule": "min_judge_agreement", "value": 0.6}]
+    )
+    [check] = gate_evaluate(version=rivals["v2"]).checks
+    assert (check.passed, check.applies) == (False, True)
+    assert "has no judge-vs-human report yet" in check.message
