@@ -198,3 +198,11 @@ def test_ratings_and_queues_keep_their_version_and_new_queues_offer_the_newest(
     v2 = project.rubrics.get().versions.get(number=2)
     new_queue = page(lead).get(f"/p/{project.slug}/queues/new/").content.decode()
     assert f'<option value="{v2.pk}" selected>' in new_queue
+
+
+def test_unknown_rubrics_and_versions_are_404(project: Project, lead: Any) -> None:
+    rubric = project.rubrics.get()
+    client = page(lead)
+    assert client.get(f"/p/{project.slug}/rubric/{rubric.pk}/v9/").status_code == 404
+    assert client.get(f"/p/{project.slug}/rubric/{rubric.pk + 99}/v1/").status_code == 404
+    assert client.get(f"/p/{project.slug}/rubric/{rubric.pk + 99}/edit/").status_code == 404

@@ -145,3 +145,17 @@ def test_the_api_refuses_off_rubric_rules_naming_rule_and_field(
     ]
     assert 'rule 2, field "value": 9 is outside fluency\'s scale 1-5' in body["detail"]
     assert not ReleaseGate.objects.exists()
+
+
+def test_leads_read_the_rules_in_words_without_a_form(project: Project, lead: Any) -> None:
+    ReleaseGate.objects.create(
+        project=project,
+        rules=[
+            {"rule": "min_mean", "criterion": "fluency", "value": 3.5},
+            {"rule": "min_rated_items", "items": 20, "reviewers": 2},
+        ],
+    )
+    body = page(lead).get(f"/p/{project.slug}/release-gate/").content.decode()
+    assert "Human mean of fluency at least 3.5" in body
+    assert "At least 20 outputs rated by at least 2 reviewers" in body
+    assert 'data-testid="gate-form"' not in body
