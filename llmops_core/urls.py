@@ -15,6 +15,7 @@ from llmops_core.views import (
     health,
     ingest,
     outputs,
+    rubrics,
     versions,
 )
 from llmops_core.views import core as views
@@ -90,6 +91,14 @@ urlpatterns = [
         name="judge-report-chart",
     ),
     path(JREP + "items/<int:item_id>/", judge_reports.judge_report_item, name="judge-report-item"),
+    # The rubric: everyone reads it; leads save new versions.
+    path(P + "rubric/", rubrics.rubric_page, name="rubric"),
+    path(P + "rubric/<int:pk>/edit/", rubrics.rubric_edit, name="rubric-edit"),
+    path(
+        P + "rubric/<int:pk>/v<int:number>/",
+        rubrics.rubric_version_page,
+        name="rubric-version",
+    ),
     # Prompt releases: scorecards, comparisons, the gate, promotions.
     path(T + "compare/", versions.version_compare, name="version-compare"),
     path(T + "compare/request/", versions.version_compare_request, name="version-compare-request"),

@@ -1,4 +1,7 @@
-"""Forms of the release-loop pages: pick versions to compare, promote, edit the gate's rules."""
+"""Forms of the release-loop pages: pick versions to compare, promote, datasets, runs, versions.
+
+The release gate's rules have their own form, in ``forms.gates``.
+"""
 
 from __future__ import annotations
 
@@ -45,16 +48,6 @@ class PromoteForm(forms.Form):
         help_text="Admins only, and only when the gate fails: why ship anyway. Kept in the "
         "version's history.",
     )
-
-
-class GateRulesForm(forms.Form):
-    rules = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
-        help_text="A JSON list of rules; see the examples below.",
-    )
-
-    def clean_rules(self) -> Any:
-        return json_from_text(self.cleaned_data["rules"])
 
 
 class DatasetUploadForm(forms.Form):

@@ -131,6 +131,7 @@ JUDGE = {"name": lambda w: w.judge.name}
 JUDGE_RUN = {"pk": pk("judge_run")}
 JUDGE_REPORT = {"pk": pk("judge_report")}
 QUEUE = {"pk": pk("queue")}
+RUBRIC = {"pk": lambda w: w.rubric_version.rubric_id}
 LEASED = {"pk": pk("queue"), "item_id": pk("leased")}
 RATED = {"pk": pk("queue"), "item_id": lambda w: w.mine.item_id}
 SCORES = {"fluency": 3, "relevance": 3, "factuality": 3}
@@ -220,6 +221,10 @@ RULES: dict[str, Rule] = {
     "version-promote": page(POST=LEADS, kwargs=V2, ok={"POST": EMPTY_FORM}),
     "promotion-detail": page(GET=LEADS, kwargs={"pk": pk("promotion")}),
     "release-gate": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
+    # --- the rubric: members read it, leads save new versions ----------------------------
+    "rubric": page(GET=MEMBERS),
+    "rubric-version": page(GET=MEMBERS, kwargs={**RUBRIC, "number": 1}),
+    "rubric-edit": page(GET=LEADS, POST=LEADS, kwargs=RUBRIC, ok={"POST": EMPTY_FORM}),
     "version-report-chart": page(
         GET=LEADS, kwargs={"pk": pk("scorecard"), "name": "scorecard", "fmt": "svg"}
     ),
