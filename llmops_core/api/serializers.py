@@ -10,6 +10,7 @@ from llmops_core.api.fields import AnchorsField, column_integer
 from llmops_core.models import (
     Criterion,
     ImportJob,
+    ImportJobOutput,
     Membership,
     ModelOutput,
     Project,
@@ -131,29 +132,65 @@ class ModelOutputSerializer(serializers.ModelSerializer[ModelOutput]):
         ]
 
 
+class ErrorGroupSerializer(serializers.Serializer[Any]):
+    """Rows that share one error: ``rows`` holds [first, last] ranges of row numbers."""
+
+    rows = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2)
+    )
+    field = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportOutputSerializer(serializers.ModelSerializer[ImportJobOutput]):
+    """The output one row of an import stands for; ``created`` false: it was already there."""
+
+    id = serializers.IntegerField(source="output_id", read_only=True)
+    external_id = serializers.CharField(source="output.external_id", read_only=True)
+
+    class Meta:
+        model = ImportJobOutput
+        fields = ["row", "id", "external_id", "created"]
+
+
 class ImportResultSerializer(serializers.Serializer[Any]):
+    """The outcome of an import body: counts, grouped errors, and the outputs in row order.
+
+    ``outputs`` lists every imported row's output (created or already present) when there are
+    at most ``outputs_inline_max`` of them, else it is null and ``outputs_url`` pages them.
+    """
+
     job = serializers.IntegerField()
     rows_seen = serializers.IntegerField()
     rows_created = serializers.IntegerField()
     rows_existing = serializers.IntegerField()
     rows_failed = serializers.IntegerField()
+    rows_skipped = serializers.IntegerField()
     rejected = serializers.BooleanField()
-    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
+    errors = serializers.ListField(  # type: ignore[assignment]  # a field named "errors"
+        child=serializers.CharField(), help_text="One message per distinct error, in row order."
+    )
+    error_groups = ErrorGroupSerializer(many=True)
+    skipped = serializers.ListField(
+        child=serializers.CharField(), help_text="Rows left out on purpose (partial), and why."
+    )
+    errors_truncated = serializers.BooleanField()
+    prompts_created = serializers.ListField(child=serializers.CharField())
+    outputs = ImportOutputSerializer(many=True, allow_null=True)
+    outputs_inline_max = serializers.IntegerField()
+    outputs_url = serializers.CharField()
 
 
-class ImportRejectionSerializer(serializers.Serializer[Any]):
-    """A refused import body: row errors with their counts, or one file-level detail."""
+class ImportRejectionSerializer(ImportResultSerializer):
+    """A refused import body: every bad row (grouped), or one file-level ``detail``."""
 
     detail = serializers.CharField()
-    job = serializers.IntegerField(required=False)
-    rows_seen = serializers.IntegerField(required=False)
-    rows_created = serializers.IntegerField(required=False)
-    rows_existing = serializers.IntegerField(required=False)
-    rows_failed = serializers.IntegerField(required=False)
-    rejected = serializers.BooleanField(required=False)
-    errors = serializers.ListField(  # type: ignore[assignment]  # a field named "errors"
-        child=serializers.CharField(), required=False
-    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, item in self.fields.items():
+            item.required = name == "detail"
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
@@ -172,7 +209,10 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "rows_created",
             "rows_existing",
             "rows_failed",
+            "rows_skipped",
             "row_errors",
+            "row_skips",
+            "create_prompts",
             "total_bytes",
             "created_at",
             "started_at",
@@ -184,6 +224,11 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     partial = serializers.BooleanField(  # type: ignore[assignment]  # a field named "partial"
         required=False, default=False
+    )
+    create_prompts = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Create the prompt templates and versions rows name but the project lacks.",
     )
 
 

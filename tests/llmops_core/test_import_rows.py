@@ -141,7 +141,7 @@ def test_repeats_are_found_across_batches(project: Project) -> None:
 
 def test_the_job_records_each_rows_output_in_row_order(project: Project) -> None:
     outputs_import(project=project, source=source(jsonl([row("b")])))
-    job, result = import_bytes(
+    job, _ = import_bytes(
         project=project,
         created_by=None,
         data=jsonl([row("a"), row("b"), row("c")]),
