@@ -66,6 +66,7 @@ def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
                 content=upload,
                 filename=upload.name,
                 partial=form.cleaned_data["partial"],
+                create_prompts=form.cleaned_data["create_prompts"],
                 source="upload",
             )
         except DomainError as exc:
