@@ -6,7 +6,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from llmops_core.api.otlp import OtlpTracesApi
-from llmops_core.views import audit, auth, dashboard, exports, generation, health, ingest, versions
+from llmops_core.views import (
+    audit,
+    auth,
+    dashboard,
+    exports,
+    generation,
+    health,
+    ingest,
+    prompts,
+    versions,
+)
 from llmops_core.views import core as views
 from llmops_core.views import reports as report_views
 from llmops_core.views.judges import configs as judge_configs
@@ -77,7 +87,9 @@ urlpatterns = [
         name="judge-report-chart",
     ),
     path(JREP + "items/<int:item_id>/", judge_reports.judge_report_item, name="judge-report-item"),
-    # Prompt releases: scorecards, comparisons, the gate, promotions.
+    # Prompt templates, then releases: scorecards, comparisons, the gate, promotions.
+    path(P + "prompts/", prompts.prompt_list, name="prompt-list"),
+    path(P + "prompts/new/", prompts.prompt_new, name="prompt-new"),
     path(T + "compare/", versions.version_compare, name="version-compare"),
     path(T + "compare/request/", versions.version_compare_request, name="version-compare-request"),
     path(T + "history/", versions.prompt_history, name="prompt-history"),

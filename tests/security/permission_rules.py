@@ -171,6 +171,12 @@ RULES: dict[str, Rule] = {
     "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "project-dashboard": page(GET=LEADS),
     "import-upload": page(GET=LEADS, POST=LEADS),
+    "prompt-list": page(GET=LEADS),
+    "prompt-new": page(
+        GET=LEADS,
+        POST=LEADS,
+        body={"POST": lambda w: {"name": f"matrix-{uuid.uuid4().hex[:12]}"}},
+    ),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
