@@ -25,7 +25,7 @@ from annotate.services.queues import (
     queue_create,
     queue_update,
 )
-from llmops_core.api.fields import column_integer
+from llmops_core.api.fields import TextBoxField, column_integer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
 from llmops_core.permissions import signed_in
@@ -80,7 +80,7 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
         Queue, "disagreement_threshold", min_value=1, required=False, allow_null=True, default=None
     )
     blind = serializers.BooleanField(default=True)
-    guidelines = serializers.CharField(allow_blank=True, default="")
+    guidelines = TextBoxField(allow_blank=True, default="")
     lease_seconds = column_integer(
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from llmops_core.api.fields import AnchorsField, column_integer
+from llmops_core.api.fields import AnchorsField, TextBoxField, column_integer
 from llmops_core.models import (
     Criterion,
     ImportJob,
@@ -72,8 +72,8 @@ class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
 
 
 class PromptVersionWriteSerializer(serializers.Serializer[Any]):
-    template_text = serializers.CharField(trim_whitespace=False)
-    system_message = serializers.CharField(
+    template_text = TextBoxField(trim_whitespace=False)
+    system_message = TextBoxField(
         required=False, allow_blank=True, default="", trim_whitespace=False
     )
     model_name = serializers.CharField(max_length=200)
@@ -82,6 +82,7 @@ class PromptVersionWriteSerializer(serializers.Serializer[Any]):
 
 
 class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
+    description = TextBoxField(required=False, allow_blank=True, default="")
     labels = serializers.SerializerMethodField()
 
     class Meta:
@@ -95,7 +96,7 @@ class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
 
 class LabelWriteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1)
-    override_reason = serializers.CharField(
+    override_reason = TextBoxField(
         required=False,
         allow_blank=True,
         default="",
@@ -233,6 +234,7 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
 
 
 class CriterionSerializer(serializers.ModelSerializer[Criterion]):
+    description = TextBoxField(required=False, allow_blank=True, default="")
     scale_min = column_integer(Criterion, "scale_min", required=False, default=1)
     scale_max = column_integer(Criterion, "scale_max", required=False, default=5)
     anchors = AnchorsField(required=False, default=dict)
@@ -260,7 +262,7 @@ class RubricSerializer(serializers.ModelSerializer[Rubric]):
 
 class RubricWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = TextBoxField(required=False, allow_blank=True, default="")
     criteria = CriterionSerializer(many=True)
 
 
