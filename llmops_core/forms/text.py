@@ -14,6 +14,6 @@ class TextBoxField(forms.CharField):
 
     widget = forms.Textarea
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
         return normalize_newlines(text) if isinstance(text, str) else text

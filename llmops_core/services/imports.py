@@ -155,12 +155,14 @@ def _insert_batch(
         made: dict[tuple[str, int | None], PromptVersion] = {}
         values = []
         for row, resolved in batch:
-            version = resolved
+            version: PromptVersion | None
             if isinstance(resolved, MissingVersion):
                 key = (resolved.name, resolved.number)
                 if key not in made:
                     made[key] = resolver.create_missing(resolved)
                 version = made[key]
+            else:
+                version = resolved
             values.append(_row_values(project, row, version, created_at))
         created_ids = output_rows_insert(values)
         if job_id is not None:
