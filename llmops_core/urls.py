@@ -50,6 +50,11 @@ urlpatterns = [
     path(P, views.project_detail, name="project"),
     path(P + "imports/new/", views.import_upload, name="import-upload"),
     path(P + "imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path(
+        P + "imports/<int:pk>/create-prompts/",
+        views.import_create_prompts,
+        name="import-create-prompts",
+    ),
     # Agreement reports.
     path(P + "reports/", report_views.report_list, name="report-list"),
     path(RP, report_views.report_detail, name="report-detail"),

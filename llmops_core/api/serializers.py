@@ -178,6 +178,11 @@ class ImportResultSerializer(serializers.Serializer[Any]):
     )
     errors_truncated = serializers.BooleanField()
     prompts_created = serializers.ListField(child=serializers.CharField())
+    prompts_missing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Prompts rows named that the project lacks ("name" or "name vN"); '
+        "create_prompts would create them.",
+    )
     outputs = ImportOutputSerializer(many=True, allow_null=True)
     outputs_inline_max = serializers.IntegerField()
     outputs_url = serializers.CharField()
@@ -214,6 +219,7 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "row_errors",
             "row_skips",
             "create_prompts",
+            "prompts_missing",
             "total_bytes",
             "created_at",
             "started_at",

@@ -82,6 +82,11 @@ class ImportJob(AsyncJob):
         default=list, blank=True, help_text="The bad rows; repeats of one error as row ranges."
     )
     row_skips = models.JSONField(default=list, blank=True, help_text="The skipped rows, and why.")
+    prompts_missing = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Prompts rows named that the project lacks ("name" or "name vN"), if any.',
+    )
     total_bytes = models.PositiveBigIntegerField(default=0)
 
     class Meta:

@@ -155,6 +155,7 @@ def _finish(job: ImportJob, result: ImportResult, *, error: str) -> None:
         "rows_skipped": result.rows_skipped,
         "row_errors": result.error_groups.messages(),
         "row_skips": result.skip_groups.messages(),
+        "prompts_missing": result.prompts_missing,
         "finished_at": timezone.now(),
     }
     status = JobStatus.FAILED if (result.rejected or error) else JobStatus.SUCCEEDED

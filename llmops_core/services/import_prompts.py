@@ -23,6 +23,7 @@ from llmops_core.services.prompts import prompt_template_lock
 from llmops_core.services.traces.links import prompt_refs_link
 
 IMPORTED_NOTE: Final = "created by an import, which named it; its text is not known"
+MAX_MISSING_NAMED: Final = 50
 _SLUG: Final = re.compile(r"[-a-zA-Z0-9_]+")
 
 
@@ -42,6 +43,8 @@ class PromptResolver:
         self.project = project
         self.create = create
         self.created: list[str] = []
+        # What rows named but the project lacks (without ``create``), for the offer to create it.
+        self.missing: dict[str, None] = {}
         self._templates: dict[str, dict[int, PromptVersion] | None] = {}
         self._default: dict[str, PromptVersion | None] = {}
 
@@ -66,6 +69,7 @@ class PromptResolver:
         if versions is None:
             if self.create:
                 return self._missing(row, row.prompt_version)
+            self._note_missing(row.prompt, row.prompt_version)
             return [RowError(row.row, "prompt", f'no prompt "{row.prompt}" in this project')]
         if row.prompt_version is None:
             default = self._default.get(row.prompt)
@@ -73,14 +77,20 @@ class PromptResolver:
                 return default
             if self.create:
                 return MissingVersion(row.prompt, None, row.model or "")
+            self._note_missing(row.prompt, None)
             return [RowError(row.row, "prompt_version", f'prompt "{row.prompt}" has no versions')]
         version = versions.get(row.prompt_version)
         if version is not None:
             return version
         if self.create:
             return MissingVersion(row.prompt, row.prompt_version, row.model or "")
+        self._note_missing(row.prompt, row.prompt_version)
         reason = f'prompt "{row.prompt}" has no version {row.prompt_version}'
         return [RowError(row.row, "prompt_version", reason)]
+
+    def _note_missing(self, name: str, number: int | None) -> None:
+        if _SLUG.fullmatch(name) and len(self.missing) < MAX_MISSING_NAMED:
+            self.missing[name if number is None else f"{name} v{number}"] = None
 
     def _missing(self, row: ImportRow, number: int | None) -> MissingVersion | list[RowError]:
         name = row.prompt or ""

@@ -53,6 +53,7 @@ class ImportResult:
     error_groups: ErrorGroups = field(default_factory=_groups)
     skip_groups: ErrorGroups = field(default_factory=_groups)
     prompts_created: list[str] = field(default_factory=list)
+    prompts_missing: list[str] = field(default_factory=list)
     rejected: bool = False
 
     @property
@@ -77,6 +78,7 @@ class ImportResult:
             "error_groups": [group.to_dict() for group in self.errors],
             "skipped": self.skip_groups.messages(),
             "prompts_created": list(self.prompts_created),
+            "prompts_missing": list(self.prompts_missing),
             "errors_truncated": bool(self.error_groups.dropped or self.skip_groups.dropped),
         }
 
@@ -237,6 +239,7 @@ def outputs_import(
                 on_progress("validate", result)
         if result.rows_failed:
             result.rejected = True
+            result.prompts_missing = list(resolver.missing)
             return result
         result.rows_seen = 0
     batch: list[tuple[ImportRow, Resolved]] = []
@@ -257,4 +260,5 @@ def outputs_import(
     if batch:
         _insert_batch(project, batch, result, resolver, job_id)
     result.prompts_created = list(resolver.created)
+    result.prompts_missing = list(resolver.missing)
     return result

@@ -61,3 +61,40 @@ def test_skipped_repeats_are_listed_escaped(client: Client, project: Project, le
     assert ModelOutput.objects.count() == 1
     assert "Skipped rows" in body and "repeats row 1" in body
     assert evil not in body and "&lt;script&gt;" in body
+
+
+def test_a_refused_upload_offers_to_create_its_prompts_and_import_again(
+    client: Client, project: Project, lead: object
+) -> None:
+    client.force_login(lead)  # type: ignore[arg-type]
+    body = upload(client, project, travel(4))
+    refused = ImportJob.objects.get()
+    assert refused.prompts_missing == ["travel-faq"]
+    assert 'data-testid="create-prompts-offer"' in body and "<code>travel-faq</code>" in body
+    response = client.post(
+        reverse("import-create-prompts", args=[project.slug, refused.pk]), follow=True
+    )
+    again = ImportJob.objects.exclude(pk=refused.pk).get()
+    assert response.redirect_chain[-1][0].endswith(f"/imports/{again.pk}/")
+    assert again.create_prompts and again.rows_created == 4
+    assert ModelOutput.objects.filter(prompt_version__template__name="travel-faq").count() == 4
+
+
+def test_a_job_without_missing_prompts_cannot_be_rerun_that_way(
+    client: Client, project: Project, lead: object
+) -> None:
+    client.force_login(lead)  # type: ignore[arg-type]
+    upload(client, project, [{"external_id": "a", "output": "o", "input": "i"}])
+    job = ImportJob.objects.get()
+    response = client.post(reverse("import-create-prompts", args=[project.slug, job.pk]))
+    assert response.status_code == 400 and ImportJob.objects.count() == 1
+    assert "cannot be run again" in response.content.decode()
+
+
+def test_missing_prompt_names_are_escaped_on_the_page(
+    client: Client, project: Project, lead: object
+) -> None:
+    client.force_login(lead)  # type: ignore[arg-type]
+    rows = [{"external_id": "a", "output": "o", "input": "i", "prompt": "<img src=x>"}]
+    body = upload(client, project, rows)
+    assert "<img src=x>" not in body and "&lt;img src=x&gt;" in body

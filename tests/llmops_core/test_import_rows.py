@@ -183,3 +183,15 @@ def test_cli_lists_skipped_repeats(
     captured = capsys.readouterr()
     assert 'skipped row 2, field "external_id": "q-4" repeats row 1' in captured.err
     assert "1 created, 0 already present, 1 skipped, 0 bad" in captured.out
+
+
+def test_a_rejection_names_the_missing_prompts_and_the_cli_says_how_to_create_them(
+    project: Project, tmp_path: Path
+) -> None:
+    rows = [*travel_rows(2), row("x", prompt="travel-faq", prompt_version=3)]
+    result = outputs_import(project=project, source=source(jsonl(rows)))
+    assert result.prompts_missing == ["travel-faq", "travel-faq v3"]
+    path = tmp_path / "travel.jsonl"
+    path.write_bytes(jsonl(rows))
+    with pytest.raises(CommandError, match="lacks travel-faq, travel-faq v3: --create-prompts"):
+        call_command("import_outputs", str(path), "--project", project.slug)

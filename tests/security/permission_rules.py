@@ -178,6 +178,11 @@ RULES: dict[str, Rule] = {
         body={"POST": lambda w: {"name": f"matrix-{uuid.uuid4().hex[:12]}"}},
     ),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "import-create-prompts": page(
+        POST=LEADS,
+        kwargs={"pk": pk("import_job")},
+        ok={"POST": (400, "the role check passed; the job named no missing prompt")},
+    ),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "report-detail": page(GET=LEADS, kwargs=REPORT),

@@ -86,5 +86,9 @@ class Command(BaseCommand):
             f"{result.rows_failed} bad"
         )
         if result.rejected:
-            raise CommandError(f"rejected, nothing imported ({summary})")
+            hint = ""
+            if result.prompts_missing:
+                names = ", ".join(result.prompts_missing)
+                hint = f"; the project lacks {names}: --create-prompts creates them"
+            raise CommandError(f"rejected, nothing imported ({summary}){hint}")
         self.stdout.write(summary)
