@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -110,7 +111,7 @@ def import_create_prompts(request: HttpRequest, project_slug: str, pk: int) -> H
             project=project,
             created_by=signed_in(request.user),
             content=content,
-            filename=job.original_name or job.file.name,
+            filename=job.original_name or Path(job.file.name or "").name,
             partial=job.partial,
             create_prompts=True,
             source="upload",
