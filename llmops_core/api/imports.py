@@ -16,6 +16,12 @@ from llmops_core.selectors.imports import import_output_list
 from llmops_core.selectors.projects import import_job_list
 
 
+class RowKeysetPagination(KeysetPagination):
+    """Keyset pages in row order (the rows of one job are unique and indexed)."""
+
+    ordering = "row"
+
+
 class ImportJobOutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     """List the outputs an import's rows stand for, in row order: created or already present.
 
@@ -24,7 +30,7 @@ class ImportJobOutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
 
     model = ImportJobOutput
     serializer_class = s.ImportOutputSerializer
-    pagination_class = KeysetPagination
+    pagination_class = RowKeysetPagination
     read_role = Role.LEAD
 
     def get_project_queryset(self) -> QuerySet[Any]:

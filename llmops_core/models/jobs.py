@@ -118,11 +118,11 @@ class ImportJobOutput(models.Model):
     created = models.BooleanField(help_text="False: the output was already in the project.")
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["job", "row"]
         constraints = [
+            # Also the index the outputs of a job are paged by, in row order.
             models.UniqueConstraint(fields=["job", "row"], name="importjoboutput_unique_row"),
         ]
-        indexes = [models.Index(fields=["job", "id"], name="importjoboutput_job_id")]
 
     def __str__(self) -> str:
         return f"import #{self.job_id} row {self.row} -> output {self.output_id}"

@@ -13,5 +13,5 @@ def import_output_list(*, job: ImportJob) -> QuerySet[ImportJobOutput]:
         ImportJobOutput.objects.filter(job=job)
         .select_related("output")
         .only("id", "row", "created", "output_id", "output__external_id")
-        .order_by("id")
+        .order_by("row")
     )

@@ -24,13 +24,12 @@ from llmops_core.io.errors import ErrorGroup, ErrorGroups
 from llmops_core.io.imports import ImportRow, RowError
 from llmops_core.io.seen import SeenIds
 from llmops_core.models import (
-    ImportJobOutput,
-    ModelOutput,
     OutputSource,
     OutputStatus,
     Project,
     PromptVersion,
 )
+from llmops_core.services.import_links import import_links_insert
 from llmops_core.services.import_prompts import MissingVersion, PromptResolver
 from llmops_core.services.output_rows import output_rows_insert
 
@@ -168,29 +167,14 @@ def _insert_batch(
             values.append(_row_values(project, row, version, created_at))
         created_ids = output_rows_insert(values)
         if job_id is not None:
-            _link_outputs(project, job_id, [row for row, _ in batch], created_ids)
+            import_links_insert(
+                job_id=job_id,
+                project_id=project.pk,
+                rows=[(row.row, row.external_id) for row, _ in batch],
+                created=created_ids,
+            )
     result.rows_created += len(created_ids)
     result.rows_existing += len(batch) - len(created_ids)
-
-
-def _link_outputs(project: Project, job_id: int, rows: list[ImportRow], created: list[int]) -> None:
-    """Record which output each row stands for, so the job can list them in row order."""
-    ids = dict(
-        ModelOutput.objects.filter(
-            project=project, external_id__in=[row.external_id for row in rows]
-        ).values_list("external_id", "pk")
-    )
-    new = set(created)
-    links = [
-        ImportJobOutput(
-            job_id=job_id,
-            row=row.row,
-            output_id=ids[row.external_id],
-            created=ids[row.external_id] in new,
-        )
-        for row in rows
-    ]
-    ImportJobOutput.objects.bulk_create(links, batch_size=1000)
 
 
 def _note_error(
