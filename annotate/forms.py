@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from annotate.models import Queue
 from annotate.selectors.queues import queue_item_ids_by_external_id
 from annotate.selectors.reviewers import ReviewerCandidate
+from llmops_core.forms.text import TextBoxField
 from llmops_core.models import Criterion, Membership, Project, PromptVersion, RubricVersion
 from llmops_core.models.ranges import column_range
 
@@ -42,7 +43,7 @@ class QueueForm(forms.Form):
     blind = forms.BooleanField(
         required=False, initial=True, help_text="Hide prompt version, model and others' ratings."
     )
-    guidelines = forms.CharField(
+    guidelines = TextBoxField(
         widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown."
     )
     lease_minutes = forms.IntegerField(

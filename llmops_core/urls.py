@@ -15,6 +15,7 @@ from llmops_core.views import (
     health,
     ingest,
     outputs,
+    prompts,
     rubrics,
     versions,
 )
@@ -54,6 +55,11 @@ urlpatterns = [
     path(P + "outputs/<int:pk>/", outputs.output_detail, name="output-detail"),
     path(P + "imports/new/", views.import_upload, name="import-upload"),
     path(P + "imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path(
+        P + "imports/<int:pk>/create-prompts/",
+        views.import_create_prompts,
+        name="import-create-prompts",
+    ),
     # Agreement reports.
     path(P + "reports/", report_views.report_list, name="report-list"),
     path(RP, report_views.report_detail, name="report-detail"),
@@ -99,7 +105,9 @@ urlpatterns = [
         rubrics.rubric_version_page,
         name="rubric-version",
     ),
-    # Prompt releases: scorecards, comparisons, the gate, promotions.
+    # Prompt templates, then releases: scorecards, comparisons, the gate, promotions.
+    path(P + "prompts/", prompts.prompt_list, name="prompt-list"),
+    path(P + "prompts/new/", prompts.prompt_new, name="prompt-new"),
     path(T + "compare/", versions.version_compare, name="version-compare"),
     path(T + "compare/request/", versions.version_compare_request, name="version-compare-request"),
     path(T + "history/", versions.prompt_history, name="prompt-history"),

@@ -27,7 +27,7 @@ from annotate.services.queues import (
     queue_create,
     queue_update,
 )
-from llmops_core.api.fields import column_integer
+from llmops_core.api.fields import TextBoxField, column_integer
 from llmops_core.api.outputs import output_filter_from_json
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
@@ -91,7 +91,7 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
         Queue, "disagreement_threshold", min_value=1, required=False, allow_null=True, default=None
     )
     blind = serializers.BooleanField(default=True)
-    guidelines = serializers.CharField(allow_blank=True, default="")
+    guidelines = TextBoxField(allow_blank=True, default="")
     lease_seconds = column_integer(
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
     )

@@ -163,6 +163,14 @@ class ImportJobAdmin(AuditedAdmin):
     list_filter = ["status", "source"]
 
 
+@admin.register(m.ImportJobOutput)
+class ImportJobOutputAdmin(AuditedAdmin):
+    list_display = ["job", "row", "output", "created"]
+    list_select_related = ["job", "output"]
+    raw_id_fields = ["job", "output"]
+    show_full_result_count = False
+
+
 @admin.register(m.AuditEvent)
 class AuditEventAdmin(AuditedAdmin):
     list_display = ["created_at", "actor", "project", "action", "object_type", "object_id"]

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.fields import TextBoxField
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, ReportKind, Role
 from llmops_core.permissions import signed_in
@@ -98,9 +99,7 @@ class GateResultSerializer(serializers.Serializer[Any]):
 
 class PromoteSerializer(serializers.Serializer[Any]):
     label = serializers.SlugField(required=False, default="production")  # type: ignore[assignment]
-    override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=5000
-    )
+    override_reason = TextBoxField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class PromotionSerializer(serializers.ModelSerializer[Promotion]):

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api import serializers as s
+from llmops_core.api.import_results import import_result_data, query_flag
 from llmops_core.api.outputs import FILTER_PARAMETERS, output_filter_from_params
 from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser, RawJSONParser
@@ -233,7 +234,10 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
 
     POST one JSON object, a JSON array (bulk), a JSON Lines body (``application/x-ndjson``)
     or CSV (``text/csv``). ``?partial=1`` imports the good rows and reports the bad ones;
-    otherwise any bad row rejects the whole body with 400 and every row's error.
+    otherwise any bad row rejects the whole body with 400 and every row's error (repeats of
+    one error as row ranges). ``?create_prompts=1`` creates the prompt templates and versions
+    rows name but the project lacks. The answer lists each row's output id in row order (or,
+    past a thousand, links to them).
     """
 
     model = ModelOutput
@@ -259,7 +263,10 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
             "application/json": OpenApiTypes.OBJECT,
             "application/x-ndjson": OpenApiTypes.BINARY,
         },
-        parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL)],
+        parameters=[
+            OpenApiParameter("partial", OpenApiTypes.BOOL),
+            OpenApiParameter("create_prompts", OpenApiTypes.BOOL),
+        ],
         responses={201: s.ImportResultSerializer, 400: s.ImportRejectionSerializer},
     )
     def post(self, request: Request, project_slug: str) -> Response:
@@ -279,20 +286,20 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
             if body.lstrip().startswith(b"{"):
                 body = b"[" + body + b"]"
             fmt = ImportFormat.JSON
-        partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
+        partial = query_flag(request, "partial")
+        create_prompts = query_flag(request, "create_prompts")
         job, result = import_bytes(
             project=self.project,
             created_by=request.user,
             data=body,
             fmt=fmt,
             partial=partial,
+            create_prompts=create_prompts,
             source="api",
         )
-        data = {"job": job.pk, **result.as_dict()}
-        if result.rejected:
-            data["detail"] = f"{result.rows_failed} bad row(s); nothing was imported"
-            return Response(data, status=status.HTTP_400_BAD_REQUEST)
-        return Response(data, status=status.HTTP_201_CREATED)
+        data = import_result_data(job, result)
+        code = status.HTTP_400_BAD_REQUEST if result.rejected else status.HTTP_201_CREATED
+        return Response(data, status=code)
 
 
 class OutputDetailApi(ProjectScopedMixin, APIView):
@@ -334,6 +341,7 @@ class ImportJobListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
                 content=upload,
                 filename=upload.name,
                 partial=data.validated_data["partial"],
+                create_prompts=data.validated_data["create_prompts"],
                 source="upload",
             )
         except DomainError as exc:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 
 from llmops_core.forms.jsonfields import json_from_text
+from llmops_core.forms.text import TextBoxField
 from llmops_core.models import PromptVersion
 
 
@@ -41,7 +42,7 @@ class CompareForm(forms.Form):
 
 class PromoteForm(forms.Form):
     label = forms.SlugField(initial="production", widget=forms.HiddenInput)
-    override_reason = forms.CharField(
+    override_reason = TextBoxField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -95,10 +96,10 @@ class GenerationRunForm(forms.Form):
 class NewVersionForm(forms.Form):
     """A new version of a prompt template, usually edited from the current production one."""
 
-    system_message = forms.CharField(
+    system_message = TextBoxField(
         required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    template_text = forms.CharField(
+    template_text = TextBoxField(
         strip=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Variables as {{ name }}."
     )
     model_name = forms.CharField(max_length=200)

@@ -173,9 +173,20 @@ RULES: dict[str, Rule] = {
     "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "project-dashboard": page(GET=LEADS),
     "import-upload": page(GET=LEADS, POST=LEADS),
+    "prompt-list": page(GET=LEADS),
+    "prompt-new": page(
+        GET=LEADS,
+        POST=LEADS,
+        body={"POST": lambda w: {"name": f"matrix-{uuid.uuid4().hex[:12]}"}},
+    ),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "output-list": page(GET=LEADS),
     "output-detail": page(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
+    "import-create-prompts": page(
+        POST=LEADS,
+        kwargs={"pk": pk("import_job")},
+        ok={"POST": (400, "the role check passed; the job named no missing prompt")},
+    ),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "report-detail": page(GET=LEADS, kwargs=REPORT),
@@ -288,6 +299,7 @@ RULES: dict[str, Rule] = {
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "api-import-outputs": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "api-rubrics": api(GET=MEMBERS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-rubric-versions": api(
         POST=LEADS, kwargs={"pk": lambda w: w.rubric_version.rubric_id}, ok={"POST": EMPTY_BODY}
