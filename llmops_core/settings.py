@@ -12,47 +12,16 @@ import os
 import tempfile
 from pathlib import Path
 
-import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+from llmops_core.envconf import cache_from_url, database_from_url, env_bool, env_int, env_list
 
 # Lets generic classes (ModelAdmin[Project], Serializer[...]) be subscripted at run time.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean from the environment (1/0, true/false, yes/no, on/off)."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1 or 0)")
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    """Read a comma-separated list from the environment."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [part.strip() for part in raw.split(",") if part.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    """Read an integer from the environment."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -122,24 +91,7 @@ TEMPLATES = [
 
 # Database -----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE transactions take the write lock up front, so concurrent writers queue on the
-    # busy timeout instead of failing with "database is locked" on lock upgrade.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    # The test database is a file too, so that a real Celery worker process can open it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
-    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # A database host that does not answer fails a connection (and the health check) in seconds.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+DATABASES = {"default": database_from_url(DATABASE_URL, var_dir=VAR_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -179,27 +131,8 @@ MEDIA_URL = "media/"
 DATABASE_CACHE_TABLE = "llmops_cache"
 
 
-def cache_from_url(url: str) -> dict[str, object]:
-    """Return the CACHES entry for ``CACHE_URL``: redis://, rediss://, unix://, db://, locmem://."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme in {"redis", "rediss", "unix"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    if url.rstrip("/").lower() == "db:":
-        return {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": DATABASE_CACHE_TABLE,
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
-    if url.rstrip("/").lower() == "locmem:":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    raise ImproperlyConfigured(
-        f"CACHE_URL={url!r}: use redis://host:6379/1 (or rediss://, unix://), db:// "
-        "(the database) or locmem:// (one process only)"
-    )
-
-
 CACHE_URL = os.environ.get("CACHE_URL", "") or ("locmem://" if DEBUG else "db://")
-CACHES = {"default": cache_from_url(CACHE_URL)}
+CACHES = {"default": cache_from_url(CACHE_URL, table=DATABASE_CACHE_TABLE)}
 
 # Login rate limiting: this many failures within the lock-out window lock further attempts.
 LOGIN_MAX_FAILURES_PER_USER = env_int("LOGIN_MAX_FAILURES_PER_USER", 5)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
+from llmops_core.api import imports as imp
 from llmops_core.api import ingest_keys as ik
 from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
@@ -55,6 +56,11 @@ urlpatterns = [
     path(P + "ingest-keys/<int:pk>/", ik.IngestKeyRevokeApi.as_view(), name="api-ingest-key"),
     path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
     path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
+    path(
+        P + "imports/<int:pk>/outputs/",
+        imp.ImportJobOutputListApi.as_view(),
+        name="api-import-outputs",
+    ),
     path(P + "rubrics/", r.RubricListApi.as_view(), name="api-rubrics"),
     path(
         P + "rubrics/<int:pk>/versions/",

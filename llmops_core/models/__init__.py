@@ -5,7 +5,14 @@ from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
 from llmops_core.models.health import Heartbeat
 from llmops_core.models.ingest import IngestKey, SpanBatch, SpanEncoding
-from llmops_core.models.jobs import AsyncJob, AuditEvent, ImportFormat, ImportJob, JobStatus
+from llmops_core.models.jobs import (
+    AsyncJob,
+    AuditEvent,
+    ImportFormat,
+    ImportJob,
+    ImportJobOutput,
+    JobStatus,
+)
 from llmops_core.models.judges import (
     JudgeConfig,
     JudgeMode,
@@ -53,6 +60,7 @@ __all__ = [
     "Heartbeat",
     "ImportFormat",
     "ImportJob",
+    "ImportJobOutput",
     "IngestKey",
     "Invitation",
     "JobStatus",

@@ -135,6 +135,7 @@ JUDGE = {"name": lambda w: w.judge.name}
 JUDGE_RUN = {"pk": pk("judge_run")}
 JUDGE_REPORT = {"pk": pk("judge_report")}
 QUEUE = {"pk": pk("queue")}
+RUBRIC = {"pk": lambda w: w.rubric_version.rubric_id}
 LEASED = {"pk": pk("queue"), "item_id": pk("leased")}
 RATED = {"pk": pk("queue"), "item_id": lambda w: w.mine.item_id}
 SCORES = {"fluency": 3, "relevance": 3, "factuality": 3}
@@ -162,6 +163,7 @@ RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
     "healthz": page(GET=ANYONE),
+    "favicon": page(GET=ANYONE),
     "login": page(
         GET=ANYONE, POST=ANYONE, body={"POST": {"username": "perm-reviewer", "password": "pw"}}
     ),
@@ -199,7 +201,20 @@ RULES: dict[str, Rule] = {
     "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "project-dashboard": page(GET=LEADS),
     "import-upload": page(GET=LEADS, POST=LEADS),
+    "prompt-list": page(GET=LEADS),
+    "prompt-new": page(
+        GET=LEADS,
+        POST=LEADS,
+        body={"POST": lambda w: {"name": f"matrix-{uuid.uuid4().hex[:12]}"}},
+    ),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "output-list": page(GET=LEADS),
+    "output-detail": page(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
+    "import-create-prompts": page(
+        POST=LEADS,
+        kwargs={"pk": pk("import_job")},
+        ok={"POST": (400, "the role check passed; the job named no missing prompt")},
+    ),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "report-detail": page(GET=LEADS, kwargs=REPORT),
@@ -245,6 +260,10 @@ RULES: dict[str, Rule] = {
     "version-promote": page(POST=LEADS, kwargs=V2, ok={"POST": EMPTY_FORM}),
     "promotion-detail": page(GET=LEADS, kwargs={"pk": pk("promotion")}),
     "release-gate": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
+    # --- the rubric: members read it, leads save new versions ----------------------------
+    "rubric": page(GET=MEMBERS),
+    "rubric-version": page(GET=MEMBERS, kwargs={**RUBRIC, "number": 1}),
+    "rubric-edit": page(GET=LEADS, POST=LEADS, kwargs=RUBRIC, ok={"POST": EMPTY_FORM}),
     "version-report-chart": page(
         GET=LEADS, kwargs={"pk": pk("scorecard"), "name": "scorecard", "fmt": "svg"}
     ),
@@ -309,6 +328,7 @@ RULES: dict[str, Rule] = {
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "api-import-outputs": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "api-rubrics": api(GET=MEMBERS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-rubric-versions": api(
         POST=LEADS, kwargs={"pk": lambda w: w.rubric_version.rubric_id}, ok={"POST": EMPTY_BODY}

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('llmops_core', '0014_case_insensitive_names'),
+        ('llmops_core', '0015_import_rows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
