@@ -34,6 +34,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_choice(name: str, choices: list[str]) -> str:
+    """Read one of ``choices`` (the first is the default) from the environment, in any case."""
+    raw = os.environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r}: use one of {', '.join(choices)}")
+    return raw
+
+
 def env_int(name: str, default: int) -> int:
     """Read an integer from the environment."""
     raw = os.environ.get(name)

@@ -15,6 +15,7 @@ from pathlib import Path
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from llmops_core import envconf
 from llmops_core.envconf import cache_from_url, database_from_url, env_bool, env_int, env_list
 
 # Lets generic classes (ModelAdmin[Project], Serializer[...]) be subscripted at run time.
@@ -22,7 +23,6 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -138,22 +138,10 @@ CACHES = {"default": cache_from_url(CACHE_URL, table=DATABASE_CACHE_TABLE)}
 LOGIN_MAX_FAILURES_PER_USER = env_int("LOGIN_MAX_FAILURES_PER_USER", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
-
-# Who may create projects (page and API): "staff" (Django staff and superusers) or "any"
-# signed-in user. The creator becomes the project's admin.
-PROJECT_CREATE_ALLOWED = os.environ.get("PROJECT_CREATE_ALLOWED", "staff").strip().lower()
-if PROJECT_CREATE_ALLOWED not in ("staff", "any"):
-    raise ImproperlyConfigured(
-        f"PROJECT_CREATE_ALLOWED={PROJECT_CREATE_ALLOWED!r}: use staff or any"
-    )
-# How long an invitation link to create an account stays valid.
-INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
-if INVITATION_DAYS < 1:
-    raise ImproperlyConfigured(f"INVITATION_DAYS={INVITATION_DAYS}: at least 1")
-
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+PROJECT_CREATE_ALLOWED = envconf.env_choice("PROJECT_CREATE_ALLOWED", ["staff", "any"])
 
 # Uploads: files above this size go to disk. A request body is refused from its Content-Length
 # before it is read (llmops_core.api.errors.RequestSizeLimitMiddleware): multipart uploads above

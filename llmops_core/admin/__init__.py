@@ -3,4 +3,12 @@
 from llmops_core.admin import content, operations, people
 from llmops_core.admin.base import AuditedAdmin, AuditedUserAdmin, AuditMixin, project_of
 
-__all__ = ["AuditMixin", "AuditedAdmin", "AuditedUserAdmin", "content", "operations", "people", "project_of"]
+__all__ = [
+    "AuditMixin",
+    "AuditedAdmin",
+    "AuditedUserAdmin",
+    "content",
+    "operations",
+    "people",
+    "project_of",
+]

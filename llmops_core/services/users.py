@@ -8,7 +8,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -26,6 +25,7 @@ from llmops_core.services.audit import audit_record
 INVITATION_SALT = "llmops_core.invitation"
 USERNAME_MAX_LENGTH = 150  # Django's User.username column
 EMAIL_MAX_LENGTH = 254  # User.email and Invitation.email
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 class InvitationInvalid(DomainError):
@@ -123,7 +123,7 @@ def invitation_create(*, email: str = "", actor: User) -> tuple[Invitation, str]
     """Create an invitation; return it and its token (for the link, shown once).
 
     The token is signed (a mangled link is refused before any lookup) and carries a secret
-    whose hash only is stored; the link works once and for ``INVITATION_DAYS`` days.
+    whose hash only is stored; the link works once, for ``INVITATION_LIFETIME``.
     """
     email = _check_email(email)
     secret = secrets.token_urlsafe(24)
@@ -131,7 +131,7 @@ def invitation_create(*, email: str = "", actor: User) -> tuple[Invitation, str]
         email=email,
         secret_hash=_hash(secret),
         created_by=actor,
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+        expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     token = signing.dumps({"i": invitation.pk, "s": secret}, salt=INVITATION_SALT)
     audit_record(
