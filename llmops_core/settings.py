@@ -16,6 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from llmops_core import envconf
+from llmops_core.beat import beat_schedule
 from llmops_core.envconf import cache_from_url, database_from_url, env_bool, env_int, env_list
 
 # Lets generic classes (ModelAdmin[Project], Serializer[...]) be subscripted at run time.
@@ -263,43 +264,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "default")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Return expired review leases to the pool (claims also do it lazily).
-    "annotate-expire-leases": {
-        "task": "annotate.tasks.assignment_expire_stale_task",
-        "schedule": 60.0,
-    },
-    # Recompute agreement reports whose ratings changed; requeue or fail stuck ones.
-    "reports-refresh-stale": {
-        "task": "llmops_core.tasks.reports.report_refresh_stale_task",
-        "schedule": 3600.0,
-    },
-    # Recompute scorecards and version comparisons whose ratings or judge scores changed.
-    "version-reports-refresh": {
-        "task": "llmops_core.tasks.versions.version_reports_refresh_task",
-        "schedule": 300.0,
-    },
-    # Dispatch again every job whose message was lost or whose worker died: exports, imports,
-    # pending reports, judge and generation runs (stale lease), judge reports.
-    "jobs-resume-stale": {
-        "task": "llmops_core.tasks.jobs.jobs_resume_stale_task",
-        "schedule": 60.0,
-    },
-    # Delete export files past EXPORT_RETENTION_DAYS (the records stay), and parts folders of
-    # parallel exports whose processes were all killed.
-    "exports-expire": {
-        "task": "llmops_core.tasks.exports.exports_expire_task",
-        "schedule": 3600.0,
-    },
-}
-# A worker stamps the heartbeat row the health endpoint reports (GET /healthz/) this often; the
-# message expires if no worker takes it within the period, so stamps never pile up.
+# A worker stamps the heartbeat row the health endpoint reports (GET /healthz/) this often.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
-CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
-    "task": "llmops_core.tasks.health.worker_heartbeat_stamp_task",
-    "schedule": float(WORKER_HEARTBEAT_SECONDS),
-    "options": {"expires": float(WORKER_HEARTBEAT_SECONDS)},
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(heartbeat_seconds=WORKER_HEARTBEAT_SECONDS)
 # The stale-job sweep: a job pending this long since it was created or last dispatched had its
 # message lost; a running export or import with no heartbeat for this long lost its worker.
 # Either is dispatched again; a job started JOB_MAX_ATTEMPTS times without finishing fails.
