@@ -51,6 +51,7 @@ from llmops_core.services.jobs import (
     job_succeed,
 )
 from llmops_core.services.prompts import prompt_template_lock
+from llmops_core.services.reference_scores import version_reference_metrics
 
 logger = logging.getLogger(__name__)
 Actor = User | AnonymousUser | None
@@ -154,11 +155,11 @@ def _build_scorecard(report: Report) -> tuple[dict[str, Any], str, dict[str, Any
     if version is None:
         raise DomainError(f"scorecard {report.pk}: its prompt version is gone")
     fingerprint = version_fingerprint(version=version)
-    results = scorecard_results(
-        version=version,
-        draws=int(report.parameters.get("bootstrap_draws", bootstrap_draws())),
-        seed=int(report.parameters.get("seed", 0)),
-    )
+    draws = int(report.parameters.get("bootstrap_draws", bootstrap_draws()))
+    seed = int(report.parameters.get("seed", 0))
+    results = scorecard_results(version=version, draws=draws, seed=seed)
+    # Scoring against references stores per-output scores, so it runs here, not in the read.
+    results["reference"] = version_reference_metrics(version_id=version.pk, draws=draws, seed=seed)
     results["fingerprint"] = json.loads(canonical_json(fingerprint))
     counts = {**results.pop("_counts"), "fingerprint": results["fingerprint"]}
     digest = hashlib.sha256(
