@@ -5,7 +5,9 @@ and ``sacrebleu.sentence_chrf`` with their defaults (0-100), and ``rouge_score``
 ROUGE-1, ROUGE-2 and ROUGE-L with the Porter stemmer (0-1), as its README shows. Per version,
 the mean over outputs with a seeded bootstrap interval over outputs, and for BLEU and chrF the
 corpus-level score (``sacrebleu.corpus_bleu``, ``corpus_chrf``), which is not the mean of the
-sentence scores. Without any reference a version's numbers are undefined with a reason, never 0.
+sentence scores, with a bootstrap interval over outputs: a resample's corpus score comes from the
+sum of its sentences' sufficient statistics, as sacrebleu's own paired bootstrap computes it.
+Without any reference a version's numbers are undefined with a reason, never 0.
 
 Both libraries are imported inside the functions that use them: a web process never loads them.
 """
@@ -20,6 +22,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from llmops_core.metrics.bootstrap import Interval, percentile_interval, resampled_multiplicities
 from llmops_core.metrics.significance import mean_bootstrap_ci
 
 METRICS: Final = ("bleu", "chrf", "rouge1", "rouge2", "rougeL")
@@ -96,6 +99,45 @@ def corpus_scores(pairs: Sequence[tuple[str, str]]) -> dict[str, float | None]:
     }
 
 
+def corpus_metric(name: str) -> Any:
+    """Return the sacrebleu metric object behind a corpus score, with its default settings."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    return BLEU() if name == "bleu" else CHRF()
+
+
+def sentence_statistics(name: str, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    """Return each pair's sufficient statistics for the corpus metric (pairs x statistics)."""
+    metric = corpus_metric(name)
+    stats = metric._extract_corpus_statistics([h for h, _ in pairs], [[r for _, r in pairs]])
+    return np.asarray(stats, dtype=np.int64)
+
+
+def corpus_resample_scores(name: str, stats: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Return the corpus score of each resample; ``counts`` (resamples x pairs) says how often
+    each pair is drawn."""
+    metric = corpus_metric(name)
+    sums = counts.astype(np.int64) @ stats
+    return np.array([metric._compute_score_from_stats(row.tolist()).score for row in sums])
+
+
+def corpus_interval(
+    name: str, pairs: Sequence[tuple[str, str]], *, draws: int, seed: int
+) -> Interval:
+    """Return the bootstrap interval over outputs of a corpus-level score (seeded)."""
+    if len(pairs) < 2:
+        reason = "only one output; an interval needs at least two" if pairs else NO_REFERENCE
+        return Interval(None, None, 0.95, draws, 0, reason)
+    stats = sentence_statistics(name, pairs)
+    rng = np.random.default_rng(seed + metric_seed(f"corpus:{name}"))
+    blocks = [
+        corpus_resample_scores(name, stats, counts)
+        for counts in resampled_multiplicities(np.ones(len(pairs), dtype=np.int64), draws, rng)
+    ]
+    samples = np.concatenate(blocks) if blocks else np.empty(0)
+    return percentile_interval(samples, 0.95, draws, NO_REFERENCE)
+
+
 def metric_seed(name: str) -> int:
     """Return a stable per-metric seed offset, so each metric's interval stands alone."""
     return int(hashlib.sha256(f"reference:{name}".encode()).hexdigest()[:8], 16)
@@ -108,6 +150,7 @@ def metric_summary(
     *,
     draws: int,
     seed: int,
+    corpus_ci: Interval | None = None,
 ) -> dict[str, Any]:
     """Return one metric's mean over outputs, its bootstrap interval, counts and corpus score."""
     given = list(values)
@@ -126,6 +169,11 @@ def metric_summary(
         "n": int(defined.size),
         "n_undefined": len(given) - int(defined.size),
         "corpus": corpus,
+        "corpus_ci_low": corpus_ci.low if corpus_ci else None,
+        "corpus_ci_high": corpus_ci.high if corpus_ci else None,
+        "corpus_ci_reason": (
+            corpus_ci.reason if corpus_ci else "no corpus-level form; the mean is over outputs"
+        ),
     }
 
 
@@ -148,12 +196,22 @@ def reference_summary(
         for score in output_scores:
             by_metric[score.metric].append(score.value)
     corpus = corpus_scores(pairs)
+    intervals = {
+        name: corpus_interval(name, pairs, draws=draws, seed=seed) for name in CORPUS_METRICS
+    }
     return {
         "n_outputs": n_outputs,
         "n_with_reference": len(scores),
         "reason": None if scores else NO_REFERENCE,
         "metrics": [
-            metric_summary(name, by_metric[name], corpus.get(name), draws=draws, seed=seed)
+            metric_summary(
+                name,
+                by_metric[name],
+                corpus.get(name),
+                draws=draws,
+                seed=seed,
+                corpus_ci=intervals.get(name),
+            )
             for name in METRICS
         ],
         "settings": SETTINGS,

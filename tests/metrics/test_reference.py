@@ -7,6 +7,8 @@ README ("The quick brown fox ..."). The libraries themselves are the oracles.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import sacrebleu
@@ -19,9 +21,12 @@ from llmops_core.metrics.reference import (
     Score,
     Scorer,
     basis_hash,
+    corpus_interval,
+    corpus_resample_scores,
     corpus_scores,
     metric_seed,
     reference_summary,
+    sentence_statistics,
 )
 from llmops_core.metrics.significance import mean_bootstrap_ci
 
@@ -158,3 +163,45 @@ def test_the_basis_hash_changes_with_the_output_or_the_reference() -> None:
     assert base == basis_hash("answer", "reference")
     assert base != basis_hash("answer", "reference!")
     assert base != basis_hash("answer!", "reference")
+
+
+@pytest.mark.parametrize(
+    ("name", "oracle"), [("bleu", sacrebleu.corpus_bleu), ("chrf", sacrebleu.corpus_chrf)]
+)
+def test_a_resamples_corpus_score_equals_sacrebleus_on_the_resampled_sentences(
+    name: str, oracle: Any
+) -> None:
+    """Summing sentence statistics is how sacrebleu scores a corpus: check it on resamples."""
+    pairs = list(zip(README_SYS, README_REFS, strict=True))
+    resamples = [[0, 0, 1], [2, 2, 2], [0, 1, 2], [1, 2, 1]]
+    counts = np.array([np.bincount(r, minlength=3) for r in resamples])
+    got = corpus_resample_scores(name, sentence_statistics(name, pairs), counts)
+    for value, picked in zip(got, resamples, strict=True):
+        hyps = [README_SYS[i] for i in picked]
+        refs = [README_REFS[i] for i in picked]
+        assert value == pytest.approx(oracle(hyps, [refs]).score)
+
+
+def test_corpus_scores_get_a_seeded_bootstrap_interval_around_them() -> None:
+    pairs = [
+        *zip(README_SYS, README_REFS, strict=True),
+        ("The cat sat on the mat.", "The cat is on the mat."),
+    ]
+    ci = corpus_interval("bleu", pairs, draws=300, seed=1)
+    point = corpus_scores(pairs)["bleu"]
+    assert ci.low is not None and ci.high is not None and point is not None
+    assert ci.low <= point <= ci.high and ci.low < ci.high and ci.valid_draws == 300
+    assert corpus_interval("bleu", pairs, draws=300, seed=1) == ci
+    one = corpus_interval("chrf", pairs[:1], draws=300, seed=1)
+    assert one.low is None and "only one output" in (one.reason or "")
+    summary = reference_summary(
+        n_outputs=4,
+        scores={i: Scorer().score(*p) for i, p in enumerate(pairs)},
+        pairs=pairs,
+        draws=300,
+        seed=1,
+    )
+    bleu = next(m for m in summary["metrics"] if m["name"] == "bleu")
+    assert (bleu["corpus_ci_low"], bleu["corpus_ci_high"]) == (ci.low, ci.high)
+    rouge = next(m for m in summary["metrics"] if m["name"] == "rougeL")
+    assert rouge["corpus"] is None and rouge["corpus_ci_low"] is None and rouge["corpus_ci_reason"]

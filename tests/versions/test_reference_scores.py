@@ -161,6 +161,8 @@ def test_outputs_imported_with_references_show_in_the_scorecard_api_and_page(
     html = page.content.decode()
     assert 'data-testid="reference-metrics"' in html and "ROUGE-L F" in html
     assert f"{np.mean(expected):.3f}" in html
+    corpus = sacrebleu.corpus_chrf([h for h, _ in PAIRS], [[r for _, r in PAIRS]]).score
+    assert f"{corpus:.2f}" in html and chrf["corpus_ci_low"] is not None
 
 
 def test_an_imported_reference_must_be_text(
