@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from llmops_core.metrics.reference import (
     METRICS,
@@ -106,6 +107,12 @@ def reference_scores_update(
     if fresh or dropped:
         _write(fresh, dropped)
     return n_outputs, scores, pairs
+
+
+def version_has_references(*, version_id: int) -> bool:
+    """Return whether any output of the version has a reference (its own or its row's)."""
+    blank = Q(reference="") & (Q(dataset_row__isnull=True) | Q(dataset_row__reference=""))
+    return ModelOutput.objects.filter(prompt_version_id=version_id).exclude(blank).exists()
 
 
 def version_reference_metrics(*, version_id: int, draws: int, seed: int) -> dict[str, Any]:

@@ -16,7 +16,11 @@ from llmops_core.hashing import content_hash
 from llmops_core.metrics.reference import METRICS, NO_REFERENCE
 from llmops_core.models import Dataset, DatasetRow, ModelOutput, Project, ReferenceScore
 from llmops_core.services.reference_scores import reference_scores_update
-from llmops_core.services.scorecards import scorecard_compute, scorecard_request
+from llmops_core.services.scorecards import (
+    scorecard_compute,
+    scorecard_request,
+    scorecards_refresh,
+)
 from tests.versions.helpers import make_outputs, make_versions
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +195,17 @@ def test_the_scorecard_page_says_undefined_without_references(
     client.force_login(lead)
     html = client.get(f"/p/{project.slug}/prompts/support/v1/").content.decode()
     assert 'data-testid="reference-metrics-undefined"' in html and NO_REFERENCE in html
+
+
+def test_refresh_gives_a_version_with_only_references_its_first_scorecard(
+    referenced: dict[str, Any], project: Project
+) -> None:
+    """No ratings, no judge scores: references alone are worth a scorecard."""
+    (other,) = make_versions(project, 1, name="other")
+    make_outputs(project, other, 2)
+    requested = scorecards_refresh()
+    assert len(requested) == 1
+    report = scorecard_compute(report_id=requested[0])
+    assert report is not None and report.subject_version_id == referenced["version"].pk
+    assert report.results["reference"]["n_with_reference"] == 3
+    assert scorecards_refresh() == []
