@@ -209,3 +209,19 @@ def test_refresh_gives_a_version_with_only_references_its_first_scorecard(
     assert report is not None and report.subject_version_id == referenced["version"].pk
     assert report.results["reference"]["n_with_reference"] == 3
     assert scorecards_refresh() == []
+
+
+def test_an_outputs_reference_is_in_the_api_and_escaped_on_its_page(
+    project: Project, lead: Any, api_as: Callable[[Any], APIClient], client: Client
+) -> None:
+    row = {"external_id": "r1", "input": "q", "output": "a", "reference": "<b>bold</b> answer"}
+    api = api_as(lead)
+    assert (
+        api.post(f"/api/projects/{project.slug}/outputs/", [row], format="json").status_code == 201
+    )
+    output = ModelOutput.objects.get(external_id="r1")
+    detail = api.get(f"/api/projects/{project.slug}/outputs/{output.pk}/").json()
+    assert detail["reference"] == "<b>bold</b> answer"
+    client.force_login(lead)
+    html = client.get(f"/p/{project.slug}/outputs/{output.pk}/").content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt; answer" in html and "<b>bold</b>" not in html
