@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("llmops_core", "0014_case_insensitive_names"),
+        ("llmops_core", "0016_invitations"),
     ]
 
     operations = [
