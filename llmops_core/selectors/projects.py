@@ -50,6 +50,25 @@ def project_get_for_user(*, user: AnyUser, slug: str) -> Project | None:
     return project_list_for_user(user=user).filter(slug=slug.lower()).first()
 
 
+def project_and_role_for_user(*, user: AnyUser, slug: str) -> tuple[Project | None, str | None]:
+    """Return the project ``slug`` (in any case) if ``user`` may see it, and their role in it.
+
+    One query: every API request asks this first.
+    """
+    if not user.is_authenticated:
+        return None, None
+    if getattr(user, "is_superuser", False):
+        return Project.objects.filter(slug=slug.lower()).first(), Role.ADMIN
+    membership = (
+        Membership.objects.select_related("project")
+        .filter(user=user, project__slug=slug.lower())
+        .first()
+    )
+    if membership is None:
+        return None, None
+    return membership.project, membership.role
+
+
 def membership_list(*, project: Project) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(project=project).select_related("user").order_by("user__username")
