@@ -89,7 +89,8 @@ def insert(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]:
     if not rows:
         return []
     names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in names]
     params: list[Any] = []
     for row in rows:
         params.extend(
