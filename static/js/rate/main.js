@@ -4,6 +4,7 @@
 // timer live in the modules beside it.
 
 import { createApi, fillUrl, uuid } from "./api.js";
+import { createEditor } from "./history.js";
 import { createKeys } from "./keys.js";
 import { createOutbox } from "./outbox.js";
 import { createView } from "./render.js";
@@ -246,7 +247,7 @@ async function undo() {
   }
 }
 
-// --- Skip panel, flags, drawers, help, editing ----------------------------------------------
+// --- Skip panel, flags, drawers, help -------------------------------------------------------
 
 function openSkip() {
   if (state.mode !== "rate") { return; }
@@ -300,77 +301,6 @@ function closeOverlays() {
   return closed;
 }
 
-function historyEntry(a) {
-  const li = document.createElement("li");
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "history-item";
-  button.dataset.annotation = a.id;
-  const scores = document.createElement("span");
-  scores.className = "history-scores";
-  scores.textContent = Object.keys(a.scores).map(function (k) { return k + " " + a.scores[k]; })
-    .join(" · ") + (a.flags.length ? " · flagged: " + a.flags.join(", ") : "");
-  const preview = document.createElement("span");
-  preview.className = "history-preview small muted";
-  preview.textContent = "item " + a.item_id + ": " + a.preview;
-  button.append(scores, preview);
-  li.append(button);
-  return li;
-}
-
-async function loadHistory() {
-  const list = field("history-list");
-  list.replaceChildren();
-  let data;
-  try { data = await server.request("GET", cfg.urls.history); } catch (error) { toast(error.message, "error"); return; }
-  (data.results || []).forEach(function (a) { list.append(historyEntry(a)); });
-  if (!list.children.length) {
-    const li = document.createElement("li");
-    li.className = "muted";
-    li.textContent = "Nothing rated yet.";
-    list.append(li);
-  } else {
-    list.querySelector("button").focus();
-  }
-}
-
-async function startEdit(annotationId) {
-  let data;
-  try { data = await server.request("GET", fillUrl(cfg.urls.annotation, annotationId)); } catch (error) {
-    toast(error.message, "error");
-    return;
-  }
-  closeOverlays();
-  state.editing = data;
-  setMode("edit");
-  field("edit-banner").hidden = false;
-  field("edit-item").textContent = String(data.item.item);
-  show(data.item, { scores: data.scores, flags: data.flags, comment: data.comment });
-}
-
-function stopEdit() {
-  state.mode = "rate";
-  state.editing = null;
-  field("edit-banner").hidden = true;
-  state.lastShown = null;
-  showFirst();
-}
-
-async function saveEdit() {
-  const values = currentValues();
-  if (missingCriteria().length && !values.flags.length) {
-    toast("Score every criterion, or flag the item.", "warn");
-    return;
-  }
-  try {
-    await server.request("PATCH", fillUrl(cfg.urls.annotation, state.editing.annotation), values);
-    toast("Your change is saved.", "ok");
-    stopEdit();
-  } catch (error) {
-    toast(error.message, "error");
-  }
-}
-
 function toggleHelp() {
   const help = field("help");
   const opening = help.hidden;
@@ -378,6 +308,12 @@ function toggleHelp() {
   help.hidden = !opening;
   if (opening) { help.querySelector("button").focus(); } else { focusCriterion(state.focus, true); }
 }
+
+const editor = createEditor({
+  state, view, server, urls: cfg.urls, show, showFirst, setMode, closeOverlays,
+  currentValues, missingCriteria,
+});
+const { loadHistory, startEdit, stopEdit, saveEdit } = editor;
 
 // --- Events -----------------------------------------------------------------------------------
 
