@@ -69,15 +69,16 @@ def select(parts: Sequence[Part], sql: str, params: Sequence[Any]) -> list[list[
     A part whose primary key is NULL (an outer join that found nothing) comes back as None.
     """
     sizes = [len(_fields(model, names)) for model, names in parts]
+    keys = [[f.primary_key for f in _fields(model, names)].index(True) for model, names in parts]
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     result = []
     for row in rows:
         start, built = 0, []
-        for (model, names), size in zip(parts, sizes, strict=True):
+        for (model, names), size, key in zip(parts, sizes, keys, strict=True):
             values = row[start : start + size]
-            built.append(None if values[0] is None else instance(model, values, names))
+            built.append(None if values[key] is None else instance(model, values, names))
             start += size
         result.append(built)
     return result
