@@ -16,6 +16,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -67,13 +68,25 @@ CONTEXT_FIELDS = (
 )
 
 
-ITEM_FIELDS = ("id", "queue", "output", "position", "target_reviews", "done_count")
-ITEM_PART = (QueueItem, (*ITEM_FIELDS, "leased_count", "is_gold", "pinned"))
-OUTPUT_PART = (
-    ModelOutput,
-    ("id", "input", "output_text", "model_name", "external_id", "prompt_version"),
+def _part(model: type[Any], fields: tuple[str, ...], path: str) -> sql.Part:
+    """Return ``model`` with the fields named under ``path`` in ``fields``, for ``sql.select``."""
+    return (
+        model,
+        tuple(
+            f.removeprefix(path)
+            for f in fields
+            if f.startswith(path) and "__" not in f.removeprefix(path)
+        ),
+    )
+
+
+# The same fields as PAGE_FIELDS and CONTEXT_FIELDS, one model at a time.
+ITEM_PART = _part(QueueItem, PAGE_FIELDS, "")
+OUTPUT_PART = _part(ModelOutput, PAGE_FIELDS, "output__")
+CONTEXT_PARTS = (
+    _part(PromptVersion, CONTEXT_FIELDS, "output__prompt_version__"),
+    _part(PromptTemplate, CONTEXT_FIELDS, "output__prompt_version__template__"),
 )
-CONTEXT_PARTS = ((PromptVersion, ("id", "number", "template")), (PromptTemplate, ("id", "name")))
 
 
 def _page_item(queue: Queue, item_id: int) -> QueueItem:
