@@ -36,7 +36,7 @@ screenshots: setup
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 bench-quick: setup
-	for n in agreement estimate rating judge export startup load; do $(BIN)/python -m bench.$$n --quick || exit 1; done
+	for n in agreement estimate rating judge export startup reports load; do $(BIN)/python -m bench.$$n --quick || exit 1; done
 
 clean:
 	rm -rf var/test var/broker

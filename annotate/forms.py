@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from annotate.models import Queue
 from annotate.selectors.queues import queue_item_ids_by_external_id
 from annotate.selectors.reviewers import ReviewerCandidate
+from llmops_core.forms.text import TextBoxField
 from llmops_core.models import Criterion, Membership, Project, PromptVersion, RubricVersion
 from llmops_core.models.ranges import column_range
 
@@ -42,7 +43,7 @@ class QueueForm(forms.Form):
     blind = forms.BooleanField(
         required=False, initial=True, help_text="Hide prompt version, model and others' ratings."
     )
-    guidelines = forms.CharField(
+    guidelines = TextBoxField(
         widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="Markdown."
     )
     lease_minutes = forms.IntegerField(
@@ -66,9 +67,13 @@ class QueueForm(forms.Form):
         required=False, help_text="…and/or these output ids (comma or space separated)."
     )
 
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, project: Project, outputs_chosen: bool = False, **kwargs: Any
+    ) -> None:
+        """``outputs_chosen``: the outputs come from elsewhere (a carried outputs filter)."""
         super().__init__(*args, **kwargs)
         self.project = project
+        self.outputs_chosen = outputs_chosen
         versions = RubricVersion.objects.filter(rubric__project=project).select_related("rubric")
         rubric_field = self.fields["rubric_version"]
         assert isinstance(rubric_field, forms.ModelChoiceField)
@@ -98,7 +103,8 @@ class QueueForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("prompt_version") or data.get("model") or data.get("output_ids")):
+        chosen = data.get("prompt_version") or data.get("model") or data.get("output_ids")
+        if not (chosen or self.outputs_chosen):
             raise forms.ValidationError("Choose the outputs: a prompt version, a model or ids.")
         return data
 

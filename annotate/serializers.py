@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from annotate.models import Annotation, Assignment, Flag, Queue, QueueItem, QueueReviewer
 from annotate.rendering import input_view, render_markdown
-from llmops_core.api.fields import column_integer
+from llmops_core.api.fields import TextBoxField, column_integer
 from llmops_core.models import RubricVersion
 
 MAX_HOLDING = 20
@@ -105,14 +105,14 @@ class HoldingSerializer(serializers.Serializer[Any]):
 class SubmitSerializer(HoldingSerializer):
     client_token = serializers.UUIDField(help_text="A fresh UUID per item; resend it on retry.")
     scores = serializers.DictField(child=serializers.IntegerField(), default=dict)
-    comment = serializers.CharField(allow_blank=True, default="", trim_whitespace=False)
+    comment = TextBoxField(allow_blank=True, default="", trim_whitespace=False)
     flags = serializers.ListField(child=serializers.ChoiceField(Flag.choices), default=list)
     active_ms = column_integer(Annotation, "active_ms", min_value=0, default=0)
     rubric_version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class SkipSerializer(HoldingSerializer):
-    reason = serializers.CharField(allow_blank=True, default="", max_length=300)
+    reason = TextBoxField(allow_blank=True, default="", max_length=300)
 
 
 class ReleaseSerializer(serializers.Serializer[Any]):
@@ -123,13 +123,13 @@ class ReleaseSerializer(serializers.Serializer[Any]):
 
 class EditSerializer(serializers.Serializer[Any]):
     scores = serializers.DictField(child=serializers.IntegerField(), required=False)
-    comment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    comment = TextBoxField(allow_blank=True, required=False, trim_whitespace=False)
     flags = serializers.ListField(child=serializers.ChoiceField(Flag.choices), required=False)
 
 
 class ScoresSerializer(serializers.Serializer[Any]):
     scores = serializers.DictField(child=serializers.IntegerField())
-    note = serializers.CharField(allow_blank=True, default="")
+    note = TextBoxField(allow_blank=True, default="")
 
 
 class AdjudicationNextSerializer(serializers.Serializer[Any]):
@@ -163,7 +163,7 @@ class ReviewersSerializer(serializers.Serializer[Any]):
 class QueueUpdateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False)
     status = serializers.ChoiceField(["open", "paused", "closed"], required=False)
-    guidelines = serializers.CharField(allow_blank=True, required=False)
+    guidelines = TextBoxField(allow_blank=True, required=False)
     blind = serializers.BooleanField(required=False)
     lease_seconds = column_integer(
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, required=False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from llmops_core.api.errors import API_PREFIX, error_response
 from llmops_core.io.jsontext import show, text_problem
@@ -91,3 +93,32 @@ class UnstorableTextMiddleware:
                     if found:
                         return f'{kind} "{name}": {found}, which text cannot hold; remove it'
         return None
+
+
+# Set at login for a user who signed in with a one-time password; cleared when they change it.
+PASSWORD_CHANGE_SESSION_KEY = "password_change_required"  # noqa: S105 (a key, not a password)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Hold a user who signed in with a one-time password at the change-password page.
+
+    Until they choose their own password every other page redirects there (logging out still
+    works) and the API answers 403. The flag lives in the session, set by the login view, so
+    no request pays a query for it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is None or not session.get(PASSWORD_CHANGE_SESSION_KEY):
+            return self.get_response(request)
+        change = reverse("password-change")
+        if request.path in (change, reverse("logout")):
+            return self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            return error_response(
+                403, f"choose your own password at {change} first: a one-time password works once"
+            )
+        return redirect(change)

@@ -47,6 +47,22 @@ def signed_in(user: User | AnonymousUser) -> User:
     return user
 
 
+def instance_admin(user: Any) -> bool:
+    """Return whether ``user`` administers the instance (Django staff or superuser)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+    )
+
+
+def project_create_allowed(user: Any) -> bool:
+    """Return whether ``user`` may create projects (``PROJECT_CREATE_ALLOWED``: staff or any)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return settings.PROJECT_CREATE_ALLOWED == "any" or instance_admin(user)
+
+
 def project_for_request(user: Any, slug: str, required: str) -> tuple[Project, str]:
     """Return the project and the user's role, or raise 404 (not a member) / 403 (role too low).
 
@@ -61,6 +77,15 @@ def project_for_request(user: Any, slug: str, required: str) -> tuple[Project, s
         raise PermissionDenied(f"this needs the {required} role in project {slug}")
     assert role is not None
     return project, role
+
+
+class InstanceAdminPermission(BasePermission):
+    """Require an instance admin (Django staff or superuser); project roles do not count."""
+
+    message = "only admins of the instance (staff) may do this"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return instance_admin(request.user)
 
 
 class ProjectRolePermission(BasePermission):

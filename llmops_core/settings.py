@@ -12,48 +12,18 @@ import os
 import tempfile
 from pathlib import Path
 
-import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+from llmops_core import envconf
+from llmops_core.beat import beat_schedule
+from llmops_core.envconf import cache_from_url, database_from_url, env_bool, env_int, env_list
 
 # Lets generic classes (ModelAdmin[Project], Serializer[...]) be subscripted at run time.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean from the environment (1/0, true/false, yes/no, on/off)."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1 or 0)")
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    """Read a comma-separated list from the environment."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [part.strip() for part in raw.split(",") if part.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    """Read an integer from the environment."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -97,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "llmops_core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "llmops_core.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -121,24 +92,7 @@ TEMPLATES = [
 
 # Database -----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE transactions take the write lock up front, so concurrent writers queue on the
-    # busy timeout instead of failing with "database is locked" on lock upgrade.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    # The test database is a file too, so that a real Celery worker process can open it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
-    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # A database host that does not answer fails a connection (and the health check) in seconds.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+DATABASES = {"default": database_from_url(DATABASE_URL, var_dir=VAR_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -178,36 +132,17 @@ MEDIA_URL = "media/"
 DATABASE_CACHE_TABLE = "llmops_cache"
 
 
-def cache_from_url(url: str) -> dict[str, object]:
-    """Return the CACHES entry for ``CACHE_URL``: redis://, rediss://, unix://, db://, locmem://."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme in {"redis", "rediss", "unix"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    if url.rstrip("/").lower() == "db:":
-        return {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": DATABASE_CACHE_TABLE,
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
-    if url.rstrip("/").lower() == "locmem:":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    raise ImproperlyConfigured(
-        f"CACHE_URL={url!r}: use redis://host:6379/1 (or rediss://, unix://), db:// "
-        "(the database) or locmem:// (one process only)"
-    )
-
-
 CACHE_URL = os.environ.get("CACHE_URL", "") or ("locmem://" if DEBUG else "db://")
-CACHES = {"default": cache_from_url(CACHE_URL)}
+CACHES = {"default": cache_from_url(CACHE_URL, table=DATABASE_CACHE_TABLE)}
 
 # Login rate limiting: this many failures within the lock-out window lock further attempts.
 LOGIN_MAX_FAILURES_PER_USER = env_int("LOGIN_MAX_FAILURES_PER_USER", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
-
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+PROJECT_CREATE_ALLOWED = envconf.env_choice("PROJECT_CREATE_ALLOWED", ["staff", "any"])
 
 # Uploads: files above this size go to disk. A request body is refused from its Content-Length
 # before it is read (llmops_core.api.errors.RequestSizeLimitMiddleware): multipart uploads above
@@ -329,43 +264,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "default")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Return expired review leases to the pool (claims also do it lazily).
-    "annotate-expire-leases": {
-        "task": "annotate.tasks.assignment_expire_stale_task",
-        "schedule": 60.0,
-    },
-    # Recompute agreement reports whose ratings changed; requeue or fail stuck ones.
-    "reports-refresh-stale": {
-        "task": "llmops_core.tasks.reports.report_refresh_stale_task",
-        "schedule": 3600.0,
-    },
-    # Recompute scorecards and version comparisons whose ratings or judge scores changed.
-    "version-reports-refresh": {
-        "task": "llmops_core.tasks.versions.version_reports_refresh_task",
-        "schedule": 300.0,
-    },
-    # Dispatch again every job whose message was lost or whose worker died: exports, imports,
-    # pending reports, judge and generation runs (stale lease), judge reports.
-    "jobs-resume-stale": {
-        "task": "llmops_core.tasks.jobs.jobs_resume_stale_task",
-        "schedule": 60.0,
-    },
-    # Delete export files past EXPORT_RETENTION_DAYS (the records stay), and parts folders of
-    # parallel exports whose processes were all killed.
-    "exports-expire": {
-        "task": "llmops_core.tasks.exports.exports_expire_task",
-        "schedule": 3600.0,
-    },
-}
-# A worker stamps the heartbeat row the health endpoint reports (GET /healthz/) this often; the
-# message expires if no worker takes it within the period, so stamps never pile up.
+# A worker stamps the heartbeat row the health endpoint reports (GET /healthz/) this often.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
-CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
-    "task": "llmops_core.tasks.health.worker_heartbeat_stamp_task",
-    "schedule": float(WORKER_HEARTBEAT_SECONDS),
-    "options": {"expires": float(WORKER_HEARTBEAT_SECONDS)},
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(heartbeat_seconds=WORKER_HEARTBEAT_SECONDS)
 # The stale-job sweep: a job pending this long since it was created or last dispatched had its
 # message lost; a running export or import with no heartbeat for this long lost its worker.
 # Either is dispatched again; a job started JOB_MAX_ATTEMPTS times without finishing fails.

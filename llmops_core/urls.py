@@ -6,9 +6,23 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from llmops_core.api.otlp import OtlpTracesApi
-from llmops_core.views import audit, auth, dashboard, exports, generation, health, ingest, versions
+from llmops_core.views import (
+    audit,
+    auth,
+    dashboard,
+    exports,
+    generation,
+    health,
+    ingest,
+    outputs,
+    prompts,
+    rubrics,
+    versions,
+)
 from llmops_core.views import core as views
+from llmops_core.views import people as people_views
 from llmops_core.views import reports as report_views
+from llmops_core.views import users as user_views
 from llmops_core.views.judges import configs as judge_configs
 from llmops_core.views.judges import reports as judge_reports
 from llmops_core.views.judges import runs as judge_runs
@@ -25,10 +39,24 @@ VR = P + "version-reports/<int:pk>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/tokens/", auth.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", auth.token_revoke_view, name="token-revoke"),
+    # Projects, members, the instance's users and invitations.
+    path("projects/new/", people_views.project_new, name="project-new"),
+    path(P + "members/", people_views.member_list, name="members"),
+    path(P + "members/<int:pk>/role/", people_views.member_role, name="member-role"),
+    path(P + "members/<int:pk>/remove/", people_views.member_remove, name="member-remove"),
+    path("users/", user_views.user_list_view, name="users"),
+    path("users/new/", user_views.user_new, name="user-new"),
+    path(
+        "users/invitations/<int:pk>/revoke/",
+        user_views.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path("invitations/<str:token>/", user_views.invitation_accept_view, name="invitation-accept"),
     path(P + "audit/", audit.audit_log, name="audit-log"),
     path(P + "ingest-keys/", ingest.ingest_key_list, name="ingest-keys"),
     path(
@@ -38,8 +66,15 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(P, views.project_detail, name="project"),
+    path(P + "outputs/", outputs.output_list_view, name="output-list"),
+    path(P + "outputs/<int:pk>/", outputs.output_detail, name="output-detail"),
     path(P + "imports/new/", views.import_upload, name="import-upload"),
     path(P + "imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path(
+        P + "imports/<int:pk>/create-prompts/",
+        views.import_create_prompts,
+        name="import-create-prompts",
+    ),
     # Agreement reports.
     path(P + "reports/", report_views.report_list, name="report-list"),
     path(RP, report_views.report_detail, name="report-detail"),
@@ -77,7 +112,17 @@ urlpatterns = [
         name="judge-report-chart",
     ),
     path(JREP + "items/<int:item_id>/", judge_reports.judge_report_item, name="judge-report-item"),
-    # Prompt releases: scorecards, comparisons, the gate, promotions.
+    # The rubric: everyone reads it; leads save new versions.
+    path(P + "rubric/", rubrics.rubric_page, name="rubric"),
+    path(P + "rubric/<int:pk>/edit/", rubrics.rubric_edit, name="rubric-edit"),
+    path(
+        P + "rubric/<int:pk>/v<int:number>/",
+        rubrics.rubric_version_page,
+        name="rubric-version",
+    ),
+    # Prompt templates, then releases: scorecards, comparisons, the gate, promotions.
+    path(P + "prompts/", prompts.prompt_list, name="prompt-list"),
+    path(P + "prompts/new/", prompts.prompt_new, name="prompt-new"),
     path(T + "compare/", versions.version_compare, name="version-compare"),
     path(T + "compare/request/", versions.version_compare_request, name="version-compare-request"),
     path(T + "history/", versions.prompt_history, name="prompt-history"),

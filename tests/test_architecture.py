@@ -44,6 +44,31 @@ def test_ruff_format_changes_nothing() -> None:
     assert proc.returncode == 0, proc.stdout[-5000:]
 
 
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_past_400_lines() -> None:
+    """Modules are split near 400 lines (STYLE.md); migrations are generated, so they are exempt."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for package in ("llmops_core", "annotate", "bench")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules past {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_rating_page_scripts_are_split_into_modules() -> None:
+    """No script under static/js is past 400 lines either."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in (ROOT / "static" / "js").rglob("*.js")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"scripts past {MAX_MODULE_LINES} lines: {long}"
+
+
 @pytest.mark.backend_independent
 @pytest.mark.slow
 def test_mypy_finds_nothing() -> None:

@@ -409,6 +409,11 @@ def _calls(w: DoorWorld) -> dict[str, Callable[[], Any]]:
         "item_ratings_for_user": lambda: door.item_ratings_for_user(
             user=w.lead, project=w.project, item_id=w.item_id
         ),
+        "output_ids_queued": lambda: door.output_ids_queued(project_id=w.project.pk),
+        "output_ids_rated": lambda: door.output_ids_rated(project_id=w.project.pk),
+        "output_label_counts": lambda: door.output_label_counts(output_ids=ids),
+        "output_labels": lambda: door.output_labels(output_id=w.output_id),
+        "output_queues": lambda: door.output_queues(output_ids=ids),
         "preference_fingerprint": lambda: door.preference_fingerprint(version_id=w.version_id),
         "preference_outcomes": lambda: door.preference_outcomes(
             candidate_id=w.version_id, baseline_id=w.other_version_id

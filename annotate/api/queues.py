@@ -1,10 +1,12 @@
-"""Queue endpoints: list, create (from ids, a prompt version or a filter), read, change, add."""
+"""Queue endpoints: list, create (from ids, a prompt version or the outputs filter), read,
+change, add."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -25,10 +27,12 @@ from annotate.services.queues import (
     queue_create,
     queue_update,
 )
-from llmops_core.api.fields import column_integer
+from llmops_core.api.fields import TextBoxField, column_integer
+from llmops_core.api.outputs import output_filter_from_json
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
 from llmops_core.permissions import signed_in
+from llmops_core.selectors.outputs import output_ids_for_filter
 
 # Bounded ids: a huge number is a 400, not an overflow in the database driver.
 MAX_ID = 2**63 - 1
@@ -61,12 +65,19 @@ class QueueSerializer(serializers.ModelSerializer[Queue]):
         ]
 
 
-class OutputFilterSerializer(serializers.Serializer[Any]):
-    prompt = serializers.CharField(required=False, allow_blank=True, default="")
-    prompt_version_id = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+def filter_field() -> serializers.DictField:
+    """Return the ``filter`` field: the outputs list's parameters as an object."""
+    return serializers.DictField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Add every output matching the outputs list's filter, its query parameters as an "
+            'object: {"prompt_version_id": [3, 4], "model": ["m1"], "rated": "no", '
+            '"queue": ["none"], "judge_criterion": "fluency", "judge_max": 2, ...}; '
+            "{} takes every output of the project."
+        ),
     )
-    model = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class QueueWriteSerializer(serializers.Serializer[Any]):
@@ -80,7 +91,7 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
         Queue, "disagreement_threshold", min_value=1, required=False, allow_null=True, default=None
     )
     blind = serializers.BooleanField(default=True)
-    guidelines = serializers.CharField(allow_blank=True, default="")
+    guidelines = TextBoxField(allow_blank=True, default="")
     lease_seconds = column_integer(
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
     )
@@ -91,12 +102,7 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
     prompt_version_id = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
     )
-    filter = OutputFilterSerializer(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Add every output matching all of these.",
-    )
+    filter = filter_field()
 
 
 class AddItemsSerializer(serializers.Serializer[Any]):
@@ -106,28 +112,46 @@ class AddItemsSerializer(serializers.Serializer[Any]):
     prompt_version_id = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
     )
-    filter = OutputFilterSerializer(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Add every output matching all of these.",
-    )
+    filter = filter_field()
 
 
-def _output_ids(project: Project, data: dict[str, Any]) -> list[int]:
+def _output_ids(project: Project, user: User, data: dict[str, Any]) -> list[int]:
     """Return the outputs chosen by id list, prompt version and/or filter, in that order."""
     ids = list(data["output_ids"])
     if data.get("prompt_version_id"):
         ids += output_ids_matching(project=project, prompt_version_id=data["prompt_version_id"])
-    chosen = data.get("filter")
-    if chosen:
-        if not any(chosen.values()):
-            raise ValidationError({"filter": "give a prompt, prompt_version_id or model"})
-        ids += output_ids_matching(
-            project=project,
-            prompt=chosen["prompt"] or None,
-            prompt_version_id=chosen["prompt_version_id"],
-            model_name=chosen["model"] or None,
+    if data.get("filter") is not None:
+        flt = output_filter_from_json(project=project, user=user, value=data["filter"])
+        ids += output_ids_for_filter(project=project, flt=flt)
+    return ids
+
+
+def _chosen_output_ids(project: Project, user: User, data: dict[str, Any]) -> list[int]:
+    """Return the new queue's outputs, or raise a 400 when none are chosen or none match."""
+    chosen = {
+        "output_ids": bool(data["output_ids"]),
+        "prompt_version_id": data.get("prompt_version_id") is not None,
+        "filter": data.get("filter") is not None,
+    }
+    given = [name for name, was_given in chosen.items() if was_given]
+    if not given:
+        raise ValidationError(
+            {
+                "output_ids": [
+                    "choose the queue's outputs: give output_ids, prompt_version_id or filter "
+                    "(an empty filter {} takes every output of the project)"
+                ]
+            }
+        )
+    ids = _output_ids(project, user, data)
+    if not ids:
+        verb = "matches" if len(given) == 1 else "match"
+        raise ValidationError(
+            {
+                given[-1]: [
+                    f"the {' and '.join(given)} {verb} no outputs: a queue needs at least one"
+                ]
+            }
         )
     return ids
 
@@ -167,7 +191,7 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
             guidelines=v["guidelines"],
             lease_seconds=v["lease_seconds"],
             reviewers=users,
-            output_ids=_output_ids(self.project, v),
+            output_ids=_chosen_output_ids(self.project, signed_in(request.user), v),
             created_by=signed_in(request.user),
         )
         queue.refresh_from_db()
@@ -214,6 +238,7 @@ class QueueItemsApi(QueueItemListApi):
         data = AddItemsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         added = queue_add_outputs(
-            queue=queue, output_ids=_output_ids(self.project, data.validated_data)
+            queue=queue,
+            output_ids=_output_ids(self.project, signed_in(request.user), data.validated_data),
         )
         return Response({"added": added, "item_count": queue.item_count})

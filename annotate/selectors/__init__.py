@@ -10,7 +10,8 @@ that owns a read:
 * ``queues``: queues and their items, as rows for pages, reports and judge runs;
 * ``ratings``: ratings as plain rows, snapshots and fingerprints, gold and adjudicated scores;
 * ``exports``: annotation tables streamed for exports;
-* ``preferences``: blind side-by-side preferences.
+* ``preferences``: blind side-by-side preferences;
+* ``outputs``: which outputs are rated or queued, and each output's queues and labels.
 """
 
 from annotate.selectors.exports import (
@@ -26,6 +27,15 @@ from annotate.selectors.exports import (
     export_rating_count,
     export_rating_rows,
     export_rubric_version_ids,
+)
+from annotate.selectors.outputs import (
+    OutputLabel,
+    OutputQueueRow,
+    output_ids_queued,
+    output_ids_rated,
+    output_label_counts,
+    output_labels,
+    output_queues,
 )
 from annotate.selectors.preferences import preference_fingerprint, preference_outcomes
 from annotate.selectors.queues import (
@@ -55,6 +65,8 @@ __all__ = [
     "AnnotationRow",
     "ItemRatings",
     "OutputFlags",
+    "OutputLabel",
+    "OutputQueueRow",
     "PairwisePreferenceRow",
     "QueueCard",
     "QueueRow",
@@ -73,6 +85,11 @@ __all__ = [
     "flag_and_skip_counts",
     "gold_scores",
     "item_ratings_for_user",
+    "output_ids_queued",
+    "output_ids_rated",
+    "output_label_counts",
+    "output_labels",
+    "output_queues",
     "preference_fingerprint",
     "preference_outcomes",
     "queue_cards_for_user",

@@ -35,7 +35,8 @@ from llmops_core.services.prompts import (
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105  (demo users only; printed by seed_demo)
 DEMO_USERS = [
-    ("lead", Role.LEAD),
+    # The lead made the project, so they are its admin: a project always keeps one.
+    ("lead", Role.ADMIN),
     ("reviewer1", Role.REVIEWER),
     ("reviewer2", Role.REVIEWER),
     ("reviewer3", Role.REVIEWER),

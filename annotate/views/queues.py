@@ -20,6 +20,7 @@ from annotate.selectors.queues import done_today, output_ids_matching, queue_ite
 from annotate.selectors.reviewers import reviewer_rows
 from annotate.serializers import rubric_payload
 from annotate.services.queues import queue_create
+from annotate.views.carried_filter import carried_filter
 from llmops_core.errors import DomainError
 from llmops_core.models import Role
 from llmops_core.permissions import project_for_request, signed_in
@@ -131,12 +132,18 @@ def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
-    """Create a queue from a prompt version, a model and/or output ids (leads)."""
+    """Create a queue from a prompt version, a model, output ids and/or the outputs list's
+    filter (carried in the query string by its "make a queue" link) (leads)."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
-    form = QueueForm(request.POST or None, project=project)
+    carried = carried_filter(query=request.GET, project=project, user=signed_in(request.user))
+    form = QueueForm(request.POST or None, project=project, outputs_chosen=carried is not None)
+    if carried is not None and carried.errors:
+        context = {"project": project, "form": form, "carried": carried}
+        return render(request, "annotate/queue_form.html", context, status=400)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        ids = list(data["output_ids"])
+        ids = list(carried.output_ids) if carried is not None else []
+        ids += list(data["output_ids"])
         if data["prompt_version"] or data["model"]:
             ids += output_ids_matching(
                 project=project,
@@ -162,4 +169,5 @@ def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("queue-detail", project_slug=project.slug, pk=queue.pk)
-    return render(request, "annotate/queue_form.html", {"project": project, "form": form})
+    context = {"project": project, "form": form, "carried": carried}
+    return render(request, "annotate/queue_form.html", context)

@@ -1,4 +1,4 @@
-"""Serializer fields shared by the API: integers bounded by their column, rubric anchors."""
+"""Serializer fields shared by the API: integers bounded by their column, text, rubric anchors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from llmops_core.models.ranges import COLUMN_RANGES, column_range
 from llmops_core.services.rubrics import ANCHORS_EXAMPLE, anchors_clean
+from llmops_core.text import normalize_newlines, normalize_newlines_in
 
-__all__ = ["COLUMN_RANGES", "AnchorsField", "column_integer"]
+__all__ = ["COLUMN_RANGES", "AnchorsField", "TextBoxField", "column_integer"]
 
 
 def column_integer(
@@ -35,6 +36,13 @@ def column_integer(
     )
 
 
+class TextBoxField(serializers.CharField):
+    """Free text as typed in a text box: "\r\n" and lone "\r" are stored as "\n"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalize_newlines(super().to_internal_value(data))
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -46,7 +54,7 @@ class AnchorsField(serializers.JSONField):
     """A criterion's anchors: an object of level (a whole number) -> text."""
 
     def to_internal_value(self, data: Any) -> dict[str, str]:
-        value = super().to_internal_value(data)
+        value = normalize_newlines_in(super().to_internal_value(data))
         try:
             return anchors_clean(value)
         except ValueError as exc:

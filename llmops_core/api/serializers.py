@@ -6,10 +6,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from llmops_core.api.fields import AnchorsField, column_integer
+from llmops_core.api.fields import AnchorsField, TextBoxField, column_integer
 from llmops_core.models import (
     Criterion,
     ImportJob,
+    ImportJobOutput,
     Membership,
     ModelOutput,
     Project,
@@ -71,8 +72,8 @@ class PromptVersionSerializer(serializers.ModelSerializer[PromptVersion]):
 
 
 class PromptVersionWriteSerializer(serializers.Serializer[Any]):
-    template_text = serializers.CharField(trim_whitespace=False)
-    system_message = serializers.CharField(
+    template_text = TextBoxField(trim_whitespace=False)
+    system_message = TextBoxField(
         required=False, allow_blank=True, default="", trim_whitespace=False
     )
     model_name = serializers.CharField(max_length=200)
@@ -81,6 +82,7 @@ class PromptVersionWriteSerializer(serializers.Serializer[Any]):
 
 
 class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
+    description = TextBoxField(required=False, allow_blank=True, default="")
     labels = serializers.SerializerMethodField()
 
     class Meta:
@@ -94,7 +96,7 @@ class PromptTemplateSerializer(serializers.ModelSerializer[PromptTemplate]):
 
 class LabelWriteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1)
-    override_reason = serializers.CharField(
+    override_reason = TextBoxField(
         required=False,
         allow_blank=True,
         default="",
@@ -131,29 +133,70 @@ class ModelOutputSerializer(serializers.ModelSerializer[ModelOutput]):
         ]
 
 
+class ErrorGroupSerializer(serializers.Serializer[Any]):
+    """Rows that share one error: ``rows`` holds [first, last] ranges of row numbers."""
+
+    rows = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2)
+    )
+    field = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportOutputSerializer(serializers.ModelSerializer[ImportJobOutput]):
+    """The output one row of an import stands for; ``created`` false: it was already there."""
+
+    id = serializers.IntegerField(source="output_id", read_only=True)
+    external_id = serializers.CharField(source="output.external_id", read_only=True)
+
+    class Meta:
+        model = ImportJobOutput
+        fields = ["row", "id", "external_id", "created"]
+
+
 class ImportResultSerializer(serializers.Serializer[Any]):
+    """The outcome of an import body: counts, grouped errors, and the outputs in row order.
+
+    ``outputs`` lists every imported row's output (created or already present) when there are
+    at most ``outputs_inline_max`` of them, else it is null and ``outputs_url`` pages them.
+    """
+
     job = serializers.IntegerField()
     rows_seen = serializers.IntegerField()
     rows_created = serializers.IntegerField()
     rows_existing = serializers.IntegerField()
     rows_failed = serializers.IntegerField()
+    rows_skipped = serializers.IntegerField()
     rejected = serializers.BooleanField()
-    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
+    errors = serializers.ListField(  # type: ignore[assignment]  # a field named "errors"
+        child=serializers.CharField(), help_text="One message per distinct error, in row order."
+    )
+    error_groups = ErrorGroupSerializer(many=True)
+    skipped = serializers.ListField(
+        child=serializers.CharField(), help_text="Rows left out on purpose (partial), and why."
+    )
+    errors_truncated = serializers.BooleanField()
+    prompts_created = serializers.ListField(child=serializers.CharField())
+    prompts_missing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Prompts rows named that the project lacks ("name" or "name vN"); '
+        "create_prompts would create them.",
+    )
+    outputs = ImportOutputSerializer(many=True, allow_null=True)
+    outputs_inline_max = serializers.IntegerField()
+    outputs_url = serializers.CharField()
 
 
-class ImportRejectionSerializer(serializers.Serializer[Any]):
-    """A refused import body: row errors with their counts, or one file-level detail."""
+class ImportRejectionSerializer(ImportResultSerializer):
+    """A refused import body: every bad row (grouped), or one file-level ``detail``."""
 
     detail = serializers.CharField()
-    job = serializers.IntegerField(required=False)
-    rows_seen = serializers.IntegerField(required=False)
-    rows_created = serializers.IntegerField(required=False)
-    rows_existing = serializers.IntegerField(required=False)
-    rows_failed = serializers.IntegerField(required=False)
-    rejected = serializers.BooleanField(required=False)
-    errors = serializers.ListField(  # type: ignore[assignment]  # a field named "errors"
-        child=serializers.CharField(), required=False
-    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, item in self.fields.items():
+            item.required = name == "detail"
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
@@ -172,7 +215,11 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "rows_created",
             "rows_existing",
             "rows_failed",
+            "rows_skipped",
             "row_errors",
+            "row_skips",
+            "create_prompts",
+            "prompts_missing",
             "total_bytes",
             "created_at",
             "started_at",
@@ -185,9 +232,15 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
     partial = serializers.BooleanField(  # type: ignore[assignment]  # a field named "partial"
         required=False, default=False
     )
+    create_prompts = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Create the prompt templates and versions rows name but the project lacks.",
+    )
 
 
 class CriterionSerializer(serializers.ModelSerializer[Criterion]):
+    description = TextBoxField(required=False, allow_blank=True, default="")
     scale_min = column_integer(Criterion, "scale_min", required=False, default=1)
     scale_max = column_integer(Criterion, "scale_max", required=False, default=5)
     anchors = AnchorsField(required=False, default=dict)
@@ -215,7 +268,7 @@ class RubricSerializer(serializers.ModelSerializer[Rubric]):
 
 class RubricWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = TextBoxField(required=False, allow_blank=True, default="")
     criteria = CriterionSerializer(many=True)
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ from llmops_core.services.login_limits import (
     login_success_record,
 )
 from llmops_core.services.tokens import token_create, token_revoke
+from llmops_core.services.users import password_change_pending
 
 
 class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
@@ -93,6 +94,11 @@ class TokenObtainApi(APIView):
             login_failure_record(username=username, ip=ip)
             raise AuthenticationFailed("Wrong username or password.")
         login_success_record(username=username, ip=ip)
+        if password_change_pending(user=user):
+            raise PermissionDenied(
+                "this account has a one-time password: sign in on the web page and choose "
+                "your own first"
+            )
         token, key = token_create(user=user, name=data.validated_data["name"])
         return _created(token, key)
 

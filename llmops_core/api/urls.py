@@ -6,11 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
+from llmops_core.api import imports as imp
 from llmops_core.api import ingest_keys as ik
 from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
 from llmops_core.api import tokens as t
+from llmops_core.api import users as u
 from llmops_core.api import versions as ver
 from llmops_core.api import views as v
 from llmops_core.api.judges import views as jv
@@ -28,6 +30,7 @@ urlpatterns = [
     path("auth/token/", t.TokenObtainApi.as_view(), name="api-token"),
     path("tokens/", t.TokenListApi.as_view(), name="api-tokens"),
     path("tokens/<int:pk>/", t.TokenRevokeApi.as_view(), name="api-token-revoke"),
+    path("users/", u.UserListApi.as_view(), name="api-users"),
     path("projects/", v.ProjectListApi.as_view(), name="api-projects"),
     path(P, v.ProjectDetailApi.as_view(), name="api-project"),
     path(P + "members/", v.MembershipListApi.as_view(), name="api-members"),
@@ -53,6 +56,11 @@ urlpatterns = [
     path(P + "ingest-keys/<int:pk>/", ik.IngestKeyRevokeApi.as_view(), name="api-ingest-key"),
     path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
     path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
+    path(
+        P + "imports/<int:pk>/outputs/",
+        imp.ImportJobOutputListApi.as_view(),
+        name="api-import-outputs",
+    ),
     path(P + "rubrics/", r.RubricListApi.as_view(), name="api-rubrics"),
     path(
         P + "rubrics/<int:pk>/versions/",

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops_core.api.fields import TextBoxField
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Promotion, PromptTemplate, PromptVersion, Report, ReportKind, Role
 from llmops_core.permissions import signed_in
@@ -28,12 +29,18 @@ from llmops_core.selectors.prompts import (
     template_history,
     template_version_get,
 )
+from llmops_core.selectors.rubrics import rubric_criteria_scales
 from llmops_core.selectors.versions import (
     version_report_get,
     version_report_latest,
 )
 from llmops_core.services.comparisons import comparison_request
-from llmops_core.services.gates import gate_evaluate, gate_rules_for, release_gate_update
+from llmops_core.services.gates import (
+    gate_evaluate,
+    gate_rules_check,
+    gate_rules_for,
+    release_gate_update,
+)
 from llmops_core.services.promotion import prompt_promote
 from llmops_core.services.scorecards import scorecard_request
 
@@ -92,9 +99,7 @@ class GateResultSerializer(serializers.Serializer[Any]):
 
 class PromoteSerializer(serializers.Serializer[Any]):
     label = serializers.SlugField(required=False, default="production")  # type: ignore[assignment]
-    override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=5000
-    )
+    override_reason = TextBoxField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class PromotionSerializer(serializers.ModelSerializer[Promotion]):
@@ -151,8 +156,16 @@ class HistorySerializer(serializers.Serializer[Any]):
 
 
 class GateRulesSerializer(serializers.Serializer[Any]):
+    """The gate's rules, checked against the project's rubric (``context["scales"]``)."""
+
     rules = serializers.ListField(child=serializers.DictField())
     default_rules = serializers.BooleanField(read_only=True)
+
+    def validate_rules(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        cleaned, problems = gate_rules_check(value, scales=self.context["scales"])
+        if problems:
+            raise serializers.ValidationError([str(p) for p in problems])
+        return cleaned
 
 
 class VersionScopedMixin(ProjectScopedMixin):
@@ -242,7 +255,8 @@ class GateApi(VersionScopedMixin, APIView):
 class PromoteApi(VersionScopedMixin, APIView):
     """Move a label (default production) to the version through the gate.
 
-    A failing gate answers 400 with ``reasons``; admins may override with ``override_reason``.
+    A failing gate answers 400 with ``reasons`` (each in words, naming the rule that failed);
+    admins may override with ``override_reason``. The first promotion is gated too.
     """
 
     @extend_schema(request=PromoteSerializer, responses={201: PromotionDetailSerializer})
@@ -308,7 +322,8 @@ class GateRulesApi(VersionScopedMixin, APIView):
 
     @extend_schema(request=GateRulesSerializer, responses=GateRulesSerializer)
     def put(self, request: Request, project_slug: str) -> Response:
-        data = GateRulesSerializer(data=request.data)
+        scales = rubric_criteria_scales(project=self.project)
+        data = GateRulesSerializer(data=request.data, context={"scales": scales})
         data.is_valid(raise_exception=True)
         gate = release_gate_update(
             project=self.project, rules=data.validated_data["rules"], actor=request.user

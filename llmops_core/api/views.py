@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api import serializers as s
+from llmops_core.api.import_results import import_result_data, query_flag
+from llmops_core.api.outputs import FILTER_PARAMETERS, output_filter_from_params
 from llmops_core.api.pagination import KeysetPagination
 from llmops_core.api.parsers import CSVParser, JSONLinesParser, JSONLParser, RawJSONParser
 from llmops_core.errors import DomainError
@@ -31,7 +33,8 @@ from llmops_core.models import (
     PromptVersion,
     Role,
 )
-from llmops_core.permissions import ProjectRolePermission, signed_in
+from llmops_core.permissions import ProjectRolePermission, project_create_allowed, signed_in
+from llmops_core.selectors.outputs import outputs_filter
 from llmops_core.selectors.projects import (
     import_job_list,
     membership_list,
@@ -75,7 +78,7 @@ class ProjectScopedMixin:
 
 
 class ProjectListApi(generics.ListCreateAPIView[Project]):
-    """List the projects you belong to; staff create projects (the creator becomes admin)."""
+    """List your projects; create one (staff, or anyone if allowed; the creator is its admin)."""
 
     serializer_class = s.ProjectSerializer
 
@@ -83,14 +86,14 @@ class ProjectListApi(generics.ListCreateAPIView[Project]):
         return project_list_for_user(user=self.request.user).order_by("slug")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Project]) -> None:
-        if not self.request.user.is_staff:
-            raise PermissionDenied("only staff users create projects")
+        if not project_create_allowed(self.request.user):
+            raise PermissionDenied("only staff users create projects (PROJECT_CREATE_ALLOWED)")
         data = serializer.validated_data
         serializer.instance = project_create(
             name=data["name"],
             slug=data.get("slug"),
             description=data.get("description", ""),
-            created_by=self.request.user,
+            created_by=signed_in(self.request.user),
         )
 
 
@@ -227,11 +230,14 @@ IMPORT_BODY_FORMATS = {
 
 
 class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
-    """List outputs (keyset pages; filter by ``prompt``, ``prompt_version_id``, ``model``).
+    """List outputs (keyset pages) matching the outputs filter, the outputs page's parameters.
 
     POST one JSON object, a JSON array (bulk), a JSON Lines body (``application/x-ndjson``)
     or CSV (``text/csv``). ``?partial=1`` imports the good rows and reports the bad ones;
-    otherwise any bad row rejects the whole body with 400 and every row's error.
+    otherwise any bad row rejects the whole body with 400 and every row's error (repeats of
+    one error as row ranges). ``?create_prompts=1`` creates the prompt templates and versions
+    rows name but the project lacks. The answer lists each row's output id in row order (or,
+    past a thousand, links to them).
     """
 
     model = ModelOutput
@@ -240,34 +246,27 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
     read_role = Role.LEAD
     parser_classes = [RawJSONParser, JSONLinesParser, JSONLParser, CSVParser]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("prompt", OpenApiTypes.STR),
-            OpenApiParameter("prompt_version_id", OpenApiTypes.INT),
-            OpenApiParameter("model", OpenApiTypes.STR),
-        ]
-    )
+    @extend_schema(parameters=FILTER_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_project_queryset(self) -> QuerySet[Any]:
-        params = self.request.query_params
-        version_id = params.get("prompt_version_id")
-        if version_id is not None and not version_id.isdigit():
-            raise ValidationError({"prompt_version_id": f"{version_id!r} is not an integer"})
-        return output_list(
+        flt = output_filter_from_params(
             project=self.project,
-            prompt_version_id=int(version_id) if version_id else None,
-            prompt=params.get("prompt"),
-            model_name=params.get("model"),
+            user=signed_in(self.request.user),
+            params=self.request.query_params,
         )
+        return outputs_filter(project=self.project, flt=flt)
 
     @extend_schema(
         request={
             "application/json": OpenApiTypes.OBJECT,
             "application/x-ndjson": OpenApiTypes.BINARY,
         },
-        parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL)],
+        parameters=[
+            OpenApiParameter("partial", OpenApiTypes.BOOL),
+            OpenApiParameter("create_prompts", OpenApiTypes.BOOL),
+        ],
         responses={201: s.ImportResultSerializer, 400: s.ImportRejectionSerializer},
     )
     def post(self, request: Request, project_slug: str) -> Response:
@@ -287,20 +286,20 @@ class OutputListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
             if body.lstrip().startswith(b"{"):
                 body = b"[" + body + b"]"
             fmt = ImportFormat.JSON
-        partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
+        partial = query_flag(request, "partial")
+        create_prompts = query_flag(request, "create_prompts")
         job, result = import_bytes(
             project=self.project,
             created_by=request.user,
             data=body,
             fmt=fmt,
             partial=partial,
+            create_prompts=create_prompts,
             source="api",
         )
-        data = {"job": job.pk, **result.as_dict()}
-        if result.rejected:
-            data["detail"] = f"{result.rows_failed} bad row(s); nothing was imported"
-            return Response(data, status=status.HTTP_400_BAD_REQUEST)
-        return Response(data, status=status.HTTP_201_CREATED)
+        data = import_result_data(job, result)
+        code = status.HTTP_400_BAD_REQUEST if result.rejected else status.HTTP_201_CREATED
+        return Response(data, status=code)
 
 
 class OutputDetailApi(ProjectScopedMixin, APIView):
@@ -342,6 +341,7 @@ class ImportJobListApi(ProjectScopedMixin, generics.ListAPIView[Any]):
                 content=upload,
                 filename=upload.name,
                 partial=data.validated_data["partial"],
+                create_prompts=data.validated_data["create_prompts"],
                 source="upload",
             )
         except DomainError as exc:

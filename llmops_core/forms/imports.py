@@ -11,7 +11,14 @@ class ImportUploadForm(forms.Form):
     partial = forms.BooleanField(
         required=False,
         label="Import the good rows and report the bad ones",
-        help_text="Otherwise a file with any bad row imports nothing.",
+        help_text="Otherwise a file with any bad row imports nothing. A row whose external_id "
+        "repeats an earlier row's is skipped: the first one wins.",
+    )
+    create_prompts = forms.BooleanField(
+        required=False,
+        label="Create the prompts that rows name but this project lacks",
+        help_text="Otherwise a row naming an unknown prompt or version is a bad row. Created "
+        "versions have no text: add it as a new version.",
     )
 
     def clean_file(self) -> object:

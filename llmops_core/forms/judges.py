@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from llmops_core.forms.jsonfields import json_from_text
+from llmops_core.forms.text import TextBoxField
 from llmops_core.models import JudgeMode, JudgeVersion, LLMEndpoint, PromptVersion, RubricVersion
 from llmops_core.services.judges.configs import RESPONSE_FORMATS
 
@@ -76,7 +77,7 @@ class JudgeVersionForm(forms.Form):
         required=False,
         empty_label="Site default (OPENAI_BASE_URL)",
     )
-    system_message = forms.CharField(
+    system_message = TextBoxField(
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -84,7 +85,7 @@ class JudgeVersionForm(forms.Form):
         help_text="Added to the system message; the rubric's criteria, "
         "their anchors and the reply format are always included.",
     )
-    prompt_template = forms.CharField(
+    prompt_template = TextBoxField(
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -144,7 +145,7 @@ class JudgeVersionForm(forms.Form):
 
 class JudgeForm(forms.Form):
     name = forms.SlugField(max_length=120)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = TextBoxField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PromptVersionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -1,4 +1,7 @@
-"""Forms of the release-loop pages: pick versions to compare, promote, edit the gate's rules."""
+"""Forms of the release-loop pages: pick versions to compare, promote, datasets, runs, versions.
+
+The release gate's rules have their own form, in ``forms.gates``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any, cast
 from django import forms
 
 from llmops_core.forms.jsonfields import json_from_text
+from llmops_core.forms.text import TextBoxField
 from llmops_core.models import PromptVersion
 
 
@@ -38,23 +42,13 @@ class CompareForm(forms.Form):
 
 class PromoteForm(forms.Form):
     label = forms.SlugField(initial="production", widget=forms.HiddenInput)
-    override_reason = forms.CharField(
+    override_reason = TextBoxField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Admins only, and only when the gate fails: why ship anyway. Kept in the "
         "version's history.",
     )
-
-
-class GateRulesForm(forms.Form):
-    rules = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
-        help_text="A JSON list of rules; see the examples below.",
-    )
-
-    def clean_rules(self) -> Any:
-        return json_from_text(self.cleaned_data["rules"])
 
 
 class DatasetUploadForm(forms.Form):
@@ -102,10 +96,10 @@ class GenerationRunForm(forms.Form):
 class NewVersionForm(forms.Form):
     """A new version of a prompt template, usually edited from the current production one."""
 
-    system_message = forms.CharField(
+    system_message = TextBoxField(
         required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    template_text = forms.CharField(
+    template_text = TextBoxField(
         strip=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Variables as {{ name }}."
     )
     model_name = forms.CharField(max_length=200)

@@ -10,6 +10,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from llmops_core.io import jsontext
 from llmops_core.io.errors import RowError
+from llmops_core.text import normalize_newlines, normalize_newlines_in
 
 MESSAGE_ROLES: Final = ("system", "user", "assistant", "tool")
 _INTEGER_TEXT: Final = re.compile(r"[+-]?[0-9]{1,30}")
@@ -81,6 +82,9 @@ class _Context:
     # False only when the source JSON text had no \u escape, so no string in it can hold a
     # NUL or a lone surrogate and the per-string scan can be skipped.
     check_text: bool = True
+    # False only when the source JSON text had no \r or \u escape, so no string in it holds
+    # a carriage return and the input need not be walked to turn "\r\n" into "\n".
+    may_hold_cr: bool = True
 
 
 Parser = Callable[[Any, _Context], Any]
@@ -105,7 +109,7 @@ def _parse_external_id(value: Any, ctx: _Context) -> str:
 
 
 def _parse_output(value: Any, ctx: _Context) -> str:
-    return _string(value, ctx)
+    return normalize_newlines(_string(value, ctx))
 
 
 def _parse_prompt(value: Any, ctx: _Context) -> str:
@@ -178,12 +182,15 @@ def _parse_input(value: Any, ctx: _Context) -> Input:
                 f'invalid JSON: {exc} (a cell starting with "{{" or "[" is JSON)'
             ) from None
     if isinstance(value, str):
-        return _string(value, ctx)
+        return normalize_newlines(_string(value, ctx))
     if isinstance(value, dict):
-        return _json_value(value, ctx)
-    if isinstance(value, list):
-        return _json_value(_messages(value), ctx)
-    raise _Invalid(f"{jsontext.show(value)} is not a string, an object or a list of messages")
+        value = _json_value(value, ctx)
+    elif isinstance(value, list):
+        value = _json_value(_messages(value), ctx)
+    else:
+        raise _Invalid(f"{jsontext.show(value)} is not a string, an object or a list of messages")
+    # Text typed on Windows or in a browser carries "\r\n"; inputs are stored with "\n".
+    return normalize_newlines_in(value) if ctx.may_hold_cr else value
 
 
 def _parse_metadata(value: Any, ctx: _Context) -> dict[str, Any]:
@@ -298,7 +305,8 @@ class RecordValidator:
 
     def __init__(self, limits: FieldLimits = DEFAULT_LIMITS, *, text: bool = False) -> None:
         self._checked = _Context(limits, text, check_text=True)
-        self._unchecked = _Context(limits, text, check_text=False)
+        self._cr_only = _Context(limits, text, check_text=False)
+        self._unchecked = _Context(limits, text, check_text=False, may_hold_cr=False)
 
     def validate(self, raw: Any, row: int) -> ImportRow | list[RowError]:
         """Validate one raw record, as validate_record does."""
@@ -306,7 +314,9 @@ class RecordValidator:
 
     def validate_parsed(self, raw: Any, row: int, source: str) -> ImportRow | list[RowError]:
         """Validate a record parsed from the JSON text source, skipping scans it rules out."""
-        return _validate(raw, row, self._checked if "\\u" in source else self._unchecked)
+        if "\\u" in source:
+            return _validate(raw, row, self._checked)
+        return _validate(raw, row, self._cr_only if "\\r" in source else self._unchecked)
 
 
 def _validate(raw: Any, row: int, ctx: _Context) -> ImportRow | list[RowError]:

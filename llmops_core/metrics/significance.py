@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from llmops_core.metrics.bootstrap import Interval, percentile_interval, resampled_multiplicities
+from llmops_core.metrics.sample_size import DEFAULT_POWER, SampleSize, required_pairs
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -28,7 +29,6 @@ NOT_DISTINGUISHABLE: Final = "not_distinguishable"
 VERDICTS: Final = (BETTER, WORSE, NOT_DISTINGUISHABLE)
 
 DEFAULT_ALPHA: Final = 0.05
-DEFAULT_POWER: Final = 0.8
 DEFAULT_DRAWS: Final = 2000
 
 NO_PAIRS = "no input was rated for both versions"
@@ -186,62 +186,6 @@ def outcome_counts(differences: npt.ArrayLike) -> tuple[int, int, int]:
     return int((d > 0).sum()), int((d == 0).sum()), int((d < 0).sum())
 
 
-@dataclass(frozen=True)
-class SampleSize:
-    """How many paired inputs would detect the observed difference, or why that is unknown."""
-
-    required: int | None
-    more: int | None
-    power: float
-    alpha: float
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the JSON form."""
-        return {
-            "required": self.required,
-            "more": self.more,
-            "power": self.power,
-            "alpha": self.alpha,
-            "reason": self.reason,
-        }
-
-
-def required_pairs(
-    differences: npt.ArrayLike, *, alpha: float = DEFAULT_ALPHA, power: float = DEFAULT_POWER
-) -> SampleSize:
-    """Estimate the paired inputs needed to detect the observed mean difference.
-
-    Normal approximation for a two-sided paired test: n = ((z_(1-alpha/2) + z_power) * sd / mean)^2
-    with the observed mean and standard deviation (ddof 1) of the differences. It treats the
-    observed difference as the true one, so it is a rough guide, not a promise.
-    """
-    d = _finite(differences)
-    if d.size < 2:
-        return SampleSize(
-            None, None, power, alpha, "it cannot be estimated from fewer than two paired inputs"
-        )
-    mean, sd = float(d.mean()), float(d.std(ddof=1))
-    if mean == 0.0:
-        return SampleSize(
-            None,
-            None,
-            power,
-            alpha,
-            "it cannot be estimated: the observed mean difference is zero, so no "
-            "number of inputs is expected to show one",
-        )
-    if sd == 0.0:
-        return SampleSize(
-            None, None, power, alpha, "it cannot be estimated: every paired difference is the same"
-        )
-    from scipy import stats
-
-    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-    required = math.ceil((z * sd / abs(mean)) ** 2)
-    return SampleSize(required, max(0, required - int(d.size)), power, alpha)
-
-
 def decide(
     interval: Interval, test: SignedRankTest, *, alpha: float = DEFAULT_ALPHA
 ) -> tuple[str, str]:
@@ -368,8 +312,9 @@ def verdict_sentence(
     size = result["sample_size"]
     if size["more"] is not None and size["more"] > 0:
         more = (
-            f" About {size['more']} more paired inputs would be needed to detect a "
-            f"difference this size (80% power, alpha {size['alpha']:g})."
+            f" About {size['more']} more paired input{'s' if size['more'] != 1 else ''} would "
+            f"be needed to detect a difference this size ({size['power']:.0%} power, "
+            f"alpha {size['alpha']:g})."
         )
     elif size["more"] == 0:
         more = (

@@ -5,7 +5,14 @@ from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
 from llmops_core.models.health import Heartbeat
 from llmops_core.models.ingest import IngestKey, SpanBatch, SpanEncoding
-from llmops_core.models.jobs import AsyncJob, AuditEvent, ImportFormat, ImportJob, JobStatus
+from llmops_core.models.jobs import (
+    AsyncJob,
+    AuditEvent,
+    ImportFormat,
+    ImportJob,
+    ImportJobOutput,
+    JobStatus,
+)
 from llmops_core.models.judges import (
     JudgeConfig,
     JudgeMode,
@@ -24,6 +31,7 @@ from llmops_core.models.outputs import (
     OutputSource,
     OutputStatus,
 )
+from llmops_core.models.people import Invitation, PasswordChangeRequired
 from llmops_core.models.projects import ROLE_RANK, Membership, Project, Role
 from llmops_core.models.prompts import (
     Promotion,
@@ -52,7 +60,9 @@ __all__ = [
     "Heartbeat",
     "ImportFormat",
     "ImportJob",
+    "ImportJobOutput",
     "IngestKey",
+    "Invitation",
     "JobStatus",
     "JudgeConfig",
     "JudgeMode",
@@ -69,6 +79,7 @@ __all__ = [
     "OutputSource",
     "OutputStatus",
     "PairVerdict",
+    "PasswordChangeRequired",
     "Project",
     "Promotion",
     "PromptLabel",

@@ -68,11 +68,25 @@ class ImportJob(AsyncJob):
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     partial = models.BooleanField(default=False, help_text="Import good rows, report bad ones.")
+    create_prompts = models.BooleanField(
+        default=False, help_text="Create the prompt templates and versions rows name but lack."
+    )
     rows_seen = models.PositiveIntegerField(default=0)
     rows_created = models.PositiveIntegerField(default=0)
     rows_existing = models.PositiveIntegerField(default=0)
     rows_failed = models.PositiveIntegerField(default=0)
-    row_errors = models.JSONField(default=list, blank=True, help_text="The first bad rows.")
+    rows_skipped = models.PositiveIntegerField(
+        default=0, help_text="Rows left out on purpose (partial imports): repeats of an id."
+    )
+    row_errors = models.JSONField(
+        default=list, blank=True, help_text="The bad rows; repeats of one error as row ranges."
+    )
+    row_skips = models.JSONField(default=list, blank=True, help_text="The skipped rows, and why.")
+    prompts_missing = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Prompts rows named that the project lacks ("name" or "name vN"), if any.',
+    )
     total_bytes = models.PositiveBigIntegerField(default=0)
 
     class Meta:
@@ -87,6 +101,31 @@ class ImportJob(AsyncJob):
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.status})"
+
+
+class ImportJobOutput(models.Model):
+    """The output one row of an import stands for: created by it, or already there.
+
+    Kept so that a client can list an import's output ids in row order
+    (``GET .../imports/<id>/outputs/``), however large the import.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="output_links")
+    row = models.PositiveIntegerField()
+    output = models.ForeignKey(
+        "llmops_core.ModelOutput", on_delete=models.CASCADE, related_name="import_links"
+    )
+    created = models.BooleanField(help_text="False: the output was already in the project.")
+
+    class Meta:
+        ordering = ["job", "row"]
+        constraints = [
+            # Also the index the outputs of a job are paged by, in row order.
+            models.UniqueConstraint(fields=["job", "row"], name="importjoboutput_unique_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import #{self.job_id} row {self.row} -> output {self.output_id}"
 
 
 class AuditEvent(models.Model):

@@ -86,6 +86,11 @@ class Criterion(models.Model):
     def levels(self) -> list[int]:
         return list(range(self.scale_min, self.scale_max + 1))
 
+    @property
+    def level_anchors(self) -> list[tuple[int, str]]:
+        """Return (level, anchor text) for every level of the scale, lowest first."""
+        return [(level, self.anchor(level)) for level in self.levels]
+
     def anchor(self, level: int) -> str:
         """Return the anchored description of ``level`` (empty if none was written)."""
         return str(self.anchors.get(str(level), ""))

@@ -10,7 +10,7 @@ import difflib
 import json
 from typing import Any, NamedTuple
 
-from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import BigIntegerField, Count, Max, OuterRef, QuerySet, Subquery, Value
 
 from llmops_core.models import Project, Promotion, PromptLabel, PromptTemplate, PromptVersion
 from llmops_core.selectors.versions import (
@@ -163,3 +163,13 @@ def template_history(*, template: PromptTemplate) -> dict[str, Any]:
         "versions": rows,
         "promotions": list(promotion_list(template=template)[:200]),
     }
+
+
+def template_list_with_counts(*, project: Project) -> QuerySet[PromptTemplate]:
+    """Return the project's templates by name, with their labels, version count and newest."""
+    return (
+        PromptTemplate.objects.filter(project=project)
+        .prefetch_related("labels__version")
+        .annotate(version_count=Count("versions"), latest_number=Max("versions__number"))
+        .order_by("name")
+    )

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from llmops_core.services.audit import audit_record
 from llmops_core.services.tokens import token_revoke_all
+from llmops_core.services.users import password_change_done
 
 
 @transaction.atomic
@@ -29,6 +30,8 @@ def user_password_set(
     else:
         user.set_password(password)
     user.save(update_fields=["password"])
+    if password is not None and actor is not None and actor.pk == user.pk:
+        password_change_done(user=user)  # a one-time password is replaced by their own
     revoked = 0
     if revoke_tokens:
         revoked = token_revoke_all(user=user, actor=actor, reason="password changed")

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.io.imports import FileError, RowError, detect_format, iter_records
-from llmops_core.models import ImportJob, JobStatus, Project
+from llmops_core.models import ImportJob, ImportJobOutput, JobStatus, Project
 from llmops_core.services.imports import ImportResult, outputs_import
 from llmops_core.services.jobs import JobKind, job_enqueue, job_finish, job_heartbeat, job_start
 
@@ -59,6 +59,7 @@ def import_job_create(
     filename: str,
     partial: bool,
     source: str,
+    create_prompts: bool = False,
     fmt: str | None = None,
     keep_file: bool = True,
 ) -> ImportJob:
@@ -79,6 +80,7 @@ def import_job_create(
         format=fmt,
         original_name=Path(filename).name[:255],
         partial=partial,
+        create_prompts=create_prompts,
     )
     if content is not None and keep_file:
         job.file.save(Path(filename).name or f"import.{fmt}", File(content), save=False)
@@ -104,6 +106,8 @@ def import_job_run(
     tracker = _PositionTracker(opener, size or job.total_bytes)
     # The task claimed the job (one attempt); an inline import starts the row it just made.
     job_start(model=ImportJob, job_id=job.pk, statuses=None, count_attempt=False)
+    # A run that resumes a lost one records every row's output again, from the first row.
+    ImportJobOutput.objects.filter(job=job).delete()
 
     def on_progress(phase: str, result: ImportResult) -> None:
         share = tracker.fraction()
@@ -122,6 +126,8 @@ def import_job_run(
             project=job.project,
             source=lambda: iter_records(tracker.open(), job.format),
             partial=job.partial,
+            create_prompts=job.create_prompts,
+            job_id=job.pk,
             on_error=on_error,
             on_progress=on_progress,
         )
@@ -146,7 +152,10 @@ def _finish(job: ImportJob, result: ImportResult, *, error: str) -> None:
         "rows_created": result.rows_created,
         "rows_existing": result.rows_existing,
         "rows_failed": result.rows_failed,
-        "row_errors": [str(e) for e in result.errors],
+        "rows_skipped": result.rows_skipped,
+        "row_errors": result.error_groups.messages(),
+        "row_skips": result.skip_groups.messages(),
+        "prompts_missing": result.prompts_missing,
         "finished_at": timezone.now(),
     }
     status = JobStatus.FAILED if (result.rejected or error) else JobStatus.SUCCEEDED
@@ -169,6 +178,7 @@ def import_bytes(
     partial: bool,
     source: str,
     filename: str = "",
+    create_prompts: bool = False,
 ) -> tuple[ImportJob, ImportResult]:
     """Import a small in-memory body (an API request) inline and return the job and result."""
     job = import_job_create(
@@ -178,6 +188,7 @@ def import_bytes(
         partial=partial,
         source=source,
         fmt=fmt,
+        create_prompts=create_prompts,
     )
     result = import_job_run(job=job, opener=lambda: io.BytesIO(data), size=len(data))
     return job, result

@@ -10,10 +10,12 @@ from typing import Final
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from llmops_core.errors import DomainError
+from llmops_core.errors import DomainError, NotAllowed
 from llmops_core.hashing import content_hash
 from llmops_core.io.jsontext import show
-from llmops_core.models import Criterion, Project, Rubric, RubricVersion
+from llmops_core.models import Criterion, Project, Role, Rubric, RubricVersion
+from llmops_core.selectors.projects import project_role, role_allows
+from llmops_core.services.audit import audit_record
 
 
 @dataclass(frozen=True)
@@ -197,3 +199,30 @@ def rubric_create_default(*, project: Project) -> RubricVersion:
         criteria=DEFAULT_CRITERIA,
         description="Fluency, relevance and factuality on 1-5 with anchored levels.",
     )
+
+
+@transaction.atomic
+def rubric_revise(
+    *, rubric: Rubric, criteria: Sequence[CriterionSpec], actor: User, note: str = ""
+) -> tuple[RubricVersion, bool]:
+    """Save ``criteria`` as a new version of ``rubric`` (leads and admins), and audit it.
+
+    Ratings already made keep the version they were made under, and so do existing queues
+    until a lead moves them; new queues offer the newest version first. Returns the version
+    and whether it is new (False when a version with exactly these criteria exists).
+    """
+    role = project_role(user=actor, project=rubric.project)
+    if not role_allows(role, Role.LEAD):
+        raise NotAllowed(f'changing a rubric of "{rubric.project.slug}" needs the lead role')
+    version, created = rubric_version_create(
+        rubric=rubric, criteria=criteria, created_by=actor, note=note
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="rubric.version_create",
+            obj=version,
+            project=rubric.project,
+            after={"rubric": rubric.name, "number": version.number, "note": note},
+        )
+    return version, created

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from llmops_core.services.charts import report_charts_draw
 from llmops_core.services.jobs import TRANSIENT_ERRORS, JobKind, job_dispatch
 from llmops_core.services.judges.reports import judge_report_compute
 from llmops_core.services.judges.runs import judge_run_step
@@ -31,5 +32,7 @@ def judge_run_step_task(run_id: int) -> None:
     max_retries=3,
 )
 def judge_report_compute_task(report_id: int) -> None:
-    """Compute judge comparison report ``report_id``; re-running recomputes it."""
+    """Compute judge comparison report ``report_id`` and draw its charts; re-running recomputes
+    it."""
     judge_report_compute(report_id=report_id)
+    report_charts_draw(report_id=report_id)

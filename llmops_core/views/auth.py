@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from llmops_core.errors import DomainError
 from llmops_core.forms.accounts import PasswordChangeForm
+from llmops_core.middleware import PASSWORD_CHANGE_SESSION_KEY
 from llmops_core.models import ApiToken
 from llmops_core.permissions import client_ip, signed_in
 from llmops_core.services.login_limits import (
@@ -25,6 +26,7 @@ from llmops_core.services.login_limits import (
     login_success_record,
 )
 from llmops_core.services.tokens import token_create, token_revoke
+from llmops_core.services.users import password_change_pending
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
@@ -61,6 +63,16 @@ class LoginView(auth_views.LoginView):
     # Django's default also answers PUT (as POST) and OPTIONS; a login page has no use for them.
     http_method_names = ["get", "head", "post"]
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        if password_change_pending(user=form.get_user()):
+            self.request.session[PASSWORD_CHANGE_SESSION_KEY] = True
+            messages.info(
+                self.request, "Choose your own password: the one you were given works only once."
+            )
+            return redirect("password-change")
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Change your password; every API token you hold is revoked with it unless you untick it."""
@@ -71,6 +83,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        self.request.session.pop(PASSWORD_CHANGE_SESSION_KEY, None)
         revoked = form.tokens_revoked
         ended = (
             f"; {revoked} API token{' was' if revoked == 1 else 's were'} revoked"

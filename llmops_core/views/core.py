@@ -1,20 +1,27 @@
-"""HTML views: home, project overview, output import."""
+"""HTML views: home, project overview, output import, the favicon."""
 
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.templatetags.static import static
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotate.selectors import queue_cards_for_user, queue_rows_for_user
 from llmops_core.errors import DomainError
 from llmops_core.forms.imports import ImportUploadForm
-from llmops_core.models import Role
-from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.models import ImportJob, Role
+from llmops_core.permissions import (
+    instance_admin,
+    project_create_allowed,
+    project_for_request,
+    signed_in,
+)
 from llmops_core.selectors.projects import (
     import_job_list,
     project_list_for_user,
@@ -24,13 +31,25 @@ from llmops_core.selectors.projects import (
 from llmops_core.services.import_jobs import import_job_create, import_job_enqueue, import_job_run
 
 
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Redirect ``/favicon.ico`` to the static icon, for clients that ask there without a link."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """List the user's queues with progress, then the projects they belong to."""
     projects = project_list_for_user(user=request.user).order_by("name")
     queues = queue_cards_for_user(user=signed_in(request.user))
-    return render(request, "llmops_core/home.html", {"projects": projects, "queues": queues})
+    context = {
+        "projects": projects,
+        "queues": queues,
+        "can_create_project": project_create_allowed(request.user),
+        "is_instance_admin": instance_admin(request.user),
+    }
+    return render(request, "llmops_core/home.html", context)
 
 
 @login_required
@@ -66,17 +85,13 @@ def import_upload(request: HttpRequest, project_slug: str) -> HttpResponse:
                 content=upload,
                 filename=upload.name,
                 partial=form.cleaned_data["partial"],
+                create_prompts=form.cleaned_data["create_prompts"],
                 source="upload",
             )
         except DomainError as exc:
             form.add_error("file", str(exc))
         else:
-            if upload.size > settings.IMPORT_ASYNC_THRESHOLD_BYTES:
-                import_job_enqueue(job=job)
-            else:
-                # A file-level error is kept on the job row; the detail page shows it.
-                with contextlib.suppress(DomainError):
-                    import_job_run(job=job)
+            _start(job, upload.size)
             return redirect("import-detail", project_slug=project.slug, pk=job.pk)
     return render(request, "llmops_core/import_upload.html", {"project": project, "form": form})
 
@@ -88,3 +103,43 @@ def import_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
     job = get_object_or_404(import_job_list(project=project), pk=pk)
     return render(request, "llmops_core/import_detail.html", {"project": project, "job": job})
+
+
+def _start(job: ImportJob, size: int) -> None:
+    """Run a small import now and queue a big one for a worker."""
+    if size > settings.IMPORT_ASYNC_THRESHOLD_BYTES:
+        import_job_enqueue(job=job)
+    else:
+        # A file-level error is kept on the job row; the detail page shows it.
+        with contextlib.suppress(DomainError):
+            import_job_run(job=job)
+
+
+@login_required
+@require_POST
+def import_create_prompts(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Import a refused upload's file again, creating the prompts its rows named but lacked."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    job = get_object_or_404(import_job_list(project=project), pk=pk)
+    if not (job.is_finished and job.prompts_missing and job.file):
+        context = {"project": project, "job": job, "offer_error": _NO_RETRY}
+        return render(request, "llmops_core/import_detail.html", context, status=400)
+    with job.file.open("rb") as content:
+        again = import_job_create(
+            project=project,
+            created_by=signed_in(request.user),
+            content=content,
+            filename=job.original_name or Path(job.file.name or "").name,
+            partial=job.partial,
+            create_prompts=True,
+            source="upload",
+            fmt=job.format,
+        )
+    _start(again, again.total_bytes)
+    return redirect("import-detail", project_slug=project.slug, pk=again.pk)
+
+
+_NO_RETRY = (
+    "This import cannot be run again with its prompts created: it has not finished, named no "
+    "missing prompt, or its file was not kept."
+)

@@ -104,9 +104,22 @@ def _signed(value: Any) -> str:
     return "n/a" if value is None else f"{value:+.2f}"
 
 
+def _gold_cells(results: dict[str, Any]) -> dict[str, Cell]:
+    """Return each reviewer's gold accuracy cell, or nothing when the report has no gold."""
+    gold = ((results.get("summary") or {}).get("reviewers") or {}).get("gold") or []
+    return {
+        g["reviewer"]: Cell("n/a", "this reviewer rated no gold item")
+        if g["exact"] is None
+        else Cell(f"{_percent(g['exact'])} of {g['n']}")
+        for g in gold
+    }
+
+
 def reviewer_table(results: dict[str, Any], order: list[str]) -> list[Row]:
-    """Return one row per reviewer: ratings, then agreement and bias on each criterion."""
+    """Return one row per reviewer: ratings, agreement and bias on each criterion, then gold
+    accuracy when the report has gold items."""
     rows = []
+    gold = _gold_cells(results)
     for entry in results.get("reviewers") or []:
         row = Row(str(entry["reviewer"]), [Cell(str(entry.get("n_items", entry["n_ratings"])))])
         for name in order:
@@ -120,6 +133,8 @@ def reviewer_table(results: dict[str, Any], order: list[str]) -> list[Row]:
             bias = cell.get("bias")
             css = "" if bias is None or abs(bias) < 0.25 else "bias-high"
             row.cells.append(Cell(_signed(bias), reason if bias is None else "", css))
+        if gold:
+            row.cells.append(gold.get(row.label, Cell("n/a", "this reviewer rated no gold item")))
         rows.append(row)
     return rows
 

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from annotate.selectors import item_ratings_for_user
 from llmops_core.api.reports import ReportRequestSerializer, error_text, report_urls
 from llmops_core.charts import FORMATS
-from llmops_core.charts import render as render_chart
 from llmops_core.charts.agreement import CHARTS
 from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, Role
@@ -37,6 +35,7 @@ from llmops_core.selectors.reports import (
 from llmops_core.services import reports as services
 from llmops_core.services.reports.export import report_csv, report_document
 from llmops_core.views import report_tables as tables
+from llmops_core.views.charts import chart_kind, chart_response
 
 PAGE_SIZE = 25
 LIST_FIELDS = ("prompt_version_ids", "reviewers")
@@ -122,6 +121,7 @@ def report_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
         "criteria": order,
         "metric_rows": tables.metric_rows(results, order),
         "reviewer_rows": tables.reviewer_table(results, order),
+        "reviewer_summary": (results.get("summary") or {}).get("reviewers"),
         "contested_rows": tables.contested_table(results, order),
         "snapshot_rows": tables.snapshot_rows(report.snapshot_counts or {}),
         "trigger": (report.parameters or {}).get("trigger", "manual"),
@@ -193,21 +193,14 @@ def report_chart(
     refused = _finished_or_409(report)
     if refused:
         return refused
-    # Results never change once a report succeeded, so the drawing is cached by its hash.
-    stamp = int(report.finished_at.timestamp() * 1e6) if report.finished_at else 0
-    key = f"report-chart:{report.pk}:{report.snapshot_hash}:{stamp}:{name}:{fmt}"
-    body = cache.get(key)
-    if body is None:
-        body = render_chart(CHARTS[name].build(report.results), fmt)
-        cache.set(key, body, 3600)
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Cache-Control"] = "private, max-age=3600"
-    # matplotlib's SVG styles its shapes with style attributes: allow those, and nothing else.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    if request.GET.get("download"):
-        filename = f"agreement-report-{report.pk}-{name}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return chart_response(
+        request,
+        kind=chart_kind(report.kind, name),
+        fmt=fmt,
+        data=report.results,
+        build=CHARTS[name].build,
+        filename=f"agreement-report-{report.pk}-{name}",
+    )
 
 
 @login_required

@@ -198,7 +198,7 @@ def test_alternative_annotator_test_by_hand() -> None:
     contrarian = 6 - truth  # reverses the scale
     bad = alternative_annotator(humans, contrarian, ["a", "b", "c"], values)
     assert (bad["wins"], bad["verdict"]) == (0, "worse")
-    assert "worse than 3 of 3 reviewers" in bad["sentence"]
+    assert "within 0.2 points of only 0 of 3 reviewers" in bad["sentence"]
 
 
 def test_alternative_annotator_needs_overlap() -> None:
@@ -256,7 +256,7 @@ def test_cost_next_to_trust_and_the_trend_across_versions() -> None:
     assert change == pytest.approx(
         second["criteria"]["quality"]["value"] - first["criteria"]["quality"]["value"]
     )
-    assert any("4.0x the cost" in line for line in report["summary"])
+    assert any("4.0x the cost for" in line for line in report["summary"])
 
 
 def test_summary_says_plainly_whether_the_judge_can_be_trusted() -> None:
@@ -265,7 +265,7 @@ def test_summary_says_plainly_whether_the_judge_can_be_trusted() -> None:
     text = " ".join(summary)
     assert "compared with human ratings on" in summary[0]
     assert "Quality: quadratic kappa" in text
-    assert "trustworthy for quality" in text or "not yet for quality" in text
+    assert "can be trusted on quality" in text or "cannot be trusted yet on quality" in text
 
 
 def test_a_report_without_ratings_or_with_one_reviewer_says_why_numbers_are_missing() -> None:

@@ -15,6 +15,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint
 
 from llmops_core.metrics.bootstrap import Interval
+from llmops_core.metrics.sample_size import required_pairs
 from llmops_core.metrics.significance import (
     ALL_ZERO,
     BETTER,
@@ -29,7 +30,6 @@ from llmops_core.metrics.significance import (
     outcome_counts,
     paired_bootstrap_ci,
     paired_compare,
-    required_pairs,
     verdict_sentence,
     wilcoxon_signed_rank,
     wilson_interval,

@@ -73,7 +73,7 @@ def test_results_hold_summary_snapshot_reviewers_and_contested_items(
     assert verdict["criterion"] == "fluency" and verdict["level"] == "good"
     assert verdict["text"].startswith("Reviewers agree well on fluency (alpha 0.82, 95% CI ")
     assert results["summary"]["headline"].startswith("Reviewers agree well on fluency")
-    assert any("No ratings on relevance, factuality" in n for n in results["summary"]["notes"])
+    assert any("No ratings on relevance and factuality" in n for n in results["summary"]["notes"])
     counts = report.snapshot_counts
     assert (counts["ratings"], counts["items"], counts["reviewers"], counts["criteria"]) == (
         41,

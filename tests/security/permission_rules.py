@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 
+from llmops_core.services.users import invitation_create
 from tests.security.world import ROLES, SLUG, TEMPLATE, World
 
 Who = frozenset[str]
@@ -68,6 +69,9 @@ class Rule:
     denial_redirect: str = ""
     roles: tuple[str, ...] = ROLES
     why: str = ""
+    # The instance's list of accounts (for staff) names every user, the queue's peer too;
+    # it says nothing of projects, queues or ratings, which the other markers still check.
+    lists_accounts: bool = False
 
     def __post_init__(self) -> None:
         for verb in self.verbs:
@@ -131,6 +135,7 @@ JUDGE = {"name": lambda w: w.judge.name}
 JUDGE_RUN = {"pk": pk("judge_run")}
 JUDGE_REPORT = {"pk": pk("judge_report")}
 QUEUE = {"pk": pk("queue")}
+RUBRIC = {"pk": lambda w: w.rubric_version.rubric_id}
 LEASED = {"pk": pk("queue"), "item_id": pk("leased")}
 RATED = {"pk": pk("queue"), "item_id": lambda w: w.mine.item_id}
 SCORES = {"fluency": 3, "relevance": 3, "factuality": 3}
@@ -145,10 +150,20 @@ def _submit(w: World) -> dict[str, Any]:
     return {"client_token": str(uuid.uuid4()), "scores": SCORES}
 
 
+# The reviewer's membership of the project (removing it is undone with the case).
+MEMBER = {"pk": lambda w: w.project.memberships.get(user=w.users["reviewer"]).pk}
+
+
+def _invitation(w: World) -> tuple[Any, str]:
+    """Return a new open invitation and its token (made inside the case, undone with it)."""
+    return invitation_create(actor=w.users["staff"])
+
+
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
     "healthz": page(GET=ANYONE),
+    "favicon": page(GET=ANYONE),
     "login": page(
         GET=ANYONE, POST=ANYONE, body={"POST": {"username": "perm-reviewer", "password": "pw"}}
     ),
@@ -157,6 +172,21 @@ RULES: dict[str, Rule] = {
     "password-change": page(GET=LOGGED_IN, POST=LOGGED_IN),
     "tokens": page(GET=LOGGED_IN, POST=LOGGED_IN, body={"POST": {"name": "x"}}),
     "token-revoke": page(POST=TOKEN_OWNER, kwargs={"pk": lambda w: w.token_pk}),
+    # --- projects, members, the instance's users, invitations ----------------------------
+    "project-new": page(GET=STAFF, POST=STAFF, ok={"POST": EMPTY_FORM}),
+    "members": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
+    "member-role": page(POST=ADMINS, kwargs=MEMBER, ok={"POST": EMPTY_FORM}),
+    "member-remove": page(POST=ADMINS, kwargs=MEMBER),
+    "users": page(GET=STAFF, lists_accounts=True),
+    "user-new": page(GET=STAFF, POST=STAFF, ok={"POST": EMPTY_FORM}),
+    "invitation-revoke": page(POST=STAFF, kwargs={"pk": lambda w: _invitation(w)[0].pk}),
+    # Whoever holds the link may open it, signed in or not; the empty form is refused.
+    "invitation-accept": page(
+        GET=ANYONE,
+        POST=ANYONE,
+        kwargs={"token": lambda w: _invitation(w)[1]},
+        ok={"POST": EMPTY_FORM},
+    ),
     # --- project pages -------------------------------------------------------------------
     "project": page(GET=MEMBERS),
     "audit-log": page(GET=LEADS),
@@ -171,7 +201,20 @@ RULES: dict[str, Rule] = {
     "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "project-dashboard": page(GET=LEADS),
     "import-upload": page(GET=LEADS, POST=LEADS),
+    "prompt-list": page(GET=LEADS),
+    "prompt-new": page(
+        GET=LEADS,
+        POST=LEADS,
+        body={"POST": lambda w: {"name": f"matrix-{uuid.uuid4().hex[:12]}"}},
+    ),
     "import-detail": page(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "output-list": page(GET=LEADS),
+    "output-detail": page(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
+    "import-create-prompts": page(
+        POST=LEADS,
+        kwargs={"pk": pk("import_job")},
+        ok={"POST": (400, "the role check passed; the job named no missing prompt")},
+    ),
     # --- agreement reports ---------------------------------------------------------------
     "report-list": page(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "report-detail": page(GET=LEADS, kwargs=REPORT),
@@ -217,6 +260,10 @@ RULES: dict[str, Rule] = {
     "version-promote": page(POST=LEADS, kwargs=V2, ok={"POST": EMPTY_FORM}),
     "promotion-detail": page(GET=LEADS, kwargs={"pk": pk("promotion")}),
     "release-gate": page(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_FORM}),
+    # --- the rubric: members read it, leads save new versions ----------------------------
+    "rubric": page(GET=MEMBERS),
+    "rubric-version": page(GET=MEMBERS, kwargs={**RUBRIC, "number": 1}),
+    "rubric-edit": page(GET=LEADS, POST=LEADS, kwargs=RUBRIC, ok={"POST": EMPTY_FORM}),
     "version-report-chart": page(
         GET=LEADS, kwargs={"pk": pk("scorecard"), "name": "scorecard", "fmt": "svg"}
     ),
@@ -264,6 +311,7 @@ RULES: dict[str, Rule] = {
     "api-projects": api(
         GET=LOGGED_IN, POST=STAFF, body={"POST": {"name": "New", "slug": "perm-new"}}
     ),
+    "api-users": api(GET=STAFF, POST=STAFF, ok={"POST": EMPTY_BODY}, lists_accounts=True),
     "api-project": api(GET=MEMBERS),
     "api-members": api(GET=LEADS, POST=ADMINS, ok={"POST": EMPTY_BODY}),
     "api-prompts": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "another"}}),
@@ -280,6 +328,7 @@ RULES: dict[str, Rule] = {
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
+    "api-import-outputs": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "api-rubrics": api(GET=MEMBERS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-rubric-versions": api(
         POST=LEADS, kwargs={"pk": lambda w: w.rubric_version.rubric_id}, ok={"POST": EMPTY_BODY}

@@ -294,7 +294,7 @@ def _sessions(users: dict[str, Any]) -> dict[str, str]:
 def build_world() -> World:
     """Create the project, its members and one object of every kind a URL can point at."""
     users = _users()
-    project = project_create(name="Permissions", slug=SLUG, created_by=users["lead"])
+    project = project_create(name="Permissions", slug=SLUG, created_by=users["admin"])
     for role, project_role in PROJECT_ROLES.items():
         membership_set(project=project, user=users[role], role=project_role)
     peer = get_user_model().objects.create_user(username=PEER, password="pw")

@@ -189,7 +189,9 @@ def test_bad_gate_rules_answer_400_naming_the_rule(
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == 'rule 1, field "criterion": min_mean needs it'
+    assert (
+        response.json()["detail"] == 'field "rules": rule 1, field "criterion": min_mean needs it'
+    )
 
 
 def test_promotion_list_query_count(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from llmops_core.errors import DomainError, NotAllowed
-from llmops_core.models import AuditEvent, JobStatus, Project, Report, ReportKind
+from llmops_core.models import AuditEvent, JobStatus, Project, ReleaseGate, Report, ReportKind
 from llmops_core.services.comparisons import comparison_compute, comparison_request
 from llmops_core.services.gates import (
     DEFAULT_RULES,
@@ -134,16 +134,24 @@ def test_regression_rule_fails_on_a_significantly_worse_criterion(
 def test_regression_rule_passes_without_a_production_version(project: Project, admin: Any) -> None:
     set_rules(project, admin, {"rule": "no_significant_regression"})
     (v1,) = make_versions(project, 1)
-    assert checks(v1) == [(True, False, "no other production version to regress from")]
+    assert checks(v1) == [
+        (
+            True,
+            False,
+            "no production version yet, and no other version was rated on the same inputs",
+        )
+    ]
 
 
-def test_min_mean_rule(project: Project, admin: Any, pair: dict[str, Any]) -> None:
-    set_rules(
-        project,
-        admin,
-        {"rule": "min_mean", "criterion": "fluency", "value": 4},
-        {"rule": "min_mean", "criterion": "relevance", "value": 3},
-        {"rule": "min_mean", "criterion": "tone", "value": 3},
+def test_min_mean_rule(project: Project, pair: dict[str, Any]) -> None:
+    """A rule saved before its criterion left the rubric ("tone") fails as unrated."""
+    ReleaseGate.objects.create(
+        project=project,
+        rules=[
+            {"rule": "min_mean", "criterion": "fluency", "value": 4},
+            {"rule": "min_mean", "criterion": "relevance", "value": 3},
+            {"rule": "min_mean", "criterion": "tone", "value": 3},
+        ],
     )
     assert not gate_evaluate(version=pair["v2"]).checks[0].passed  # no scorecard yet
     computed(pair)

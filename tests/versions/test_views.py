@@ -19,6 +19,7 @@ from llmops_core.services.gates import release_gate_update
 from llmops_core.services.prompts import prompt_label_set, prompt_version_create
 from llmops_core.services.scorecards import scorecard_compute, scorecard_request
 from tests.factories import UserFactory
+from tests.versions.gate_forms import gate_rows
 from tests.versions.helpers import make_outputs, make_versions
 
 pytestmark = pytest.mark.django_db
@@ -173,12 +174,13 @@ def test_reviewers_cannot_post(
 
 def test_gate_page_edit_by_admin_only(project: Project, lead: Any, admin: Any) -> None:
     url = f"/p/{project.slug}/release-gate/"
-    assert client_for(lead).post(url, {"rules": "[]"}).status_code == 403
-    bad = client_for(admin).post(url, {"rules": '[{"rule": "min_mean", "value": 4}]'})
-    assert bad.status_code == 400 and "min_mean needs it" in bad.content.decode()
-    broken = client_for(admin).post(url, {"rules": "[{"})
-    assert broken.status_code == 400 and "line 1" in broken.content.decode()
-    ok = client_for(admin).post(url, {"rules": '[{"rule": "no_significant_regression"}]'})
+    rows = gate_rows({"rule": "min_mean", "value": "4"})
+    assert client_for(lead).post(url, rows).status_code == 403
+    bad = client_for(admin).post(url, rows)
+    assert bad.status_code == 400 and "Row 1, criterion: min_mean needs it" in bad.content.decode()
+    broken = client_for(admin).post(url, {"rules-0-rule": "min_mean"})
+    assert broken.status_code == 400 and "ManagementForm" in broken.content.decode()
+    ok = client_for(admin).post(url, gate_rows({"rule": "no_significant_regression"}))
     assert ok.status_code == 302
 
 

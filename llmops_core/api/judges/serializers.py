@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from llmops_core.api.fields import TextBoxField
 from llmops_core.models import JudgeConfig, JudgeRun, JudgeVersion, LLMCall, LLMEndpoint, Report
 from llmops_core.services.judges.configs import RESPONSE_FORMATS
 from llmops_core.services.judges.endpoints import (
@@ -88,10 +89,10 @@ class JudgeVersionWriteSerializer(serializers.Serializer[Any]):
     model_name = serializers.CharField(max_length=200)
     mode = serializers.ChoiceField(choices=["pointwise", "pairwise"], default="pointwise")
     response_format = serializers.ChoiceField(choices=list(RESPONSE_FORMATS), default="json_schema")
-    prompt_template = serializers.CharField(
+    prompt_template = TextBoxField(
         required=False, allow_blank=True, default="", trim_whitespace=False
     )
-    system_message = serializers.CharField(
+    system_message = TextBoxField(
         required=False, allow_blank=True, default="", trim_whitespace=False
     )
     parameters = serializers.DictField(required=False, default=dict)
@@ -117,7 +118,7 @@ class JudgeSerializer(serializers.ModelSerializer[JudgeConfig]):
 
 class JudgeWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = TextBoxField(required=False, allow_blank=True, default="")
     version = JudgeVersionWriteSerializer(required=False)
 
 

@@ -1,4 +1,7 @@
-"""``python manage.py import_outputs FILE --project SLUG [--partial] [--async]``."""
+"""``python manage.py import_outputs FILE --project SLUG [--partial] [--create-prompts] [--async]``.
+
+Bad rows are printed to stderr once the file is read, repeats of one error as row ranges.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from llmops_core.errors import DomainError
-from llmops_core.io.imports import RowError
 from llmops_core.models import Project
 from llmops_core.services.import_jobs import import_job_create, import_job_enqueue, import_job_run
 
@@ -21,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--project", required=True, help="Project slug.")
         parser.add_argument(
             "--partial", action="store_true", help="Import the good rows and report the bad ones."
+        )
+        parser.add_argument(
+            "--create-prompts",
+            action="store_true",
+            help="Create the prompt templates and versions that rows name but the project lacks.",
         )
         parser.add_argument(
             "--format",
@@ -50,6 +57,7 @@ class Command(BaseCommand):
                     content=handle,
                     filename=path.name,
                     partial=options["partial"],
+                    create_prompts=options["create_prompts"],
                     source="cli",
                     fmt=options["format"],
                     keep_file=options["run_async"],
@@ -60,20 +68,27 @@ class Command(BaseCommand):
             import_job_enqueue(job=job)
             self.stdout.write(f"queued import job {job.pk}")
             return
-
-        def on_error(error: RowError) -> None:
-            self.stderr.write(str(error))
-
         try:
             result = import_job_run(
-                job=job, opener=lambda: path.open("rb"), size=path.stat().st_size, on_error=on_error
+                job=job, opener=lambda: path.open("rb"), size=path.stat().st_size
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
+        for message in result.error_groups.messages():
+            self.stderr.write(message)
+        for message in result.skip_groups.messages():
+            self.stderr.write(f"skipped {message}")
+        for name in result.prompts_created:
+            self.stdout.write(f"created prompt {name}")
         summary = (
             f"{result.rows_seen} rows: {result.rows_created} created, "
-            f"{result.rows_existing} already present, {result.rows_failed} bad"
+            f"{result.rows_existing} already present, {result.rows_skipped} skipped, "
+            f"{result.rows_failed} bad"
         )
         if result.rejected:
-            raise CommandError(f"rejected, nothing imported ({summary})")
+            hint = ""
+            if result.prompts_missing:
+                names = ", ".join(result.prompts_missing)
+                hint = f"; the project lacks {names}: --create-prompts creates them"
+            raise CommandError(f"rejected, nothing imported ({summary}){hint}")
         self.stdout.write(summary)

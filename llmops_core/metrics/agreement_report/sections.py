@@ -17,6 +17,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 import numpy.typing as npt
 
+from llmops_core.metrics.agreement_report.standouts import bias_intervals
 from llmops_core.metrics.longformat import LongRatings
 from llmops_core.metrics.report import agreement_report
 from llmops_core.metrics.weeks import iso_weeks, to_datetime64
@@ -34,6 +35,7 @@ REVIEWER_FIELDS = (
     "pairwise_exact",
     "mae",
     "bias",
+    "bias_ci",
     "pearson",
 )
 
@@ -127,7 +129,11 @@ def criterion_sections(
                 timestamps=cols.when[rows],
                 top_items=CONTESTED_PER_CRITERION,
             )
-            sections[spec.name] = _criterion(report, spec.name)
+            section = _criterion(report, spec.name)
+            intervals = bias_intervals(cols.item[rows], cols.reviewer[rows], cols.score[rows])
+            for entry in section["reviewers"]:
+                entry["bias_ci"] = intervals.get(str(entry["reviewer"]))
+            sections[spec.name] = section
         progress((done + 1) / max(len(specs), 1))
     return sections, parameters
 

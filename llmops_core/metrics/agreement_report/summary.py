@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from llmops_core.metrics.agreement_report.standouts import reviewer_summary
+from llmops_core.metrics.words import count, join, label
+
 GOOD = 0.8
 TENTATIVE = 0.667
 FEW_ITEMS = 10  # fewer items rated by two or more reviewers than this: say the estimate is rough
@@ -56,11 +59,12 @@ def criterion_verdict(name: str, section: dict[str, Any], level_name: str) -> di
     }
     if alpha is None:
         reason = section["reasons"].get("krippendorff_alpha", {}).get(level_name, "undefined")
-        verdict["fragment"] = f"cannot be measured on {name}"
-        verdict["text"] = f"Agreement on {name} cannot be measured: {reason}."
+        verdict["fragment"] = f"cannot be measured on {label(name)}"
+        verdict["text"] = f"Agreement on {label(name)} cannot be measured: {reason}."
         return verdict
     verdict["fragment"] = (
-        f"{PHRASES[level]} on {name} (alpha {alpha:.2f}{_interval(ci.get('low'), ci.get('high'))})"
+        f"{PHRASES[level]} on {label(name)} "
+        f"(alpha {alpha:.2f}{_interval(ci.get('low'), ci.get('high'))})"
     )
     parts = [f"Reviewers agree {verdict['fragment']}.", ADVICE[level], *_caveats(verdict)]
     verdict["text"] = " ".join(p for p in parts if p)
@@ -77,7 +81,8 @@ def _caveats(verdict: dict[str, Any]) -> list[str]:
     n = verdict["n_items"]
     if n < FEW_ITEMS:
         out.append(
-            f"Only {n} item{'s' if n != 1 else ''} were rated by two or more reviewers: "
+            f"Only {count(n, 'item')} {'was' if n == 1 else 'were'} rated by two or more "
+            "reviewers: "
             "too few overlapping items for a firm estimate."
         )
     return out
@@ -86,19 +91,12 @@ def _caveats(verdict: dict[str, Any]) -> list[str]:
 def headline(verdicts: Sequence[dict[str, Any]]) -> str:
     """Return one sentence over every criterion, e.g. "Reviewers agree well on fluency (...)"."""
     measured = [v["fragment"] for v in verdicts if v["alpha"] is not None]
-    unmeasured = [v["criterion"] for v in verdicts if v["alpha"] is None]
+    unmeasured = [label(v["criterion"]) for v in verdicts if v["alpha"] is None]
     sentences = []
     if measured:
-        body = (
-            measured[0]
-            if len(measured) == 1
-            else (", ".join(measured[:-1]) + " and " + measured[-1])
-        )
-        sentences.append(f"Reviewers agree {body}.")
+        sentences.append(f"Reviewers agree {join(measured)}.")
     if unmeasured:
-        sentences.append(
-            f"Agreement cannot be measured on {', '.join(unmeasured)} (see below why)."
-        )
+        sentences.append(f"Agreement cannot be measured on {join(unmeasured)} (see below why).")
     return " ".join(sentences) or "There are no ratings to measure agreement on."
 
 
@@ -116,7 +114,7 @@ def build_summary(
     missing = [name for name in order if name not in sections]
     all_notes = list(notes)
     if missing:
-        all_notes.append(f"No ratings on {', '.join(missing)} in this selection.")
+        all_notes.append(f"No ratings on {join([label(m) for m in missing])} in this selection.")
     all_notes.append(
         f"Computed from {snapshot['ratings']} ratings of {snapshot['items']} items by "
         f"{snapshot['reviewers']} reviewers (Krippendorff's alpha, {level_name} level; "
@@ -125,6 +123,7 @@ def build_summary(
     return {
         "headline": headline(verdicts),
         "criteria": verdicts,
+        "reviewers": reviewer_summary(sections, [name for name in order if name in sections]),
         "notes": all_notes,
         "thresholds": {"good": GOOD, "tentative": TENTATIVE},
     }

@@ -21,6 +21,7 @@ from llmops_core.metrics.coding import nearest_value_index
 from llmops_core.metrics.judge_report.criterion import consensus
 from llmops_core.metrics.judge_report.types import FloatArray
 from llmops_core.metrics.kappa import agreement_weights, weighted_kappa
+from llmops_core.metrics.words import count
 
 MIN_ITEMS = 10
 SIGNIFICANCE = 0.05
@@ -101,12 +102,13 @@ def _sentence(wins: int, tested: int, epsilon: float) -> tuple[str, str]:
     if wins * 2 >= tested:
         return "as_good", (
             "The judge agrees with the humans about as well as a typical reviewer does: "
-            f"it is not worse than {wins} of {tested} reviewers by more than {epsilon:g} "
-            "points (alternative-annotator test)."
+            f"it is not worse than {wins} of {count(tested, 'reviewer')} by more than "
+            f"{epsilon:g} points (alternative-annotator test)."
         )
     return "worse", (
         "The judge agrees with the humans less well than a typical reviewer does: it is "
-        f"worse than {tested - wins} of {tested} reviewers (alternative-annotator test)."
+        f"shown to be within {epsilon:g} points of only {wins} of {count(tested, 'reviewer')} "
+        "(alternative-annotator test)."
     )
 
 

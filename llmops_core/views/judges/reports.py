@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from annotate.selectors import item_ratings_for_user
 from llmops_core.charts import FORMATS
-from llmops_core.charts import render as render_chart
 from llmops_core.charts.judge import CHART_TITLES, charts_for
 from llmops_core.models import JobStatus, JudgeScore, Project, Report
 from llmops_core.permissions import signed_in
 from llmops_core.selectors.judges import judge_report_get
+from llmops_core.views.charts import chart_kind, chart_response
 from llmops_core.views.judges.configs import lead_project
 from llmops_core.views.judges.display import criterion_views, disagreements_csv, metrics_csv
 
@@ -97,15 +96,14 @@ def judge_report_chart(
     builders = charts_for(report.results or {})
     if name not in builders or fmt not in FORMATS or report.status != JobStatus.SUCCEEDED:
         raise Http404("No such chart.")
-    key = f"judge-chart:{report.pk}:{report.snapshot_hash}:{name}:{fmt}"
-    body = cache.get(key)
-    if body is None:
-        body = render_chart(builders[name](report.results), fmt)
-        cache.set(key, body, 3600)
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="judge-{pk}-{name}.{fmt}"'
-    return response
+    return chart_response(
+        request,
+        kind=chart_kind(report.kind, name),
+        fmt=fmt,
+        data=report.results,
+        build=builders[name],
+        filename=f"judge-{pk}-{name}",
+    )
 
 
 @login_required

@@ -1,0 +1,14 @@
+"""Admin registrations for every model of the LLMOps core (importing registers them)."""
+
+from llmops_core.admin import content, operations, people
+from llmops_core.admin.base import AuditedAdmin, AuditedUserAdmin, AuditMixin, project_of
+
+__all__ = [
+    "AuditMixin",
+    "AuditedAdmin",
+    "AuditedUserAdmin",
+    "content",
+    "operations",
+    "people",
+    "project_of",
+]
