@@ -30,7 +30,9 @@ def test_select_builds_what_the_orm_builds(queue: Queue, reviewers: list[Any], m
         f"SELECT {sql.columns(model, 't')} FROM {model._meta.db_table} t WHERE t.id = %s",  # noqa: S608
         [expected.pk],
     )
-    assert _values(found[0][0]) == _values(expected)
+    read = found[0][0]
+    assert read is not None
+    assert _values(read) == _values(expected)
 
 
 def test_select_defers_fields_left_out(queue: Queue) -> None:
