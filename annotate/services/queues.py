@@ -177,7 +177,7 @@ def queue_add_outputs(*, queue: Queue, output_ids: Iterable[int]) -> int:
     queue's order (``annotate.services.queues_order``), so claims keep serving by position.
     """
     if queue.status == QueueStatus.CLOSED:
-        raise DomainError(f'queue "{queue.name}" is closed: reopen it to add outputs')
+        raise QueueNotOpen(f'queue "{queue.name}" is closed: reopen it to add outputs')
     Queue.objects.select_for_update().filter(pk=queue.pk).first()
     entries = _entries(queue, list(dict.fromkeys(output_ids)))
     top, after = _last_entry(queue)
