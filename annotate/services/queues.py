@@ -241,6 +241,20 @@ def _reposition(queue: Queue) -> None:
     QueueItem.objects.bulk_update(items, ["position"], batch_size=ADD_BATCH)
 
 
+def _shift_targets(queue: Queue, shift: int) -> None:
+    """Shift every pool item's target by ``shift``, keeping extra reviewers adaptive overlap
+    asked for (``_check_overlap_drop`` keeps it above the reviews and leases it has)."""
+    QueueItem.objects.filter(queue=queue, is_gold=False, pinned=False).update(
+        target_reviews=Greatest(
+            F("target_reviews") + shift,
+            F("done_count") + F("leased_count"),
+            Value(1),
+            output_field=IntegerField(),
+        )
+    )
+    queue_recount(queue=queue)
+
+
 @transaction.atomic
 def queue_update(*, queue: Queue, changes: Mapping[str, Any], actor: User | None = None) -> Queue:
     """Change a queue's settings; a new overlap applies to the items still in the common pool.
@@ -277,18 +291,7 @@ def queue_update(*, queue: Queue, changes: Mapping[str, Any], actor: User | None
     if any(name in changes and changes[name] != before[name] for name in ("order", "seed")):
         _reposition(queue)
     if "overlap" in changes and changes["overlap"] != before["overlap"]:
-        # Shift every pool item's target by the change, keeping extra reviewers that adaptive
-        # overlap asked for (the check above keeps it above the reviews and leases it has).
-        shift = queue.overlap - before["overlap"]
-        QueueItem.objects.filter(queue=queue, is_gold=False, pinned=False).update(
-            target_reviews=Greatest(
-                F("target_reviews") + shift,
-                F("done_count") + F("leased_count"),
-                Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        queue_recount(queue=queue)
+        _shift_targets(queue, queue.overlap - before["overlap"])
     if changes.get("status") == QueueStatus.CLOSED and before.get("status") != QueueStatus.CLOSED:
         # A closed queue gets its final agreement report (enqueued when this commits).
         report_request_on_queue_close(queue_id=queue.pk)
