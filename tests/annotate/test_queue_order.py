@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +15,9 @@ from annotate.services.assignment import assignment_claim_next
 from annotate.services.queues import queue_add_outputs, queue_create, queue_update
 from annotate.services.queues_order import Entry, served_order
 from llmops_core.errors import DomainError
+from llmops_core.io.imports import iter_records
 from llmops_core.models import ModelOutput, Project, Role
+from llmops_core.services.imports import outputs_import
 from tests.annotate.helpers import rate_next
 from tests.annotate.study import import_file, two_versions
 
@@ -184,3 +188,34 @@ def test_order_and_seed_change_only_before_the_first_review(
         queue_update(queue=queue, changes={"seed": 10})
     with pytest.raises(DomainError, match='"order": "sideways"'):
         queue_update(queue=queue, changes={"order": "sideways"})
+
+
+def test_two_imported_files_are_served_mixed_from_the_first_items(
+    project: Project, make_member: Callable[..., Any]
+) -> None:
+    """The study of the issue: one file per version, imported one after the other."""
+    v1, v2 = two_versions(project)
+    for version in (v1, v2):
+        rows = [
+            {
+                "external_id": f"v{version.number}-{n}",
+                "input": {"question": f"Question {n}?"},
+                "output": f"Answer {n} of v{version.number}",
+                "prompt": "faq",
+                "prompt_version": version.number,
+            }
+            for n in range(150)
+        ]
+        data = "\n".join(json.dumps(r) for r in rows).encode()
+        result = outputs_import(
+            project=project, source=lambda d=data: iter_records(io.BytesIO(d), "jsonl")
+        )
+        assert not result.rows_failed
+    reviewer = make_member(Role.REVIEWER, "rev")
+    ids = list(
+        ModelOutput.objects.filter(project=project).order_by("id").values_list("pk", flat=True)
+    )
+    queue = make(project, ids, [reviewer])
+    first = served_to(queue, reviewer, 10)
+    assert {o.prompt_version_id for o in first} == {v1.pk, v2.pk}
+    assert adjacent_same_input([o.input_hash for o in first]) == 0
