@@ -25,10 +25,15 @@ OR_HELP = (
 )
 
 
+class VersionChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.template.name} v{obj.number}"
+
+
 class OutputChoiceForm(forms.Form):
     """Which outputs: prompt versions, models and ids, any one of which takes an output."""
 
-    prompt_versions = forms.ModelMultipleChoiceField(
+    prompt_versions = VersionChoiceField(
         queryset=PromptVersion.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

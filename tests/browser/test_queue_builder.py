@@ -9,7 +9,7 @@ import pytest
 from annotate.models import Queue
 from llmops_core.models import Role
 from tests.annotate.study import import_file, two_versions
-from tests.browser.conftest import eventually, log_in
+from tests.browser.conftest import SCREENSHOTS, eventually, log_in
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,6 +36,8 @@ def test_lead_builds_a_queue_over_two_versions_then_closes_and_reopens_it(
     assert page.locator(".preview-arms li").count() == 2
     page.select_option("#id_order", "interleaved")
     page.check('input[name="reviewers"] >> nth=0')
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".output-choice").screenshot(path=str(SCREENSHOTS / "queue-builder.png"))
     page.click("#queue-form button.primary")
 
     page.wait_for_selector("#queue-design")
