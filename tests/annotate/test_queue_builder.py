@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotate.models import Queue, QueueOrder
@@ -141,3 +143,26 @@ def test_only_leads_and_admins_build_queues(
     )
     assert made.status_code == (302 if status == 200 else status)
     assert Queue.objects.exists() == (status == 200)
+
+
+def test_the_builder_and_its_preview_cost_the_same_queries_for_more_versions(
+    project: Project, lead: Any, study: Any
+) -> None:
+    client = logged_in(lead)
+    url = reverse("queue-new", args=[project.slug])
+    preview = reverse("queue-new-preview", args=[project.slug])
+    client.get(url)
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as counted:
+            assert client.get(preview, {"models": ["m1", "m2"]}).status_code == 200
+        return len(page), len(counted)
+
+    before = cost()
+    for n in range(4):
+        more = two_versions(project, name=f"more-{n}")
+        import_file(project, more[0], 3, f"x{n}")
+    assert cost() == before
+    assert before[1] <= 8
