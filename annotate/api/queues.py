@@ -29,6 +29,7 @@ from annotate.services.queues import (
 )
 from annotate.services.queues_state import ACTIONS, queue_transition, queue_writable_check
 from llmops_core.api.fields import column_integer
+from llmops_core.api.schema import ApiErrorSerializer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
 from llmops_core.permissions import signed_in
@@ -230,7 +231,9 @@ class QueueDetailApi(QueueScopedMixin, APIView):
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         return Response(QueueSerializer(self.get_queue(pk)).data)
 
-    @extend_schema(request=QueueUpdateSerializer, responses=QueueSerializer)
+    @extend_schema(
+        request=QueueUpdateSerializer, responses={200: QueueSerializer, 409: ApiErrorSerializer}
+    )
     def patch(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = QueueUpdateSerializer(data=request.data, partial=True)
@@ -258,7 +261,9 @@ class QueueItemsApi(QueueItemListApi):
     Outputs already in the queue are skipped, so adding is safe to repeat.
     """
 
-    @extend_schema(request=AddItemsSerializer, responses={200: ItemsAddedSerializer})
+    @extend_schema(
+        request=AddItemsSerializer, responses={200: ItemsAddedSerializer, 409: ApiErrorSerializer}
+    )
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = AddItemsSerializer(data=request.data)
@@ -282,7 +287,9 @@ class QueueStateSerializer(serializers.Serializer[Any]):
 class QueueStateApi(QueueScopedMixin, APIView):
     """Pause, reopen, close, archive or unarchive a queue (leads); 409 when its state refuses."""
 
-    @extend_schema(request=QueueStateSerializer, responses=QueueSerializer)
+    @extend_schema(
+        request=QueueStateSerializer, responses={200: QueueSerializer, 409: ApiErrorSerializer}
+    )
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = QueueStateSerializer(data=request.data)

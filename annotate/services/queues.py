@@ -176,6 +176,8 @@ def queue_add_outputs(*, queue: Queue, output_ids: Iterable[int]) -> int:
     Return how many were added. The new items are placed after the queue's last item, in the
     queue's order (``annotate.services.queues_order``), so claims keep serving by position.
     """
+    if queue.is_archived:
+        raise QueueNotOpen(f'queue "{queue.name}" is archived: unarchive and reopen it first')
     if queue.status == QueueStatus.CLOSED:
         raise QueueNotOpen(f'queue "{queue.name}" is closed: reopen it to add outputs')
     Queue.objects.select_for_update().filter(pk=queue.pk).first()

@@ -170,7 +170,6 @@ def queue_controls_outputs(request: HttpRequest, project_slug: str, pk: int) -> 
     form, status = forms["outputs_form"], 400
     if form.is_valid():
         try:
-            queue_writable_check(queue=queue)
             added = queue_add_outputs(
                 queue=queue, output_ids=output_ids_chosen(project=project, choice=form.choice())
             )

@@ -264,3 +264,13 @@ def test_the_api_creates_from_versions_or_models_and_refuses_an_empty_queue(
         ).status_code
         == 400
     )
+
+
+def test_the_queue_page_shows_the_design_to_leads_not_to_reviewers(
+    queue: Queue, reviewers: list[Any], lead: Any
+) -> None:
+    page = reverse("queue-detail", args=[queue.project.slug, queue.pk])
+    html = logged_in(lead).get(page).content.decode()
+    assert 'id="queue-design"' in html and str(queue.seed) in html
+    assert "Random (seeded)" in html and "demo-model" in html
+    assert 'id="queue-design"' not in logged_in(reviewers[0]).get(page).content.decode()
