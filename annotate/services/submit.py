@@ -95,6 +95,19 @@ def _take_slot(
     return late, counts
 
 
+def _finishing(queue: Queue, assignments: list[tuple[int, str]], now: datetime) -> bool:
+    """Return whether the reviewer holds a live lease a closed (not archived) queue honours.
+
+    Only a closed queue asks, so the lease's expiry is read here, off the hot path.
+    """
+    active = [pk for pk, status in assignments if status == AssignmentStatus.ACTIVE]
+    return (
+        queue.archived_at is None
+        and bool(active)
+        and Assignment.objects.filter(pk__in=active, expires_at__gt=now).exists()
+    )
+
+
 def _existing(item: QueueItem, reviewer: User, token: uuid.UUID) -> Submission | None:
     found = annotations_clashing(item_id=item.pk, reviewer_id=reviewer.pk, client_token=token)
     replay = next(((pk, item_id) for pk, item_id, same in found if same), None)
@@ -136,7 +149,7 @@ def annotation_submit(
     existing = _existing(item, reviewer, client_token)
     if existing is not None:
         return existing
-    if queue.status == QueueStatus.CLOSED:
+    if queue.status == QueueStatus.CLOSED and not _finishing(queue, assignments, now):
         raise QueueNotOpen(f'queue "{queue.name}" is closed')
     if rubric_version_id is not None and rubric_version_id != queue.rubric_version_id:
         raise RubricChanged(

@@ -100,8 +100,8 @@ def test_a_queue_takes_the_outputs_filter(client: APIClient, project: Project) -
     )
     response = client.post(queues_url(project), body, format="json")
     assert response.status_code == 201, response.content
-    items = QueueItem.objects.filter(queue_id=response.json()["id"]).order_by("position")
-    assert list(items.values_list("output_id", flat=True)) == [o.pk for o in a + b[:2]]
+    items = QueueItem.objects.filter(queue_id=response.json()["id"])
+    assert sorted(items.values_list("output_id", flat=True)) == [o.pk for o in a + b[:2]]
 
 
 def test_an_empty_filter_takes_every_output(client: APIClient, project: Project) -> None:

@@ -42,7 +42,7 @@ def outs(project: Project, make_member: Callable[..., Any]) -> Outputs:
     a = make_outputs(project, v1, 3)
     b = make_outputs(project, v2, 3)
     ModelOutput.objects.filter(pk__in=[o.pk for o in b]).update(model_name="other-model")
-    queue = make_queue(project, [a[0], a[1], b[0]], [reviewer], overlap=1)
+    queue = make_queue(project, [a[0], a[1], b[0]], [reviewer], overlap=1, order="import")
     rate_all(queue, reviewer, lambda o: SCORES, limit=1)  # a[0]
     rated_b = make_queue(project, [b[0]], [reviewer], overlap=1)
     rate_all(rated_b, reviewer, lambda o: SCORES)
