@@ -183,3 +183,17 @@ class SpanBatchAdmin(AuditedAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(m.ReferenceScore)
+class ReferenceScoreAdmin(AuditedAdmin):
+    """Scores against reference answers: computed with scorecards, so read only here."""
+
+    list_display = ["output", "metric", "score", "reason", "computed_at"]
+    list_filter = ["metric"]
+    raw_id_fields = ["output"]
+    readonly_fields = ["output", "metric", "score", "reason", "basis_hash", "computed_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

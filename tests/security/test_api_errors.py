@@ -155,7 +155,7 @@ def test_an_uncaught_exception_is_a_json_500(
     def explode(**kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("llmops_core.api.views.output_list", explode)
+    monkeypatch.setattr("llmops_core.api.views.outputs_filter", explode)
     settings.DEBUG = debug
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(user=lead)
