@@ -11,7 +11,15 @@ from typing import Any
 
 from rest_framework import serializers
 
-from annotate.models import Annotation, Assignment, Flag, Queue, QueueItem, QueueReviewer
+from annotate.models import (
+    Annotation,
+    Assignment,
+    Flag,
+    Queue,
+    QueueItem,
+    QueueOrder,
+    QueueReviewer,
+)
 from annotate.rendering import input_view, render_markdown
 from llmops_core.api.fields import TextBoxField, column_integer
 from llmops_core.models import RubricVersion
@@ -177,6 +185,12 @@ class QueueUpdateSerializer(serializers.Serializer[Any]):
     )
     gold_every = column_integer(Queue, "gold_every", min_value=2, required=False)
     rubric_version_id = serializers.IntegerField(required=False)
+    order = serializers.ChoiceField(
+        QueueOrder.values, required=False, help_text="Only before the first review."
+    )
+    seed = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, help_text="Only before the first review."
+    )
 
 
 class QueueItemSerializer(serializers.ModelSerializer[QueueItem]):

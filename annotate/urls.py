@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from annotate.views import controls, pairwise, queues
+from annotate.views import builder, controls, pairwise, queues
 
 Q = "p/<slug:project_slug>/queues/<int:pk>/"
 
 urlpatterns = [
-    path("p/<slug:project_slug>/queues/new/", queues.queue_new, name="queue-new"),
+    path("p/<slug:project_slug>/queues/new/", builder.queue_new, name="queue-new"),
+    path(
+        "p/<slug:project_slug>/queues/new/preview/",
+        builder.queue_new_preview,
+        name="queue-new-preview",
+    ),
     path(Q, queues.queue_detail, name="queue-detail"),
     path(Q + "rate/", queues.rate, name="queue-rate"),
     path(Q + "adjudicate/", queues.adjudicate, name="queue-adjudicate"),
@@ -20,4 +25,9 @@ urlpatterns = [
     ),
     path(Q + "controls/pins/", controls.queue_controls_pins, name="queue-controls-pins"),
     path(Q + "controls/gold/", controls.queue_controls_gold, name="queue-controls-gold"),
+    path(
+        Q + "controls/settings/", controls.queue_controls_settings, name="queue-controls-settings"
+    ),
+    path(Q + "controls/outputs/", controls.queue_controls_outputs, name="queue-controls-outputs"),
+    path(Q + "controls/state/", controls.queue_controls_state, name="queue-controls-state"),
 ]

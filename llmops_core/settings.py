@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "llmops_core.models.jobs.JobStatus",
         "CallStatusEnum": "llmops_core.models.llm.CallStatus",
         "QueueStatusEnum": "annotate.models.queues.QueueStatus",
+        "QueueOrderEnum": "annotate.models.queues.QueueOrder",
         "AssignmentStatusEnum": "annotate.models.labels.AssignmentStatus",
     },
 }

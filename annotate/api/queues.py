@@ -18,17 +18,21 @@ from rest_framework.views import APIView
 from annotate.api.base import QueueScopedMixin
 from annotate.api.responses import ItemsAddedSerializer
 from annotate.api.review import QueueItemListApi
-from annotate.models import Queue
-from annotate.selectors.queues import output_ids_matching, queue_list_for_user
+from annotate.models import Queue, QueueOrder
+from annotate.selectors.builder import OutputChoice, output_ids_chosen, output_ids_missing
+from annotate.selectors.queues import queue_list_for_user
 from annotate.serializers import MAX_LEASE_SECONDS, QueueUpdateSerializer
 from annotate.services.queues import (
+    MAX_SEED,
     queue_add_outputs,
     queue_change_rubric_version,
     queue_create,
     queue_update,
 )
+from annotate.services.queues_state import ACTIONS, queue_transition, queue_writable_check
 from llmops_core.api.fields import TextBoxField, column_integer
 from llmops_core.api.outputs import output_filter_from_json
+from llmops_core.api.schema import ApiErrorSerializer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import Project, RubricVersion
 from llmops_core.permissions import signed_in
@@ -36,6 +40,7 @@ from llmops_core.selectors.outputs import output_ids_for_filter
 
 # Bounded ids: a huge number is a 400, not an overflow in the database driver.
 MAX_ID = 2**63 - 1
+MAX_LISTED = 10_000
 
 
 class QueueSerializer(serializers.ModelSerializer[Queue]):
@@ -57,6 +62,9 @@ class QueueSerializer(serializers.ModelSerializer[Queue]):
             "lease_seconds",
             "gold_every",
             "status",
+            "archived_at",
+            "order",
+            "seed",
             "item_count",
             "complete_count",
             "review_count",
@@ -80,7 +88,29 @@ def filter_field() -> serializers.DictField:
     )
 
 
-class QueueWriteSerializer(serializers.Serializer[Any]):
+class OutputChoiceSerializer(serializers.Serializer[Any]):
+    """Outputs by id, by prompt version (any of) OR by model (any of), OR by a filter."""
+
+    output_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        default=list,
+        max_length=MAX_LISTED,
+    )
+    prompt_version_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        default=list,
+        max_length=MAX_LISTED,
+        help_text="Every output of any of these prompt versions.",
+    )
+    models = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        default=list,
+        max_length=MAX_LISTED,
+        help_text="Every output of any of these models (OR with the versions and ids).",
+    )
+
+
+class QueueWriteSerializer(OutputChoiceSerializer):
     name = serializers.CharField(max_length=200)
     rubric_version_id = serializers.IntegerField()
     overlap = serializers.IntegerField(min_value=1, max_value=50, default=3)
@@ -95,64 +125,62 @@ class QueueWriteSerializer(serializers.Serializer[Any]):
     lease_seconds = column_integer(
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
     )
+    gold_every = column_integer(Queue, "gold_every", min_value=2, default=10)
+    order = serializers.ChoiceField(QueueOrder.values, default=QueueOrder.RANDOM)
+    seed = serializers.IntegerField(
+        min_value=0, max_value=MAX_SEED, required=False, allow_null=True, default=None
+    )
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
-    output_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list
-    )
     prompt_version_id = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
     )
     filter = filter_field()
 
 
-class AddItemsSerializer(serializers.Serializer[Any]):
-    output_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list
-    )
+class AddItemsSerializer(OutputChoiceSerializer):
     prompt_version_id = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
     )
     filter = filter_field()
 
 
-def _output_ids(project: Project, user: User, data: dict[str, Any]) -> list[int]:
-    """Return the outputs chosen by id list, prompt version and/or filter, in that order."""
-    ids = list(data["output_ids"])
-    if data.get("prompt_version_id"):
-        ids += output_ids_matching(project=project, prompt_version_id=data["prompt_version_id"])
-    if data.get("filter") is not None:
-        flt = output_filter_from_json(project=project, user=user, value=data["filter"])
-        ids += output_ids_for_filter(project=project, flt=flt)
-    return ids
+def _output_ids(
+    project: Project, user: User, data: dict[str, Any], *, required: bool = False
+) -> list[int]:
+    """Return the outputs chosen by ids, versions, models, prompt version and/or filter.
 
-
-def _chosen_output_ids(project: Project, user: User, data: dict[str, Any]) -> list[int]:
-    """Return the new queue's outputs, or raise a 400 when none are chosen or none match."""
-    chosen = {
-        "output_ids": bool(data["output_ids"]),
-        "prompt_version_id": data.get("prompt_version_id") is not None,
-        "filter": data.get("filter") is not None,
-    }
-    given = [name for name, was_given in chosen.items() if was_given]
-    if not given:
+    Any of them takes an output (OR); the filter is the outputs list's (its own fields must
+    all match, ``{}`` takes every output). When ``required`` (a new queue), choosing nothing
+    or choosing outputs that do not exist is a 400: a queue is not made empty by mistake.
+    """
+    choice = OutputChoice(
+        version_ids=tuple(data["prompt_version_ids"])
+        + ((data["prompt_version_id"],) if data.get("prompt_version_id") else ()),
+        model_names=tuple(data["models"]),
+        output_ids=tuple(data["output_ids"]),
+    )
+    chosen = data.get("filter")
+    if required and not choice and chosen is None:
         raise ValidationError(
             {
                 "output_ids": [
-                    "choose the queue's outputs: give output_ids, prompt_version_id or filter "
+                    "choose the outputs: output_ids, prompt_version_ids, models or filter "
                     "(an empty filter {} takes every output of the project)"
                 ]
             }
         )
-    ids = _output_ids(project, user, data)
-    if not ids:
-        verb = "matches" if len(given) == 1 else "match"
-        raise ValidationError(
-            {
-                given[-1]: [
-                    f"the {' and '.join(given)} {verb} no outputs: a queue needs at least one"
-                ]
-            }
+    missing = output_ids_missing(project=project, output_ids=choice.output_ids)
+    if missing:
+        raise ValidationError({"output_ids": f"no output of this project has id {missing[:10]}"})
+    ids = output_ids_chosen(project=project, choice=choice)
+    if chosen is not None:
+        flt = output_filter_from_json(project=project, user=user, value=chosen)
+        ids += output_ids_for_filter(project=project, flt=flt)
+    if required and not ids:
+        field, what = (
+            ("filter", "the filter") if chosen is not None else ("output_ids", "the choice")
         )
+        raise ValidationError({field: [f"{what} matches no outputs: a queue needs at least one"]})
     return ids
 
 
@@ -163,8 +191,11 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
     model = Queue
 
     def get_project_queryset(self) -> QuerySet[Queue]:
+        """The queues the user sees; archived ones only (and only they) with ``?archived=true``."""
         user = signed_in(self.request.user)
-        return queue_list_for_user(user=user, project=self.project).order_by("-id")
+        archived = self.request.query_params.get("archived", "") in ("1", "true")
+        queues = queue_list_for_user(user=user, project=self.project)
+        return queues.filter(archived_at__isnull=not archived).order_by("-id")
 
     @extend_schema(request=QueueWriteSerializer, responses=QueueSerializer)
     def post(self, request: Request, project_slug: str) -> Response:
@@ -190,8 +221,11 @@ class QueueListApi(ProjectScopedMixin, generics.ListAPIView[Queue]):
             blind=v["blind"],
             guidelines=v["guidelines"],
             lease_seconds=v["lease_seconds"],
+            gold_every=v["gold_every"],
+            order=v["order"],
+            seed=v["seed"],
             reviewers=users,
-            output_ids=_chosen_output_ids(self.project, signed_in(request.user), v),
+            output_ids=_output_ids(self.project, signed_in(request.user), v, required=True),
             created_by=signed_in(request.user),
         )
         queue.refresh_from_db()
@@ -205,11 +239,14 @@ class QueueDetailApi(QueueScopedMixin, APIView):
     def get(self, request: Request, project_slug: str, pk: int) -> Response:
         return Response(QueueSerializer(self.get_queue(pk)).data)
 
-    @extend_schema(request=QueueUpdateSerializer, responses=QueueSerializer)
+    @extend_schema(
+        request=QueueUpdateSerializer, responses={200: QueueSerializer, 409: ApiErrorSerializer}
+    )
     def patch(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = QueueUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        queue_writable_check(queue=queue)
         changes = dict(data.validated_data)
         version_id = changes.pop("rubric_version_id", None)
         if version_id is not None and version_id != queue.rubric_version_id:
@@ -232,7 +269,9 @@ class QueueItemsApi(QueueItemListApi):
     Outputs already in the queue are skipped, so adding is safe to repeat.
     """
 
-    @extend_schema(request=AddItemsSerializer, responses={200: ItemsAddedSerializer})
+    @extend_schema(
+        request=AddItemsSerializer, responses={200: ItemsAddedSerializer, 409: ApiErrorSerializer}
+    )
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
         queue = self.get_queue(pk)
         data = AddItemsSerializer(data=request.data)
@@ -242,3 +281,29 @@ class QueueItemsApi(QueueItemListApi):
             output_ids=_output_ids(self.project, signed_in(request.user), data.validated_data),
         )
         return Response({"added": added, "item_count": queue.item_count})
+
+
+class QueueStateSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(
+        ACTIONS,
+        help_text=(
+            "pause; open (resume or reopen); close (no new claims, held items may be "
+            "finished); archive (closed, read-only, left out of lists); unarchive."
+        ),
+    )
+
+
+class QueueStateApi(QueueScopedMixin, APIView):
+    """Pause, reopen, close, archive or unarchive a queue (leads); 409 when its state refuses."""
+
+    @extend_schema(
+        request=QueueStateSerializer, responses={200: QueueSerializer, 409: ApiErrorSerializer}
+    )
+    def post(self, request: Request, project_slug: str, pk: int) -> Response:
+        queue = self.get_queue(pk)
+        data = QueueStateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        queue = queue_transition(
+            queue=queue, action=data.validated_data["action"], actor=signed_in(request.user)
+        )
+        return Response(QueueSerializer(queue).data)

@@ -12,6 +12,7 @@ urlpatterns = [
     path(P + "queues/", queues.QueueListApi.as_view(), name="api-queues"),
     path(Q, queues.QueueDetailApi.as_view(), name="api-queue"),
     path(Q + "items/", queues.QueueItemsApi.as_view(), name="api-queue-items"),
+    path(Q + "state/", queues.QueueStateApi.as_view(), name="api-queue-state"),
     path(Q + "reviewers/", review.QueueReviewersApi.as_view(), name="api-queue-reviewers"),
     path(Q + "pins/", review.QueuePinsApi.as_view(), name="api-queue-pins"),
     # The rating flow.

@@ -9,7 +9,7 @@ from annotate.models.labels import (
     RatingRevision,
 )
 from annotate.models.preferences import PairwisePreference, PreferenceChoice
-from annotate.models.queues import ItemPin, Queue, QueueItem, QueueReviewer, QueueStatus
+from annotate.models.queues import ItemPin, Queue, QueueItem, QueueOrder, QueueReviewer, QueueStatus
 from annotate.models.review import Adjudication, GoldCheck
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "PreferenceChoice",
     "Queue",
     "QueueItem",
+    "QueueOrder",
     "QueueReviewer",
     "QueueStatus",
     "Rating",

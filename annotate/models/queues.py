@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -12,6 +14,19 @@ class QueueStatus(models.TextChoices):
     OPEN = "open", "Open"
     PAUSED = "paused", "Paused"
     CLOSED = "closed", "Closed"
+
+
+class QueueOrder(models.TextChoices):
+    """The order items are served in (``annotate.services.queues_order`` explains each)."""
+
+    RANDOM = "random", "Random (seeded), answers to one input kept apart"
+    INTERLEAVED = "interleaved", "Interleaved: versions take turns, answers to one input apart"
+    IMPORT = "import", "Import order"
+
+
+def new_seed() -> int:
+    """Return a fresh seed for a queue's served order."""
+    return secrets.randbelow(2**31)
 
 
 class Queue(models.Model):
@@ -44,6 +59,20 @@ class Queue(models.Model):
         default=10, help_text="About one item in this many is a gold item, while any are unseen."
     )
     status = models.CharField(max_length=16, choices=QueueStatus.choices, default=QueueStatus.OPEN)
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="An archived queue is closed, read-only and left out of lists; reports stay.",
+    )
+    order = models.CharField(
+        max_length=16,
+        choices=QueueOrder.choices,
+        default=QueueOrder.RANDOM,
+        help_text="The order items are served in, fixed as they join the queue.",
+    )
+    seed = models.PositiveIntegerField(
+        default=new_seed, help_text="Seeds the served order: the same seed, the same order."
+    )
     reviewers = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -80,6 +109,10 @@ class Queue(models.Model):
                 name="queue_complete_le_items",
             ),
             models.CheckConstraint(condition=models.Q(gold_every__gte=2), name="queue_gold_every"),
+            models.CheckConstraint(
+                condition=models.Q(archived_at__isnull=True) | models.Q(status=QueueStatus.CLOSED),
+                name="queue_archived_is_closed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +121,10 @@ class Queue(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == QueueStatus.OPEN
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class QueueReviewer(models.Model):

@@ -81,8 +81,9 @@ def queue_rows_for_user(
     """Return up to ``limit`` of the project's queues the user may see, as plain rows.
 
     Newest first (or by name with ``by_name``); ``open_only`` leaves out closed queues.
+    Archived queues are left out.
     """
-    queues = queue_list_for_user(user=user, project=project)
+    queues = queue_list_for_user(user=user, project=project).filter(archived_at__isnull=True)
     if open_only:
         queues = queues.exclude(status=QueueStatus.CLOSED)
     if by_name:
@@ -160,7 +161,10 @@ class QueueCard:
 
 
 def queue_cards_for_user(*, user: User) -> list[QueueCard]:
-    """Return the queues ``user`` rates in, and those of projects they lead, with progress."""
+    """Return the queues ``user`` rates in, and those of projects they lead, with progress.
+
+    Archived queues are left out.
+    """
     if not user.is_authenticated:
         return []
     mine = {
@@ -171,7 +175,11 @@ def queue_cards_for_user(*, user: User) -> list[QueueCard]:
     roles = dict(Membership.objects.filter(user=user).values_list("project_id", "role"))
     led = [p for p, role in roles.items() if role_allows(role, Role.LEAD)]
     where = Q() if superuser else Q(pk__in=list(mine)) | Q(project_id__in=led)
-    queues = Queue.objects.filter(where).select_related("project").order_by("project__name", "name")
+    queues = (
+        Queue.objects.filter(where, archived_at__isnull=True)
+        .select_related("project")
+        .order_by("project__name", "name")
+    )
     cards = []
     for q in queues[:200]:
         membership = mine.get(q.pk)

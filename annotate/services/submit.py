@@ -91,6 +91,13 @@ def _take_slot(
     return late, counts
 
 
+def _finishing(queue: Queue, assignments: list[Assignment], now: datetime) -> bool:
+    """Return whether the reviewer holds a live lease a closed (not archived) queue honours."""
+    return queue.archived_at is None and any(
+        a.status == AssignmentStatus.ACTIVE and a.expires_at > now for a in assignments
+    )
+
+
 def _existing(item: QueueItem, reviewer: User, token: uuid.UUID) -> Submission | None:
     # Two indexed conjunctions OR-ed at the top, so both databases answer from the indexes.
     found = list(
@@ -138,7 +145,7 @@ def annotation_submit(
     existing = _existing(item, reviewer, client_token)
     if existing is not None:
         return existing
-    if queue.status == QueueStatus.CLOSED:
+    if queue.status == QueueStatus.CLOSED and not _finishing(queue, assignments, now):
         raise QueueNotOpen(f'queue "{queue.name}" is closed')
     if rubric_version_id is not None and rubric_version_id != queue.rubric_version_id:
         raise RubricChanged(

@@ -7,22 +7,19 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
-from annotate.forms import QueueForm
 from annotate.models import Flag
 from annotate.permissions import queue_for_request
 from annotate.rendering import safe_markdown
-from annotate.selectors.queues import done_today, output_ids_matching, queue_item_counts
+from annotate.selectors.builder import queue_arms
+from annotate.selectors.queues import done_today, queue_item_counts
 from annotate.selectors.reviewers import reviewer_rows
 from annotate.serializers import rubric_payload
-from annotate.services.queues import queue_create
-from annotate.views.carried_filter import carried_filter
-from llmops_core.errors import DomainError
 from llmops_core.models import Role
-from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.permissions import signed_in
 from llmops_core.selectors.projects import role_allows
 
 SKIP_REASONS = ["Can't judge this", "Needs expertise I don't have", "Input is unclear", "Other"]
@@ -53,6 +50,8 @@ def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespon
         "guidelines_html": safe_markdown(queue.guidelines),
         "rows": reviewer_rows(queue=queue) if is_lead else [],
         "counts": queue_item_counts(queue=queue) if role_allows(role, Role.ADJUDICATOR) else {},
+        # What produced the items is shown only to those who may see it in a blind queue.
+        "arms": queue_arms(queue_id=queue.pk) if role_allows(role, Role.ADJUDICATOR) else [],
     }
     return render(request, "annotate/queue_detail.html", context)
 
@@ -124,47 +123,3 @@ def adjudicate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse
     return render(
         request, "annotate/adjudicate.html", {"project": project, "queue": queue, "config": config}
     )
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
-    """Create a queue from a prompt version, a model, output ids and/or the outputs list's
-    filter (carried in the query string by its "make a queue" link) (leads)."""
-    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
-    carried = carried_filter(query=request.GET, project=project, user=signed_in(request.user))
-    form = QueueForm(request.POST or None, project=project, outputs_chosen=carried is not None)
-    if carried is not None and carried.errors:
-        context = {"project": project, "form": form, "carried": carried}
-        return render(request, "annotate/queue_form.html", context, status=400)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        ids = list(carried.output_ids) if carried is not None else []
-        ids += list(data["output_ids"])
-        if data["prompt_version"] or data["model"]:
-            ids += output_ids_matching(
-                project=project,
-                prompt_version_id=data["prompt_version"].pk if data["prompt_version"] else None,
-                model_name=data["model"] or None,
-            )
-        try:
-            queue = queue_create(
-                project=project,
-                name=data["name"],
-                rubric_version=data["rubric_version"],
-                overlap=data["overlap"],
-                max_overlap=data["max_overlap"],
-                disagreement_threshold=data["disagreement_threshold"],
-                blind=data["blind"],
-                guidelines=data["guidelines"],
-                lease_seconds=data["lease_minutes"] * 60,
-                reviewers=list(data["reviewers"]),
-                output_ids=ids,
-                created_by=signed_in(request.user),
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return redirect("queue-detail", project_slug=project.slug, pk=queue.pk)
-    context = {"project": project, "form": form, "carried": carried}
-    return render(request, "annotate/queue_form.html", context)

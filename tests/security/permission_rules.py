@@ -276,7 +276,8 @@ RULES: dict[str, Rule] = {
     "generation-run": page(GET=LEADS, kwargs={"pk": pk("generation_run")}),
     "generation-run-cancel": page(POST=LEADS, kwargs={"pk": pk("generation_run")}),
     # --- queues and rating ---------------------------------------------------------------
-    "queue-new": page(GET=LEADS, POST=LEADS),
+    "queue-new": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
+    "queue-new-preview": page(GET=LEADS),
     "queue-detail": page(GET=QUEUE_READERS, kwargs=QUEUE),
     "queue-rate": page(GET=QUEUE_REVIEWER, kwargs=QUEUE),
     "queue-adjudicate": page(GET=ADJUDICATORS, kwargs=QUEUE),
@@ -291,6 +292,9 @@ RULES: dict[str, Rule] = {
     ),
     "queue-controls-pins": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
     "queue-controls-gold": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
+    "queue-controls-settings": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
+    "queue-controls-outputs": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
+    "queue-controls-state": page(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_FORM}),
     "queue-pairwise": page(
         GET=QUEUE_REVIEWER,
         POST=QUEUE_REVIEWER,
@@ -398,6 +402,7 @@ RULES: dict[str, Rule] = {
         GET=QUEUE_READERS, PATCH=LEADS, kwargs=QUEUE, body={"PATCH": {"guidelines": "Be kind."}}
     ),
     "api-queue-items": api(GET=LEADS, POST=LEADS, kwargs=QUEUE, body={"POST": {"output_ids": []}}),
+    "api-queue-state": api(POST=LEADS, kwargs=QUEUE, ok={"POST": EMPTY_BODY}),
     "api-queue-reviewers": api(
         GET=LEADS,
         PUT=LEADS,
