@@ -23,8 +23,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from annotate import sql
 from annotate.models import Queue, QueueReviewer
-from llmops_core.models import Project, Role
+from llmops_core.models import Project, Role, Rubric, RubricVersion
 from llmops_core.permissions import project_for_request
 from llmops_core.selectors.projects import role_allows
 
@@ -69,6 +70,33 @@ class QueueAccess:
         return self._membership
 
 
+def _membership_with_queue(*, user: Any, project: Project, pk: int) -> QueueReviewer | None:
+    """Return the user's membership of queue ``pk`` of ``project``, its queue and rubric joined.
+
+    Written in SQL (``annotate.sql``): every rating request asks it first.
+    """
+    parts: list[sql.Part] = [(m, None) for m in (QueueReviewer, Queue, RubricVersion, Rubric)]
+    cols = ", ".join(sql.columns(m, a) for (m, _), a in zip(parts, "mqvr", strict=True))
+    found = sql.select(
+        parts,
+        f"SELECT {cols} FROM {QueueReviewer._meta.db_table} m "  # noqa: S608
+        f"INNER JOIN {Queue._meta.db_table} q ON m.queue_id = q.id "
+        f"INNER JOIN {RubricVersion._meta.db_table} v ON q.rubric_version_id = v.id "
+        f"INNER JOIN {Rubric._meta.db_table} r ON v.rubric_id = r.id "
+        "WHERE m.queue_id = %s AND q.project_id = %s AND m.user_id = %s",
+        [pk, project.pk, user.pk],
+    )
+    if not found:
+        return None
+    membership, queue, version, rubric = found[0]
+    assert isinstance(membership, QueueReviewer) and isinstance(queue, Queue)
+    assert isinstance(version, RubricVersion) and isinstance(rubric, Rubric)
+    version.rubric = rubric
+    queue.rubric_version = version
+    membership.queue = queue
+    return membership
+
+
 def queue_access(
     *, user: Any, project: Project, role: str, pk: int, reviewers_only: bool = False
 ) -> QueueAccess:
@@ -78,11 +106,7 @@ def queue_access(
     is read with the queue in one query (the rating flow's hot path).
     """
     if reviewers_only:
-        membership = (
-            QueueReviewer.objects.select_related("queue__rubric_version__rubric")
-            .filter(queue_id=pk, queue__project=project, reviewer=user)
-            .first()
-        )
+        membership = _membership_with_queue(user=user, project=project, pk=pk)
         if membership is None:
             if sees_every_queue(role) and Queue.objects.filter(project=project, pk=pk).exists():
                 raise PermissionDenied(NOT_A_REVIEWER)

@@ -42,6 +42,8 @@ HEAVY_MODULES = (
     "krippendorff",
     "datasets",
     "openai",
+    "sacrebleu",
+    "rouge_score",
 )
 RSS_LIMIT_MB = 150
 # Every module of these packages is imported, routed or not (helpers the views share included).

@@ -12,7 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from llmops_core.models import Project, Role
-from llmops_core.selectors.projects import project_get_for_user, project_role, role_allows
+from llmops_core.selectors.projects import project_and_role_for_user, role_allows
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -70,10 +70,9 @@ def project_for_request(user: Any, slug: str, required: str) -> tuple[Project, s
     """
     from django.core.exceptions import PermissionDenied
 
-    project = project_get_for_user(user=user, slug=slug)
+    project, role = project_and_role_for_user(user=user, slug=slug)
     if project is None:
         raise Http404("No such project.")
-    role = project_role(user=user, project=project)
     if not role_allows(role, required):
         raise PermissionDenied(f"this needs the {required} role in project {slug}")
     assert role is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -62,6 +63,17 @@ def _folder(item: pytest.Item) -> str:
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path: Path, settings: object) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _queue_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queues made without a seed get 1, 2, 3… instead of a random one.
+
+    The served order is random by design; a test run must not be. A test that needs a
+    particular order passes ``order="import"`` or its own seed.
+    """
+    seeds = itertools.count(1)
+    monkeypatch.setattr("annotate.services.queues.new_seed", lambda: next(seeds))
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
-"""Queue endpoints: list, create (from ids, a prompt version or the outputs filter), read,
-change, add."""
+"""Queue endpoints: list, create (from ids, a prompt version or a filter), read, change, add."""
 
 from __future__ import annotations
 
@@ -73,21 +72,6 @@ class QueueSerializer(serializers.ModelSerializer[Queue]):
         ]
 
 
-def filter_field() -> serializers.DictField:
-    """Return the ``filter`` field: the outputs list's parameters as an object."""
-    return serializers.DictField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=(
-            "Add every output matching the outputs list's filter, its query parameters as an "
-            'object: {"prompt_version_id": [3, 4], "model": ["m1"], "rated": "no", '
-            '"queue": ["none"], "judge_criterion": "fluency", "judge_max": 2, ...}; '
-            "{} takes every output of the project."
-        ),
-    )
-
-
 class OutputChoiceSerializer(serializers.Serializer[Any]):
     """Outputs by id, by prompt version (any of) OR by model (any of), OR by a filter."""
 
@@ -107,6 +91,21 @@ class OutputChoiceSerializer(serializers.Serializer[Any]):
         default=list,
         max_length=MAX_LISTED,
         help_text="Every output of any of these models (OR with the versions and ids).",
+    )
+
+
+def filter_field() -> serializers.DictField:
+    """Return the ``filter`` field: the outputs list's parameters as an object."""
+    return serializers.DictField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Add every output matching the outputs list's filter, its query parameters as an "
+            'object: {"prompt_version_id": [3, 4], "model": ["m1"], "rated": "no", '
+            '"queue": ["none"], "judge_criterion": "fluency", "judge_max": 2, ...}; '
+            "{} takes every output of the project."
+        ),
     )
 
 
@@ -149,9 +148,9 @@ def _output_ids(
 ) -> list[int]:
     """Return the outputs chosen by ids, versions, models, prompt version and/or filter.
 
-    Any of them takes an output (OR); the filter is the outputs list's (its own fields must
-    all match, ``{}`` takes every output). When ``required`` (a new queue), choosing nothing
-    or choosing outputs that do not exist is a 400: a queue is not made empty by mistake.
+    Any of them takes an output (OR); a filter's own fields must all match (AND), and an empty
+    filter ``{}`` takes every output. When ``required``, choosing nothing, or choosing outputs
+    that match none, is a 400: a queue is not made empty by mistake.
     """
     choice = OutputChoice(
         version_ids=tuple(data["prompt_version_ids"])
@@ -164,8 +163,8 @@ def _output_ids(
         raise ValidationError(
             {
                 "output_ids": [
-                    "choose the outputs: output_ids, prompt_version_ids, models or filter "
-                    "(an empty filter {} takes every output of the project)"
+                    "choose the queue's outputs: give output_ids, prompt_version_ids, models or "
+                    "filter (an empty filter {} takes every output of the project)"
                 ]
             }
         )
@@ -177,10 +176,25 @@ def _output_ids(
         flt = output_filter_from_json(project=project, user=user, value=chosen)
         ids += output_ids_for_filter(project=project, flt=flt)
     if required and not ids:
-        field, what = (
-            ("filter", "the filter") if chosen is not None else ("output_ids", "the choice")
+        given = [
+            name
+            for name in (
+                "output_ids",
+                "prompt_version_ids",
+                "prompt_version_id",
+                "models",
+                "filter",
+            )
+            if data.get(name) not in (None, [], ())
+        ] or ["filter"]
+        verb = "matches" if len(given) == 1 else "match"
+        raise ValidationError(
+            {
+                given[-1]: [
+                    f"the {' and '.join(given)} {verb} no outputs: a queue needs at least one"
+                ]
+            }
         )
-        raise ValidationError({field: [f"{what} matches no outputs: a queue needs at least one"]})
     return ids
 
 

@@ -86,11 +86,14 @@ class NextItemApi(QueueScopedMixin, APIView):
 
     @extend_schema(request=s.HoldingSerializer, responses={200: r.ClaimSerializer})
     def post(self, request: Request, project_slug: str, pk: int) -> Response:
-        queue, _ = self.get_rating_queue(pk)
+        queue, membership = self.get_rating_queue(pk)
         data = s.HoldingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = assignment_claim_next(
-            queue=queue, reviewer=signed_in(request.user), holding=data.validated_data["holding"]
+            queue=queue,
+            reviewer=signed_in(request.user),
+            holding=data.validated_data["holding"],
+            membership=membership,
         )
         return Response(claim_payload(claim, queue, request.user))
 

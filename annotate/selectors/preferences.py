@@ -36,6 +36,17 @@ def queue_pairs(*, queue: Queue) -> list[tuple[int, int]]:
     return sorted(set(pairs))[:MAX_PAIRS]
 
 
+def queue_has_pairs(*, queue: Queue) -> bool:
+    """Return whether the queue offers any pair: one input answered by two versions of a prompt."""
+    return (
+        ModelOutput.objects.filter(queue_items__queue=queue, prompt_version__isnull=False)
+        .values("input_hash", "prompt_version__template_id")
+        .annotate(versions=Count("prompt_version_id", distinct=True))
+        .filter(versions__gt=1)
+        .exists()
+    )
+
+
 def next_pair(*, queue: Queue, reviewer: Any) -> tuple[tuple[int, int] | None, int, int]:
     """Return the reviewer's next unjudged pair (in an order of their own), done and total.
 

@@ -111,15 +111,31 @@ def queue_output_ids(*, project_id: int, queue_id: int) -> list[int]:
     )
 
 
-def queue_output_counts(*, prompt_version_id: int, limit: int = 50) -> list[dict[str, Any]]:
-    """Return the queues holding a prompt version's outputs: id, name and how many outputs each."""
-    rows = (
+def queue_output_counts(
+    *, prompt_version_id: int, reviewer: Any = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Return the queues holding a prompt version's outputs: id, name and how many outputs each.
+
+    ``mine`` says whether ``reviewer`` is one of the queue's reviewers: only they may open its
+    rating and pairwise pages, so only they get links to them.
+    """
+    rows = list(
         QueueItem.objects.filter(output__prompt_version_id=prompt_version_id)
         .values("queue_id", "queue__name")
         .annotate(n=Count("output_id"))
-        .order_by("queue__name")
+        .order_by("queue__name")[:limit]
     )
-    return [{"id": r["queue_id"], "name": r["queue__name"], "n": r["n"]} for r in rows[:limit]]
+    mine: set[int] = set()
+    if reviewer is not None and rows:
+        mine = set(
+            QueueReviewer.objects.filter(
+                reviewer_id=reviewer.pk, queue_id__in=[r["queue_id"] for r in rows]
+            ).values_list("queue_id", flat=True)
+        )
+    return [
+        {"id": r["queue_id"], "name": r["queue__name"], "n": r["n"], "mine": r["queue_id"] in mine}
+        for r in rows
+    ]
 
 
 def start_of_today(now: datetime | None = None) -> datetime:

@@ -16,16 +16,20 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from annotate import sql
 from annotate.errors import NotInQueue
 from annotate.models import Assignment, AssignmentStatus, Queue, QueueItem, QueueReviewer
 from annotate.models.queues import QueueStatus
-from annotate.services.pool import pool_next_id
+from annotate.services.leases import lease_insert, leases_held
+from annotate.services.pool import pool_take_id
+from llmops_core.models import ModelOutput, PromptTemplate, PromptVersion
 
 # Assignments that keep an item away from the same reviewer: held now, rated or skipped.
 SEEN_STATUSES: tuple[str, str, str] = (
@@ -62,6 +66,54 @@ CONTEXT_FIELDS = (
     "output__prompt_version__template__id",
     "output__prompt_version__template__name",
 )
+
+
+def _part(model: type[Any], fields: tuple[str, ...], path: str) -> sql.Part:
+    """Return ``model`` with the fields named under ``path`` in ``fields``, for ``sql.select``."""
+    return (
+        model,
+        tuple(
+            f.removeprefix(path)
+            for f in fields
+            if f.startswith(path) and "__" not in f.removeprefix(path)
+        ),
+    )
+
+
+# The same fields as PAGE_FIELDS and CONTEXT_FIELDS, one model at a time.
+ITEM_PART = _part(QueueItem, PAGE_FIELDS, "")
+OUTPUT_PART = _part(ModelOutput, PAGE_FIELDS, "output__")
+CONTEXT_PARTS = (
+    _part(PromptVersion, CONTEXT_FIELDS, "output__prompt_version__"),
+    _part(PromptTemplate, CONTEXT_FIELDS, "output__prompt_version__template__"),
+)
+
+
+def _page_item(queue: Queue, item_id: int) -> QueueItem:
+    """Return item ``item_id`` with what the page shows of it: ``_for_page`` written in SQL."""
+    parts: list[sql.Part] = [ITEM_PART, OUTPUT_PART]
+    joins = f"INNER JOIN {ModelOutput._meta.db_table} o ON i.output_id = o.id "
+    if not queue.blind:
+        parts += CONTEXT_PARTS
+        joins += (
+            f"LEFT JOIN {PromptVersion._meta.db_table} v ON o.prompt_version_id = v.id "
+            f"LEFT JOIN {PromptTemplate._meta.db_table} t ON v.template_id = t.id "
+        )
+    cols = ", ".join(sql.columns(m, a, names) for (m, names), a in zip(parts, "iovt", strict=False))
+    found = sql.select(
+        parts,
+        f"SELECT {cols} FROM {QueueItem._meta.db_table} i {joins}WHERE i.id = %s",  # noqa: S608
+        [item_id],
+    )
+    item, output, *context = found[0]
+    assert isinstance(item, QueueItem) and isinstance(output, ModelOutput)
+    if context:
+        version, template = context
+        if isinstance(version, PromptVersion):
+            version.template = template  # type: ignore[assignment]
+        output.prompt_version = version  # type: ignore[assignment]
+    item.output = output
+    return item
 
 
 def _for_page(items: QuerySet[QueueItem], queue: Queue) -> QuerySet[QueueItem]:
@@ -183,17 +235,24 @@ def _gold_due(queue: Queue, reviewer: User, membership: QueueReviewer) -> bool:
 
 
 def _pick(queue: Queue, reviewer: User, membership: QueueReviewer) -> QueueItem | None:
-    """Lock and return the best open item for the reviewer, or None."""
+    """Take the best open item for the reviewer: count a lease on it and return it, or None."""
+    item: QueueItem | None = None
     if membership.pin_count:
         pinned = _open_items(queue, reviewer).filter(pinned=True, pins__reviewer=reviewer)
-        if item := pinned.order_by("position", "id").first():
-            return item
-    if _gold_due(queue, reviewer, membership) and (item := _first_gold(queue, reviewer)):
-        return item
-    item_id = pool_next_id(queue_id=queue.pk, reviewer_id=reviewer.pk, seen=SEEN_STATUSES)
-    if item_id is not None:
-        return _for_page(QueueItem.objects.all(), queue).get(pk=item_id)
-    return _first_gold(queue, reviewer) if queue.gold_count else None
+        item = pinned.order_by("position", "id").first()
+    if item is None and _gold_due(queue, reviewer, membership):
+        item = _first_gold(queue, reviewer)
+    if item is None:
+        # The common case: one statement picks the item and counts the lease.
+        item_id = pool_take_id(queue_id=queue.pk, reviewer_id=reviewer.pk, seen=SEEN_STATUSES)
+        if item_id is not None:
+            return _page_item(queue, item_id)
+        if queue.gold_count:
+            item = _first_gold(queue, reviewer)
+    if item is not None:
+        QueueItem.objects.filter(pk=item.pk).update(leased_count=F("leased_count") + 1)
+        item.leased_count += 1
+    return item
 
 
 def _first_gold(queue: Queue, reviewer: User) -> QueueItem | None:
@@ -221,13 +280,7 @@ def assignment_claim_next(
         membership = queue_reviewer_get(queue=queue, reviewer=reviewer)
     if queue.status == QueueStatus.CLOSED:
         return Claim(None, "closed")
-    mine = list(
-        Assignment.objects.filter(
-            reviewer=reviewer, item__queue=queue, status=AssignmentStatus.ACTIVE, expires_at__gt=now
-        )
-        .order_by("created_at", "id")
-        .values_list("id", "item_id")
-    )
+    mine = leases_held(queue_id=queue.pk, reviewer_id=reviewer.pk, now=now)
     held_id = next((pk for pk, item_id in mine if item_id not in holding), None)
     if held_id is not None:
         held = Assignment.objects.select_related("item__output__prompt_version__template").get(
@@ -252,12 +305,8 @@ def assignment_claim_next(
         item = _pick(queue, reviewer, membership)
     if item is None:
         return Claim(None, "busy" if _locked_candidates(queue, reviewer) else "done")
-    QueueItem.objects.filter(pk=item.pk).update(leased_count=F("leased_count") + 1)
-    item.leased_count += 1
-    assignment = Assignment.objects.create(
-        item=item, reviewer=reviewer, expires_at=now + timedelta(seconds=queue.lease_seconds)
-    )
-    return Claim(assignment)
+    expires_at = now + timedelta(seconds=queue.lease_seconds)
+    return Claim(lease_insert(item=item, reviewer=reviewer, expires_at=expires_at))
 
 
 @transaction.atomic

@@ -1,9 +1,11 @@
-"""The hottest query of the app, written in SQL: the next item of a queue's common pool.
+"""The hottest statement of the app, written in SQL: take the next item of a queue's pool.
 
 Every "next item" runs it, and building it through the ORM cost several times more than
-running it. The shape matches the partial index ``queueitem_pool`` (open items, fullest first,
-then queue order), so both databases walk the index and stop at the first item the reviewer has
-not held, rated or skipped. On PostgreSQL the row is locked with ``FOR UPDATE SKIP LOCKED``.
+running it. One ``UPDATE`` picks the item and counts the lease's slot on it: its subquery
+matches the partial index ``queueitem_pool`` (open items, fullest first, then queue order), so
+both databases walk the index and stop at the first item the reviewer has not held, rated or
+skipped. On PostgreSQL the subquery locks its row with ``FOR UPDATE SKIP LOCKED``, so
+concurrent claims walk past each other's candidates instead of queueing behind them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.db import connection
 from annotate.models import Assignment, QueueItem
 
 
-def _sql(lock: bool) -> str:
+def _pick_sql(lock: bool) -> str:
     items, assignments = QueueItem._meta.db_table, Assignment._meta.db_table
     sql = (  # table names come from the models; every value is a parameter
         f"SELECT qi.id FROM {items} qi "  # noqa: S608
@@ -27,10 +29,14 @@ def _sql(lock: bool) -> str:
     return sql + " FOR UPDATE OF qi SKIP LOCKED" if lock else sql
 
 
-def pool_next_id(*, queue_id: int, reviewer_id: int, seen: tuple[str, str, str]) -> int | None:
-    """Return (and on PostgreSQL lock) the id of the reviewer's next pool item, or None."""
+def pool_take_id(*, queue_id: int, reviewer_id: int, seen: tuple[str, str, str]) -> int | None:
+    """Count a lease on the reviewer's next pool item and return its id, or None if none."""
     lock = connection.features.has_select_for_update_skip_locked
+    sql = (
+        f"UPDATE {QueueItem._meta.db_table} SET leased_count = leased_count + 1 "  # noqa: S608
+        f"WHERE id = ({_pick_sql(lock)}) RETURNING id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_sql(lock), [queue_id, reviewer_id, *seen])
+        cursor.execute(sql, [queue_id, reviewer_id, *seen])
         row = cursor.fetchone()
     return int(row[0]) if row else None

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import F
 
 from annotate.consensus import assess
@@ -95,6 +96,23 @@ def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
     return {"scores": scores, "comment": annotation.comment, "flags": list(annotation.flags)}
 
 
+def _item_scores(item_id: int) -> list[tuple[int, str, int]]:
+    """Return ``(rubric_version_id, criterion name, score)`` of every rating of an item.
+
+    Written in SQL: it runs on every submission that completes an item.
+    """
+    ratings, annotations = Rating._meta.db_table, Annotation._meta.db_table
+    criteria = Criterion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.rubric_version_id, c.name, r.score FROM {ratings} r "  # noqa: S608
+            f"INNER JOIN {annotations} a ON r.annotation_id = a.id "
+            f"INNER JOIN {criteria} c ON r.criterion_id = c.id WHERE a.item_id = %s",
+            [item_id],
+        )
+        return [(int(v), str(name), int(score)) for v, name, score in cursor.fetchall()]
+
+
 def item_reassess(*, item: QueueItem) -> int:
     """Re-check a complete item for disagreement; reopen it for one more reviewer if allowed.
 
@@ -105,10 +123,7 @@ def item_reassess(*, item: QueueItem) -> int:
         return 0
     queue = item.queue
     by_version: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    rows = Rating.objects.filter(annotation__item=item).values_list(
-        "annotation__rubric_version_id", "criterion__name", "score"
-    )
-    for version_id, name, score in rows:
+    for version_id, name, score in _item_scores(item.pk):
         by_version[version_id][name].append(score)
     contested = any(
         assess(ratings, threshold=queue.disagreement_threshold, overlap=queue.overlap).contested

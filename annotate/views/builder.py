@@ -53,10 +53,10 @@ def queue_new_preview(request: HttpRequest, project_slug: str) -> JsonResponse:
 def _create(
     request: HttpRequest, project: Project, form: QueueForm, carried: CarriedFilter | None
 ) -> HttpResponse | None:
-    """Create the queue from the valid form (and the outputs list's carried filter); None
-    (and the form's error) if a rule refused."""
+    """Create the queue from the valid form; None (and the form's error) if a rule refused."""
     data = form.cleaned_data
     ids = list(carried.output_ids) if carried is not None else []
+    ids += output_ids_chosen(project=project, choice=form.choice())
     try:
         queue = queue_create(
             project=project,
@@ -72,7 +72,7 @@ def _create(
             order=data["order"] or QueueOrder.RANDOM,
             seed=data["seed"],
             reviewers=list(data["reviewers"]),
-            output_ids=ids + output_ids_chosen(project=project, choice=form.choice()),
+            output_ids=list(dict.fromkeys(ids)),
             created_by=signed_in(request.user),
         )
     except DomainError as exc:
@@ -87,23 +87,28 @@ def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Build a queue: prompt versions, models and/or output ids; preview the count; create.
 
     A link may prefill the choice (``?output=<id>&output=…``, ``?prompt_version=``,
-    ``?model=``); the outputs list's "make a queue from these results" carries its filter
-    in the query string (``from_outputs=1``), whose outputs the queue takes as well.
+    ``?model=``), or carry the outputs list's filter (``?from_outputs=1&…``, its "make a
+    queue from these results" link), whose outputs are added to those chosen here.
     """
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    # A filter carried from the outputs list (or an import's page) chooses outputs too; its
+    # parameters are not the builder's, so they tick no boxes.
     carried = carried_filter(query=request.GET, project=project, user=signed_in(request.user))
-    chosen = {"require_choice": carried is None}
-    if request.method != "POST" or (carried is not None and carried.errors):
-        form = QueueForm(project=project, initial=initial_choice(request.GET), **chosen)
-        context = {"project": project, "form": form, "carried": carried}
+    choose = {"project": project, "require_choice": carried is None}
+    context: dict[str, Any] = {"project": project, "carried": carried}
+    if request.method != "POST":
+        initial = initial_choice(request.GET) if carried is None else {}
+        context["form"] = QueueForm(initial=initial, **choose)
         status = 400 if carried is not None and carried.errors else 200
         return render(request, "annotate/queue_form.html", context, status=status)
-    form = QueueForm(request.POST, project=project, **chosen)
+    form = context["form"] = QueueForm(request.POST, **choose)
+    if carried is not None and carried.errors:
+        return render(request, "annotate/queue_form.html", context, status=400)
     summary = None
     if form.is_valid():
         if "preview" not in request.POST and (done := _create(request, project, form, carried)):
             return done
         summary = outputs_chosen_summary(project=project, choice=form.choice())
     status = 200 if form.is_valid() and "preview" in request.POST else 400
-    context = {"project": project, "form": form, "summary": summary, "carried": carried}
+    context["summary"] = summary
     return render(request, "annotate/queue_form.html", context, status=status)

@@ -15,6 +15,7 @@ from annotate.models import Flag
 from annotate.permissions import queue_for_request
 from annotate.rendering import safe_markdown
 from annotate.selectors.builder import queue_arms
+from annotate.selectors.preferences import queue_has_pairs
 from annotate.selectors.queues import done_today, queue_item_counts
 from annotate.selectors.reviewers import reviewer_rows
 from annotate.serializers import rubric_payload
@@ -44,6 +45,8 @@ def queue_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespon
         "is_lead": is_lead,
         "can_adjudicate": role_allows(role, Role.ADJUDICATOR),
         "membership": membership,
+        # Only the queue's reviewers may open its pairwise page: a link for them alone.
+        "pairwise": membership is not None and queue_has_pairs(queue=queue),
         "today": done_today(queue=queue, reviewer=signed_in(request.user)) if membership else 0,
         "percent": int(100 * queue.complete_count / queue.item_count) if queue.item_count else 0,
         "fraction": queue.complete_count / queue.item_count if queue.item_count else 0.0,

@@ -57,5 +57,8 @@ FILTER_PARAMETERS = [
     OpenApiParameter("judge_criterion", STR, description="Criterion of the judge score range."),
     OpenApiParameter("judge_min", INT, description="Latest judge score at least this."),
     OpenApiParameter("judge_max", INT, description="Latest judge score at most this."),
+    OpenApiParameter(
+        "import_id", INT, description="The outputs the rows of this import stand for."
+    ),
 ]
 assert [p.name for p in FILTER_PARAMETERS] == list(PARAMS)

@@ -121,6 +121,7 @@ class ModelOutputSerializer(serializers.ModelSerializer[ModelOutput]):
             "external_id",
             "input",
             "output",
+            "reference",
             "prompt",
             "prompt_version",
             "model",

@@ -12,6 +12,7 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from llmops_core.services.gate_rules import (
+    REFERENCE_LABELS,
     RULE_FIELDS,
     RULE_LABELS,
     Scales,
@@ -47,8 +48,14 @@ class GateRuleForm(forms.Form):
     )
     metric = forms.ChoiceField(
         required=False,
-        choices=[("", "kappa"), ("quadratic_kappa", "kappa"), ("within_1", "within 1")],
-        help_text="Quadratic-weighted kappa (the default), or the share of scores within 1.",
+        choices=[
+            ("", "kappa"),
+            ("quadratic_kappa", "kappa"),
+            ("within_1", "within 1"),
+            *REFERENCE_LABELS.items(),
+        ],
+        help_text="Judge agreement: quadratic-weighted kappa (the default), or the share of "
+        "scores within 1. Against references: BLEU or chrF (0-100), a ROUGE F (0-1).",
     )
     include_judge = forms.BooleanField(required=False, label="Judge scores too")
     items = forms.IntegerField(required=False, label="Outputs")

@@ -27,6 +27,7 @@ from llmops_core.selectors.outputs import (
     output_template_names,
     output_version_choices,
 )
+from llmops_core.selectors.projects import import_job_list
 
 NO_QUEUE = "none"
 YES = {"yes", "true", "1", "on"}
@@ -44,6 +45,7 @@ PARAMS = (
     "judge_criterion",
     "judge_min",
     "judge_max",
+    "import_id",
 )
 # Days a filter may name: far enough from the calendar's ends that a time zone shift or the
 # day after stays a valid datetime.
@@ -87,6 +89,12 @@ class OutputFilterForm(forms.Form):
     )
     judge_min = forms.IntegerField(label="Judge score from", required=False)
     judge_max = forms.IntegerField(label="Judge score to", required=False)
+    import_id = forms.IntegerField(
+        label="From import",
+        required=False,
+        min_value=1,
+        help_text="The outputs the rows of this import (its number) stand for.",
+    )
 
     def __init__(
         self, data: Mapping[str, Any] | None, *, project: Project, user: User, **kwargs: Any
@@ -157,6 +165,9 @@ class OutputFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("created_to", f"{end} is before created_from {start}")
         self._clean_judge(data)
+        job = data.get("import_id")
+        if job is not None and not import_job_list(project=self.project).filter(pk=job).exists():
+            self.add_error("import_id", f"{job} is not an import of this project")
         return data
 
     def _clean_judge(self, data: dict[str, Any]) -> None:
@@ -193,6 +204,7 @@ class OutputFilterForm(forms.Form):
             judge_min=data.get("judge_min"),
             judge_max=data.get("judge_max"),
             judge_criterion_ids=self.scales[name].ids if name else (),
+            import_id=data.get("import_id"),
         )
 
     def error_lines(self) -> list[str]:

@@ -58,6 +58,7 @@ class ImportRow:
     tokens_out: int | None = None
     cost: Decimal | None = None
     metadata: dict[str, Any] | None = None
+    reference: str | None = None
 
     @property
     def input_kind(self) -> InputKind:
@@ -276,6 +277,7 @@ FIELDS: Final[dict[str, _Field]] = {
     "tokens_out": _Field(_parse_count),
     "cost": _Field(_parse_cost),
     "metadata": _Field(_parse_metadata),
+    "reference": _Field(_parse_output),
 }
 REQUIRED_FIELDS: Final = tuple(name for name, spec in FIELDS.items() if spec.required)
 _FIELD_ORDER: Final[dict[str | None, int]] = {name: i for i, name in enumerate(FIELDS)}

@@ -40,6 +40,7 @@ from llmops_core.models.prompts import (
     PromptTemplate,
     PromptVersion,
 )
+from llmops_core.models.references import ReferenceMetric, ReferenceScore
 from llmops_core.models.reports import Report, ReportKind
 from llmops_core.models.rubrics import Criterion, Rubric, RubricVersion
 from llmops_core.models.tokens import ApiToken
@@ -86,6 +87,8 @@ __all__ = [
     "PromptTag",
     "PromptTemplate",
     "PromptVersion",
+    "ReferenceMetric",
+    "ReferenceScore",
     "ReleaseGate",
     "Report",
     "ReportKind",

@@ -42,6 +42,11 @@ class DatasetRow(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="rows")
     index = models.PositiveIntegerField()
     input = models.JSONField()
+    reference = models.TextField(
+        blank=True,
+        default="",
+        help_text="The answer outputs for this input are scored against (optional).",
+    )
     content_hash = models.CharField(max_length=64)
 
     class Meta:
@@ -81,6 +86,11 @@ class ModelOutput(models.Model):
         max_length=64, db_index=True, help_text="SHA-256 of the canonical input; pairs outputs."
     )
     output_text = models.TextField()
+    reference = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="The reference answer imported with the output; else its dataset row's.",
+    )
     model_name = models.CharField(max_length=200, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     tokens_in = models.PositiveIntegerField(null=True, blank=True)

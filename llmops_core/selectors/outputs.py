@@ -24,6 +24,7 @@ from django.utils import timezone
 from annotate.selectors import output_ids_queued, output_ids_rated
 from llmops_core.models import (
     Criterion,
+    ImportJobOutput,
     JudgeScore,
     ModelOutput,
     Project,
@@ -49,6 +50,8 @@ class OutputFilter:
     judge_criterion: str = ""
     judge_min: int | None = None
     judge_max: int | None = None
+    # The outputs the rows of this import stand for (created by it or already there).
+    import_id: int | None = None
     # The criteria named ``judge_criterion`` in the project's rubrics (resolved by the form).
     judge_criterion_ids: tuple[int, ...] = field(default=(), compare=False)
 
@@ -67,6 +70,7 @@ class OutputFilter:
                 self.queue_ids,
                 self.no_queue,
                 self.judge_criterion,
+                self.import_id is not None,
             )
         )
 
@@ -129,6 +133,9 @@ def outputs_filter(*, project: Project, flt: OutputFilter) -> QuerySet[ModelOutp
         qs = qs.filter(rated if flt.rated else ~rated)
     if flt.queue_ids or flt.no_queue:
         qs = qs.filter(_queue_q(project.pk, flt))
+    if flt.import_id is not None:
+        rows = ImportJobOutput.objects.filter(job_id=flt.import_id, job__project_id=project.pk)
+        qs = qs.filter(pk__in=rows.values("output_id"))
     if flt.judge_criterion:
         qs = qs.annotate(judge_score=_latest_judge_score(flt.judge_criterion_ids)).filter(
             judge_score__isnull=False

@@ -5,7 +5,8 @@ version, uploading the same rows again returns the existing one. A row's input i
 version is rendered with: an object of variables, a list of chat messages, or plain text.
 
 Files: JSON Lines (one object per line: the variables; or ``{"messages": [...]}``; or
-``{"input": ...}``) and CSV (a header of variable names, one row per input).
+``{"input": ...}``; or ``{"input": ..., "reference": "..."}``, a reference answer the outputs
+for that input are scored against) and CSV (a header of variable names, one row per input).
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ def dataset_input(value: Any, where: str) -> Any:
     raise DomainError(f"{where}: an input is text, an object of variables or a list of messages")
 
 
+def dataset_entry(value: Any, where: str) -> tuple[Any, str]:
+    """Return one row's checked input and its reference answer ("" when it has none)."""
+    if not (isinstance(value, Mapping) and set(value) == {"input", "reference"}):
+        return dataset_input(value, where), ""
+    reference = value["reference"]
+    if reference is not None and not isinstance(reference, str):
+        raise DomainError(f'{where}, field "reference": a reference answer is text')
+    found = unstorable_text(reference) if reference else None
+    if found is not None:
+        raise DomainError(f'{where}, field "reference": {found[1]}, which text cannot hold')
+    return dataset_input(value["input"], where), reference or ""
+
+
 def _jsonl(text: str) -> Iterable[tuple[int, Any]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -114,7 +128,8 @@ def dataset_parse(*, content: bytes, filename: str) -> list[Any]:
         try:
             if isinstance(value, DomainError):
                 raise value
-            rows.append(dataset_input(value, f"row {number}"))
+            checked, reference = dataset_entry(value, f"row {number}")
+            rows.append({"input": checked, "reference": reference} if reference else checked)
         except DomainError as exc:
             errors.append(str(exc))
         if len(errors) >= MAX_ERRORS or len(rows) > MAX_ROWS:
@@ -139,10 +154,13 @@ def dataset_create(
     """Store ``inputs`` as the next version of dataset ``name``; the same rows return the same."""
     if not NAME.match(name):
         raise DomainError(f'field "name": {name!r} must be 1-120 letters, digits, - or _')
-    checked = [dataset_input(value, f"row {i}") for i, value in enumerate(inputs, start=1)]
-    if not checked:
+    entries = [dataset_entry(value, f"row {i}") for i, value in enumerate(inputs, start=1)]
+    if not entries:
         raise DomainError("a dataset needs at least one input")
-    digest = content_hash(checked)
+    checked = [value for value, _ in entries]
+    # Datasets without references keep the hash they always had.
+    has_references = any(reference for _, reference in entries)
+    digest = content_hash([list(e) for e in entries] if has_references else checked)
     Project.objects.select_for_update().filter(pk=project.pk).first()
     existing = Dataset.objects.filter(project=project, name=name, content_hash=digest).first()
     if existing is not None:
@@ -157,8 +175,14 @@ def dataset_create(
     )
     DatasetRow.objects.bulk_create(
         [
-            DatasetRow(dataset=dataset, index=i, input=value, content_hash=content_hash(value))
-            for i, value in enumerate(checked)
+            DatasetRow(
+                dataset=dataset,
+                index=i,
+                input=value,
+                reference=reference,
+                content_hash=content_hash(value),
+            )
+            for i, (value, reference) in enumerate(entries)
         ],
         batch_size=2000,
     )

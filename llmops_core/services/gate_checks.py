@@ -291,9 +291,33 @@ def check_rated_items(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     return GateCheck(rule, True, f"{words} (needs {items})", evidence=evidence)
 
 
+def check_reference_metric(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
+    metric, value = rule["metric"], float(rule["value"])
+    if ctx.scorecard is None:
+        return GateCheck(
+            rule, False, f"{metric} unknown: v{ctx.candidate.number} has no scorecard yet"
+        )
+    reference = ctx.scorecard.results.get("reference")
+    if reference is None:
+        return GateCheck(
+            rule, False, f"{metric} unknown: the scorecard predates reference metrics; recompute"
+        )
+    card = next((m for m in reference["metrics"] if m["name"] == metric), None)
+    mean = card["mean"] if card else None
+    evidence = {"scorecard_id": ctx.scorecard.pk, "mean": mean, "n": card["n"] if card else 0}
+    if card is None or mean is None:
+        reason = card["reason"] if card else "not computed"
+        return GateCheck(rule, False, f"{metric} undefined: {reason}", evidence=evidence)
+    words = f"mean {card['label']} {mean:.3g} over {card['n']} outputs"
+    if mean < value:
+        return GateCheck(rule, False, f"{words} is below {value:g}", evidence=evidence)
+    return GateCheck(rule, True, f"{words} is at least {value:g}", evidence=evidence)
+
+
 CHECKS = {
     "no_significant_regression": check_no_regression,
     "min_mean": check_min_mean,
     "min_judge_agreement": check_judge_agreement,
     "min_rated_items": check_rated_items,
+    "min_reference_metric": check_reference_metric,
 }

@@ -11,7 +11,10 @@ Rules are a JSON list stored on ``ReleaseGate.rules``; each is an object with a 
   only when a comparison the gate reads used judge scores; every judged criterion's agreement
   with the humans, from the judge's latest judge-vs-humans report, is at least ``value``;
 - ``min_rated_items`` (``items``, ``reviewers``): at least ``items`` outputs of the candidate
-  were rated by at least ``reviewers`` different reviewers.
+  were rated by at least ``reviewers`` different reviewers;
+- ``min_reference_metric`` (``metric``: ``bleu``, ``chrf``, ``rouge1``, ``rouge2`` or ``rougeL``,
+  ``value``): the candidate's mean over outputs of that metric against reference answers (from
+  its latest scorecard) is at least ``value``, on the metric's scale (0-100 or 0-1).
 
 ``gate_rules_check`` is the single validator: the gate form, the API serializer and the service
 all call it, so a rule refused in one place is refused in every place, in the same words.
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from llmops_core.errors import DomainError
+from llmops_core.metrics.reference import LABELS as REFERENCE_LABELS
+from llmops_core.metrics.reference import SCALES as REFERENCE_SCALES
 
 DEFAULT_RULES: list[dict[str, Any]] = [
     {"rule": "no_significant_regression"},
@@ -38,12 +43,14 @@ RULE_FIELDS: dict[str, dict[str, tuple[type, bool]]] = {
     "min_mean": {"criterion": (str, True), "value": (float, True)},
     "min_judge_agreement": {"value": (float, True), "metric": (str, False)},
     "min_rated_items": {"items": (int, True), "reviewers": (int, True)},
+    "min_reference_metric": {"metric": (str, True), "value": (float, True)},
 }
 RULE_LABELS: Final = {
     "no_significant_regression": "No significant regression",
     "min_mean": "Minimum mean of a criterion",
     "min_judge_agreement": "Minimum judge agreement with humans",
     "min_rated_items": "Minimum rated outputs",
+    "min_reference_metric": "Minimum mean against reference answers",
 }
 # criterion name -> (scale min, scale max), from the project's rubrics.
 Scales = Mapping[str, tuple[int, int]]
@@ -82,7 +89,23 @@ def rule_words(rule: Mapping[str, Any]) -> str:
             f"at least {rule.get('items')} outputs rated by at least "
             f"{rule.get('reviewers')} reviewers"
         )
+    if kind == "min_reference_metric":
+        label = REFERENCE_LABELS.get(str(rule.get("metric")), rule.get("metric"))
+        return f"mean {label} against reference answers at least {rule.get('value'):g}"
     return str(kind)
+
+
+def _reference_problems(index: int, rule: dict[str, Any]) -> list[RuleProblem]:
+    """Return what is wrong with a reference-metric rule's metric and value."""
+    metric = rule.get("metric")
+    if metric not in REFERENCE_SCALES:
+        return [
+            RuleProblem(index, "metric", f"{metric!r} is not one of {', '.join(REFERENCE_SCALES)}")
+        ]
+    high = REFERENCE_SCALES[metric]
+    if "value" in rule and not 0 <= rule["value"] <= high:
+        return [RuleProblem(index, "value", f"{rule['value']:g} is outside {metric}'s 0-{high}")]
+    return []
 
 
 def _typed(value: Any, kind_of: type) -> tuple[Any, str | None]:
@@ -170,6 +193,8 @@ def _one_rule(
                 index, "metric", f"{out['metric']!r} is not one of {', '.join(JUDGE_METRICS)}"
             )
         )
+    if kind == "min_reference_metric" and "metric" in out:
+        problems += _reference_problems(index, out)
     if not problems and scales is not None:
         problems = _against_scales(index, out, scales)
     return (None if problems else out), problems

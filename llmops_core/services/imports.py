@@ -137,6 +137,7 @@ def _row_values(
         created_at,
         OutputSource.IMPORT.value,
         *_NO_SPAN,
+        row.reference or "",
     )
 
 

@@ -45,9 +45,10 @@ COLUMNS = (
     "tags",
     "prompt_ref_name",
     "prompt_ref_version",
+    "reference",
 )
 JSON_COLUMNS = frozenset({"input", "metadata", "tags"})
-# 27 parameters a row: 600 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+# 28 parameters a row: 600 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 ROWS_PER_STATEMENT = 600
 
 

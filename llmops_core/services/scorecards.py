@@ -51,6 +51,10 @@ from llmops_core.services.jobs import (
     job_succeed,
 )
 from llmops_core.services.prompts import prompt_template_lock
+from llmops_core.services.reference_scores import (
+    version_has_references,
+    version_reference_metrics,
+)
 
 logger = logging.getLogger(__name__)
 Actor = User | AnonymousUser | None
@@ -154,11 +158,11 @@ def _build_scorecard(report: Report) -> tuple[dict[str, Any], str, dict[str, Any
     if version is None:
         raise DomainError(f"scorecard {report.pk}: its prompt version is gone")
     fingerprint = version_fingerprint(version=version)
-    results = scorecard_results(
-        version=version,
-        draws=int(report.parameters.get("bootstrap_draws", bootstrap_draws())),
-        seed=int(report.parameters.get("seed", 0)),
-    )
+    draws = int(report.parameters.get("bootstrap_draws", bootstrap_draws()))
+    seed = int(report.parameters.get("seed", 0))
+    results = scorecard_results(version=version, draws=draws, seed=seed)
+    # Scoring against references stores per-output scores, so it runs here, not in the read.
+    results["reference"] = version_reference_metrics(version_id=version.pk, draws=draws, seed=seed)
     results["fingerprint"] = json.loads(canonical_json(fingerprint))
     counts = {**results.pop("_counts"), "fingerprint": results["fingerprint"]}
     digest = hashlib.sha256(
@@ -216,16 +220,17 @@ def scorecards_refresh(*, limit: int = 500) -> list[int]:
     """Request a scorecard for every version whose data changed since its latest scorecard.
 
     The check is a cheap fingerprint (counts, last ids and edit times), compared with the one
-    stored on the latest scorecard; versions with ratings or judge scores and no scorecard get
-    their first one. Reports left pending or running by a dead worker are enqueued again.
-    Returns the ids of the reports requested.
+    stored on the latest scorecard; versions with ratings, judge scores or reference answers and
+    no scorecard get their first one. Reports left pending or running by a dead worker are
+    enqueued again. Returns the ids of the reports requested.
     """
     requested: list[int] = []
     for version in versions_with_outputs()[:limit]:
         current = json.loads(canonical_json(version_fingerprint(version=version)))
         latest = version_report_latest(version=version, kind=ReportKind.SCORECARD, finished=False)
         if latest is None:
-            if not current["ratings"]["ratings"] and not current["judge"]["n"]:
+            unscored = not current["ratings"]["ratings"] and not current["judge"]["n"]
+            if unscored and not version_has_references(version_id=version.pk):
                 continue
         elif not report_needs_refresh(latest, current):
             continue

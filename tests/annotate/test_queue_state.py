@@ -252,7 +252,7 @@ def test_the_api_creates_from_versions_or_models_and_refuses_an_empty_queue(
     url = f"/api/projects/{project.slug}/queues/"
     base = {"name": "api", "rubric_version_id": queue.rubric_version_id, "seed": 5}
     empty = api.post(url, base, format="json")
-    assert empty.status_code == 400 and "choose the outputs" in empty.json()["detail"]
+    assert empty.status_code == 400 and "choose the queue's outputs" in empty.json()["detail"]
     made = api.post(url, {**base, "models": ["m9", "demo-model"], "order": "import"}, format="json")
     assert made.status_code == 201, made.content
     assert made.json()["item_count"] == 5 and made.json()["seed"] == 5

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from annotate import sql
 from annotate.errors import AlreadyRated, LeaseLost, RubricChanged, TokenReused
 from annotate.models import Annotation, Assignment, Queue, QueueItem, QueueReviewer, Rating
 from annotate.services.assignment import assignment_claim_next
@@ -123,10 +124,14 @@ def test_failure_midway_leaves_nothing_half_written(
 ) -> None:
     item = lease(queue, reviewers[0])
 
-    def explode(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("disk full")
+    insert = sql.insert
 
-    monkeypatch.setattr(Rating.objects, "bulk_create", explode)
+    def explode(model: Any, rows: Any) -> Any:
+        if model is Rating:  # written after the annotation and the item counters
+            raise RuntimeError("disk full")
+        return insert(model, rows)
+
+    monkeypatch.setattr(sql, "insert", explode)
     with pytest.raises(RuntimeError):
         submit(item, reviewers[0])
     item.refresh_from_db()

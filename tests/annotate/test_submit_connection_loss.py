@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from annotate import sql
 from annotate.models import Annotation, Assignment, QueueItem, Rating
 from llmops_core.models import Role
 from tests.annotate.helpers import SCORES, make_queue
@@ -41,17 +42,18 @@ def test_a_dropped_connection_mid_submission_keeps_nothing_and_the_resend_is_sto
         "rubric_version": queue.rubric_version_id,
     }
 
-    real = Rating.objects.bulk_create
+    real = sql.insert
     drops: list[int] = []
 
-    def drop_then_insert(*args: Any, **kwargs: Any) -> Any:
-        if not drops:  # the first attempt loses its connection between the two inserts
+    def drop_then_insert(model: Any, rows: Any) -> Any:
+        # The first attempt loses its connection between the annotation and its ratings.
+        if model is Rating and not drops:
             drops.append(1)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
-        return real(*args, **kwargs)
+        return real(model, rows)
 
-    monkeypatch.setattr(Rating.objects, "bulk_create", drop_then_insert)
+    monkeypatch.setattr(sql, "insert", drop_then_insert)
     url = f"{base}items/{item_id}/submit/"
     failed = client.post(url, body, format="json")
     assert drops == [1]

@@ -42,7 +42,7 @@ def outs(project: Project, make_member: Callable[..., Any]) -> Outputs:
     a = make_outputs(project, v1, 3)
     b = make_outputs(project, v2, 3)
     ModelOutput.objects.filter(pk__in=[o.pk for o in b]).update(model_name="other-model")
-    queue = make_queue(project, [a[0], a[1], b[0]], [reviewer], overlap=1)
+    queue = make_queue(project, [a[0], a[1], b[0]], [reviewer], overlap=1, order="import")
     rate_all(queue, reviewer, lambda o: SCORES, limit=1)  # a[0]
     rated_b = make_queue(project, [b[0]], [reviewer], overlap=1)
     rate_all(rated_b, reviewer, lambda o: SCORES)
@@ -174,3 +174,28 @@ def test_json_filter_becomes_the_same_parameters(outs: Outputs) -> None:
         filter_data_from_json({"colour": "red"})
     with pytest.raises(ValueError, match='"model": give strings or numbers'):
         filter_data_from_json({"model": [{"x": 1}]})
+
+
+def _import_of(project: Project, outputs: list[ModelOutput]) -> int:
+    """Record an import whose rows stood for ``outputs`` (as an import run records them)."""
+    from llmops_core.models import ImportJob, ImportJobOutput
+
+    job = ImportJob.objects.create(project=project, format="jsonl", original_name="v.jsonl")
+    ImportJobOutput.objects.bulk_create(
+        ImportJobOutput(job=job, row=row, output=output, created=True)
+        for row, output in enumerate(outputs, start=1)
+    )
+    return job.pk
+
+
+def test_import_id_keeps_the_outputs_an_import_stands_for(outs: Outputs) -> None:
+    job = _import_of(outs.project, [outs.b[2], outs.a[1]])
+    assert ids(outs, import_id=job) == sorted([outs.a[1].pk, outs.b[2].pk])
+    assert ids(outs, import_id=job, prompt_version_id=outs.v1.pk) == [outs.a[1].pk]
+
+
+def test_another_projects_import_is_refused(outs: Outputs) -> None:
+    other = ProjectFactory()
+    job = _import_of(other, [])
+    assert errors(outs, import_id=job) == [f"import_id: {job} is not an import of this project"]
+    assert errors(outs, import_id="x") == ["import_id: Enter a whole number."]

@@ -212,3 +212,29 @@ def test_a_carried_filter_of_no_outputs_makes_no_queue(
     response = client.post(url, body)
     assert response.status_code == 400
     assert not Queue.objects.filter(name="empty").exists()
+
+
+def test_an_import_page_makes_a_queue_of_the_outputs_its_rows_stand_for(world: World) -> None:
+    from llmops_core.models import ImportJob, ImportJobOutput, JobStatus
+
+    client = lead_client(world)
+    slug = world.project.slug
+    job = ImportJob.objects.create(
+        project=world.project, format="jsonl", original_name="v.jsonl", status=JobStatus.SUCCEEDED
+    )
+    job.rows_created = 1
+    job.save(update_fields=["rows_created"])
+    ImportJobOutput.objects.create(job=job, row=1, output=world.output, created=True)
+    html = client.get(reverse("import-detail", args=[slug, job.pk])).content.decode()
+    link = reverse("queue-new", args=[slug]) + f"?from_outputs=1&amp;import_id={job.pk}"
+    assert f'href="{link}"' in html
+    url = link.replace("&amp;", "&")
+    assert "1 output" in client.get(url).content.decode()
+    body = {"name": "from import", "rubric_version": rubric_version(world.project).pk}
+    body |= {"overlap": 1, "lease_minutes": 15, "disagreement_threshold": 2}
+    response = client.post(url, body)
+    assert response.status_code == 302, response.content.decode()
+    queue = Queue.objects.get(name="from import")
+    assert list(QueueItem.objects.filter(queue=queue).values_list("output_id", flat=True)) == [
+        world.output.pk
+    ]

@@ -84,8 +84,13 @@ def make_outputs(
 
 
 def make_queue(
-    project: Project, outputs: Sequence[ModelOutput], reviewers: Sequence[Any], overlap: int = 2
+    project: Project,
+    outputs: Sequence[ModelOutput],
+    reviewers: Sequence[Any],
+    overlap: int = 2,
+    **options: Any,
 ) -> Queue:
+    """Make a queue of ``outputs``; ``options`` go to ``queue_create`` (``order=``, ``seed=``)."""
     return queue_create(
         project=project,
         name=f"vq-{next(_names)}",
@@ -93,6 +98,7 @@ def make_queue(
         overlap=overlap,
         reviewers=list(reviewers),
         output_ids=[o.pk for o in outputs],
+        **options,
     )
 
 

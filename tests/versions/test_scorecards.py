@@ -58,7 +58,8 @@ def rated(project: Project, reviewers: list[Any]) -> dict[str, Any]:
     """One version, four outputs; rev1 and rev2 rate three (rev1 skips, rev2 flags the 4th)."""
     (v1,) = make_versions(project, 1)
     outputs = make_outputs(project, v1, 4)
-    queue = make_queue(project, outputs, reviewers, overlap=3)
+    # Import order: rev3's one rating must be of output 0.
+    queue = make_queue(project, outputs, reviewers, overlap=3, order="import")
     rev1, rev2, rev3 = reviewers
     assert rate_all(queue, rev1, scored(rev1, outputs)) == 4
     assert rate_all(queue, rev2, scored(rev2, outputs)) == 4

@@ -93,6 +93,7 @@ def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, 
                 *(out.parent_span_id, out.session_id, out.end_user_id),
                 *(db_time(out.started_at), db_time(out.ended_at), out.status, out.error_type),
                 *(out.error_message, _json(out.tags), out.prompt_name, out.prompt_version),
+                "",  # reference: spans carry none
             )
         )
     return rows

@@ -124,7 +124,9 @@ def _compare_context(
             "gate": gate_evaluate(version=candidate) if gated or production is None else None,
             "promote_form": PromoteForm(request.POST or None),
             "can_promote": production is None or candidate.pk != production.pk,
-            "pair_queues": queue_output_counts(prompt_version_id=candidate.pk),
+            "pair_queues": queue_output_counts(
+                prompt_version_id=candidate.pk, reviewer=signed_in(request.user)
+            ),
         }
     )
     return context
