@@ -77,3 +77,19 @@ def empty_chart(message: str) -> Figure:
 
 
 ChartBuilder = Callable[[dict[str, Any]], "Figure"]
+
+
+def draw_interval(
+    ax: Any, value: float, y: float, low: float | None, high: float | None, **point: Any
+) -> None:
+    """Plot ``value`` at height ``y`` with its interval from ``low`` to ``high`` (if known).
+
+    A bootstrap percentile interval need not contain its estimate (alpha near a bound is
+    often outside it), so the interval is drawn where it is, not as error lengths around the
+    point: matplotlib refuses a negative length. ``point`` styles the marker (``color``...).
+    """
+    colour = point.get("color", PALETTE[0])
+    if low is not None and high is not None:
+        ax.hlines(y, low, high, colors=colour, linewidth=1.2, zorder=2)
+        ax.vlines([low, high], y - 0.12, y + 0.12, colors=colour, linewidth=1.2, zorder=2)
+    ax.plot(value, y, **{"marker": "o", "linestyle": "none", "zorder": 3, **point})

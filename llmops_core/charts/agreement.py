@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from llmops_core.charts import PALETTE, empty_chart, figure, new_figure
+from llmops_core.charts import PALETTE, draw_interval, empty_chart, figure, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -64,16 +64,7 @@ def alpha_chart(results: dict[str, Any]) -> Figure:
             continue
         low, high = ci.get("low"), ci.get("high")
         if low is not None and high is not None:
-            ax.errorbar(
-                alpha,
-                row,
-                xerr=[[alpha - low], [high - alpha]],
-                fmt="o",
-                color=PALETTE[0],
-                ecolor=PALETTE[0],
-                capsize=4,
-                zorder=3,
-            )
+            draw_interval(ax, alpha, row, low, high, color=PALETTE[0])
             label = f"{alpha:.2f} [{low:.2f}, {high:.2f}]"
             lows.append(low)
         else:

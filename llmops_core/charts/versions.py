@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmops_core.charts import PALETTE, empty_chart, new_figure
+from llmops_core.charts import PALETTE, draw_interval, empty_chart, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -18,12 +18,6 @@ if TYPE_CHECKING:
 MUTED = "#687083"
 VERDICT_COLOURS = {"better": "#1d7a46", "worse": "#b42318", "not_distinguishable": MUTED}
 OUTCOME_COLOURS = {"win": "#1d7a46", "tie": "#c9ced8", "loss": "#b42318"}
-
-
-def _interval(low: float | None, high: float | None, value: float) -> list[list[float]] | None:
-    if low is None or high is None:
-        return None
-    return [[value - low], [high - value]]
 
 
 def difference_chart(results: dict[str, Any]) -> Figure:
@@ -41,16 +35,15 @@ def difference_chart(results: dict[str, Any]) -> Figure:
     for y, (name, c, source) in enumerate(reversed(rows)):
         value, ci = c["mean_difference"], c["ci"]
         colour = VERDICT_COLOURS.get(c["verdict"], MUTED)
-        ax.errorbar(
+        draw_interval(
+            ax,
             value,
             y,
-            xerr=_interval(ci.get("low"), ci.get("high"), value),
-            fmt="o" if source == "humans" else "s",
+            ci.get("low"),
+            ci.get("high"),
+            marker="o" if source == "humans" else "s",
             color=colour,
-            ecolor=colour,
             mfc=colour if source == "humans" else "white",
-            capsize=4,
-            zorder=3,
         )
         ax.annotate(
             f"{value:+.2f}",
@@ -125,14 +118,13 @@ def scorecard_chart(results: dict[str, Any]) -> Figure:
     for y, c in enumerate(reversed(criteria)):
         mean = c["human"]["mean"]
         if mean is not None:
-            ax.errorbar(
+            draw_interval(
+                ax,
                 mean,
                 y,
-                xerr=_interval(c["human"]["ci_low"], c["human"]["ci_high"], mean),
-                fmt="o",
+                c["human"]["ci_low"],
+                c["human"]["ci_high"],
                 color=PALETTE[0],
-                capsize=4,
-                zorder=3,
                 label="humans" if y == 0 else None,
             )
         if c["judge"] is not None:

@@ -82,3 +82,14 @@ def test_user_text_is_drawn_literally_never_as_mathtext(done_report: Report, nam
     assert render(CHARTS[name].build(results), "png").startswith(b"\x89PNG")
     if name != "heatmap":  # the heatmap is labelled by reviewer
         assert drawn_literally(svg, MATHTEXT), name
+
+
+def test_alpha_chart_draws_an_estimate_outside_its_interval(done_report: Report) -> None:
+    """A bootstrap interval need not contain alpha (seen in a study: a 500 on the chart)."""
+    results = copy.deepcopy(done_report.results)
+    section = results["criteria"]["fluency"]
+    section["krippendorff_alpha"]["ordinal"] = 0.95
+    section["krippendorff_alpha_ci"]["ordinal"] = {"low": 0.5, "high": 0.9}
+    svg = render(CHARTS["alpha"].build(results), "svg")
+    assert ET.fromstring(svg).tag == SVG  # noqa: S314 (our own output)
+    assert b"0.95 [0.50, 0.90]" in svg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -256,3 +257,19 @@ def test_version_charts_draw_user_text_literally(
         results = json.loads(json.dumps(report.results).replace('"fluency"', json.dumps(name)))
         svg = render_chart(spec.build(results), "svg").decode()
         assert html.escape(name) in svg or chart == "win-rate", chart
+
+
+def test_version_charts_draw_an_estimate_outside_its_interval(pair: dict[str, Any]) -> None:
+    """Bootstrap intervals need not contain the estimate; the charts draw it (no 500)."""
+    comparison = comparison_compute(report_id=comparison_request(candidate=pair["v2"])[0].pk)
+    scorecard = scorecard_compute(report_id=scorecard_request(version=pair["v1"])[0].pk)
+    assert comparison is not None and scorecard is not None
+    moved = copy.deepcopy(comparison.results)
+    for c in moved["criteria"].values():
+        c["mean_difference"], c["ci"] = 1.5, {"low": -0.5, "high": 0.5}
+    card = copy.deepcopy(scorecard.results)
+    for c in card["criteria"]:
+        c["human"].update(mean=4.8, ci_low=2.0, ci_high=3.0)
+    for spec in CHARTS.values():
+        results = moved if spec.kind == "version_comparison" else card
+        assert render_chart(spec.build(results), "svg").startswith(b"<?xml")
