@@ -186,7 +186,7 @@ class QueueUpdateSerializer(serializers.Serializer[Any]):
     gold_every = column_integer(Queue, "gold_every", min_value=2, required=False)
     rubric_version_id = serializers.IntegerField(required=False)
     order = serializers.ChoiceField(
-        QueueOrder.values, required=False, help_text="Only before the first review."
+        QueueOrder.choices, required=False, help_text="Only before the first review."
     )
     seed = serializers.IntegerField(
         min_value=0, max_value=2**31 - 1, required=False, help_text="Only before the first review."

@@ -125,7 +125,7 @@ class QueueWriteSerializer(OutputChoiceSerializer):
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
     )
     gold_every = column_integer(Queue, "gold_every", min_value=2, default=10)
-    order = serializers.ChoiceField(QueueOrder.values, default=QueueOrder.RANDOM)
+    order = serializers.ChoiceField(QueueOrder.choices, default=QueueOrder.RANDOM)
     seed = serializers.IntegerField(
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True, default=None
     )

@@ -94,14 +94,17 @@ def queue_new(request: HttpRequest, project_slug: str) -> HttpResponse:
     # A filter carried from the outputs list (or an import's page) chooses outputs too; its
     # parameters are not the builder's, so they tick no boxes.
     carried = carried_filter(query=request.GET, project=project, user=signed_in(request.user))
-    choose = {"project": project, "require_choice": carried is None}
     context: dict[str, Any] = {"project": project, "carried": carried}
     if request.method != "POST":
         initial = initial_choice(request.GET) if carried is None else {}
-        context["form"] = QueueForm(initial=initial, **choose)
+        context["form"] = QueueForm(
+            initial=initial, project=project, require_choice=carried is None
+        )
         status = 400 if carried is not None and carried.errors else 200
         return render(request, "annotate/queue_form.html", context, status=status)
-    form = context["form"] = QueueForm(request.POST, **choose)
+    form = context["form"] = QueueForm(
+        request.POST, project=project, require_choice=carried is None
+    )
     if carried is not None and carried.errors:
         return render(request, "annotate/queue_form.html", context, status=400)
     summary = None
