@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from annotate.models import Annotation, GoldCheck, Queue, QueueItem, Rating
+from annotate.services.queues_state import queue_writable_check
 from annotate.services.scoring import scores_validate
 from llmops_core.errors import DomainError
 from llmops_core.services.audit import audit_record
@@ -58,6 +59,7 @@ def gold_mark(
     """
     item = QueueItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
     queue = item.queue
+    queue_writable_check(queue=queue)
     criteria = list(queue.rubric_version.criteria.all())
     clean = scores_validate(
         criteria=criteria, scores=scores, require_all=False, field="gold_scores"
@@ -90,6 +92,7 @@ def gold_mark(
 def gold_unmark(*, item: QueueItem, actor: User | None = None) -> QueueItem:
     """Make ``item`` an ordinary item again and drop its reviewers' gold checks."""
     item = QueueItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
+    queue_writable_check(queue=item.queue)
     if not item.is_gold:
         return item
     queue = item.queue

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from annotate.models import ItemPin, Queue, QueueItem, QueueReviewer
 from annotate.services.assignment import assignment_release, queue_reviewer_get
 from annotate.services.counters import queue_recount, queue_reviewer_recount
+from annotate.services.queues_state import queue_writable_check
 from llmops_core.errors import DomainError
 from llmops_core.models import Membership
 from llmops_core.services.audit import audit_record
@@ -163,6 +164,7 @@ def queue_reviewers_update(
     Only quotas that change are written (and audited), so saving an unchanged form records
     nothing.
     """
+    queue_writable_check(queue=queue)
     queue_set_reviewers(queue=queue, reviewers=[user for user, _ in reviewers], actor=actor)
     current = dict(QueueReviewer.objects.filter(queue=queue).values_list("reviewer_id", "quota"))
     for user, quota in reviewers:
@@ -188,6 +190,7 @@ def items_pin(
     actor: User | None = None,
 ) -> int:
     """Assign items to ``reviewer``: they get them first, and only pinned reviewers get them."""
+    queue_writable_check(queue=queue)
     membership = queue_reviewer_get(queue=queue, reviewer=reviewer)
     ids = _queue_item_ids(queue, item_ids)
     existing = set(
@@ -218,6 +221,7 @@ def items_unpin(
     actor: User | None = None,
 ) -> int:
     """Take items back from ``reviewer``; items left without pins return to the common pool."""
+    queue_writable_check(queue=queue)
     ids = _queue_item_ids(queue, item_ids)
     removed, _ = ItemPin.objects.filter(item_id__in=ids, reviewer=reviewer).delete()
     QueueReviewer.objects.filter(queue=queue, reviewer=reviewer).update(

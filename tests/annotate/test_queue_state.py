@@ -274,3 +274,28 @@ def test_the_queue_page_shows_the_design_to_leads_not_to_reviewers(
     assert 'id="queue-design"' in html and str(queue.seed) in html
     assert "Random (seeded)" in html and "demo-model" in html
     assert 'id="queue-design"' not in logged_in(reviewers[0]).get(page).content.decode()
+
+
+def test_an_archived_queues_reviewers_pins_and_gold_cannot_change(
+    queue: Queue, reviewers: list[Any], lead: Any
+) -> None:
+    """The review endpoints refuse an archived queue as the settings do: 409, nothing written."""
+    api = api_for(lead)
+    base = f"/api/projects/{queue.project.slug}/queues/{queue.pk}/"
+    item = queue.items.order_by("id").first()
+    assert item is not None
+    queue_transition(queue=queue, action="archive", actor=lead)
+    before = AuditEvent.objects.count()
+    changes = [
+        api.put(base + "reviewers/", {"reviewers": [{"username": "rev1"}]}, format="json"),
+        api.post(base + "pins/", {"reviewer": "rev1", "item_ids": [item.pk]}, format="json"),
+        api.put(base + f"items/{item.pk}/gold/", {"scores": SCORES}, format="json"),
+        api.delete(base + f"items/{item.pk}/gold/"),
+    ]
+    for response in changes:
+        assert response.status_code == 409, response.content
+        assert "archived" in response.json()["detail"]
+    item.refresh_from_db()
+    assert not item.is_gold and not item.pins.exists()
+    assert queue.memberships.count() == len(reviewers)
+    assert AuditEvent.objects.count() == before
