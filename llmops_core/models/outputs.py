@@ -153,6 +153,8 @@ class ModelOutput(models.Model):
         indexes = [
             models.Index(fields=["project", "prompt_version", "id"], name="output_proj_version"),
             models.Index(fields=["project", "created_at"], name="output_proj_created"),
+            # The model choices of the outputs list and the queue builder, and their filters.
+            models.Index(fields=["project", "model_name"], name="output_proj_model"),
             models.Index(fields=["project", "started_at"], name="output_proj_started"),
             models.Index(
                 fields=["project", "started_at"],
