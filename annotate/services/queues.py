@@ -15,6 +15,7 @@ from annotate.models import Queue, QueueItem, QueueOrder, QueueStatus
 from annotate.models.queues import new_seed
 from annotate.services.counters import queue_recount
 from annotate.services.queues_order import Entry, served_order
+from annotate.services.queues_state import queue_writable_check
 from annotate.services.reviewers import queue_set_reviewers
 from llmops_core.errors import DomainError
 from llmops_core.models import ModelOutput, Project, RubricVersion
@@ -269,8 +270,7 @@ def queue_update(*, queue: Queue, changes: Mapping[str, Any], actor: User | None
     if unknown:
         raise DomainError(f"these queue fields cannot be changed: {', '.join(sorted(unknown))}")
     queue = Queue.objects.select_for_update().get(pk=queue.pk)
-    if queue.is_archived:
-        raise QueueNotOpen(f'queue "{queue.name}" is archived: unarchive it to change it')
+    queue_writable_check(queue=queue)
     before = {name: getattr(queue, name) for name in changes}
     for name, value in changes.items():
         setattr(queue, name, value)

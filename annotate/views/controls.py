@@ -40,7 +40,7 @@ from annotate.selectors.queues import (
 from annotate.selectors.reviewers import gold_accuracy_rows, queue_reviewer_candidates
 from annotate.services.gold import gold_mark, gold_unmark
 from annotate.services.queues import queue_add_outputs, queue_update
-from annotate.services.queues_state import queue_transition, queue_writable_check
+from annotate.services.queues_state import queue_transition
 from annotate.services.reviewers import items_pin, items_unpin, queue_reviewers_update
 from llmops_core.errors import DomainError
 from llmops_core.models import Project, Role
@@ -190,7 +190,6 @@ def queue_controls_reviewers(request: HttpRequest, project_slug: str, pk: int) -
     form, status = forms["reviewers_form"], 400
     if form.is_valid():
         try:
-            queue_writable_check(queue=queue)
             queue_reviewers_update(
                 queue=queue, reviewers=form.cleaned_data["reviewers"], actor=signed_in(request.user)
             )
@@ -213,7 +212,6 @@ def queue_controls_pins(request: HttpRequest, project_slug: str, pk: int) -> Htt
         data = form.cleaned_data
         service = items_pin if data["action"] == "pin" else items_unpin
         try:
-            queue_writable_check(queue=queue)
             changed = service(
                 queue=queue,
                 reviewer=data["reviewer_user"],
@@ -240,7 +238,6 @@ def queue_controls_gold(request: HttpRequest, project_slug: str, pk: int) -> Htt
         data = form.cleaned_data
         item = item_for_rating(item_id=data["item_id"], queue=queue)
         try:
-            queue_writable_check(queue=queue)
             if item is None:
                 raise DomainError(f'no item {data["item_id"]} in queue "{queue.name}"')
             if data["action"] == "mark":
