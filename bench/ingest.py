@@ -28,23 +28,11 @@ from typing import Any
 
 from bench.ingest_traffic import Client, template_batch
 from bench.load_traffic import percentile
-from bench.support import BenchDatabase, ServerProcess, free_port, stop_all
+from bench.support import BenchDatabase, ServerProcess, free_port, gunicorn_config, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"spans": 1_000_000}
 QUICK = {"spans": 20_480}
-GUNICORN_CONFIG = """
-import sys
-
-preload_app = True
-
-
-def when_ready(server):
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns
-    print("bench.ingest: views loaded", file=sys.stderr, flush=True)
-"""
 
 
 def configure(var_dir: Path, broker: str) -> None:
@@ -79,7 +67,7 @@ def start_servers(port: int, var_dir: Path, args: argparse.Namespace) -> list[Se
     """Start gunicorn and a Celery worker."""
     env = dict(os.environ)
     config = var_dir / "gunicorn.conf.py"
-    config.write_text(GUNICORN_CONFIG)
+    config.write_text(gunicorn_config("bench.ingest"))
     web = ServerProcess(
         "gunicorn",
         [

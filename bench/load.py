@@ -39,7 +39,14 @@ from urllib.parse import urlsplit
 
 from bench.load_figures import OVERLAP, figures, problems, summary_lines, verify
 from bench.load_traffic import Lead, Reviewer, preflight
-from bench.support import BenchDatabase, ServerProcess, bench_outputs, free_port, stop_all
+from bench.support import (
+    BenchDatabase,
+    ServerProcess,
+    bench_outputs,
+    free_port,
+    gunicorn_config,
+    stop_all,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-load"
@@ -48,21 +55,6 @@ QUICK = {"reviewers": 10, "seconds": 10.0, "items": 2_000, "wait": 30.0}
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 CELERY_QUEUE = "bench-load"
-# gunicorn loads the app once and imports every view module (the URLconf) before it forks its
-# workers (``--preload``): they start warm, in a fraction of the CPU time, while this process
-# migrates and builds, and the load test measures a warm server.
-GUNICORN_CONFIG = """
-import sys
-
-preload_app = True
-
-
-def when_ready(server):
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns
-    print("bench.load: views loaded", file=sys.stderr, flush=True)
-"""
 
 
 def configure(redis_url: str, var_dir: Path) -> None:
@@ -123,7 +115,7 @@ def start_servers(port: int, var_dir: Path, args: argparse.Namespace) -> list[Se
     """Start gunicorn and a Celery worker (not yet ready: see ``wait_servers``)."""
     env = dict(os.environ)
     config = var_dir / "gunicorn.conf.py"
-    config.write_text(GUNICORN_CONFIG)
+    config.write_text(gunicorn_config("bench.load"))
     web = ServerProcess(
         "gunicorn",
         [
