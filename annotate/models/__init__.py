@@ -9,7 +9,15 @@ from annotate.models.labels import (
     RatingRevision,
 )
 from annotate.models.preferences import PairwisePreference, PreferenceChoice
-from annotate.models.queues import ItemPin, Queue, QueueItem, QueueOrder, QueueReviewer, QueueStatus
+from annotate.models.queues import (
+    ItemPin,
+    Queue,
+    QueueItem,
+    QueueOrder,
+    QueueReviewer,
+    QueueSampling,
+    QueueStatus,
+)
 from annotate.models.review import Adjudication, GoldCheck
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "QueueItem",
     "QueueOrder",
     "QueueReviewer",
+    "QueueSampling",
     "QueueStatus",
     "Rating",
     "RatingRevision",

@@ -29,6 +29,14 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
+class QueueSampling(models.TextChoices):
+    """How a calibration queue's outputs were drawn from its version's outputs."""
+
+    NONE = "", "Chosen by the lead (not a random sample)"
+    UNIFORM = "uniform", "Uniformly at random"
+    ACTIVE = "active", "Actively, where the judge is least certain (weighted)"
+
+
 class Queue(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="queues")
     name = models.CharField(max_length=200)
@@ -72,6 +80,27 @@ class Queue(models.Model):
     )
     seed = models.PositiveIntegerField(
         default=new_seed, help_text="Seeds the served order: the same seed, the same order."
+    )
+    sampling = models.CharField(
+        max_length=16,
+        choices=QueueSampling.choices,
+        default=QueueSampling.NONE,
+        blank=True,
+        help_text="A calibration queue's design: its items were drawn at random from "
+        "calibrates' outputs, each with its known inclusion probability.",
+    )
+    calibrates = models.ForeignKey(
+        "llmops_core.PromptVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calibration_queues",
+        help_text="The prompt version whose judge-assisted estimate this queue's ratings feed.",
+    )
+    sample_frame = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many outputs the sample was drawn from (the version's judged outputs).",
     )
     reviewers = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL,
@@ -186,6 +215,12 @@ class QueueItem(models.Model):
         default=False, help_text="Only the reviewers it is pinned to may rate it."
     )
     contested = models.BooleanField(default=False)
+    inclusion_probability = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="In a calibration queue: the known probability with which this output was "
+        "drawn (the estimate weights its ratings by its inverse).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -204,6 +239,11 @@ class QueueItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(target_reviews__gte=1), name="queueitem_target_pos"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(inclusion_probability__isnull=True)
+                | models.Q(inclusion_probability__gt=0, inclusion_probability__lte=1),
+                name="queueitem_probability_range",
             ),
         ]
         indexes = [
