@@ -28,11 +28,15 @@ def human_score(index: int, criterion: str, reviewer: int, shift: int = 0) -> in
     return max(1, min(5, base + bump))
 
 
-def judge_all(project: Project, outputs: Sequence[ModelOutput], shift: int = 0) -> None:
-    """Record a judge run scoring every output on every criterion."""
+def judge_all(project: Project, *groups: tuple[Sequence[ModelOutput], int]) -> None:
+    """Record one judge run scoring every output of each (outputs, shift) group."""
     judge_scores(
         project,
-        {o: dict.fromkeys(CRITERIA, judge_level(i, shift)) for i, o in enumerate(outputs)},
+        {
+            o: dict.fromkeys(CRITERIA, judge_level(i, shift))
+            for outputs, shift in groups
+            for i, o in enumerate(outputs)
+        },
     )
 
 
@@ -80,6 +84,7 @@ def expected_outputs(
     *,
     shift: int = 0,
     probability: dict[int, float] | None = None,
+    with_inputs: bool = False,
 ) -> ScoredOutputs:
     """Return what the estimate should rest on, built straight from the scores given."""
     human_items = [outputs[i].pk for i in rated for _ in (0, 1)]
@@ -93,5 +98,10 @@ def expected_outputs(
             None
             if probability is None
             else (np.array(list(probability)), list(probability.values()))
+        ),
+        inputs=(
+            (np.array([o.pk for o in outputs]), np.array([o.input_hash for o in outputs], object))
+            if with_inputs
+            else None
         ),
     )
