@@ -12,9 +12,7 @@ from rest_framework.test import APIClient
 from llmops_core.metrics.ppi import compare_outputs
 from llmops_core.models import JobStatus, Project, Report, Role
 from llmops_core.services.comparisons import comparison_compute, comparison_request
-from llmops_core.services.prompts import prompt_label_set
-from tests.versions.estimate_helpers import expected_outputs, judge_all, rate
-from tests.versions.helpers import make_outputs, make_versions
+from tests.versions.estimate_helpers import expected_outputs, make_two, rate
 
 pytestmark = pytest.mark.django_db
 SPREAD = list(range(10))
@@ -24,11 +22,7 @@ TOP = [2, 7, 12, 17, 4, 9, 14, 19]
 @pytest.fixture
 def two(project: Project, lead: Any) -> dict[str, Any]:
     """v1 (production) and v2 answer the same 20 inputs; the judge scores v2 one level higher."""
-    v1, v2 = make_versions(project, 2)
-    prompt_label_set(version=v1, label="production", actor=lead)
-    base, cand = make_outputs(project, v1, 20), make_outputs(project, v2, 20)
-    judge_all(project, (base, 0), (cand, 1))
-    return {"v1": v1, "v2": v2, "base": base, "cand": cand}
+    return make_two(project, lead)
 
 
 def compute(candidate: Any) -> Report:
