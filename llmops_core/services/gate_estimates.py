@@ -127,6 +127,7 @@ def _comparison_outcome(
 
 def check_no_regression_estimate(rule: dict[str, Any], ctx: GateContext) -> GateCheck:
     me = f"v{ctx.candidate.number}"
+    against: list[tuple[str, Report | None, bool, bool]]
     if ctx.production is not None and not ctx.compared:
         return GateCheck(rule, True, "this version is production already", applies=False)
     if ctx.production is not None:

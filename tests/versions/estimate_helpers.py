@@ -107,16 +107,18 @@ def expected_outputs(
     )
 
 
-def make_two(project: Project, lead: Any, *, shifts: tuple[int, int] = (0, 1)) -> dict[str, Any]:
-    """Return v1 (production) and v2 answering the same 20 inputs, judged in one run.
-
-    ``shifts`` are v1's and v2's judge (and human) levels above the base pattern.
+def make_two(
+    project: Project, lead: Any, *, shifts: tuple[int, int] = (0, 1), production: bool = True
+) -> dict[str, Any]:
+    """Return v1 (production, unless not ``production``) and v2 answering the same 20 inputs,
+    judged in one run; ``shifts`` are v1's and v2's judge (and human) levels above the pattern.
     """
     from llmops_core.services.prompts import prompt_label_set
     from tests.versions.helpers import make_outputs, make_versions
 
     v1, v2 = make_versions(project, 2)
-    prompt_label_set(version=v1, label="production", actor=lead)
+    if production:
+        prompt_label_set(version=v1, label="production", actor=lead)
     base, cand = make_outputs(project, v1, 20), make_outputs(project, v2, 20)
     judge_all(project, (base, shifts[0]), (cand, shifts[1]))
     return {"v1": v1, "v2": v2, "base": base, "cand": cand}

@@ -205,3 +205,22 @@ def test_the_compare_page_names_the_judge_assisted_rule(
     ).content.decode()
     assert "judge-assisted PPI++ differences" in body
     assert "no criterion is significantly worse than production v1 on the judge-assisted" in body
+
+
+def test_a_first_promotion_on_the_judge_assisted_basis_reads_the_peer_comparison(
+    project: Project, reviewers: list[Any], admin: Any, lead: Any
+) -> None:
+    """No production yet: v1 is checked against v2 (compared the other way round) and fails."""
+    two = make_two(project, lead, shifts=(0, 1), production=False)
+    rate(project, two["base"], SPREAD, reviewers)
+    rate(project, two["cand"], SPREAD, reviewers, shift=1)
+    rules = [{"rule": "no_significant_regression", **ASSISTED}]
+    release_gate_update(project=project, actor=admin, rules=rules)
+    (missing,) = gate_evaluate(version=two["v1"]).failures
+    assert missing == "the comparison of v1 with v2 is not computed yet; compute it"
+    comparison_compute(report_id=comparison_request(candidate=two["v2"], baseline=two["v1"])[0].pk)
+    result = gate_evaluate(version=two["v1"])
+    assert result.failures[0].startswith("significantly worse than v2 on fluency")
+    evidence = result.checks[0].evidence["comparisons"]["v2"]["criteria"]["fluency"]
+    assert evidence["verdict"] == "worse" and evidence["mean"] < 0 and evidence["high"] < 0
+    assert gate_evaluate(version=two["v2"]).passed

@@ -189,3 +189,34 @@ def test_an_outsider_gets_404_on_page_and_api(
     assert client.get(f"/p/{project.slug}/prompts/support/v1/").status_code == 404
     url = f"/api/projects/{project.slug}/prompts/support/versions/1/scorecard/"
     assert api_as(outsider).get(url).status_code == 404
+
+
+def test_an_active_queue_with_an_item_missing_its_probability_is_invalid(
+    project: Project, judged: dict[str, Any], reviewers: list[Any]
+) -> None:
+    outputs = judged["outputs"]
+    queue = rate(project, outputs, SPREAD, reviewers)
+    probability = {outputs[i].pk: 0.5 for i in SPREAD[1:]}  # the first item has none
+    make_calibration(queue, judged["version"], sampling="active", frame=20, probability=probability)
+    stored = estimate(compute(judged["version"]), "fluency")
+    assert not stored["valid"]
+    assert "drawn actively but item" in stored["invalid_reason"]
+    assert stored["invalid_reason"].endswith(
+        "has no inclusion probability, so the estimate cannot weight it"
+    )
+
+
+def test_the_estimate_uses_the_judge_that_scored_the_version_most_recently(
+    project: Project, judged: dict[str, Any], reviewers: list[Any]
+) -> None:
+    """A later judge run (a new judge version) scoring every output 5 is the one read."""
+    from tests.versions.helpers import CRITERIA, judge_scores
+
+    rate(project, judged["outputs"], SPREAD, reviewers)
+    judge_scores(project, {o: dict.fromkeys(CRITERIA, 5) for o in judged["outputs"]})
+    report = compute(judged["version"])
+    stored = estimate(report, "fluency")
+    card = next(c for c in report.results["criteria"] if c["name"] == "fluency")
+    assert stored["judge"]["judge_version_id"] == card["judge"]["judge_version_id"]
+    assert stored["judge_only"]["mean"] == 5.0 and stored["judge_only"]["low"] is None
+    assert stored["judge_only"]["reason"].startswith("the judge gave every output the same score")
