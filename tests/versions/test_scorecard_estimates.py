@@ -104,10 +104,14 @@ def test_a_uniform_calibration_queue_without_probabilities_is_a_uniform_sample(
 ) -> None:
     queue = rate(project, judged["outputs"], SPREAD, reviewers)
     make_calibration(queue, judged["version"], sampling="uniform", frame=20)
-    stored = estimate(compute(judged["version"]), "fluency")
+    report = compute(judged["version"])
+    stored = estimate(report, "fluency")
     expected = estimate_outputs(expected_outputs(judged["outputs"], "fluency", SPREAD))
     same_numbers(stored, expected.as_dict())
     assert stored["sampling"] == "uniform" and stored["valid"]
+    design = report.results["estimates"]["design"]
+    assert design["kind"] == "calibration_queue" and not design["weighted"]
+    assert "drawn uniformly at random from 20 outputs" in design["description"]
 
 
 def test_a_hand_picked_calibration_queue_makes_the_estimate_invalid(
