@@ -224,3 +224,19 @@ def test_the_estimate_uses_the_judge_that_scored_the_version_most_recently(
     assert stored["judge"]["judge_version_id"] == card["judge"]["judge_version_id"]
     assert stored["judge_only"]["mean"] == 5.0 and stored["judge_only"]["low"] is None
     assert stored["judge_only"]["reason"].startswith("the judge gave every output the same score")
+
+
+def test_a_queue_name_in_the_design_sentence_is_escaped_on_the_page(
+    project: Project, judged: dict[str, Any], reviewers: list[Any], lead: Any
+) -> None:
+    from annotate.models import Queue
+
+    queue = rate(project, judged["outputs"], SPREAD, reviewers)
+    make_calibration(queue, judged["version"], sampling="uniform", frame=20)
+    Queue.objects.filter(pk=queue.pk).update(name="<img src=x onerror=alert(1)>")
+    compute(judged["version"])
+    client = Client()
+    client.force_login(lead)
+    page = client.get(f"/p/{project.slug}/prompts/support/v1/").content.decode()
+    assert "<img src=x" not in page
+    assert "calibration queue &quot;&lt;img src=x onerror=alert(1)&gt;&quot;" in page

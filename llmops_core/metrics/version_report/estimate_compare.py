@@ -15,7 +15,8 @@ from llmops_core.metrics.ppi import compare_outputs, comparison_sentence, estima
 from llmops_core.metrics.version_report.comparison import Hashes, Side
 from llmops_core.metrics.version_report.estimates import (
     LabelledDesign,
-    judge_scores,
+    judge_tables,
+    rating_groups,
     version_outputs,
 )
 from llmops_core.metrics.version_report.ratings import VersionRatingRows
@@ -52,21 +53,17 @@ def comparison_estimates(
     """
     inputs = {output: digest for output, (_, digest) in hashes.items()}
     blocks = []
+    tables, groups = judge_tables(judge_rows), rating_groups(ratings)
     for name in criteria:
         sides = []
         for side in (candidate, baseline):
             scores = (
-                judge_scores(
-                    judge_rows,
-                    judge_version_id=judge["judge_version_id"],
-                    criterion=name,
-                    version_id=side.id,
-                )
+                tables.get((judge["judge_version_id"], name, side.id), {})
                 if judge is not None
                 else {}
             )
             outputs, _ = version_outputs(
-                ratings, designs[side.id], scores, criterion=name, version_id=side.id, inputs=inputs
+                groups, designs[side.id], scores, criterion=name, version_id=side.id, inputs=inputs
             )
             sides.append((side, designs[side.id], outputs))
         comparison = compare_outputs(sides[0][2], sides[1][2])

@@ -60,23 +60,35 @@ def judge_of(judges: Sequence[Mapping[str, Any]], criterion: str) -> dict[str, A
     return None
 
 
-def judge_scores(
-    rows: Sequence[Mapping[str, Any]], *, judge_version_id: int, criterion: str, version_id: int
-) -> dict[int, float]:
-    """Return {output id: the judge version's latest score} (rows come oldest run first)."""
-    scores: dict[int, float] = {}
+JudgeTables = dict[tuple[int, str, int], dict[int, float]]
+RatingGroups = dict[tuple[int | None, str], list[tuple[int, int, float]]]
+
+
+def judge_tables(rows: Sequence[Mapping[str, Any]]) -> JudgeTables:
+    """Return {(judge version, criterion, prompt version): {output id: latest score}}.
+
+    One pass over the rows (oldest run first, so a later score of an output replaces one).
+    """
+    tables: JudgeTables = {}
     for row in rows:
-        if (
-            row["judge_version_id"] == judge_version_id
-            and row["criterion"] == criterion
-            and row["version_id"] == version_id
-        ):
-            scores[row["output_id"]] = float(row["score"])
-    return scores
+        key = (row["judge_version_id"], row["criterion"], row["version_id"])
+        tables.setdefault(key, {})[row["output_id"]] = float(row["score"])
+    return tables
+
+
+def rating_groups(ratings: VersionRatingRows) -> RatingGroups:
+    """Return {(prompt version, criterion): [(queue item, output, score), ...]} in one pass."""
+    groups: RatingGroups = {}
+    for item, output, version, name, score in zip(
+        ratings.item, ratings.output, ratings.version, ratings.criterion, ratings.score,
+        strict=True,
+    ):  # fmt: skip
+        groups.setdefault((version, name), []).append((item, output, float(score)))
+    return groups
 
 
 def version_outputs(
-    ratings: VersionRatingRows,
+    groups: RatingGroups,
     design: LabelledDesign,
     judge: Mapping[int, float],
     *,
@@ -93,17 +105,12 @@ def version_outputs(
     scores: list[float] = []
     chosen: dict[int, float] = {}
     left_out = 0
-    for item, output, version, name, score in zip(
-        ratings.item, ratings.output, ratings.version, ratings.criterion, ratings.score,
-        strict=True,
-    ):  # fmt: skip
-        if version != version_id or name != criterion:
-            continue
+    for item, output, score in groups.get((version_id, criterion), []):
         if design.items is not None and item not in design.items:
             left_out += 1
             continue
         outputs.append(output)
-        scores.append(float(score))
+        scores.append(score)
         if design.probability is not None:
             chosen[output] = design.probability[item]
     judged = np.fromiter(judge.keys(), dtype=np.int64, count=len(judge))
@@ -168,20 +175,16 @@ def scorecard_estimates(
 ) -> dict[str, Any]:
     """Return the judge-assisted estimates of every criterion, in ``criteria`` order."""
     blocks = []
+    tables, groups = judge_tables(judge_rows), rating_groups(ratings)
     for name in criteria:
         judge = judge_of(judges, name)
-        scores = (
-            judge_scores(
-                judge_rows,
-                judge_version_id=judge["judge_version_id"],
-                criterion=name,
-                version_id=version_id,
-            )
-            if judge is not None
-            else {}
-        )
+        key = (judge["judge_version_id"], name, version_id) if judge is not None else None
         outputs, left_out = version_outputs(
-            ratings, design, scores, criterion=name, version_id=version_id
+            groups,
+            design,
+            tables.get(key, {}) if key else {},
+            criterion=name,
+            version_id=version_id,
         )
         blocks.append(
             {"name": name, **estimate_block(outputs, design, judge=judge, left_out=left_out)}
