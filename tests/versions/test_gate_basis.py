@@ -102,6 +102,11 @@ def test_the_judge_assisted_min_mean_accepts_refuses_and_is_frozen_with_the_prom
     assert evidence["mean"] == pytest.approx(mean) and evidence["scorecard_id"] == report.pk
     assert (evidence["n_human"], evidence["n_judge"], evidence["valid"]) == (10, 10, True)
     assert evidence["lambda"] is not None and evidence["effective_n"] is not None
+    client = Client()
+    client.force_login(lead)
+    page = client.get(f"/p/{project.slug}/promotions/{done.json()['id']}/").content.decode()
+    assert "Estimates the gate read: min_mean on judge-assisted (PPI++) estimates, mean" in page
+    assert "10 human-rated + 10 judge-only outputs" in page
 
 
 def test_the_human_only_basis_stays_the_default_and_is_recorded(
