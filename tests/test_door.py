@@ -27,7 +27,7 @@ from django.apps import apps
 from django.db.models import Manager, Model, QuerySet
 
 import annotate.selectors as door
-from annotate.models import QueueItem
+from annotate.models import Queue, QueueItem
 from annotate.selectors import RatingFilter
 from annotate.services.adjudication import adjudication_record
 from annotate.services.preferences import preference_submit
@@ -374,6 +374,7 @@ def door_world(project: Project, make_member: Callable[..., Any]) -> DoorWorld:
     queue = make_queue(project, outputs, reviewers)
     for reviewer in reviewers:
         rate_all(queue, reviewer, lambda o: ("flag", SCORES) if o.pk == outputs[0].pk else SCORES)
+    Queue.objects.filter(pk=queue.pk).update(sampling="uniform", calibrates=v1, sample_frame=4)
     item = QueueItem.objects.get(queue=queue, output=outputs[0])
     item.is_gold, item.gold_scores = True, {"fluency": 4}
     item.save(update_fields=["is_gold", "gold_scores"])
@@ -394,6 +395,7 @@ def _calls(w: DoorWorld) -> dict[str, Callable[[], Any]]:
     ids = [w.output_id]
     return {
         "adjudicated_scores": lambda: door.adjudicated_scores(flt),
+        "calibration_designs": lambda: door.calibration_designs(version_id=w.version_id),
         "export_annotation_rows": lambda: door.export_annotation_rows(flt, output_ids=None),
         "export_flags_by_output": lambda: door.export_flags_by_output(
             project_id=w.project.pk, output_ids=ids

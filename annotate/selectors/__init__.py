@@ -11,9 +11,11 @@ that owns a read:
 * ``ratings``: ratings as plain rows, snapshots and fingerprints, gold and adjudicated scores;
 * ``exports``: annotation tables streamed for exports;
 * ``preferences``: blind side-by-side preferences;
-* ``outputs``: which outputs are rated or queued, and each output's queues and labels.
+* ``outputs``: which outputs are rated or queued, and each output's queues and labels;
+* ``designs``: the calibration queues of a prompt version and their inclusion probabilities.
 """
 
+from annotate.selectors.designs import CalibrationDesign, calibration_designs
 from annotate.selectors.exports import (
     AnnotationRow,
     OutputFlags,
@@ -63,6 +65,7 @@ from annotate.selectors.ratings import (
 
 __all__ = [
     "AnnotationRow",
+    "CalibrationDesign",
     "ItemRatings",
     "OutputFlags",
     "OutputLabel",
@@ -74,6 +77,7 @@ __all__ = [
     "RatingRow",
     "RatingsSnapshot",
     "adjudicated_scores",
+    "calibration_designs",
     "export_annotation_rows",
     "export_flags_by_output",
     "export_output_boundaries",

@@ -12,6 +12,8 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from llmops_core.services.gate_rules import (
+    BASIS_LABELS,
+    JUDGE_ASSISTED,
     REFERENCE_LABELS,
     RULE_FIELDS,
     RULE_LABELS,
@@ -29,6 +31,7 @@ FIELD_LABELS = {
     "value": "value",
     "metric": "metric",
     "include_judge": "judge scores too",
+    "basis": "estimate",
     "items": "outputs",
     "reviewers": "reviewers",
 }
@@ -58,6 +61,13 @@ class GateRuleForm(forms.Form):
         "scores within 1. Against references: BLEU or chrF (0-100), a ROUGE F (0-1).",
     )
     include_judge = forms.BooleanField(required=False, label="Judge scores too")
+    basis = forms.ChoiceField(
+        required=False,
+        label="Estimate",
+        choices=[("", BASIS_LABELS["human_only"]), (JUDGE_ASSISTED, BASIS_LABELS[JUDGE_ASSISTED])],
+        help_text="Minimum mean and no regression: human ratings alone (the default), or the "
+        "judge-assisted PPI++ estimate from the scorecard and comparison.",
+    )
     items = forms.IntegerField(required=False, label="Outputs")
     reviewers = forms.IntegerField(required=False)
 

@@ -4,7 +4,8 @@ A comparison is a ``Report`` of kind ``version_comparison`` with ``subject_versi
 candidate) and ``baseline_version`` set. This module reads both versions' ratings under the
 latest rubric version they share, their outputs' input hashes, judge scores and the human
 pairwise preferences (through ``annotate.selectors``, plain counts), has
-``metrics.version_report.comparison`` compute the verdicts, and stores the result. The report
+``metrics.version_report.comparison`` compute the verdicts (``estimate_compare`` the
+judge-assisted differences), and stores the result. The report
 row's life goes through ``services.scorecards.version_report_run`` and ``services.jobs``.
 """
 
@@ -23,7 +24,9 @@ from annotate.selectors import (
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
 from llmops_core.metrics.version_report.comparison import Options, Side, comparison_build
+from llmops_core.metrics.version_report.estimate_compare import comparison_estimates
 from llmops_core.models import PromptVersion, Report, ReportKind
+from llmops_core.selectors.estimates import version_estimate_design
 from llmops_core.selectors.prompts import (
     label_version,
 )
@@ -197,15 +200,35 @@ def comparison_results(
     )
     hashes = version_output_hashes(version_ids=ids)
     rubric = rubric_version_summary(rubric_version_id=rubric_id)
+    judge_rows = version_judge_scores(version_ids=ids)
+    sides = Side(candidate.pk, _label(candidate)), Side(baseline.pk, _label(baseline))
+    criteria_names = [c["name"] for c in (rubric or {}).get("criteria", [])]
     built = comparison_build(
-        candidate=Side(candidate.pk, _label(candidate)),
-        baseline=Side(baseline.pk, _label(baseline)),
+        candidate=sides[0],
+        baseline=sides[1],
         ratings=ratings,
         hashes=hashes,
-        criteria_names=[c["name"] for c in (rubric or {}).get("criteria", [])],
-        judge_rows=version_judge_scores(version_ids=ids),
+        criteria_names=criteria_names,
+        judge_rows=judge_rows,
         preferences=preference_outcomes(candidate_id=candidate.pk, baseline_id=baseline.pk),
         options=Options(draws=draws, seed=seed, alpha=alpha, power=power),
+    )
+    judge = built["judge"]
+    built["estimates"] = comparison_estimates(
+        ratings=ratings,
+        hashes=hashes,
+        judge_rows=judge_rows,
+        judge=(
+            {"judge_version_id": judge["judge_version_id"], "judge": judge["judge"]}
+            if judge["judge_version_id"] is not None
+            else None
+        ),
+        designs={
+            pk: version_estimate_design(version_id=pk, rated_items=ratings.item) for pk in ids
+        },
+        criteria=criteria_names,
+        candidate=sides[0],
+        baseline=sides[1],
     )
     return {
         "candidate": {"id": candidate.pk, "number": candidate.number},

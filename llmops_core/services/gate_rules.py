@@ -7,6 +7,10 @@ Rules are a JSON list stored on ``ReleaseGate.rules``; each is an object with a 
   agree); before the first promotion, than any other version rated on the same inputs;
 - ``min_mean`` (``criterion``, ``value``): the candidate's human mean on a criterion is at least
   ``value`` (from its latest scorecard), a value on that criterion's scale;
+
+both take ``basis``: ``human_only`` (the default: human ratings alone, as above) or
+``judge_assisted`` (the PPI++ estimate and difference stored with the scorecard and the
+comparison, ``services.gate_estimates``);
 - ``min_judge_agreement`` (``value``, ``metric``: ``quadratic_kappa`` or ``within_1``): applies
   only when a comparison the gate reads used judge scores; every judged criterion's agreement
   with the humans, from the judge's latest judge-vs-humans report, is at least ``value``;
@@ -35,12 +39,15 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {"rule": "min_rated_items", "items": 20, "reviewers": 2},
 ]
 JUDGE_METRICS = ("quadratic_kappa", "within_1")
+HUMAN_ONLY, JUDGE_ASSISTED = "human_only", "judge_assisted"
+BASES: Final = (HUMAN_ONLY, JUDGE_ASSISTED)
+BASIS_LABELS: Final = {HUMAN_ONLY: "human ratings only", JUDGE_ASSISTED: "judge-assisted (PPI++)"}
 # The range each agreement metric can take: kappa from -1 to 1, a share from 0 to 1.
 METRIC_RANGES: Final = {"quadratic_kappa": (-1.0, 1.0), "within_1": (0.0, 1.0)}
 # rule kind -> {field: (type, required)}
 RULE_FIELDS: dict[str, dict[str, tuple[type, bool]]] = {
-    "no_significant_regression": {"include_judge": (bool, False)},
-    "min_mean": {"criterion": (str, True), "value": (float, True)},
+    "no_significant_regression": {"include_judge": (bool, False), "basis": (str, False)},
+    "min_mean": {"criterion": (str, True), "value": (float, True), "basis": (str, False)},
     "min_judge_agreement": {"value": (float, True), "metric": (str, False)},
     "min_rated_items": {"items": (int, True), "reviewers": (int, True)},
     "min_reference_metric": {"metric": (str, True), "value": (float, True)},
@@ -73,14 +80,17 @@ class RuleProblem:
 def rule_words(rule: Mapping[str, Any]) -> str:
     """Return the rule in words, as the gate page and a refusal name it."""
     kind = rule.get("rule")
+    assisted = rule.get("basis") == JUDGE_ASSISTED
     if kind == "no_significant_regression":
         judge = " (judge scores too)" if rule.get("include_judge") else ""
+        judge = " (judge-assisted PPI++ differences)" if assisted else judge
         return (
             "no criterion significantly worse than production, or before the first "
             f"promotion than another version rated on the same inputs{judge}"
         )
     if kind == "min_mean":
-        return f"human mean of {rule.get('criterion')} at least {rule.get('value'):g}"
+        which = "judge-assisted (PPI++) mean" if assisted else "human mean"
+        return f"{which} of {rule.get('criterion')} at least {rule.get('value'):g}"
     if kind == "min_judge_agreement":
         metric = rule.get("metric", JUDGE_METRICS[0])
         return f"judge agreement with humans ({metric}) at least {rule.get('value'):g}"
@@ -105,6 +115,23 @@ def _reference_problems(index: int, rule: dict[str, Any]) -> list[RuleProblem]:
     high = REFERENCE_SCALES[metric]
     if "value" in rule and not 0 <= rule["value"] <= high:
         return [RuleProblem(index, "value", f"{rule['value']:g} is outside {metric}'s 0-{high}")]
+    return []
+
+
+def _basis_problems(index: int, rule: dict[str, Any]) -> list[RuleProblem]:
+    """Return what is wrong with the rule's basis (which estimate it reads)."""
+    basis = rule.get("basis", HUMAN_ONLY)
+    if basis not in BASES:
+        return [RuleProblem(index, "basis", f"{basis!r} is not one of {', '.join(BASES)}")]
+    if basis == JUDGE_ASSISTED and rule.get("include_judge"):
+        return [
+            RuleProblem(
+                index,
+                "include_judge",
+                "judge-only verdicts do not mix with the judge-assisted basis, which already "
+                "uses the judge's scores; choose one",
+            )
+        ]
     return []
 
 
@@ -195,6 +222,7 @@ def _one_rule(
         )
     if kind == "min_reference_metric" and "metric" in out:
         problems += _reference_problems(index, out)
+    problems += _basis_problems(index, out)
     if not problems and scales is not None:
         problems = _against_scales(index, out, scales)
     return (None if problems else out), problems

@@ -34,7 +34,8 @@ from llmops_core.selectors.versions import (
     version_report_latest,
 )
 from llmops_core.services.audit import audit_record
-from llmops_core.services.gate_checks import CHECKS, GateCheck, GateContext, PeerComparison
+from llmops_core.services.gate_checks import GateCheck, GateContext, PeerComparison
+from llmops_core.services.gate_estimates import check_for
 from llmops_core.services.gate_rules import DEFAULT_RULES, gate_rules_check, gate_rules_clean
 
 __all__ = [
@@ -151,7 +152,7 @@ def gate_evaluate(*, version: PromptVersion) -> GateResult:
     project = version.template.project
     rules, default = gate_rules_for(project=project)
     ctx = gate_context(version=version)
-    checks = [CHECKS[rule["rule"]](rule, ctx) for rule in rules]
+    checks = [check_for(rule)(rule, ctx) for rule in rules]
     context = {
         "candidate": {"id": version.pk, "number": version.number},
         "baseline": (

@@ -33,6 +33,7 @@ from llmops_core.selectors.versions import (
     version_rubric_version_ids,
 )
 from llmops_core.services.audit import audit_record
+from llmops_core.services.gate_rules import HUMAN_ONLY, RULE_FIELDS
 from llmops_core.services.gates import GateResult, gate_evaluate
 from llmops_core.services.prompts import prompt_label_set, prompt_template_lock
 
@@ -95,6 +96,16 @@ def promotion_evidence(*, version: PromptVersion, gate: GateResult) -> dict[str,
     production = label_version(template=version.template)
     return {
         "frozen_at": timezone.now().isoformat(),
+        "estimate_bases": [
+            {
+                "rule": check.rule,
+                "basis": check.rule.get("basis", HUMAN_ONLY),
+                "passed": check.passed,
+                "evidence": check.evidence,
+            }
+            for check in gate.checks
+            if "basis" in RULE_FIELDS[check.rule["rule"]]
+        ],
         "candidate": _version_facts(version),
         "baseline": _version_facts(production if production != version else None),
         "comparison": _report_facts(comparison, drop=("evidence",)),

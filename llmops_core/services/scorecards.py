@@ -3,7 +3,8 @@
 A scorecard is a ``Report`` of kind ``scorecard`` with ``subject_version`` set: what humans and
 judges say about one version, and what it costs. This module reads the version's ratings, judge
 scores, flags and output figures (``selectors.versions``), has
-``metrics.version_report.scorecard`` compute the card, and stores it. The report row's life
+``metrics.version_report.scorecard`` compute the card (and ``metrics.version_report.estimates``
+its judge-assisted estimates), and stores it. The report row's life
 (start, succeed, fail) goes through ``services.jobs``, shared with comparisons.
 
 Computing runs outside any transaction (on SQLite a transaction takes the write lock); each write
@@ -26,8 +27,10 @@ from django.utils import timezone
 
 from llmops_core.errors import DomainError
 from llmops_core.hashing import canonical_json
+from llmops_core.metrics.version_report.estimates import scorecard_estimates
 from llmops_core.metrics.version_report.scorecard import scorecard_build
 from llmops_core.models import JobStatus, PromptVersion, Report, ReportKind
+from llmops_core.selectors.estimates import version_estimate_design
 from llmops_core.selectors.versions import (
     rubric_version_summary,
     version_fingerprint,
@@ -186,7 +189,8 @@ def scorecard_results(*, version: PromptVersion, draws: int, seed: int) -> dict[
     ratings = version_ratings(
         project_id=project_id, version_ids=[version.pk], rubric_version_id=rubric_id
     )
-    return scorecard_build(
+    judge_rows = version_judge_scores(version_ids=[version.pk])
+    results = scorecard_build(
         version={
             "id": version.pk,
             "number": version.number,
@@ -196,12 +200,21 @@ def scorecard_results(*, version: PromptVersion, draws: int, seed: int) -> dict[
         ratings=ratings,
         rubric=rubric_version_summary(rubric_version_id=rubric_id),
         older_rubrics=max(len(rubric_ids) - 1, 0),
-        judge_rows=version_judge_scores(version_ids=[version.pk]),
+        judge_rows=judge_rows,
         flags=version_flag_counts(project_id=project_id, version_id=version.pk),
         outputs=version_output_stats(version_id=version.pk),
         draws=draws,
         seed=seed,
     )
+    results["estimates"] = scorecard_estimates(
+        ratings=ratings,
+        design=version_estimate_design(version_id=version.pk, rated_items=ratings.item),
+        judge_rows=judge_rows,
+        judges=results["judges"],
+        criteria=[card["name"] for card in results["criteria"]],
+        version_id=version.pk,
+    )
+    return results
 
 
 # Keeping scorecards fresh ----------------------------------------------------------------------
