@@ -88,6 +88,7 @@ def _validate(project: Project, data: RuleInput) -> dict[str, Any]:
     metric = metric_get(data.metric)
     if metric is None:
         raise _fail("metric", f"{data.metric[:64]!r} is not one of {', '.join(sorted(METRICS))}")
+    window_seconds = window_parse(data.window)
     if data.direction not in Direction.values:
         raise _fail("direction", f"use one of {', '.join(Direction.values)}")
     if data.no_data not in NoData.values:
@@ -141,7 +142,7 @@ def _validate(project: Project, data: RuleInput) -> dict[str, Any]:
     return {
         "name": name,
         "metric": metric.name,
-        "window_seconds": window_parse(data.window),
+        "window_seconds": window_seconds,
         "direction": data.direction,
         "warning_threshold": warning,
         "alert_threshold": alert,
