@@ -113,9 +113,9 @@ class AlertRuleInputSerializer(serializers.Serializer[Any]):
 
     def rule_input(self, rule: AlertRule | None = None) -> RuleInput:
         """Return the validated data as a ``RuleInput`` (over ``rule``'s settings for PATCH)."""
-        data = dict(self.validated_data)
+        data: dict[str, Any] = dict(self.validated_data)
         renamed = {"prompt_version": "prompt_version_id", "model": "model_name"}
-        values = {renamed.get(k, k): v for k, v in data.items()}
+        values: dict[str, Any] = {renamed.get(str(k), str(k)): v for k, v in data.items()}
         if rule is not None:
             return rule_input_from(rule, **values)
         return RuleInput(**values)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 
@@ -85,7 +86,7 @@ def notification_for(rule: AlertRule, new_state: str, now: datetime) -> tuple[st
 
 
 def _channels(rule: AlertRule) -> list[str]:
-    channels = []
+    channels: list[str] = []
     if rule.webhook_url:
         channels.append(Channel.WEBHOOK)
     if rule.emails:
@@ -154,7 +155,7 @@ def _record(rule_id: int, window_end: datetime, value: float | None) -> AlertEve
         )
         rule.notified_state, rule.notified_at = new_state, window_end
         for delivery in deliveries:
-            transaction.on_commit(lambda pk=delivery.pk: alert_delivery_publish(pk))
+            transaction.on_commit(partial(alert_delivery_publish, delivery.pk))
     rule.state, rule.last_value, rule.last_window_end = new_state, value, window_end
     rule.save(
         update_fields=["state", "last_value", "last_window_end", "notified_state", "notified_at"]

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 
@@ -114,7 +115,8 @@ def latency_p95(
         return None
     position = 0.95 * (n - 1)
     low = math.floor(position)
-    values = list(timed.order_by("latency_ms").values_list("latency_ms", flat=True)[low : low + 2])
+    ordered = timed.order_by("latency_ms").values_list("latency_ms", flat=True)
+    values = [int(v) for v in ordered[low : low + 2] if v is not None]
     if len(values) == 1:
         return float(values[0])
     return float(values[0] + (values[1] - values[0]) * (position - low))
@@ -141,7 +143,7 @@ def requests(project: Project, end: datetime, window: timedelta, flt: MetricFilt
 
 def _human_scores(
     project: Project, end: datetime, window: timedelta, flt: MetricFilter
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Return the criterion's ratings given in the window (gold items left out)."""
     rows = rating_rows(
         RatingFilter(
@@ -165,7 +167,7 @@ def human_score_mean(
     project: Project, end: datetime, window: timedelta, flt: MetricFilter
 ) -> float | None:
     """Return the mean human rating of the criterion among ratings given in the window."""
-    scores = [int(row["score"]) for row in _human_scores(project, end, window, flt)]  # type: ignore[call-overload]
+    scores = [int(row["score"]) for row in _human_scores(project, end, window, flt)]
     return sum(scores) / len(scores) if scores else None
 
 
@@ -192,7 +194,7 @@ def judge_human_agreement(
 
     by_output: dict[int, dict[int, float]] = defaultdict(dict)
     for row in _human_scores(project, end, window, flt):
-        by_output[int(row["output_id"])][int(row["reviewer_id"])] = float(row["score"])  # type: ignore[call-overload]
+        by_output[int(row["output_id"])][int(row["reviewer_id"])] = float(row["score"])
     if not by_output:
         return None
     judged: dict[int, float] = {}
@@ -210,8 +212,8 @@ def judge_human_agreement(
     index = {reviewer: i for i, reviewer in enumerate(reviewers)}
     humans = [[math.nan] * len(items) for _ in reviewers]
     for column, output_id in enumerate(items):
-        for reviewer, score in by_output[output_id].items():
-            humans[index[reviewer]][column] = score
+        for reviewer, rated in by_output[output_id].items():
+            humans[index[reviewer]][column] = rated
     result = judge_agreement([judged[o] for o in items], humans, draws=0)
     return result.estimates["quadratic_kappa"].value
 
