@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -18,7 +19,7 @@ from llmops_core.services.alerts import (
     alert_rule_evaluate,
     metric_register,
 )
-from tests.alerts.conftest import Receiver
+from tests.alerts.conftest import SECRET, Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +191,24 @@ def test_a_claimed_delivery_is_not_sent_twice(
     )
     assert alert_delivery_attempt(delivery_id=hook.pk) is None  # in another worker's hands
     assert receiver.received == []
+
+
+def test_the_readme_verification_snippet_accepts_a_delivery_and_refuses_a_replay(
+    make_rule: Callable[..., AlertRule], receiver: Receiver
+) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\nimport hashlib, hmac, time") + len("```python\n")
+    namespace: dict[str, Any] = {}
+    exec(readme[start : readme.index("```", start)], namespace)  # noqa: S102 (our own README)
+    rule = make_rule(metric="one", webhook_url=receiver.url)
+    alert_delivery_attempt(delivery_id=delivery(fire(rule), "webhook").pk)
+    (got,) = receiver.received
+    assert namespace["verify"](SECRET.encode(), got.headers, got.body)
+    old = {
+        **got.headers,
+        "X-Workbench-Timestamp": str(int(got.headers["X-Workbench-Timestamp"]) - 600),
+    }
+    assert not namespace["verify"](SECRET.encode(), old, got.body)
+    assert not namespace["verify"](SECRET.encode(), got.headers, got.body + b" ")
