@@ -25,6 +25,7 @@ from llmops_core.services.alerts import (
 )
 
 EVENTS_PER_PAGE = 50
+RULES_PER_PAGE = 100
 
 
 @login_required
@@ -32,11 +33,15 @@ EVENTS_PER_PAGE = 50
 def alert_rule_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     """List the project's alert rules with their current state."""
     project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    page = Paginator(alert_rules_for_project(project), RULES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     rules = [
         {"rule": rule, "window": window_text(rule.window_seconds), "unit": _unit(rule)}
-        for rule in alert_rules_for_project(project)[:500]
+        for rule in page
     ]
-    return render(request, "llmops_core/alerts/list.html", {"project": project, "rules": rules})
+    context = {"project": project, "rules": rules, "page": page}
+    return render(request, "llmops_core/alerts/list.html", context)
 
 
 def _unit(rule: AlertRule) -> str:

@@ -98,6 +98,7 @@ def test_a_lead_creates_reads_changes_and_deletes_a_rule(
             "16",
         ),
         ({"name": ""}, "name", ""),
+        ({"name": "Errors\nBcc: x@y.z"}, "name", "line break"),
         ({"no_data": "maybe"}, "no_data", ""),
     ],
 )

@@ -212,3 +212,15 @@ def test_the_readme_verification_snippet_accepts_a_delivery_and_refuses_a_replay
     }
     assert not namespace["verify"](SECRET.encode(), old, got.body)
     assert not namespace["verify"](SECRET.encode(), got.headers, got.body + b" ")
+
+
+@override_settings(ALERT_DELIVERY_MAX_ATTEMPTS=3)
+def test_a_delivery_whose_workers_all_crashed_is_given_up(
+    make_rule: Callable[..., AlertRule], receiver: Receiver, clock: Clock
+) -> None:
+    """Every attempt was claimed and none recorded an outcome: no fourth attempt is made."""
+    hook = delivery(fire(make_rule(metric="one", webhook_url=receiver.url)), "webhook")
+    AlertDelivery.objects.filter(pk=hook.pk).update(attempts=3, next_retry_at=clock.now)
+    assert alert_delivery_attempt(delivery_id=hook.pk) is None
+    hook.refresh_from_db()
+    assert hook.gave_up and hook.next_retry_at is None and receiver.received == []

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -108,7 +108,7 @@ def _send(delivery: AlertDelivery) -> None:
     message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, list(rule.emails))
     try:
         message.send()
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException, BadHeaderError) as exc:
         raise DeliveryFailed(f"the mail server refused: {exc}") from exc
 
 
@@ -128,6 +128,11 @@ def _claim(delivery_id: int, now: datetime) -> AlertDelivery | None:
         .first()
     )
     if delivery is None or delivery.next_retry_at is None or delivery.next_retry_at > now:
+        return None
+    if delivery.attempts >= settings.ALERT_DELIVERY_MAX_ATTEMPTS:
+        # Every attempt was claimed and none recorded an outcome (a crashed worker).
+        delivery.gave_up, delivery.next_retry_at = True, None
+        delivery.save(update_fields=["gave_up", "next_retry_at"])
         return None
     lease = settings.ALERT_WEBHOOK_TIMEOUT_SECONDS + _CLAIM_MARGIN_SECONDS
     delivery.attempts += 1

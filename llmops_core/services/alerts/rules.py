@@ -21,6 +21,7 @@ from llmops_core.services.alerts.webhooks import webhook_url_check
 from llmops_core.services.audit import audit_record
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WINDOW = re.compile(r"\s*(\d{1,6})\s*([mhd])\s*")
 MIN_WINDOW_SECONDS = 60
 MAX_WINDOW_SECONDS = 90 * 86400
@@ -85,6 +86,13 @@ def _validate(project: Project, data: RuleInput) -> dict[str, Any]:
     name = data.name.strip()
     if not name or len(name) > 120:
         raise _fail("name", "give a name of 1-120 characters")
+    for label, text in (
+        ("name", name),
+        ("model_name", data.model_name),
+        ("criterion", data.criterion),
+    ):
+        if _CONTROL.search(text):
+            raise _fail(label, "holds a line break or another control character")
     metric = metric_get(data.metric)
     if metric is None:
         raise _fail("metric", f"{data.metric[:64]!r} is not one of {', '.join(sorted(METRICS))}")
