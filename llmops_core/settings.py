@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "QueueStatusEnum": "annotate.models.queues.QueueStatus",
         "QueueOrderEnum": "annotate.models.queues.QueueOrder",
         "AssignmentStatusEnum": "annotate.models.labels.AssignmentStatus",
+        "AlertStateEnum": "llmops_core.models.alerts.AlertState",
     },
 }
 

@@ -51,7 +51,7 @@ def test_a_lead_creates_reads_changes_and_deletes_a_rule(
     )
     assert patched.status_code == 200, patched.json()
     assert (patched.json()["window"], patched.json()["paused"]) == ("7d", True)
-    assert patched.json()["emails"] == ["a@b.org"] and "webhook_secret" not in patched.json()
+    assert patched.json()["emails"] == ["a@b.org"] and patched.json()["webhook_secret"] is None
     put = as_lead.put(rules_url(project, rule.pk), {**GOOD, "name": "Renamed"}, format="json")
     assert put.status_code == 200 and put.json()["webhook_url"] == ""
     assert as_lead.delete(rules_url(project, rule.pk)).status_code == 204
