@@ -37,6 +37,13 @@ def beat_schedule(*, heartbeat_seconds: int) -> dict[str, dict[str, object]]:
             "task": "llmops_core.tasks.exports.exports_expire_task",
             "schedule": 3600.0,
         },
+        # Evaluate every active alert rule for the minute that just ended (one event per rule
+        # and window end however often it runs), and send again deliveries whose retry is due.
+        "alerts-evaluate": {
+            "task": "llmops_core.tasks.alerts.alert_rules_evaluate_due_task",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
         # A worker stamps the heartbeat row the health endpoint reports (GET /healthz/).
         "worker-heartbeat": {
             "task": "llmops_core.tasks.health.worker_heartbeat_stamp_task",

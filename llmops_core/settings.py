@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "QueueStatusEnum": "annotate.models.queues.QueueStatus",
         "QueueOrderEnum": "annotate.models.queues.QueueOrder",
         "AssignmentStatusEnum": "annotate.models.labels.AssignmentStatus",
+        "AlertStateEnum": "llmops_core.models.alerts.AlertState",
     },
 }
 
@@ -358,6 +359,29 @@ LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "60"))
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 5)
 LLM_RUN_CHUNK_SIZE = env_int("LLM_RUN_CHUNK_SIZE", 200)
 LLM_RUN_STALE_SECONDS = env_int("LLM_RUN_STALE_SECONDS", 120)
+
+# Alerts ----------------------------------------------------------------------------------------
+# Links in alert messages point here (workers have no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Non-public hosts alert webhooks may reach (same syntax as LLM_ALLOWED_HOSTS); none by default.
+ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS", [])
+# A failed delivery is retried after base, 2 x base, 4 x base... (at most the cap), then given up.
+ALERT_DELIVERY_BACKOFF_SECONDS = env_int("ALERT_DELIVERY_BACKOFF_SECONDS", 30)
+ALERT_DELIVERY_MAX_BACKOFF_SECONDS = env_int("ALERT_DELIVERY_MAX_BACKOFF_SECONDS", 3600)
+ALERT_DELIVERY_MAX_ATTEMPTS = env_int("ALERT_DELIVERY_MAX_ATTEMPTS", 8)
+ALERT_WEBHOOK_TIMEOUT_SECONDS = env_int("ALERT_WEBHOOK_TIMEOUT_SECONDS", 10)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "workbench@localhost")
 
 LOGGING = {
     "version": 1,

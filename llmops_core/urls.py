@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from llmops_core.api.otlp import OtlpTracesApi
 from llmops_core.views import (
+    alerts,
     audit,
     auth,
     dashboard,
@@ -63,6 +64,15 @@ urlpatterns = [
         P + "ingest-keys/<int:pk>/revoke/",
         ingest.ingest_key_revoke_view,
         name="ingest-key-revoke",
+    ),
+    path(P + "alerts/", alerts.alert_rule_list, name="alert-rules"),
+    path(P + "alerts/new/", alerts.alert_rule_new, name="alert-rule-new"),
+    path(P + "alerts/<int:pk>/", alerts.alert_rule_detail, name="alert-rule"),
+    path(P + "alerts/<int:pk>/edit/", alerts.alert_rule_edit, name="alert-rule-edit"),
+    path(
+        P + "alerts/events/<int:pk>/acknowledge/",
+        alerts.alert_event_acknowledge_view,
+        name="alert-event-acknowledge",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(P, views.project_detail, name="project"),

@@ -25,3 +25,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # One test database file per test process: parallel runs never share (or clobber) one.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}  # noqa: F405
+
+# The alert tests run a webhook receiver on loopback; every other private address stays refused.
+ALERT_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]

@@ -4,6 +4,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from llmops_core.api import alerts as al
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
 from llmops_core.api import imports as imp
@@ -54,6 +55,14 @@ urlpatterns = [
     path(P + "outputs/<int:pk>/", v.OutputDetailApi.as_view(), name="api-output"),
     path(P + "ingest-keys/", ik.IngestKeyListApi.as_view(), name="api-ingest-keys"),
     path(P + "ingest-keys/<int:pk>/", ik.IngestKeyRevokeApi.as_view(), name="api-ingest-key"),
+    path(P + "alert-rules/", al.AlertRuleListApi.as_view(), name="api-alert-rules"),
+    path(P + "alert-rules/<int:pk>/", al.AlertRuleDetailApi.as_view(), name="api-alert-rule"),
+    path(P + "alerts/", al.AlertEventListApi.as_view(), name="api-alerts"),
+    path(
+        P + "alerts/<int:pk>/acknowledge/",
+        al.AlertEventAcknowledgeApi.as_view(),
+        name="api-alert-acknowledge",
+    ),
     path(P + "imports/", v.ImportJobListApi.as_view(), name="api-imports"),
     path(P + "imports/<int:pk>/", v.ImportJobDetailApi.as_view(), name="api-import"),
     path(

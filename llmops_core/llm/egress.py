@@ -60,7 +60,6 @@ _HOST_NAME = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*\.?")
 # Printable ASCII only, and no backslash: parsers disagree about both (a URL that one library
 # reads as host A and another as host B is how allow-lists are slipped past).
 _UNSAFE = re.compile(r"[^\x21-\x7e]|\\")
-_BASE = 'field "base_url"'
 
 
 @dataclass(frozen=True)
@@ -88,46 +87,52 @@ class BaseURL:
         return f"{self.host_literal}:{self.port}"
 
 
-def _refuse_url(url: str, problem: str) -> ConfigError:
-    """Return the error for a base URL that cannot be used, naming the field."""
+def _refuse_url(url: str, problem: str, name: str = "base_url") -> ConfigError:
+    """Return the error for a URL that cannot be used, naming the field."""
     shown = url if len(url) <= 120 else url[:117] + "..."
-    return ConfigError(f"{_BASE}: {shown!r} {problem}", field="base_url")
+    return ConfigError(f'field "{name}": {shown!r} {problem}', field=name)
 
 
-def base_url_parse(url: str) -> BaseURL:
-    """Return the parts of an http(s) base URL; raise ``ConfigError`` naming what is wrong."""
+def base_url_parse(url: str, *, name: str = "base_url") -> BaseURL:
+    """Return the parts of an http(s) base URL; raise ``ConfigError`` naming what is wrong.
+
+    ``name`` is the field errors name (other outbound URLs, such as alert webhooks, are
+    held to the same shape).
+    """
+    only = "give the base URL only, e.g. .../v1" if name == "base_url" else "leave it out"
     if _UNSAFE.search(url):
         raise _refuse_url(
             url,
             "holds spaces, control or non-ASCII characters or a backslash "
             "(write an international host name in its xn-- form)",
+            name,
         )
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. a bracketed host that is not an IPv6 address
-        raise _refuse_url(url, "is not a URL this client can read") from None
+        raise _refuse_url(url, "is not a URL this client can read", name) from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not url[len(scheme) :].startswith("://"):
-        raise _refuse_url(url, "is not an http(s) URL")
+        raise _refuse_url(url, "is not an http(s) URL", name)
     if "?" in url:
-        raise _refuse_url(url, "has a query string; give the base URL only, e.g. .../v1")
+        raise _refuse_url(url, f"has a query string; {only}", name)
     if "#" in url:
-        raise _refuse_url(url, "has a fragment (#...); give the base URL only, e.g. .../v1")
+        raise _refuse_url(url, f"has a fragment (#...); {only}", name)
     if "@" in parts.netloc:
-        raise _refuse_url(url, "holds user-info (user@); put the key in the API key field")
+        raise _refuse_url(url, "holds user-info (user@); put the key in the API key field", name)
     if "%" in parts.netloc:
-        raise _refuse_url(url, "has percent-encoding or a zone in its host")
+        raise _refuse_url(url, "has percent-encoding or a zone in its host", name)
     host = (parts.hostname or "").rstrip(".")
     try:
         port = parts.port
     except ValueError:
-        raise _refuse_url(url, "has a port that is not a number from 1 to 65535") from None
+        raise _refuse_url(url, "has a port that is not a number from 1 to 65535", name) from None
     if not host:
-        raise _refuse_url(url, "has no host")
+        raise _refuse_url(url, "has no host", name)
     if port == 0:
-        raise _refuse_url(url, "has a port that is not a number from 1 to 65535")
+        raise _refuse_url(url, "has a port that is not a number from 1 to 65535", name)
     if ":" in host and _literal(host) is None:
-        raise _refuse_url(url, "has a bracketed host that is not an IPv6 address")
+        raise _refuse_url(url, "has a bracketed host that is not an IPv6 address", name)
     return BaseURL(scheme, host, port or DEFAULT_PORTS[scheme], parts.path)
 
 
@@ -266,17 +271,31 @@ def system_resolve(host: str, port: int) -> list[str]:
 
 @dataclass(frozen=True)
 class EgressPolicy:
-    """The operator's allow rules, and how host names are resolved (the system resolver)."""
+    """The operator's allow rules, and how host names are resolved (the system resolver).
+
+    ``name``, ``caller`` and ``setting`` only word the errors: the URL's field, who makes
+    the calls and the setting that allows more (LLM calls by default; alert webhooks too).
+    """
 
     rules: tuple[HostRule, ...] = ()
     resolver: Resolver = field(default=system_resolve, compare=False, repr=False)
+    name: str = "base_url"
+    caller: str = "LLM calls"
+    setting: str = "LLM_ALLOWED_HOSTS"
 
     @classmethod
     def from_rules(
-        cls, texts: Iterable[str], *, resolver: Resolver = system_resolve
+        cls,
+        texts: Iterable[str],
+        *,
+        resolver: Resolver = system_resolve,
+        name: str = "base_url",
+        caller: str = "LLM calls",
+        setting: str = "LLM_ALLOWED_HOSTS",
     ) -> EgressPolicy:
         """Return the policy of the rules ``texts``; raise ``ConfigError`` on a bad one."""
-        return cls(tuple(host_rule_parse(text) for text in texts if text.strip()), resolver)
+        rules = tuple(host_rule_parse(text) for text in texts if text.strip())
+        return cls(rules, resolver, name, caller, setting)
 
     def refusal(self, host: str, address: IPAddress, port: int) -> str | None:
         """Return why ``address`` (an address of ``host``) is refused, or None if it is allowed."""
@@ -306,8 +325,8 @@ class EgressPolicy:
             kind = self.refusal(host, literal, port)
             if kind is not None:
                 raise EgressRefused(
-                    f"{_BASE}: {host} is a {kind} address; LLM calls may not go there unless "
-                    "the operator allows it (LLM_ALLOWED_HOSTS)"
+                    f'field "{self.name}": {host} is a {kind} address; {self.caller} may not '
+                    f"go there unless the operator allows it ({self.setting})"
                 )
             return [str(literal)]
         try:
@@ -317,8 +336,9 @@ class EgressPolicy:
         addresses = [address for address in found if address is not None]
         if not addresses or any(self.refusal(host, a, port) for a in addresses):
             raise EgressRefused(
-                f'{_BASE}: host "{host}" does not resolve to addresses LLM calls may reach '
-                "(public ones, or those the operator allows in LLM_ALLOWED_HOSTS)"
+                f'field "{self.name}": host "{host}" does not resolve to addresses '
+                f"{self.caller} may reach (public ones, or those the operator allows in "
+                f"{self.setting})"
             )
         return [str(address) for address in addresses]
 
@@ -328,7 +348,7 @@ class EgressPolicy:
         A host the operator named in a rule passes without a lookup (its addresses are
         allowed whatever they are, and are checked again at every connection).
         """
-        parts = base_url_parse(url)
+        parts = base_url_parse(url, name=self.name)
         if not any(rule.allows_host(parts.host, parts.port) for rule in self.rules):
             self.addresses(parts.host, parts.port)
         return parts

@@ -1,5 +1,14 @@
 """Domain models of the LLMOps core, split by subdomain."""
 
+from llmops_core.models.alerts import (
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+    AlertState,
+    Channel,
+    Direction,
+    NoData,
+)
 from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
 from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
@@ -47,13 +56,19 @@ from llmops_core.models.tokens import ApiToken
 
 __all__ = [
     "ROLE_RANK",
+    "AlertDelivery",
+    "AlertEvent",
+    "AlertRule",
+    "AlertState",
     "ApiToken",
     "AsyncJob",
     "AuditEvent",
     "CallStatus",
+    "Channel",
     "Criterion",
     "Dataset",
     "DatasetRow",
+    "Direction",
     "ExportFormat",
     "ExportJob",
     "ExportKind",
@@ -77,6 +92,7 @@ __all__ = [
     "LoginFailureCounter",
     "Membership",
     "ModelOutput",
+    "NoData",
     "OutputSource",
     "OutputStatus",
     "PairVerdict",

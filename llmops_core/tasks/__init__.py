@@ -5,6 +5,11 @@ Services never import this package; they name a job kind and ``services.jobs`` p
 task its table names.
 """
 
+from llmops_core.tasks.alerts import (
+    alert_delivery_send_task,
+    alert_rule_evaluate_task,
+    alert_rules_evaluate_due_task,
+)
 from llmops_core.tasks.exports import export_job_run_task, exports_expire_task
 from llmops_core.tasks.generation import generation_run_step_task
 from llmops_core.tasks.health import worker_heartbeat_stamp_task
@@ -16,6 +21,9 @@ from llmops_core.tasks.traces import span_batch_process_task
 from llmops_core.tasks.versions import version_report_compute_task, version_reports_refresh_task
 
 __all__ = [
+    "alert_delivery_send_task",
+    "alert_rule_evaluate_task",
+    "alert_rules_evaluate_due_task",
     "export_job_run_task",
     "exports_expire_task",
     "generation_run_step_task",

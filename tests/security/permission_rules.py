@@ -159,6 +159,31 @@ def _invitation(w: World) -> tuple[Any, str]:
     return invitation_create(actor=w.users["staff"])
 
 
+def _alert_rule(w: World) -> Any:
+    """Return an alert rule of the project (made inside the case, undone with it)."""
+    from llmops_core.models import AlertRule
+
+    rule, _ = AlertRule.objects.get_or_create(
+        project=w.project,
+        name="matrix",
+        defaults={"metric": "requests", "window_seconds": 3600, "alert_threshold": 1},
+    )
+    return rule
+
+
+def _alert_event(w: World) -> Any:
+    """Return an alert event of the project's rule (made inside the case, undone with it)."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    return _alert_rule(w).events.create(
+        from_state="ok", to_state="alert", window_start=now, window_end=now
+    )
+
+
+ALERT_RULE = {"pk": lambda w: _alert_rule(w).pk}
+ALERT_EVENT = {"pk": lambda w: _alert_event(w).pk}
+
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
@@ -195,6 +220,15 @@ RULES: dict[str, Rule] = {
         POST=LEADS,
         kwargs={"pk": pk("ingest_key")},
         ok={"POST": (302, "revoked; back to the ingest keys page")},
+    ),
+    "alert-rules": page(GET=LEADS),
+    "alert-rule-new": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
+    "alert-rule": page(GET=LEADS, kwargs=ALERT_RULE),
+    "alert-rule-edit": page(GET=LEADS, POST=LEADS, kwargs=ALERT_RULE, ok={"POST": EMPTY_FORM}),
+    "alert-event-acknowledge": page(
+        POST=LEADS,
+        kwargs=ALERT_EVENT,
+        ok={"POST": (302, "acknowledged; back to the rule's history")},
     ),
     # The OTLP receivers take a project's ingest key, never a session: to them every role is
     # anonymous, and nobody gets in without a key (tests/traces cover keys and encodings).
@@ -329,6 +363,17 @@ RULES: dict[str, Rule] = {
     "api-output": api(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
     "api-ingest-keys": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "matrix"}}),
     "api-ingest-key": api(DELETE=LEADS, kwargs={"pk": pk("ingest_key")}),
+    "api-alert-rules": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
+    "api-alert-rule": api(
+        GET=LEADS,
+        PUT=LEADS,
+        PATCH=LEADS,
+        DELETE=LEADS,
+        kwargs=ALERT_RULE,
+        ok={"PUT": EMPTY_BODY},
+    ),
+    "api-alerts": api(GET=LEADS),
+    "api-alert-acknowledge": api(POST=LEADS, kwargs=ALERT_EVENT),
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),

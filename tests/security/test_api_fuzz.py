@@ -33,6 +33,7 @@ import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -49,6 +50,7 @@ from werkzeug.test import Client
 from annotate.models import Annotation, Queue
 from annotate.services.demo import DEMO_SLUG, demo_seed
 from llmops_core.models import (
+    AlertRule,
     ApiToken,
     Dataset,
     ExportJob,
@@ -175,6 +177,13 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
         return model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
 
     in_project = {"project": project}
+    alert_rule = AlertRule.objects.create(
+        project=project, name="fuzz", metric="requests", window_seconds=3600, alert_threshold=1
+    )
+    now = timezone.now()
+    alert_event = alert_rule.events.create(
+        from_state="ok", to_state="alert", window_start=now, window_end=now
+    )
     values: dict[tuple[str, str], Any] = {
         ("projects", "project_slug"): DEMO_SLUG,
         ("prompts", "name"): "support-reply",
@@ -198,6 +207,8 @@ def fuzz_world(db: None, wsgi_app: WSGIHandler) -> World:
         ("rubrics", "id"): first(Rubric, **in_project),
         ("tokens", "id"): spare.pk,
         ("ingest-keys", "id"): ingest_key.pk,
+        ("alert-rules", "id"): alert_rule.pk,
+        ("alerts", "id"): alert_event.pk,
     }
     missing = sorted(f"{a}/{{{b}}}" for (a, b), v in values.items() if v is None)
     # A judge report needs a finished judge run; every other kind must exist.

@@ -43,6 +43,8 @@ class JobKind(enum.StrEnum):
     GENERATION_RUN_STEP = "generation_run_step"
     GENERATION_QUEUE = "generation_queue"  # the annotation app queues a run's outputs
     SPAN_BATCH = "span_batch"  # map a received OTLP batch's spans to model outputs
+    ALERT_EVALUATE = "alert_evaluate"  # one alert rule at one window end (two arguments)
+    ALERT_DELIVERY = "alert_delivery"  # send (or retry) one alert delivery
 
 
 TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
@@ -56,6 +58,8 @@ TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
         JobKind.GENERATION_RUN_STEP: "llmops_core.tasks.generation.generation_run_step_task",
         JobKind.GENERATION_QUEUE: "annotate.tasks.generation_outputs_to_queue_task",
         JobKind.SPAN_BATCH: "llmops_core.tasks.traces.span_batch_process_task",
+        JobKind.ALERT_EVALUATE: "llmops_core.tasks.alerts.alert_rule_evaluate_task",
+        JobKind.ALERT_DELIVERY: "llmops_core.tasks.alerts.alert_delivery_send_task",
     }
 )
 
