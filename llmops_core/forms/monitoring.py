@@ -60,6 +60,12 @@ class MonitoringForm(forms.Form):
     version = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
     model = forms.CharField(max_length=200, required=False, strip=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so these two cannot be class attributes.
+        self.fields["from"] = forms.CharField(max_length=40, required=False)
+        self.fields["to"] = forms.CharField(max_length=40, required=False)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.errors:
@@ -73,7 +79,7 @@ class MonitoringForm(forms.Form):
         return data
 
     def _window(self, data: dict[str, Any], preset: Any, granularity: str) -> Window:
-        raw_from, raw_to = self.data.get("from", ""), self.data.get("to", "")
+        raw_from, raw_to = data.get("from", ""), data.get("to", "")
         now = timezone.now()
         end = _instant(raw_to, "to") if raw_to else now
         end = _floor(end, granularity) + STEP[granularity]  # the period holding "to", whole

@@ -23,6 +23,7 @@ def make_outputs(
     versions: list[PromptVersion | None] | None = None,
     models: tuple[str, ...] = ("gpt-a", "gpt-b"),
     hours: int = 30,
+    tag: str = "",
 ) -> list[ModelOutput]:
     """Create ``count`` outputs spread over ``hours`` hours, with errors, tokens, cost, latency."""
     rng = random.Random(seed)
@@ -32,7 +33,7 @@ def make_outputs(
         made.append(
             ModelOutputFactory.build(
                 project=project,
-                external_id=f"m-{seed}-{i}",
+                external_id=f"m-{tag}{seed}-{i}",
                 prompt_version=rng.choice(versions or [None]),
                 model_name=rng.choice(models),
                 started_at=START + dt.timedelta(minutes=rng.randrange(hours * 60)),
