@@ -82,6 +82,8 @@ class MonitoringForm(forms.Form):
         raw_from, raw_to = data.get("from", ""), data.get("to", "")
         now = timezone.now()
         end = _instant(raw_to, "to") if raw_to else now
+        if raw_to and len(raw_to.strip()) <= 10:  # a date: the whole day
+            end += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
         end = _floor(end, granularity) + STEP[granularity]  # the period holding "to", whole
         if raw_from:
             start = _floor(_instant(raw_from, "from"), granularity)

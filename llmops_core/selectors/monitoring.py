@@ -1,7 +1,7 @@
 """Monitoring reads: requests, errors, tokens, cost and latency percentiles from the roll-ups.
 
-Never a scan of outputs: every figure sums hourly roll-up rows (``models.monitoring``) of the
-window, grouped in SQL by period and/or (prompt version, model); percentiles merge the latency
+Never a scan of outputs: every figure sums the roll-up rows (``models.monitoring``) of the
+window's granularity, per period and/or (prompt version, model); percentiles merge the latency
 histograms of those rows (``metrics.latency``: within 4.4%). A figure with nothing under it is
 None (``tokens_in`` when no output reported tokens, percentiles when none had a latency), never 0.
 """
@@ -9,15 +9,14 @@ None (``tokens_in`` when no output reported tokens, percentiles when none had a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
-from django.db.models import Sum
-from django.db.models.functions import TruncDay, TruncWeek
-
+from llmops_core.metrics.hours import HOURS, hour_index, period_index, period_start
 from llmops_core.metrics.latency import percentiles
 from llmops_core.models import (
     OutputRollup,
@@ -47,34 +46,82 @@ class Window:
     model: str | None = None
 
 
-def _rows(model: Any, project: Project | None, window: Window | None, versions: Any = None) -> Any:
-    query = model.objects.all()
+@dataclass
+class Raw:
+    """Summed roll-ups before they become figures: sums, latency bins, errors per type."""
+
+    sums: dict[str, Any]
+    bins: dict[int, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def _rows(
+    model: Any, project: Project | None, window: Window | None, versions: Any, *fields: str
+) -> Any:
+    """Return ``fields`` of the roll-ups of the window's granularity (weeks without a window)."""
+    granularity = window.granularity if window is not None else "week"
+    query = model.objects.filter(grain=HOURS[granularity])
     if project is not None:
         query = query.filter(project=project)
     if window is not None:
-        query = query.filter(hour__gte=window.start, hour__lt=window.end)
+        query = query.filter(
+            period__gte=period_index(hour_index(window.start), granularity),
+            period__lt=period_index(hour_index(window.end), granularity),
+        )
         if window.version is not None:
             query = query.filter(version=window.version)
         if window.model is not None:
             query = query.filter(model_name=window.model)
     if versions is not None:
         query = query.filter(version__in=list(versions))
-    return query
+    return query.values_list("period", "version", "model_name", *fields)
 
 
-def _grouped(query: Any, keys: Sequence[str], granularity: str, sums: dict[str, Any]) -> Any:
-    """Return ``query`` summed per ``keys``; "period" is the hour itself, or its day or week."""
-    if "period" in keys:
-        if granularity == "day":
-            query = query.annotate(period=TruncDay("hour", tzinfo=dt.UTC))
-        elif granularity == "week":
-            query = query.annotate(period=TruncWeek("hour", tzinfo=dt.UTC))
-    fields = [_field(k, granularity) for k in keys]
-    return query.values(*fields).annotate(**sums).order_by(*fields)
+def rollup_raw(
+    *, project: Project | None, window: Window | None, versions: Iterable[int] | None = None
+) -> dict[tuple[int, int, str], Raw]:
+    """Return {(period, version, model): summed roll-ups} of the window, in three queries.
+
+    Rows are read as stored, one per period, version and model (and bin or error type), and
+    added up here: a plain indexed range read, cheaper than SQL's grouping on SQLite.
+    """
+    raw: dict[tuple[int, int, str], Raw] = {}
+    for period, version, model, *sums in _rows(OutputRollup, project, window, versions, *SUMS):
+        raw[(period, version, model)] = Raw(dict(zip(SUMS, sums, strict=True)))
+    latency = _rows(OutputRollupLatency, project, window, versions, "bin", "count")
+    for period, version, model, index, count in latency:
+        found = raw.get((period, version, model))
+        if found is not None:
+            found.bins[index] = count
+    failed = _rows(OutputRollupError, project, window, versions, "error_type", "count")
+    for period, version, model, name, count in failed:
+        found = raw.get((period, version, model))
+        if found is not None:
+            found.errors[name or "(no type)"] = count
+    return raw
 
 
-def _field(key: str, granularity: str) -> str:
-    return "hour" if key == "period" and granularity == "hour" else key
+def regrouped(
+    raw: dict[tuple[int, int, str], Raw], key: Callable[[tuple[int, int, str]], Any]
+) -> dict[Any, Raw]:
+    """Return ``raw`` summed per ``key(period, version, model)``, in key order."""
+    groups: dict[Any, list[Raw]] = defaultdict(list)
+    for raw_key, value in raw.items():
+        groups[key(raw_key)].append(value)
+    return {k: merged(groups[k]) for k in sorted(groups)}
+
+
+def merged(raws: Iterable[Raw]) -> Raw:
+    """Return the sum of summed roll-ups: sums, bins and errors added."""
+    total = Raw({name: 0 for name in SUMS})
+    for raw in raws:
+        for name in SUMS:
+            total.sums[name] += raw.sums[name] or 0
+        for index, count in raw.bins.items():
+            total.bins[index] = total.bins.get(index, 0) + count
+        for name, count in raw.errors.items():
+            total.errors[name] = total.errors.get(name, 0) + count
+    return total
 
 
 def metrics_of(sums: dict[str, Any], bins: dict[int, int]) -> dict[str, Any]:
@@ -82,6 +129,7 @@ def metrics_of(sums: dict[str, Any], bins: dict[int, int]) -> dict[str, Any]:
     requests = sums["requests"]
     p = percentiles(bins, QUANTILES)
     cost = Decimal(sums["cost"]) if sums["with_cost"] else None
+    with_latency = sums["with_latency"]
     return {
         "requests": requests,
         "errors": sums["errors"],
@@ -91,57 +139,28 @@ def metrics_of(sums: dict[str, Any], bins: dict[int, int]) -> dict[str, Any]:
         "tokens_out": sums["tokens_out"] if sums["with_tokens"] else None,
         "cost": float(cost) if cost is not None else None,
         "cost_mean": float(cost / sums["with_cost"]) if cost is not None else None,
-        "latency_mean_ms": sums["latency_ms"] / sums["with_latency"]
-        if sums["with_latency"]
-        else None,
+        "latency_mean_ms": sums["latency_ms"] / with_latency if with_latency else None,
         "latency_p50_ms": p[0.5],
         "latency_p95_ms": p[0.95],
         "latency_p99_ms": p[0.99],
     }
 
 
+def figures_of(raw: Raw) -> dict[str, Any]:
+    """Return the figures of summed roll-ups, errors per type included."""
+    return {**metrics_of(raw.sums, raw.bins), "errors_by_type": raw.errors}
+
+
 def rollup_figures(
     *,
     project: Project | None,
     window: Window | None,
-    keys: Sequence[str],
+    key: Callable[[tuple[int, int, str]], Any],
     versions: Iterable[int] | None = None,
-) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Return {key values: figures} of the roll-ups grouped by ``keys``.
-
-    ``keys`` are among "period" (of the window's granularity), "version" and "model_name".
-    Three grouped queries: sums, latency bins and errors per type.
-    """
-    granularity = window.granularity if window is not None else "hour"
-    sums_sql = {name: Sum(name) for name in SUMS}
-    key_of = _key_reader(keys, granularity)
-    sums = {
-        key_of(row): row
-        for row in _grouped(
-            _rows(OutputRollup, project, window, versions), keys, granularity, sums_sql
-        )
-    }
-    bins: dict[tuple[Any, ...], dict[int, int]] = defaultdict(dict)
-    latency = _rows(OutputRollupLatency, project, window, versions)
-    for row in _grouped(latency, [*keys, "bin"], granularity, {"n": Sum("count")}):
-        bins[key_of(row)][row["bin"]] = row["n"]
-    errors: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
-    failed = _rows(OutputRollupError, project, window, versions)
-    for row in _grouped(failed, [*keys, "error_type"], granularity, {"n": Sum("count")}):
-        errors[key_of(row)][row["error_type"] or "(no type)"] = row["n"]
-    return {
-        key: {**metrics_of(row, bins.get(key, {})), "errors_by_type": errors.get(key, {})}
-        for key, row in sums.items()
-    }
-
-
-def _key_reader(keys: Sequence[str], granularity: str) -> Any:
-    fields = [_field(k, granularity) for k in keys]
-
-    def read(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(row[f] for f in fields)
-
-    return read
+) -> dict[Any, dict[str, Any]]:
+    """Return {key(period, version, model): figures} of the window's roll-ups."""
+    raw = rollup_raw(project=project, window=window, versions=versions)
+    return {k: figures_of(value) for k, value in regrouped(raw, key).items()}
 
 
 def version_names(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -160,13 +179,13 @@ def monitoring_report(*, project: Project, window: Window) -> dict[str, Any]:
     ``series`` holds only periods with outputs; ``groups`` the ``MAX_GROUPS`` busiest
     (prompt version, model) pairs, busiest first, with ``groups_total`` saying how many there are.
     """
-    figures = rollup_figures(project=project, window=window, keys=("project",))
-    totals = next(iter(figures.values()), None)
+    raw = rollup_raw(project=project, window=window)
+    start = functools.partial(period_start, granularity=window.granularity)
     series = [
-        {"period": key[0].isoformat(), **values}
-        for key, values in rollup_figures(project=project, window=window, keys=("period",)).items()
+        {"period": start(period).isoformat(), **figures_of(value)}
+        for period, value in regrouped(raw, lambda k: k[0]).items()
     ]
-    pairs = rollup_figures(project=project, window=window, keys=("version", "model_name"))
+    pairs = {k: figures_of(v) for k, v in regrouped(raw, lambda k: k[1:]).items()}
     busiest = sorted(pairs.items(), key=lambda item: (-item[1]["requests"], item[0]))
     names = version_names(key[0] for key, _ in busiest[:MAX_GROUPS])
     groups = [
@@ -178,7 +197,7 @@ def monitoring_report(*, project: Project, window: Window) -> dict[str, Any]:
         "from": window.start.isoformat(),
         "to": window.end.isoformat(),
         "filters": {"version": window.version, "model": window.model},
-        "totals": totals,
+        "totals": figures_of(merged(raw.values())) if raw else None,
         "series": series,
         "groups": groups,
         "groups_total": len(pairs),
@@ -187,20 +206,23 @@ def monitoring_report(*, project: Project, window: Window) -> dict[str, Any]:
 
 def monitoring_rows(*, project: Project, window: Window) -> list[dict[str, Any]]:
     """Return one row per period, prompt version and model (the downloads' table)."""
-    figures = rollup_figures(
-        project=project, window=window, keys=("period", "version", "model_name")
-    )
-    names = version_names({key[1] for key in figures})
+    raw = rollup_raw(project=project, window=window)
+    names = version_names({key[1] for key in raw})
     return [
-        {"period": key[0].isoformat(), **names.get(key[1], UNKNOWN), "model": key[2], **values}
-        for key, values in figures.items()
+        {
+            "period": period_start(period, window.granularity).isoformat(),
+            **names.get(version, UNKNOWN),
+            "model": model,
+            **figures_of(raw[(period, version, model)]),
+        }
+        for period, version, model in sorted(raw)
     ]
 
 
 def project_models(*, project: Project) -> list[str]:
     """Return the model names the project's roll-ups know (for the page's filter)."""
     return list(
-        OutputRollup.objects.filter(project=project)
+        OutputRollup.objects.filter(project=project, grain=HOURS["week"])
         .order_by("model_name")
         .values_list("model_name", flat=True)
         .distinct()[:MAX_GROUPS]

@@ -14,8 +14,7 @@ def versions_operations(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]
     ids = [i for i in version_ids if i]
     if not ids:
         return {}
-    figures = rollup_figures(project=None, window=None, keys=("version",), versions=ids)
-    return {key[0]: values for key, values in figures.items()}
+    return rollup_figures(project=None, window=None, key=lambda k: k[1], versions=ids)
 
 
 def version_operations(version_id: int) -> dict[str, Any] | None:

@@ -61,12 +61,20 @@ def test_concurrent_adds_to_the_same_buckets_lose_nothing(project: Project) -> N
             rollups_add(project_id=project.pk, output_ids=batches[i])
 
     run_threads(WORKERS, add)
-    assert OutputRollup.objects.aggregate(n=Sum("requests"))["n"] == WORKERS * EACH
+    assert (
+        OutputRollup.objects.filter(grain=168).aggregate(n=Sum("requests"))["n"] == WORKERS * EACH
+    )
     with_latency = ModelOutput.objects.filter(latency_ms__isnull=False).count()
-    assert OutputRollupLatency.objects.aggregate(n=Sum("count"))["n"] == with_latency
-    added = sorted(OutputRollup.objects.values_list("hour", "model_name", "requests", "errors"))
+    assert (
+        OutputRollupLatency.objects.filter(grain=1).aggregate(n=Sum("count"))["n"] == with_latency
+    )
+    added = sorted(
+        OutputRollup.objects.values_list("grain", "period", "model_name", "requests", "errors")
+    )
     rollups_rebuild(project_id=project.pk)
     assert (
-        sorted(OutputRollup.objects.values_list("hour", "model_name", "requests", "errors"))
+        sorted(
+            OutputRollup.objects.values_list("grain", "period", "model_name", "requests", "errors")
+        )
         == added
     )

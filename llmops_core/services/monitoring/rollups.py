@@ -1,9 +1,10 @@
-"""Add outputs to their hourly roll-ups with additive upserts, and rebuild them from outputs.
+"""Add outputs to their roll-ups with additive upserts, and rebuild them from outputs.
 
-``rollups_add`` reads the batch's outputs once, sums them per roll-up key (hour, prompt version,
-model) in memory, then writes one multi-row ``INSERT … ON CONFLICT DO UPDATE SET c = c +
-excluded.c`` per table (the same SQL on PostgreSQL and SQLite). The database adds under the
-row's lock, so two workers adding to the same hour never lose a count; rows go in key order,
+``rollups_add`` reads the batch's outputs once, sums them per hour, prompt version and model in
+memory, adds those hours up into their days and weeks, then writes one multi-row ``INSERT …
+ON CONFLICT DO UPDATE SET c = c + excluded.c`` per table (the same SQL on PostgreSQL and
+SQLite). The database adds under the row's lock, so two workers adding to the same hour never
+lose a count; rows go in key order,
 so two batches lock shared keys in the same order and cannot deadlock. Only outputs a call
 created are passed in (stored rows are skipped by the insert), so a span delivered twice is
 counted once. Table and column names come from the models; every value is a parameter.
@@ -11,7 +12,6 @@ counted once. Table and column names come from the models; every value is a para
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 
+from llmops_core.metrics.hours import hour_index, periods_of
 from llmops_core.metrics.latency import latency_bin
 from llmops_core.models import (
     ModelOutput,
@@ -29,7 +30,7 @@ from llmops_core.models import (
     OutputStatus,
 )
 
-KEY = ("project_id", "hour", "version", "model_name")
+KEY = ("project_id", "grain", "period", "version", "model_name")
 SUMS = (
     *("requests", "errors", "with_tokens", "tokens_in", "tokens_out"),
     *("with_cost", "cost", "with_latency", "latency_ms"),
@@ -42,7 +43,7 @@ IDS_PER_QUERY = 900
 ROWS_PER_STATEMENT = 500
 REBUILD_CHUNK = 5000
 
-Key = tuple[dt.datetime, int, str]
+Key = tuple[int, int, str]  # (hour, version, model)
 
 
 class Sums:
@@ -56,8 +57,7 @@ class Sums:
     def add(self, record: Sequence[Any]) -> None:
         """Add one output, given as its ``FIELDS`` values."""
         started, created, version, model, status, error_type, latency, t_in, t_out, cost = record
-        when = (started or created).astimezone(dt.UTC)
-        key = (when.replace(minute=0, second=0, microsecond=0), version or 0, model)
+        key = (hour_index(started or created), version or 0, model)
         sums = self.rollups.get(key)
         if sums is None:
             sums = self.rollups[key] = [0, 0, 0, 0, 0, 0, Decimal(0), 0, 0]
@@ -78,25 +78,34 @@ class Sums:
             self.latency[(key, latency_bin(latency))] += 1
 
     def write(self, project_id: int) -> None:
-        """Add these sums to the stored roll-ups of project ``project_id``."""
-        ops = connection.ops
-        rows = []
-        for k, s in sorted(self.rollups.items()):
-            cost = ops.adapt_decimalfield_value(s[6], 20, 8)
-            rows.append(
-                [project_id, ops.adapt_datetimefield_value(k[0]), *k[1:], *s[:6], cost, *s[7:]]
-            )
+        """Add these sums to the stored roll-ups (hour, day and week) of project ``project_id``."""
+        rollups: dict[tuple[Any, ...], list[Any]] = {}
+        errors: dict[tuple[Any, ...], int] = defaultdict(int)
+        latency: dict[tuple[Any, ...], int] = defaultdict(int)
+        for (hour, version, model), sums in self.rollups.items():
+            for grain, period in periods_of(hour):
+                stored = rollups.get((grain, period, version, model))
+                if stored is None:
+                    rollups[(grain, period, version, model)] = list(sums)
+                else:
+                    for i, value in enumerate(sums):
+                        stored[i] += value
+        for ((hour, version, model), name), count in self.errors.items():
+            for grain, period in periods_of(hour):
+                errors[(grain, period, version, model, name)] += count
+        for ((hour, version, model), index), count in self.latency.items():
+            for grain, period in periods_of(hour):
+                latency[(grain, period, version, model, index)] += count
+        adapt = connection.ops.adapt_decimalfield_value
+        rows = [
+            [project_id, *key, *sums[:6], adapt(sums[6], 20, 8), *sums[7:]]
+            for key, sums in sorted(rollups.items())
+        ]
         _upsert(OutputRollup, KEY, SUMS, rows)
-        errors = [
-            [project_id, ops.adapt_datetimefield_value(k[0]), k[1], k[2], name, count]
-            for (k, name), count in sorted(self.errors.items())
-        ]
-        _upsert(OutputRollupError, (*KEY, "error_type"), ("count",), errors)
-        bins = [
-            [project_id, ops.adapt_datetimefield_value(k[0]), k[1], k[2], b, count]
-            for (k, b), count in sorted(self.latency.items())
-        ]
-        _upsert(OutputRollupLatency, (*KEY, "bin"), ("count",), bins)
+        named = [[project_id, *key, count] for key, count in sorted(errors.items())]
+        _upsert(OutputRollupError, (*KEY, "error_type"), ("count",), named)
+        binned = [[project_id, *key, count] for key, count in sorted(latency.items())]
+        _upsert(OutputRollupLatency, (*KEY, "bin"), ("count",), binned)
 
 
 def _upsert(
