@@ -67,7 +67,7 @@ class MonitoringForm(forms.Form):
         self.fields["to"] = forms.CharField(max_length=40, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         preset = next((r for r in RANGES if r[0] == data.get("range")), None)
@@ -115,6 +115,6 @@ class MonitoringForm(forms.Form):
         return "; ".join(
             f"{field}: {' '.join(str(m) for m in messages)}"
             if field != "__all__"
-            else " ".join(messages)
+            else " ".join(str(m) for m in messages)
             for field, messages in self.errors.items()
         )
