@@ -28,7 +28,7 @@ PARAMETERS = [
 class MonitoringApi(ProjectScopedMixin, APIView):
     """Requests, errors by type, tokens, cost and latency percentiles, over time (leads).
 
-    Bounded rather than paginated: at most 744 hours, 731 days or 520 weeks a request (a 400
+    Bounded rather than paginated: at most 168 hours, 92 days or 104 weeks a request (a 400
     says so), and the 200 busiest (prompt version, model) pairs (``groups_total`` counts all).
     """
 

@@ -17,6 +17,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+import numpy as np
+
 PER_DOUBLING: Final = 8
 DOUBLINGS: Final = 24
 BINS: Final = PER_DOUBLING * DOUBLINGS + 1
@@ -52,23 +54,29 @@ def bin_value(index: int) -> float:
     return math.sqrt(low * high)
 
 
-def percentiles(counts: Mapping[int, int], qs: Iterable[float]) -> dict[float, float | None]:
-    """Return {q: latency in ms} of the histogram ``counts`` ({bin: count}) by nearest rank.
+def histogram(counts: Mapping[int, int]) -> np.ndarray:
+    """Return the histogram ``counts`` ({bin: count}) as an array of ``BINS`` counts."""
+    array = np.zeros(BINS, dtype=np.int64)
+    for index, count in counts.items():
+        array[index] += count
+    return array
+
+
+def percentiles(
+    counts: Mapping[int, int] | np.ndarray, qs: Iterable[float]
+) -> dict[float, float | None]:
+    """Return {q: latency in ms} of a histogram (``BINS`` counts, or {bin: count}) by nearest rank.
 
     None for every q when the histogram is empty: a percentile of nothing is undefined.
     """
-    total = sum(counts.values())
-    ordered = sorted((b, c) for b, c in counts.items() if c > 0)
+    array = histogram(counts) if isinstance(counts, Mapping) else counts
+    cumulative = np.cumsum(array)
+    total = int(cumulative[-1]) if len(cumulative) else 0
     found: dict[float, float | None] = {}
     for q in qs:
         if total == 0:
             found[q] = None
             continue
         rank = max(1, math.ceil(q * total))
-        seen = 0
-        for index, count in ordered:
-            seen += count
-            if seen >= rank:
-                found[q] = bin_value(index)
-                break
+        found[q] = bin_value(int(np.searchsorted(cumulative, rank)))
     return found

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
+import numpy as np
+
 from llmops_core.metrics.hours import HOURS, hour_index, period_index, period_start
-from llmops_core.metrics.latency import percentiles
+from llmops_core.metrics.latency import BINS, percentiles
 from llmops_core.models import (
     OutputRollup,
     OutputRollupError,
@@ -51,7 +53,7 @@ class Raw:
     """Summed roll-ups before they become figures: sums, latency bins, errors per type."""
 
     sums: dict[str, Any]
-    bins: dict[int, int] = field(default_factory=dict)
+    bins: np.ndarray = field(default_factory=lambda: np.zeros(BINS, dtype=np.int64))
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -85,14 +87,18 @@ def rollup_raw(
     Rows are read as stored, one per period, version and model (and bin or error type), and
     added up here: a plain indexed range read, cheaper than SQL's grouping on SQLite.
     """
-    raw: dict[tuple[int, int, str], Raw] = {}
-    for period, version, model, *sums in _rows(OutputRollup, project, window, versions, *SUMS):
-        raw[(period, version, model)] = Raw(dict(zip(SUMS, sums, strict=True)))
-    latency = _rows(OutputRollupLatency, project, window, versions, "bin", "count")
-    for period, version, model, index, count in latency:
-        found = raw.get((period, version, model))
-        if found is not None:
-            found.bins[index] = count
+    rows = list(_rows(OutputRollup, project, window, versions, *SUMS))
+    cells = {(period, version, model): i for i, (period, version, model, *_) in enumerate(rows)}
+    latency = list(_rows(OutputRollupLatency, project, window, versions, "bin", "count"))
+    where = np.fromiter((cells.get(r[:3], -1) for r in latency), np.int64, len(latency))
+    index = np.fromiter((r[3] for r in latency), np.int64, len(latency))
+    count = np.fromiter((r[4] for r in latency), np.int64, len(latency))
+    known = where >= 0  # a bin row added after its roll-up row was read
+    bins = np.zeros((len(rows), BINS), dtype=np.int64)
+    np.add.at(bins, (where[known], index[known]), count[known])
+    raw: dict[tuple[int, int, str], Raw] = {
+        key: Raw(dict(zip(SUMS, rows[i][3:], strict=True)), bins[i]) for key, i in cells.items()
+    }
     failed = _rows(OutputRollupError, project, window, versions, "error_type", "count")
     for period, version, model, name, count in failed:
         found = raw.get((period, version, model))
@@ -117,14 +123,13 @@ def merged(raws: Iterable[Raw]) -> Raw:
     for raw in raws:
         for name in SUMS:
             total.sums[name] += raw.sums[name] or 0
-        for index, count in raw.bins.items():
-            total.bins[index] = total.bins.get(index, 0) + count
+        total.bins += raw.bins
         for name, count in raw.errors.items():
             total.errors[name] = total.errors.get(name, 0) + count
     return total
 
 
-def metrics_of(sums: dict[str, Any], bins: dict[int, int]) -> dict[str, Any]:
+def metrics_of(sums: dict[str, Any], bins: np.ndarray) -> dict[str, Any]:
     """Return the figures of summed roll-ups ``sums`` and their merged histogram ``bins``."""
     requests = sums["requests"]
     p = percentiles(bins, QUANTILES)
