@@ -173,16 +173,19 @@ def _timed(client: Any, url: str, host: str, rounds: int) -> list[float]:
 def monitoring_timings(project_id: int, rounds: int = 20) -> dict[str, float | None]:
     """Time the monitoring page (30 days, daily) and API (48 hours; 26 weeks) of a project.
 
-    Call it in a process where Django is set up on the project's database; it signs in as a
-    lead of the project (creating ``bench-monitoring-lead`` if needed).
+    Call it in a process where Django is set up on the project's database; it collects the
+    static files (pages with ``DEBUG=0`` need their manifest) and signs in as a lead of the
+    project (creating ``bench-monitoring-lead`` if needed).
     """
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
 
     from llmops_core.models import Membership, Project, Role
 
+    call_command("collectstatic", interactive=False, verbosity=0)
     project = Project.objects.get(pk=project_id)
     user, _ = get_user_model().objects.get_or_create(username="bench-monitoring-lead")
     Membership.objects.get_or_create(project=project, user=user, defaults={"role": Role.LEAD})
@@ -226,7 +229,6 @@ def main(argv: list[str] | None = None) -> int:
     outputs = 100_000 if args.quick else 1_000_000
     try:
         call_command("migrate", verbosity=0, skip_checks=True)
-        call_command("collectstatic", interactive=False, verbosity=0)
         project, versions = build()
         seconds = roll_up(project.pk, versions, outputs, timezone.now())
         costs = batch_cost(project, versions, args.batches)
