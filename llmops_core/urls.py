@@ -15,6 +15,7 @@ from llmops_core.views import (
     generation,
     health,
     ingest,
+    monitoring,
     outputs,
     prompts,
     rubrics,
@@ -60,6 +61,17 @@ urlpatterns = [
     path("invitations/<str:token>/", user_views.invitation_accept_view, name="invitation-accept"),
     path(P + "audit/", audit.audit_log, name="audit-log"),
     path(P + "ingest-keys/", ingest.ingest_key_list, name="ingest-keys"),
+    path(P + "monitoring/", monitoring.monitoring_page, name="monitoring"),
+    path(
+        P + "monitoring/chart.<str:fmt>",
+        monitoring.monitoring_chart_view,
+        name="monitoring-chart",
+    ),
+    path(
+        P + "monitoring/download.<str:fmt>",
+        monitoring.monitoring_download,
+        name="monitoring-download",
+    ),
     path(
         P + "ingest-keys/<int:pk>/revoke/",
         ingest.ingest_key_revoke_view,

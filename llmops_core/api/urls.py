@@ -9,6 +9,7 @@ from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
 from llmops_core.api import imports as imp
 from llmops_core.api import ingest_keys as ik
+from llmops_core.api import monitoring as mon
 from llmops_core.api import otlp, serving
 from llmops_core.api import reports as rep
 from llmops_core.api import rubrics as r
@@ -35,6 +36,7 @@ urlpatterns = [
     path("projects/", v.ProjectListApi.as_view(), name="api-projects"),
     path(P, v.ProjectDetailApi.as_view(), name="api-project"),
     path(P + "members/", v.MembershipListApi.as_view(), name="api-members"),
+    path(P + "monitoring/", mon.MonitoringApi.as_view(), name="api-monitoring"),
     path(P + "prompts/", v.PromptTemplateListApi.as_view(), name="api-prompts"),
     path(
         P + "prompts/<slug:name>/versions/",

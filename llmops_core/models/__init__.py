@@ -33,6 +33,7 @@ from llmops_core.models.judges import (
 )
 from llmops_core.models.llm import CallStatus, LLMCacheEntry, LLMCall, LLMEndpoint
 from llmops_core.models.logins import LoginFailureCounter
+from llmops_core.models.monitoring import OutputRollup, OutputRollupError, OutputRollupLatency
 from llmops_core.models.outputs import (
     Dataset,
     DatasetRow,
@@ -93,6 +94,9 @@ __all__ = [
     "Membership",
     "ModelOutput",
     "NoData",
+    "OutputRollup",
+    "OutputRollupError",
+    "OutputRollupLatency",
     "OutputSource",
     "OutputStatus",
     "PairVerdict",

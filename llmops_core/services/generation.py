@@ -59,6 +59,7 @@ from llmops_core.services.llm_runs import (
 )
 from llmops_core.services.llm_runs.kinds import GENERATION_RUN_KIND as RUN_KIND
 from llmops_core.services.llm_runs.kinds import GENERATION_RUNS
+from llmops_core.services.monitoring import rollups_add
 from llmops_core.services.scorecards import scorecard_request
 
 MAX_ROWS = 50_000
@@ -124,7 +125,7 @@ class GenerationPlan:
             raise DomainError(
                 f"generation run {self.run.pk}: no call recorded for {call.subject_key}"
             )
-        ModelOutput.objects.get_or_create(
+        output, created = ModelOutput.objects.get_or_create(
             project_id=self.run.project_id,
             external_id=generation_external_id(self.version.pk, row.pk),
             defaults={
@@ -148,6 +149,8 @@ class GenerationPlan:
                 },
             },
         )
+        if created:
+            rollups_add(project_id=self.run.project_id, output_ids=[output.pk])
 
 
 def _check(

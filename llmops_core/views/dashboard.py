@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from annotate.selectors import queue_rows_for_user
 from llmops_core.models import PromptTemplate, PromptVersion, Role
 from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.selectors.operations import versions_operations
 from llmops_core.selectors.projects import prompt_template_list
 from llmops_core.selectors.prompts import (
     template_versions_with_labels,
@@ -66,6 +67,7 @@ def _template_card(
     versions: list[PromptVersion],
     cards: dict[int, Any],
     comparisons: dict[tuple[int, int], Any],
+    operations: dict[int, Any],
 ) -> dict[str, Any]:
     """Return one prompt's card: production scorecard and the other versions' comparisons."""
     production = next(
@@ -83,6 +85,7 @@ def _template_card(
                 "comparison": comparison,
                 "scorecard": cards.get(version.pk),
                 "labels": sorted(lb.name for lb in version.labels.all()),
+                "operations": operations.get(version.pk),
             }
         )
     chart = (
@@ -96,6 +99,7 @@ def _template_card(
         "chart": chart,
         "outputs": (card.results.get("outputs") if card else None),
         "candidates": candidates[:MAX_CANDIDATES],
+        "operations": operations.get(production.pk) if production else None,
     }
 
 
@@ -108,6 +112,7 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
     versions = {t.pk: list(template_versions_with_labels(template=t)[:20]) for t in templates}
     cards = scorecards_latest(versions=[v for vs in versions.values() for v in vs])
     comparisons = comparisons_latest(project=project)
+    operations = versions_operations(v.pk for vs in versions.values() for v in vs)
     queues = queue_rows_for_user(
         user=signed_in(request.user), project=project, open_only=True, by_name=True, limit=50
     )
@@ -131,7 +136,8 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
     context = {
         "project": project,
         "cards": [
-            _template_card(project.slug, t, versions[t.pk], cards, comparisons) for t in templates
+            _template_card(project.slug, t, versions[t.pk], cards, comparisons, operations)
+            for t in templates
         ],
         "queues": queues,
         "reports": reports,

@@ -216,6 +216,9 @@ RULES: dict[str, Rule] = {
     "project": page(GET=MEMBERS),
     "audit-log": page(GET=LEADS),
     "ingest-keys": page(GET=LEADS, POST=LEADS, body={"POST": {"name": "matrix"}}),
+    "monitoring": page(GET=LEADS),
+    "monitoring-chart": page(GET=LEADS, kwargs={"fmt": "svg"}),
+    "monitoring-download": page(GET=LEADS, kwargs={"fmt": "csv"}),
     "ingest-key-revoke": page(
         POST=LEADS,
         kwargs={"pk": pk("ingest_key")},
@@ -362,6 +365,7 @@ RULES: dict[str, Rule] = {
     "api-outputs": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-output": api(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
     "api-ingest-keys": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "matrix"}}),
+    "api-monitoring": api(GET=LEADS),
     "api-ingest-key": api(DELETE=LEADS, kwargs={"pk": pk("ingest_key")}),
     "api-alert-rules": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-alert-rule": api(

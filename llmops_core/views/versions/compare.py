@@ -20,6 +20,7 @@ from llmops_core.forms.versions import CompareForm, PromoteForm
 from llmops_core.models import Project, PromptTemplate, PromptVersion, Role
 from llmops_core.models import ReportKind as Kind
 from llmops_core.permissions import signed_in
+from llmops_core.selectors.operations import operations_sentence
 from llmops_core.selectors.prompts import (
     label_version,
     template_versions_with_labels,
@@ -122,6 +123,7 @@ def _compare_context(
             if done and done.results.get("n_pairs")
             else [],
             "gate": gate_evaluate(version=candidate) if gated or production is None else None,
+            "operations_sentence": operations_sentence(candidate=candidate, baseline=baseline),
             "promote_form": PromoteForm(request.POST or None),
             "can_promote": production is None or candidate.pk != production.pk,
             "pair_queues": queue_output_counts(

@@ -18,6 +18,7 @@ from llmops_core.charts.versions import CHARTS
 from llmops_core.models import JobStatus, Report, Role
 from llmops_core.models import ReportKind as Kind
 from llmops_core.permissions import project_for_request
+from llmops_core.selectors.operations import version_operations
 from llmops_core.selectors.prompts import (
     label_version,
 )
@@ -65,6 +66,7 @@ def version_scorecard(
         + f"?prompt_version_id={version.pk}",
         "production": label_version(template=template),
         "parameters_json": json.dumps(version.parameters, indent=2, sort_keys=True),
+        "operations": version_operations(version.pk),
     }
     return render(request, "llmops_core/versions/scorecard.html", context)
 

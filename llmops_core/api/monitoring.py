@@ -1,0 +1,47 @@
+"""Monitoring through the API: the figures of the monitoring page, for leads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from llmops_core.api.views import ProjectScopedMixin
+from llmops_core.forms.monitoring import MonitoringForm
+from llmops_core.models import OutputRollup, Role
+from llmops_core.selectors.monitoring import monitoring_report
+
+PARAMETERS = [
+    OpenApiParameter("granularity", str, enum=["hour", "day", "week"], description="Default day."),
+    OpenApiParameter("from", OpenApiTypes.DATETIME, description="Date or ISO 8601 date-time."),
+    OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default now."),
+    OpenApiParameter("version", int, description="A prompt version's id; 0 for no version."),
+    OpenApiParameter("model", str),
+]
+
+
+class MonitoringApi(ProjectScopedMixin, APIView):
+    """Requests, errors by type, tokens, cost and latency percentiles, over time (leads).
+
+    Bounded rather than paginated: at most 168 hours, 92 days or 104 weeks a request (a 400
+    says so), and the 200 busiest (prompt version, model) pairs (``groups_total`` counts all).
+    """
+
+    model = OutputRollup
+    read_role = Role.LEAD
+
+    @extend_schema(parameters=PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, project_slug: str) -> Response:
+        form = MonitoringForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(_errors(form))
+        return Response(monitoring_report(project=self.project, window=form.window))
+
+
+def _errors(form: MonitoringForm) -> dict[str, Any]:
+    return {field: [str(m) for m in messages] for field, messages in form.errors.items()}
