@@ -5,6 +5,12 @@ Services never import this package; they name a job kind and ``services.jobs`` p
 task its table names.
 """
 
+from llmops_core.tasks.drift import (
+    drift_report_compute_task,
+    drift_reports_schedule_task,
+    judge_staleness_check_task,
+    judge_staleness_schedule_task,
+)
 from llmops_core.tasks.exports import export_job_run_task, exports_expire_task
 from llmops_core.tasks.generation import generation_run_step_task
 from llmops_core.tasks.health import worker_heartbeat_stamp_task
@@ -16,6 +22,8 @@ from llmops_core.tasks.traces import span_batch_process_task
 from llmops_core.tasks.versions import version_report_compute_task, version_reports_refresh_task
 
 __all__ = [
+    "drift_report_compute_task",
+    "drift_reports_schedule_task",
     "export_job_run_task",
     "exports_expire_task",
     "generation_run_step_task",
@@ -23,6 +31,8 @@ __all__ = [
     "jobs_resume_stale_task",
     "judge_report_compute_task",
     "judge_run_step_task",
+    "judge_staleness_check_task",
+    "judge_staleness_schedule_task",
     "ping_task",
     "report_compute_task",
     "report_refresh_stale_task",

@@ -43,6 +43,8 @@ class JobKind(enum.StrEnum):
     GENERATION_RUN_STEP = "generation_run_step"
     GENERATION_QUEUE = "generation_queue"  # the annotation app queues a run's outputs
     SPAN_BATCH = "span_batch"  # map a received OTLP batch's spans to model outputs
+    DRIFT_REPORT = "drift_report"
+    JUDGE_STALENESS = "judge_staleness"  # re-check a judge version against fresh ratings
 
 
 TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
@@ -56,6 +58,8 @@ TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
         JobKind.GENERATION_RUN_STEP: "llmops_core.tasks.generation.generation_run_step_task",
         JobKind.GENERATION_QUEUE: "annotate.tasks.generation_outputs_to_queue_task",
         JobKind.SPAN_BATCH: "llmops_core.tasks.traces.span_batch_process_task",
+        JobKind.DRIFT_REPORT: "llmops_core.tasks.drift.drift_report_compute_task",
+        JobKind.JUDGE_STALENESS: "llmops_core.tasks.drift.judge_staleness_check_task",
     }
 )
 
@@ -65,6 +69,8 @@ _REPORT_JOBS: Final[Mapping[str, JobKind]] = MappingProxyType(
         ReportKind.JUDGE_COMPARISON: JobKind.JUDGE_REPORT,
         ReportKind.SCORECARD: JobKind.VERSION_REPORT,
         ReportKind.VERSION_COMPARISON: JobKind.VERSION_REPORT,
+        ReportKind.DRIFT: JobKind.DRIFT_REPORT,
+        ReportKind.JUDGE_STALENESS: JobKind.JUDGE_STALENESS,
     }
 )
 
