@@ -20,6 +20,7 @@ from llmops_core.views import (
     versions,
 )
 from llmops_core.views import core as views
+from llmops_core.views import drift as drift_views
 from llmops_core.views import people as people_views
 from llmops_core.views import reports as report_views
 from llmops_core.views import users as user_views
@@ -74,6 +75,14 @@ urlpatterns = [
         P + "imports/<int:pk>/create-prompts/",
         views.import_create_prompts,
         name="import-create-prompts",
+    ),
+    # Drift reports.
+    path(P + "drift/", drift_views.drift_list, name="drift-list"),
+    path(P + "drift/<int:pk>/", drift_views.drift_detail, name="drift-detail"),
+    path(
+        P + "drift/<int:pk>/charts/<slug:name>.<str:fmt>",
+        drift_views.drift_chart,
+        name="drift-chart",
     ),
     # Agreement reports.
     path(P + "reports/", report_views.report_list, name="report-list"),

@@ -93,3 +93,12 @@ def judge_stale_reasons(*, judge_version_ids: Sequence[int]) -> dict[int, list[s
     for row in rows:
         latest.setdefault(row["parameters__judge_version_id"], row["results__reasons"] or [])
     return {pk: list(reasons) for pk, reasons in latest.items() if reasons}
+
+
+def judge_version_by_number(*, project_id: int, name: str, number: int) -> JudgeVersion | None:
+    """Return version ``number`` of the project's judge ``name``, or None."""
+    return (
+        JudgeVersion.objects.select_related("config__project")
+        .filter(config__project_id=project_id, config__name=name, number=number)
+        .first()
+    )
