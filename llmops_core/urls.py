@@ -84,6 +84,7 @@ urlpatterns = [
         drift_views.drift_chart,
         name="drift-chart",
     ),
+    path(J + "versions/<int:number>/recheck/", drift_views.judge_recheck, name="judge-recheck"),
     # Agreement reports.
     path(P + "reports/", report_views.report_list, name="report-list"),
     path(RP, report_views.report_detail, name="report-detail"),

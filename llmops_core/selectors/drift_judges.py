@@ -102,3 +102,22 @@ def judge_version_by_number(*, project_id: int, name: str, number: int) -> Judge
         .filter(config__project_id=project_id, config__name=name, number=number)
         .first()
     )
+
+
+def judge_rechecks_latest(*, judge_version_ids: Sequence[int]) -> dict[int, Report]:
+    """Return the newest re-check of each judge version (one query, at most 200 rows read)."""
+    rows = Report.objects.filter(
+        kind=ReportKind.JUDGE_STALENESS,
+        parameters__judge_version_id__in=list(judge_version_ids),
+    ).order_by("-id")[:200]
+    latest: dict[int, Report] = {}
+    for report in rows:
+        latest.setdefault(report.parameters["judge_version_id"], report)
+    return latest
+
+
+def scorecard_judge_stale_reasons(*, results: dict[str, Any]) -> list[str]:
+    """Return why a scorecard's judge scores are stale: its judges' falls in agreement."""
+    ids = [j["judge_version_id"] for j in results.get("judges") or [] if j.get("judge_version_id")]
+    by_judge = judge_stale_reasons(judge_version_ids=ids)
+    return [reason for pk in ids for reason in by_judge.get(pk, [])]

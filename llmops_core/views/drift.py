@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from llmops_core.api.drift import DriftRequestSerializer, drift_urls
 from llmops_core.api.reports import error_text
@@ -21,8 +21,10 @@ from llmops_core.errors import DomainError
 from llmops_core.models import JobStatus, Project, Report, Role
 from llmops_core.permissions import project_for_request
 from llmops_core.selectors.drift import drift_report_get, drift_report_list
+from llmops_core.selectors.drift_judges import judge_rechecks_latest, judge_version_by_number
 from llmops_core.selectors.reports import report_prompt_versions
 from llmops_core.services.drift import drift_report_request
+from llmops_core.services.drift.judges import judge_staleness_request
 from llmops_core.views.charts import chart_kind, chart_response
 
 PAGE_SIZE = 25
@@ -129,3 +131,21 @@ def drift_chart(
         build=spec.build,
         filename=f"drift-{pk}-{name}",
     )
+
+
+def judge_recheck_rows(versions: list[Any]) -> list[dict[str, Any]]:
+    """Return each judge version's newest re-check for the judge page (one query)."""
+    latest = judge_rechecks_latest(judge_version_ids=[v.pk for v in versions])
+    return [{"version": v, "check": latest.get(v.pk)} for v in versions]
+
+
+@login_required
+@require_POST
+def judge_recheck(request: HttpRequest, project_slug: str, name: str, number: int) -> HttpResponse:
+    """Re-check a judge version against fresh human ratings now (once per day)."""
+    project, _ = project_for_request(request.user, project_slug, Role.LEAD)
+    version = judge_version_by_number(project_id=project.pk, name=name, number=number)
+    if version is None:
+        raise Http404("No such judge version.")
+    judge_staleness_request(judge_version=version, requested_by=request.user)
+    return redirect("judge-detail", project_slug=project.slug, name=name)

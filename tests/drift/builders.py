@@ -14,7 +14,18 @@ from llmops_core.models import ModelOutput, OutputStatus, Project, PromptVersion
 from llmops_core.services.drift import DriftSpec, Window
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.get_current_timezone())
-WORDS = "the order refund account please help shipping delivery payment thanks".split()
+WORDS = [
+    "the",
+    "order",
+    "refund",
+    "account",
+    "please",
+    "help",
+    "shipping",
+    "delivery",
+    "payment",
+    "thanks",
+]
 
 
 def outputs_between(

@@ -189,7 +189,7 @@ def _check(report: Report) -> dict[str, Any]:
         r0, n0, d0 = _agreement(earlier.get(criterion, {}), scored, scales[criterion])
         r1, n1, d1 = _agreement(recent.get(criterion, {}), scored, scales[criterion])
         drops.append(Drop(criterion, r0, r1, n0, n1))
-        details[criterion] = {"earlier": d0, "recent": d1}
+        details[criterion] = {"earlier_detail": d0, "recent_detail": d1}
     decided = agreement_drops(drops)
     label = judge_label(version)
     reasons = [
@@ -209,7 +209,8 @@ def _check(report: Report) -> dict[str, Any]:
         "reasons": reasons,
         "method": (
             "Spearman's rho of judge score and human consensus per window; one-sided Fisher z "
-            f"test with variance 1.06/(n-3); Benjamini-Hochberg across criteria at {ALPHA}; "
+            "test with Bonett-Wright variance (1 + rho^2/2)/(n-3); "
+            f"Benjamini-Hochberg across criteria at {ALPHA}; "
             f"flagged when rho fell by at least {MIN_DROP}"
         ),
     }
