@@ -139,7 +139,7 @@ def _per_output_means(
     for output, criterion, score in rows:
         sums.setdefault((criterion, output), []).append(float(score))
     keys = list(sums)
-    inside = np.isin(np.array([k[1] for k in keys], dtype=np.int64), ids) if keys else []
+    inside = np.isin(np.array([k[1] for k in keys], dtype=np.int64), ids)
     by_criterion: dict[str, list[float]] = {}
     for key, keep in zip(keys, inside, strict=True):
         if keep:
