@@ -50,7 +50,10 @@ DRAWS = 500
 
 
 def _days(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
+    value = int(getattr(settings, name, default))
+    if value <= 0:
+        raise DomainError(f"{name} must be a positive number of days, not {value}")
+    return value
 
 
 def judge_label(version: JudgeVersion) -> str:
