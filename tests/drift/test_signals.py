@@ -17,6 +17,8 @@ from llmops_core.metrics.drift.vocabulary import (
     tokens,
 )
 
+pytestmark = pytest.mark.backend_independent  # pure computation
+
 
 def _rate(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     return (rng.random(n) < p).astype(float)

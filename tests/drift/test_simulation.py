@@ -28,6 +28,8 @@ from llmops_core.metrics.drift.continuous import ks_test
 from llmops_core.metrics.drift.effects import relative_change
 from llmops_core.metrics.drift.vocabulary import chi_square_statistic
 
+pytestmark = pytest.mark.backend_independent  # pure computation
+
 PAIRS, ROWS, ALPHA = 500, 1000, 0.05
 CONTINUOUS = ("output_length", "input_length", "latency_ms")
 RATES = {"error_rate": 0.03, "refusal_rate": 0.05}
