@@ -138,6 +138,27 @@ class DriftReportDetailSerializer(DriftReportSerializer):
         fields = [*DriftReportSerializer.Meta.fields, "results"]
 
 
+class JudgeRecheckSerializer(serializers.ModelSerializer[Report]):
+    """A judge re-check: its status and, once finished, its findings per criterion."""
+
+    results = serializers.JSONField(required=False)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "progress",
+            "error",
+            "parameters",
+            "created_at",
+            "finished_at",
+            "results",
+        ]
+
+
 class DriftReportListApi(ReportApiMixin, generics.ListAPIView[Report]):
     """List drift reports, newest first; POST asks for one (202, computed by a worker)."""
 
@@ -175,16 +196,10 @@ class DriftReportDetailApi(ReportApiMixin, APIView):
 class JudgeRecheckApi(ReportApiMixin, APIView):
     """Re-check a judge version against fresh human ratings now (202; once per day)."""
 
-    @extend_schema(request=None, responses={202: DriftReportSerializer})
+    @extend_schema(request=None, responses={202: JudgeRecheckSerializer})
     def post(self, request: Request, project_slug: str, name: str, number: int) -> Response:
         version = judge_version_by_number(project_id=self.project.pk, name=name, number=number)
         if version is None:
             raise NotFound("No such judge version.")
         report, _ = judge_staleness_request(judge_version=version, requested_by=request.user)
-        body = {
-            "id": report.pk,
-            "status": report.status,
-            "parameters": report.parameters,
-            "results": report.results or None,
-        }
-        return Response(body, status=status.HTTP_202_ACCEPTED)
+        return Response(JudgeRecheckSerializer(report).data, status=status.HTTP_202_ACCEPTED)

@@ -171,3 +171,23 @@ def test_only_leads_ask_for_a_recheck_and_the_judge_page_shows_it(
         judge_staleness_compute(report_id=made.get().pk)
         page = client.get(reverse("judge-detail", args=[project.slug, version.config.name]))
         assert b'data-testid="judge-degraded"' in page.content
+
+
+@pytest.mark.django_db
+def test_the_recheck_api_is_for_leads_and_answers_once_a_day(
+    project: Project, make_member: Callable[..., object]
+) -> None:
+    from rest_framework.test import APIClient
+
+    version = _setup(project, degrade=False)
+    kwargs = {"project_slug": project.slug, "name": version.config.name}
+    url = reverse("api-judge-recheck", kwargs={**kwargs, "number": version.number})
+    api = APIClient()
+    api.force_authenticate(make_member("reviewer"))  # type: ignore[arg-type]
+    assert api.post(url).status_code == 403
+    api.force_authenticate(make_member("lead"))  # type: ignore[arg-type]
+    first = api.post(url)
+    assert first.status_code == 202 and first.json()["kind"] == "judge_staleness"
+    assert api.post(url).json()["id"] == first.json()["id"]
+    missing = reverse("api-judge-recheck", kwargs={**kwargs, "number": version.number + 5})
+    assert api.post(missing).status_code == 404
