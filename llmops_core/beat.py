@@ -44,6 +44,16 @@ def beat_schedule(*, heartbeat_seconds: int) -> dict[str, dict[str, object]]:
             "schedule": 60.0,
             "options": {"expires": 60.0},
         },
+        # Last week's drift report of every project with outputs; daily, idempotent per week.
+        "drift-reports-weekly": {
+            "task": "llmops_core.tasks.drift.drift_reports_schedule_task",
+            "schedule": 86400.0,
+        },
+        # Re-check judges against fresh human ratings; once per judge version and day.
+        "judges-recheck": {
+            "task": "llmops_core.tasks.drift.judge_staleness_schedule_task",
+            "schedule": 86400.0,
+        },
         # A worker stamps the heartbeat row the health endpoint reports (GET /healthz/).
         "worker-heartbeat": {
             "task": "llmops_core.tasks.health.worker_heartbeat_stamp_task",

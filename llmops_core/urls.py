@@ -22,6 +22,7 @@ from llmops_core.views import (
     versions,
 )
 from llmops_core.views import core as views
+from llmops_core.views import drift as drift_views
 from llmops_core.views import people as people_views
 from llmops_core.views import reports as report_views
 from llmops_core.views import users as user_views
@@ -97,6 +98,15 @@ urlpatterns = [
         views.import_create_prompts,
         name="import-create-prompts",
     ),
+    # Drift reports.
+    path(P + "drift/", drift_views.drift_list, name="drift-list"),
+    path(P + "drift/<int:pk>/", drift_views.drift_detail, name="drift-detail"),
+    path(
+        P + "drift/<int:pk>/charts/<slug:name>.<str:fmt>",
+        drift_views.drift_chart,
+        name="drift-chart",
+    ),
+    path(J + "versions/<int:number>/recheck/", drift_views.judge_recheck, name="judge-recheck"),
     # Agreement reports.
     path(P + "reports/", report_views.report_list, name="report-list"),
     path(RP, report_views.report_detail, name="report-detail"),

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops_core.api import alerts as al
+from llmops_core.api import drift as dr
 from llmops_core.api import exports as ex
 from llmops_core.api import generation as gen
 from llmops_core.api import imports as imp
@@ -77,6 +78,14 @@ urlpatterns = [
         P + "rubrics/<int:pk>/versions/",
         r.RubricVersionCreateApi.as_view(),
         name="api-rubric-versions",
+    ),
+    # Drift reports and judge re-checks.
+    path(P + "drift-reports/", dr.DriftReportListApi.as_view(), name="api-drift-reports"),
+    path(P + "drift-reports/<int:pk>/", dr.DriftReportDetailApi.as_view(), name="api-drift-report"),
+    path(
+        P + "judges/<slug:name>/versions/<int:number>/recheck/",
+        dr.JudgeRecheckApi.as_view(),
+        name="api-judge-recheck",
     ),
     # Agreement reports.
     path(P + "reports/", rep.ReportListApi.as_view(), name="api-reports"),

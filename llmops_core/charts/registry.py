@@ -17,6 +17,10 @@ def report_charts(kind: str, results: dict[str, Any]) -> dict[str, ChartBuilder]
         from llmops_core.charts.judge import charts_for
 
         return charts_for(results)
+    if kind == "drift":
+        from llmops_core.charts.drift import CHARTS as DRIFT_CHARTS
+
+        return {name: spec.build for name, spec in DRIFT_CHARTS.items()}
     from llmops_core.charts.versions import CHARTS as VERSION_CHARTS
 
     return {name: spec.build for name, spec in VERSION_CHARTS.items() if spec.kind == kind}

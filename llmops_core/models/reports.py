@@ -1,4 +1,4 @@
-"""Computed reports (agreement, judge comparison, scorecard, version comparison)."""
+"""Computed reports (agreement, judge comparison, scorecard, version comparison, drift)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ class ReportKind(models.TextChoices):
     JUDGE_COMPARISON = "judge_comparison", "Judge vs humans"
     SCORECARD = "scorecard", "Prompt version scorecard"
     VERSION_COMPARISON = "version_comparison", "Version comparison"
+    DRIFT = "drift", "Drift between two windows"
+    JUDGE_STALENESS = "judge_staleness", "Judge re-check against fresh ratings"
 
 
 class Report(AsyncJob):

@@ -10,6 +10,12 @@ from llmops_core.tasks.alerts import (
     alert_rule_evaluate_task,
     alert_rules_evaluate_due_task,
 )
+from llmops_core.tasks.drift import (
+    drift_report_compute_task,
+    drift_reports_schedule_task,
+    judge_staleness_check_task,
+    judge_staleness_schedule_task,
+)
 from llmops_core.tasks.exports import export_job_run_task, exports_expire_task
 from llmops_core.tasks.generation import generation_run_step_task
 from llmops_core.tasks.health import worker_heartbeat_stamp_task
@@ -24,6 +30,8 @@ __all__ = [
     "alert_delivery_send_task",
     "alert_rule_evaluate_task",
     "alert_rules_evaluate_due_task",
+    "drift_report_compute_task",
+    "drift_reports_schedule_task",
     "export_job_run_task",
     "exports_expire_task",
     "generation_run_step_task",
@@ -31,6 +39,8 @@ __all__ = [
     "jobs_resume_stale_task",
     "judge_report_compute_task",
     "judge_run_step_task",
+    "judge_staleness_check_task",
+    "judge_staleness_schedule_task",
     "ping_task",
     "report_compute_task",
     "report_refresh_stale_task",

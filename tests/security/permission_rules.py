@@ -134,6 +134,23 @@ REPORT = {"pk": pk("report")}
 JUDGE = {"name": lambda w: w.judge.name}
 JUDGE_RUN = {"pk": pk("judge_run")}
 JUDGE_REPORT = {"pk": pk("judge_report")}
+
+
+def drift_report(w: World) -> int:
+    """Return a finished drift report of the world's project (made inside the case's savepoint)."""
+    from llmops_core.models import JobStatus, Report, ReportKind
+
+    report = Report.objects.create(
+        project=w.project, kind=ReportKind.DRIFT, status=JobStatus.SUCCEEDED, results={}
+    )
+    return report.pk
+
+
+DRIFT = {"pk": drift_report}
+JUDGE_VERSION = {
+    "name": lambda w: w.judge.name,
+    "number": lambda w: w.judge_run.judge_version.number,
+}
 QUEUE = {"pk": pk("queue")}
 RUBRIC = {"pk": lambda w: w.rubric_version.rubric_id}
 LEASED = {"pk": pk("queue"), "item_id": pk("leased")}
@@ -269,6 +286,11 @@ RULES: dict[str, Rule] = {
     "export-datasheet": page(GET=LEADS, kwargs={**EXPORT, "fmt": "md"}),
     "export-cancel": page(POST=LEADS, kwargs=EXPORT),
     "export-delete": page(POST=LEADS, kwargs=EXPORT),
+    # --- drift reports and judge re-checks ----------------------------------------------
+    "drift-list": page(GET=LEADS, POST=LEADS),
+    "drift-detail": page(GET=LEADS, kwargs=DRIFT),
+    "drift-chart": page(GET=LEADS, kwargs={**DRIFT, "name": "lengths", "fmt": "svg"}),
+    "judge-recheck": page(POST=LEADS, kwargs=JUDGE_VERSION),
     # --- judges --------------------------------------------------------------------------
     "judge-list": page(GET=LEADS, POST=LEADS),
     "judge-endpoint-new": page(POST=LEADS, ok={"POST": EMPTY_FORM}),
@@ -386,6 +408,10 @@ RULES: dict[str, Rule] = {
     "api-rubric-versions": api(
         POST=LEADS, kwargs={"pk": lambda w: w.rubric_version.rubric_id}, ok={"POST": EMPTY_BODY}
     ),
+    # --- API: drift reports and judge re-checks -----------------------------------------
+    "api-drift-reports": api(GET=LEADS, POST=LEADS, body={"POST": {}}),
+    "api-drift-report": api(GET=LEADS, kwargs=DRIFT),
+    "api-judge-recheck": api(POST=LEADS, kwargs=JUDGE_VERSION),
     # --- API: reports and exports --------------------------------------------------------
     "api-reports": api(GET=LEADS, POST=LEADS, body={"POST": lambda w: {"queue_id": w.queue.pk}}),
     "api-report": api(GET=LEADS, kwargs=REPORT),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from llmops_core.metrics.drift.signal import SCORE_PREFIX, Signal
+from llmops_core.metrics.drift.rates import is_rate
+from llmops_core.metrics.drift.signal import JUDGE_PREFIX, SCORE_PREFIX, Signal
+from llmops_core.metrics.drift.vocabulary import VOCABULARY
 
 
 class Wording(NamedTuple):
@@ -19,6 +21,11 @@ WORDINGS: Final = {
     "input_length": Wording("Inputs", "longer", "shorter", " characters"),
     "latency_ms": Wording("Responses", "slower", "faster", " ms"),
     "cost": Wording("Cost per output", "higher", "lower", ""),
+}
+RATE_SUBJECTS: Final = {
+    "refusal_rate": "Refusals",
+    "error_rate": "Errors",
+    "feedback_rate": "End-user feedback",
 }
 
 
@@ -75,13 +82,15 @@ def describe_score(signal: Signal, confidence: float) -> str:
     to -0.18; chi-square 12.30 on 3 df, q = 0.002).'."""
     assert signal.effect is not None and signal.q_value is not None
     assert signal.mean_before is not None and signal.mean_after is not None
-    criterion = signal.name.removeprefix(SCORE_PREFIX)
+    judge = signal.name.startswith(JUDGE_PREFIX)
+    criterion = signal.name.removeprefix(JUDGE_PREFIX if judge else SCORE_PREFIX)
     verb = "rose" if signal.effect > 0 else "fell"
     ci = None
     if signal.low is not None and signal.high is not None:
         ci = f"{signal.low:+.2f} to {signal.high:+.2f}"
     return (
-        f'Scores for "{criterion}" {verb} from {signal.mean_before:.2f} to '
+        f'{"Judge scores" if judge else "Scores"} for "{criterion}" {verb} from '
+        f"{signal.mean_before:.2f} to "
         f"{signal.mean_after:.2f} ({signal.effect:+.2f} points; "
         f"{_interval(signal, confidence, ci)}; "
         f"chi-square {signal.statistic:.2f} on {signal.details['df']} df, "
@@ -89,8 +98,57 @@ def describe_score(signal: Signal, confidence: float) -> str:
     )
 
 
+def _points(value: float) -> str:
+    return f"{value * 100:+.1f} points"
+
+
+def describe_rate(signal: Signal, confidence: float) -> str:
+    """Return e.g. "Refusals rose from 2.0% to 5.1% of outputs (+3.1 points; 95% CI +2.0
+    points to +4.2 points; chi-square 21.40, q < 0.001)."."""
+    assert signal.effect is not None and signal.q_value is not None
+    assert signal.mean_before is not None and signal.mean_after is not None
+    subject = RATE_SUBJECTS.get(signal.name, f'"{signal.name}"')
+    verb = "rose" if signal.effect > 0 else "fell"
+    ci = None
+    if signal.low is not None and signal.high is not None:
+        ci = f"{_points(signal.low)} to {_points(signal.high)}"
+    test = (
+        "Fisher's exact test"
+        if signal.test == "fisher_exact"
+        else (f"chi-square {signal.statistic:.2f}")
+    )
+    return (
+        f"{subject} {verb} from {signal.mean_before:.1%} to {signal.mean_after:.1%} of outputs "
+        f"({_points(signal.effect)}; {_interval(signal, confidence, ci)}; "
+        f"{test}, {q_text(signal.q_value)})."
+    )
+
+
+def describe_vocabulary(signal: Signal, confidence: float) -> str:
+    """Return e.g. 'The wording changed: 12% of the word mass among the 50 most frequent words
+    moved (95% CI 9% to 15%; most: "refund" 0.4% to 2.1%; permutation q = 0.002).'."""
+    assert signal.effect is not None and signal.q_value is not None
+    ci = None
+    if signal.low is not None and signal.high is not None:
+        ci = f"{percent(signal.low)} to {percent(signal.high)}"
+    moved = signal.details.get("moved") or []
+    most = ""
+    if moved:
+        top = moved[0]
+        most = f'; most: "{top["token"]}" {top["share_before"]:.1%} to {top["share_after"]:.1%}'
+    return (
+        f"The wording changed: {percent(signal.effect)} of the word mass among the "
+        f"{signal.details.get('top_k')} most frequent words moved "
+        f"({_interval(signal, confidence, ci)}{most}; permutation {q_text(signal.q_value)})."
+    )
+
+
 def describe(signal: Signal, confidence: float) -> str:
     """Return the sentence for a drifted signal."""
     if signal.is_score:
         return describe_score(signal, confidence)
+    if is_rate(signal.name):
+        return describe_rate(signal, confidence)
+    if signal.name == VOCABULARY:
+        return describe_vocabulary(signal, confidence)
     return describe_continuous(signal, confidence)

@@ -12,7 +12,8 @@ from llmops_core.metrics.coding import FloatArray
 # Fewer values than this in either window leave a signal untested: the exact KS test on 5
 # against 5 can just reach p < 0.01, and the bootstrap of a smaller window is mostly noise.
 MIN_VALUES: Final = 5
-SCORE_PREFIX: Final = "score:"
+SCORE_PREFIX: Final = "score:"  # a criterion's human scores
+JUDGE_PREFIX: Final = "judge:"  # a criterion's judge scores, compared like human ones
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Signal:
     @property
     def is_score(self) -> bool:
         """Return whether this is a criterion's score (compared in scale points)."""
-        return self.name.startswith(SCORE_PREFIX)
+        return is_score(self.name)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form: the decision fields first, then what they rest on."""
@@ -74,6 +75,11 @@ class Signal:
             if getattr(self, key) is not None:
                 result[key] = getattr(self, key)
         return result
+
+
+def is_score(name: str) -> bool:
+    """Return whether the signal ``name`` holds a criterion's human or judge scores."""
+    return name.startswith((SCORE_PREFIX, JUDGE_PREFIX))
 
 
 def mean_or_none(values: FloatArray) -> float | None:

@@ -45,6 +45,8 @@ class JobKind(enum.StrEnum):
     SPAN_BATCH = "span_batch"  # map a received OTLP batch's spans to model outputs
     ALERT_EVALUATE = "alert_evaluate"  # one alert rule at one window end (two arguments)
     ALERT_DELIVERY = "alert_delivery"  # send (or retry) one alert delivery
+    DRIFT_REPORT = "drift_report"
+    JUDGE_STALENESS = "judge_staleness"  # re-check a judge version against fresh ratings
 
 
 TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
@@ -60,6 +62,8 @@ TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
         JobKind.SPAN_BATCH: "llmops_core.tasks.traces.span_batch_process_task",
         JobKind.ALERT_EVALUATE: "llmops_core.tasks.alerts.alert_rule_evaluate_task",
         JobKind.ALERT_DELIVERY: "llmops_core.tasks.alerts.alert_delivery_send_task",
+        JobKind.DRIFT_REPORT: "llmops_core.tasks.drift.drift_report_compute_task",
+        JobKind.JUDGE_STALENESS: "llmops_core.tasks.drift.judge_staleness_check_task",
     }
 )
 
@@ -69,6 +73,8 @@ _REPORT_JOBS: Final[Mapping[str, JobKind]] = MappingProxyType(
         ReportKind.JUDGE_COMPARISON: JobKind.JUDGE_REPORT,
         ReportKind.SCORECARD: JobKind.VERSION_REPORT,
         ReportKind.VERSION_COMPARISON: JobKind.VERSION_REPORT,
+        ReportKind.DRIFT: JobKind.DRIFT_REPORT,
+        ReportKind.JUDGE_STALENESS: JobKind.JUDGE_STALENESS,
     }
 )
 

@@ -28,6 +28,7 @@ from llmops_core.selectors.reports import queue_choices
 from llmops_core.services.judges.configs import judge_create, judge_version_create
 from llmops_core.services.judges.endpoints import endpoint_create
 from llmops_core.services.judges.runs import judge_run_create
+from llmops_core.views.drift import judge_recheck_rows
 
 
 def lead_project(request: HttpRequest, project_slug: str) -> Project:
@@ -148,6 +149,7 @@ def _detail_page(
         "reports": judge_report_list(project=project).filter(
             parameters__judge_version_id__in=[v.pk for v in versions]
         )[:10],
+        "rechecks": judge_recheck_rows(versions),
     }
     return render(request, "llmops_core/judges/detail.html", context)
 

@@ -18,6 +18,7 @@ from llmops_core.charts.versions import CHARTS
 from llmops_core.models import JobStatus, Report, Role
 from llmops_core.models import ReportKind as Kind
 from llmops_core.permissions import project_for_request
+from llmops_core.selectors.drift_judges import scorecard_judge_stale_reasons
 from llmops_core.selectors.operations import version_operations
 from llmops_core.selectors.prompts import (
     label_version,
@@ -59,6 +60,7 @@ def version_scorecard(
         "report": done,
         "results": done.results if done else {},
         "stale": _is_stale(done, current),
+        "judge_stale": scorecard_judge_stale_reasons(results=done.results) if done else [],
         "poll_url": _poll_url(project, latest),
         "charts": _charts(project, done, Kind.SCORECARD),
         "queues": queue_output_counts(prompt_version_id=version.pk),
