@@ -181,6 +181,11 @@ def queue_add_outputs(*, queue: Queue, output_ids: Iterable[int]) -> int:
         raise QueueNotOpen(f'queue "{queue.name}" is archived: unarchive and reopen it first')
     if queue.status == QueueStatus.CLOSED:
         raise QueueNotOpen(f'queue "{queue.name}" is closed: reopen it to add outputs')
+    if queue.sampling:
+        raise DomainError(
+            f'queue "{queue.name}" is a calibration sample: an output added by hand has no '
+            "known inclusion probability; create a new calibration queue instead"
+        )
     Queue.objects.select_for_update().filter(pk=queue.pk).first()
     entries = _entries(queue, list(dict.fromkeys(output_ids)))
     top, after = _last_entry(queue)
