@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from annotate.forms.queues import DesignFields, VersionChoiceField
+from annotate.forms.queues import DesignFields
 from annotate.models import QueueSampling
 from annotate.services.queues import MAX_SEED
 from llmops_core.models import JudgeVersion, Membership, Project, PromptVersion, RubricVersion
@@ -24,6 +24,11 @@ SAMPLING_CHOICES = [
 ]
 
 
+class PromptVersionField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.template.name} v{obj.number}"
+
+
 class JudgeVersionField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return judge_label(obj)
@@ -32,9 +37,8 @@ class JudgeVersionField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class CalibrationPlanForm(forms.Form):
     """What to sample: a prompt version's outputs scored by a judge, N ratings, a design."""
 
-    version = VersionChoiceField(
+    version = PromptVersionField(
         queryset=PromptVersion.objects.none(),
-        widget=forms.Select,
         label="Prompt version to calibrate",
     )
     judge_version = JudgeVersionField(

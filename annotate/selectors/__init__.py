@@ -11,9 +11,11 @@ that owns a read:
 * ``ratings``: ratings as plain rows, snapshots and fingerprints, gold and adjudicated scores;
 * ``exports``: annotation tables streamed for exports;
 * ``preferences``: blind side-by-side preferences;
-* ``outputs``: which outputs are rated or queued, and each output's queues and labels.
+* ``outputs``: which outputs are rated or queued, and each output's queues and labels;
+* ``calibration``: human ratings on one criterion as arrays, beside a judge's scores.
 """
 
+from annotate.selectors.calibration import HumanRatings, human_ratings
 from annotate.selectors.exports import (
     AnnotationRow,
     OutputFlags,
@@ -63,6 +65,7 @@ from annotate.selectors.ratings import (
 
 __all__ = [
     "AnnotationRow",
+    "HumanRatings",
     "ItemRatings",
     "OutputFlags",
     "OutputLabel",
@@ -84,6 +87,7 @@ __all__ = [
     "export_rubric_version_ids",
     "flag_and_skip_counts",
     "gold_scores",
+    "human_ratings",
     "item_ratings_for_user",
     "output_ids_queued",
     "output_ids_rated",

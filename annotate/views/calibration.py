@@ -91,12 +91,19 @@ def calibration_queue_new(request: HttpRequest, project_slug: str) -> HttpRespon
         context["form"] = CalibrationQueueForm(initial=initial, project=project)
         return render(request, TEMPLATE, context)
     form = context["form"] = CalibrationQueueForm(request.POST, project=project)
-    if form.is_valid():
+    valid = form.is_valid()
+    if "preview" in request.POST:
+        # The forecast needs only the plan: a queue name not chosen yet does not hide it.
+        plan_form = CalibrationPlanForm(request.POST, project=project)
+        if plan_form.is_valid():
+            try:
+                context["plan"] = _plan(plan_form)
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+        return render(request, TEMPLATE, context, status=200 if context["plan"] else 400)
+    if valid:
         try:
-            if "preview" not in request.POST:
-                return _create(request, project, form)
-            context["plan"] = _plan(form)
+            return _create(request, project, form)
         except DomainError as exc:
             form.add_error(None, str(exc))
-    status = 200 if form.is_valid() else 400
-    return render(request, TEMPLATE, context, status=status)
+    return render(request, TEMPLATE, context, status=400)

@@ -1,0 +1,173 @@
+"""The judge calibration page and API: the numbers of ``ppi.calibration``, escaped, leads only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from django.test import Client
+
+from llmops_core.metrics.ppi import calibration, scored_outputs
+from llmops_core.models import ModelOutput, Project, Role
+from tests.annotate.calibration_world import (
+    human_scores,
+    judge_scores,
+    make_judge,
+    make_version,
+    version_outputs,
+)
+from tests.factories import ProjectFactory
+
+HOSTILE = '<script>alert("judge")</script><img src=x onerror=alert(1)>'
+JUDGE = [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 3, 3, 5, 1, 2, 4]
+HUMAN = [2, 2, 4, 4, 3, 5, 5, 3, 1, 1, 3, 2]  # the first 12 outputs
+PAGE = "/p/{slug}/judges/{name}/calibration/"
+API = "/api/projects/{slug}/judges/{name}/calibration/"
+
+
+@pytest.fixture
+def world(project: Project, reviewer: Any) -> tuple[Any, Any, list[ModelOutput]]:
+    """16 judged outputs, 12 rated; output 4 (residual -2) says something hostile."""
+    version = make_version(project, 16)
+    judge = make_judge(project)
+    outputs = version_outputs(version)
+    ModelOutput.objects.filter(pk=outputs[4].pk).update(output_text=HOSTILE)
+    judge_scores(judge, outputs, JUDGE)
+    human_scores(project, outputs[:12], HUMAN, reviewer)
+    return version, judge, outputs
+
+
+def _expected(outputs: list[ModelOutput]) -> Any:
+    """The calibration computed here, straight from the numbers the fixture stored."""
+    ids = np.array([o.pk for o in outputs])
+    return calibration(
+        scored_outputs(
+            judge_items=ids,
+            judge_scores=JUDGE,
+            human_items=ids[:12],
+            human_scores=HUMAN,
+        )
+    ).as_dict()
+
+
+def test_the_api_numbers_are_those_of_calibration(
+    api_as: Callable[[Any], Any], lead: Any, project: Project, world: Any
+) -> None:
+    version, judge, outputs = world
+    response = api_as(lead).get(
+        API.format(slug=project.slug, name=judge.config.name), {"criterion": "fluency"}
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()["criteria"]["fluency"]
+    expected = _expected(outputs)
+    assert body["levels"] == expected["levels"]
+    assert body["mean_residual"] == expected["mean_residual"]
+    assert [r["output_id"] for r in body["residuals"]] == [r["item"] for r in expected["residuals"]]
+    assert [r["residual"] for r in body["residuals"]] == [
+        r["residual"] for r in expected["residuals"]
+    ]
+    assert (body["n_judged"], body["n_rated"], body["scale"]) == (16, 12, [1, 5])
+    assert [level["n_judged"] for level in body["levels"]] == [3, 3, 4, 3, 3]
+
+
+def test_every_criterion_is_listed_and_one_prompt_version_can_be_chosen(
+    api_as: Callable[[Any], Any], lead: Any, project: Project, world: Any
+) -> None:
+    version, judge, _ = world
+    other = make_version(project, 3)
+    judge_scores(judge, version_outputs(other), [5, 5, 5])
+    url = API.format(slug=project.slug, name=judge.config.name)
+    every = api_as(lead).get(url).json()["criteria"]
+    assert list(every) == ["fluency", "relevance", "factuality"]
+    assert every["fluency"]["n_judged"] == 19 and every["relevance"]["n_judged"] == 0
+    assert every["relevance"]["mean_residual"]["reason"]  # undefined, with its reason
+    one = api_as(lead).get(url, {"prompt_version": version.pk, "criterion": "fluency"}).json()
+    assert one["criteria"]["fluency"]["n_judged"] == 16 and one["prompt_version_id"] == version.pk
+
+
+def test_the_page_shows_the_same_numbers_and_escapes_the_output_text(
+    client: Client, lead: Any, project: Project, world: Any
+) -> None:
+    _, judge, outputs = world
+    client.force_login(lead)
+    page = client.get(PAGE.format(slug=project.slug, name=judge.config.name))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert HOSTILE not in html and "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;judge&quot;)&lt;/script&gt;" in html
+    expected = _expected(outputs)
+    for level in expected["levels"]:
+        if level["human_mean"] is not None:
+            assert f"{level['human_mean']:.3f}" in html
+    first = expected["residuals"][0]["item"]
+    assert f'href="/p/{project.slug}/outputs/{first}/"' in html
+    assert f"{expected['mean_residual']['mean']:.3f}" in html
+
+
+def test_the_chart_is_drawn_and_escapes_the_criterion(
+    client: Client, lead: Any, project: Project, world: Any
+) -> None:
+    _, judge, _ = world
+    client.force_login(lead)
+    url = PAGE.format(slug=project.slug, name=judge.config.name) + "chart.svg"
+    chart = client.get(url, {"criterion": "fluency"})
+    assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml"
+    assert b"fluency" in chart.content
+    assert client.get(url).status_code == 404  # one criterion per chart
+    assert client.get(url[:-3] + "gif", {"criterion": "fluency"}).status_code == 404
+
+
+def test_bad_choices_are_400_with_the_field(
+    api_as: Callable[[Any], Any], client: Client, lead: Any, project: Project, world: Any
+) -> None:
+    _, judge, _ = world
+    foreign = make_version(ProjectFactory(), 1)
+    url = API.format(slug=project.slug, name=judge.config.name)
+    client.force_login(lead)
+    page = PAGE.format(slug=project.slug, name=judge.config.name)
+    for query, field in [
+        ({"version": 9}, "version"),
+        ({"criterion": "<b>tone</b>"}, "criterion"),
+        ({"prompt_version": foreign.pk}, "prompt_version"),
+        ({"top": 1000}, "top"),
+        ({"version": "x"}, "version"),
+    ]:
+        response = api_as(lead).get(url, query)
+        assert response.status_code == 400 and field in response.json(), query
+        shown = client.get(page, query)
+        assert shown.status_code == 400 and "<b>tone</b>" not in shown.content.decode()
+    assert api_as(lead).get(API.format(slug=project.slug, name="nobody")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(Role.REVIEWER, 403), (Role.ADJUDICATOR, 403), (Role.ADMIN, 200), (None, 404)],
+)
+def test_leads_and_admins_only(
+    api_as: Callable[[Any], Any],
+    client: Client,
+    make_member: Callable[..., Any],
+    project: Project,
+    world: Any,
+    role: str | None,
+    expected: int,
+) -> None:
+    _, judge, _ = world
+    user = make_member(role) if role else make_member(Role.LEAD, "away", proj=ProjectFactory())
+    name = judge.config.name
+    assert api_as(user).get(API.format(slug=project.slug, name=name)).status_code == expected
+    client.force_login(user)
+    assert client.get(PAGE.format(slug=project.slug, name=name)).status_code == expected
+    chart = PAGE.format(slug=project.slug, name=name) + "chart.svg?criterion=fluency"
+    assert client.get(chart).status_code == expected
+
+
+def test_the_judge_page_and_report_link_to_it(
+    client: Client, lead: Any, project: Project, world: Any
+) -> None:
+    _, judge, _ = world
+    client.force_login(lead)
+    detail = client.get(f"/p/{project.slug}/judges/{judge.config.name}/").content.decode()
+    assert f'href="/p/{project.slug}/judges/{judge.config.name}/calibration/"' in detail
