@@ -277,6 +277,11 @@ def queue_update(*, queue: Queue, changes: Mapping[str, Any], actor: User | None
     queue = Queue.objects.select_for_update().get(pk=queue.pk)
     queue_writable_check(queue=queue)
     before = {name: getattr(queue, name) for name in changes}
+    if queue.sampling and changes.get("seed", queue.seed) != queue.seed:
+        raise DomainError(
+            f'field "seed": queue "{queue.name}" is a calibration sample and its seed is the '
+            "seed of its draw, which stays recorded"
+        )
     for name, value in changes.items():
         setattr(queue, name, value)
     _check_overlap(queue.overlap, queue.max_overlap)

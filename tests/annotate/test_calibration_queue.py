@@ -10,7 +10,7 @@ import pytest
 
 from annotate.models import Queue, QueueItem, QueueSampling
 from annotate.services.calibration import calibration_queue_create
-from annotate.services.queues import queue_add_outputs
+from annotate.services.queues import queue_add_outputs, queue_update
 from llmops_core.errors import DomainError
 from llmops_core.metrics.ppi import (
     draw_active,
@@ -18,8 +18,17 @@ from llmops_core.metrics.ppi import (
     inclusion_probabilities,
     level_spread,
 )
-from llmops_core.models import AuditEvent, Project, Role
+from llmops_core.models import (
+    AuditEvent,
+    Criterion,
+    JudgeMode,
+    JudgePairVerdict,
+    JudgeRun,
+    Project,
+    Role,
+)
 from llmops_core.selectors.judge_frames import judge_frame
+from llmops_core.services.judges.configs import judge_version_create
 from tests.annotate.calibration_world import (
     default_rubric,
     judge_scores,
@@ -251,3 +260,71 @@ def test_outputs_cannot_be_added_by_hand_to_a_calibration_queue(
     with pytest.raises(DomainError, match="calibration sample"):
         queue_add_outputs(queue=queue, output_ids=[o.pk for o in outputs])
     assert QueueItem.objects.filter(queue=queue).count() == 5
+
+
+def test_the_seed_of_a_calibration_queue_stays_the_seed_of_its_draw(
+    lead: Any, project: Project, world: Any
+) -> None:
+    version, judge, _ = world
+    queue = calibration_queue_create(
+        version=version,
+        judge_version=judge,
+        criterion="fluency",
+        budget=5,
+        name="sample",
+        rubric_version=default_rubric(project),
+        seed=3,
+    )
+    with pytest.raises(DomainError, match="seed of its draw"):
+        queue_update(queue=queue, changes={"seed": 4})
+    assert queue_update(queue=queue, changes={"seed": 3, "overlap": 2}).overlap == 2
+    queue.refresh_from_db()
+    assert queue.seed == 3
+
+
+def test_active_sampling_follows_swapped_pairwise_verdicts(lead: Any, project: Project) -> None:
+    """Without repeated scores, the flip of a pairwise verdict when swapped is the uncertainty."""
+    version = make_version(project, 6)
+    judge = make_judge(project)
+    outputs = version_outputs(version)
+    judge_scores(judge, outputs, [3, 3, 3, 3, 3, 3])
+    pairwise, _ = judge_version_create(
+        judge=judge.config,
+        model_name="judge-model",
+        rubric_version=default_rubric(project),
+        mode=JudgeMode.PAIRWISE,
+    )
+    run = JudgeRun.objects.create(project=project, judge_version=pairwise)
+    fluency = Criterion.objects.get(rubric_version=default_rubric(project), name="fluency")
+    for a, b, ab, ba in [(0, 1, "A", "B"), (2, 3, "A", "A"), (0, 4, "A", "tie")]:
+        JudgePairVerdict.objects.create(
+            run=run,
+            output_a=outputs[a],
+            output_b=outputs[b],
+            criterion=fluency,
+            verdict_ab=ab,
+            verdict_ba=ba,
+        )
+    frame = judge_frame(judge_version=judge, criterion="fluency", prompt_version_id=version.pk)
+    # Output 0 flips fully in one pair and half in another; 1 fully; 2, 3 never; 4 half;
+    # 5 is in no pair and gets the mean of the others.
+    known = [0.75, 1.0, 0.0, 0.0, 0.5]
+    assert frame.source == "swaps"
+    assert frame.uncertainty.tolist() == pytest.approx([*known, float(np.mean(known))])
+    queue = calibration_queue_create(
+        version=version,
+        judge_version=judge,
+        criterion="fluency",
+        budget=3,
+        sampling=QueueSampling.ACTIVE,
+        name="swaps",
+        rubric_version=default_rubric(project),
+        seed=2,
+    )
+    probabilities = inclusion_probabilities(frame.uncertainty, 3, uniform_share=0.5)
+    stored = _items(queue)
+    ids = [o.pk for o in outputs]
+    assert sorted(stored) == [ids[i] for i in draw_active(probabilities, seed=2)]
+    assert all(
+        stored[ids[i]] == pytest.approx(probabilities[i]) for i in range(6) if ids[i] in stored
+    )
