@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from annotate.models import Queue, QueueItem
-from llmops_core.metrics.ppi import forecast_widths
+from llmops_core.metrics.ppi import draw_active, forecast_widths, inclusion_probabilities
 from llmops_core.models import Project, Role
+from llmops_core.selectors.judge_frames import judge_frame
 from tests.annotate.calibration_world import (
     default_rubric,
     human_scores,
@@ -188,3 +189,66 @@ def test_reviewers_and_outsiders_get_no_page(
     assert client.get(url + "preview/", _plan(version, judge)).status_code == expected
     assert client.post(url, {**_plan(version, judge), "name": "x"}).status_code == expected
     assert not Queue.objects.filter(name="x").exists()
+
+
+def test_active_draw_uses_the_floor_the_forecast_tuned(
+    api_as: Callable[[Any], Any], lead: Any, project: Project, reviewer: Any
+) -> None:
+    """With a pilot, the active probabilities' uniform share is the forecast's narrowest."""
+    version = make_version(project, 60)
+    judge = make_judge(project)
+    outputs = version_outputs(version)
+    judge_scores(judge, outputs, JUDGE)
+    judge_scores(judge, outputs[:40], [1 + (i * 3) % 5 for i in range(40)])
+    rng = np.random.default_rng(5)
+    humans = [int(np.clip(s + rng.integers(-2, 3), 1, 5)) for s in JUDGE[:30]]
+    human_scores(project, outputs[:30], humans, reviewer)
+    frame = judge_frame(judge_version=judge, criterion="fluency", prompt_version_id=version.pk)
+    forecast = forecast_widths(
+        frame.uncertainty,
+        15,
+        pilot_human=humans,
+        pilot_judge=frame.scores[:30],
+        pilot_uncertainty=frame.uncertainty[:30],
+    )
+    body = {
+        "name": "active",
+        "prompt_version_id": version.pk,
+        "judge_version_id": judge.pk,
+        "criterion": "fluency",
+        "budget": 15,
+        "sampling": "active",
+        "rubric_version_id": default_rubric(project).pk,
+        "seed": 9,
+    }
+    client = api_as(lead)
+    preview = client.get(API_PREVIEW.format(slug=project.slug), body).json()
+    assert preview["forecast"] == pytest.approx(forecast.as_dict())
+    assert preview["uniform_share"] == forecast.uniform_share
+    response = client.post(f"/api/projects/{project.slug}/calibration-queues/", body, format="json")
+    assert response.status_code == 201
+    probabilities = inclusion_probabilities(
+        frame.uncertainty, 15, uniform_share=forecast.uniform_share
+    )
+    drawn = draw_active(probabilities, seed=9)
+    stored = dict(
+        QueueItem.objects.filter(queue_id=response.json()["id"]).values_list(
+            "output_id", "inclusion_probability"
+        )
+    )
+    assert stored == {
+        int(frame.output_ids[i]): pytest.approx(float(probabilities[i])) for i in drawn
+    }
+
+
+def test_the_scorecard_and_the_queue_builder_link_to_the_page(
+    client: Client, lead: Any, project: Project, world: Any
+) -> None:
+    version, _, _ = world
+    client.force_login(lead)
+    scorecard = client.get(f"/p/{project.slug}/prompts/{version.template.name}/v{version.number}/")
+    assert f'href="/p/{project.slug}/queues/new/calibration/?version={version.pk}"' in (
+        scorecard.content.decode()
+    )
+    builder = client.get(f"/p/{project.slug}/queues/new/").content.decode()
+    assert f'href="/p/{project.slug}/queues/new/calibration/"' in builder

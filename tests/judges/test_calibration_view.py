@@ -11,6 +11,9 @@ from django.test import Client
 
 from llmops_core.metrics.ppi import calibration, scored_outputs
 from llmops_core.models import ModelOutput, Project, Role
+from llmops_core.services.judges.reports import judge_report_compute, judge_report_request
+from llmops_core.services.judges.runs import judge_run_create
+from llmops_core.services.llm_runs import StepOptions
 from tests.annotate.calibration_world import (
     human_scores,
     judge_scores,
@@ -19,6 +22,7 @@ from tests.annotate.calibration_world import (
     version_outputs,
 )
 from tests.factories import ProjectFactory
+from tests.judges.helpers import make_outputs, make_queue, rate_queue, run_to_end
 
 HOSTILE = '<script>alert("judge")</script><img src=x onerror=alert(1)>'
 JUDGE = [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 3, 3, 5, 1, 2, 4]
@@ -55,7 +59,7 @@ def _expected(outputs: list[ModelOutput]) -> Any:
 def test_the_api_numbers_are_those_of_calibration(
     api_as: Callable[[Any], Any], lead: Any, project: Project, world: Any
 ) -> None:
-    version, judge, outputs = world
+    _, judge, outputs = world
     response = api_as(lead).get(
         API.format(slug=project.slug, name=judge.config.name), {"criterion": "fluency"}
     )
@@ -171,3 +175,29 @@ def test_the_judge_page_and_report_link_to_it(
     client.force_login(lead)
     detail = client.get(f"/p/{project.slug}/judges/{judge.config.name}/").content.decode()
     assert f'href="/p/{project.slug}/judges/{judge.config.name}/calibration/"' in detail
+
+
+def test_the_judge_report_links_to_its_versions_calibration(
+    client: Client,
+    lead: Any,
+    project: Project,
+    make_judge: Callable[..., Any],
+    fast: StepOptions,
+    team: list[Any],
+) -> None:
+    queue = make_queue(project, make_outputs(project, 6))
+    rate_queue(queue, team)
+    judge = make_judge()
+    run = run_to_end(
+        judge_run_create(project=project, judge_version=judge, queue_id=queue.pk), fast
+    )
+    report = judge_report_compute(
+        report_id=judge_report_request(project=project, run=run, bootstrap_draws=20).pk
+    )
+    assert report is not None
+    client.force_login(lead)
+    html = client.get(f"/p/{project.slug}/judge-reports/{report.pk}/").content.decode()
+    link = f'href="/p/{project.slug}/judges/quality/calibration/?version={judge.number}"'
+    assert link in html
+    page = client.get(f"/p/{project.slug}/judges/quality/calibration/", {"version": judge.number})
+    assert page.status_code == 200 and page.content.decode().count('data-testid="levels"') == 3
