@@ -67,6 +67,35 @@ class CalibrationQueueSerializer(CalibrationPlanSerializer):
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
 
 
+class WidthForecastSerializer(serializers.Serializer[Any]):
+    budget = serializers.FloatField()
+    human_only = serializers.FloatField(allow_null=True)
+    uniform = serializers.FloatField(allow_null=True)
+    active = serializers.FloatField(allow_null=True)
+    uniform_share = serializers.FloatField()
+    human_equivalent_uniform = serializers.FloatField(allow_null=True)
+    human_equivalent_active = serializers.FloatField(allow_null=True)
+    pilot = serializers.IntegerField(help_text="Human-rated outputs the forecast learns from.")
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why the widths are undefined (null when they are not)."
+    )
+
+
+class CalibrationPlanOutSerializer(serializers.Serializer[Any]):
+    prompt_version_id = serializers.IntegerField()
+    judge_version_id = serializers.IntegerField()
+    judge = serializers.CharField()
+    criterion = serializers.CharField()
+    frame = serializers.IntegerField(help_text="M: the version's outputs the judge scored.")
+    budget = serializers.IntegerField()
+    sampling = serializers.CharField()
+    uniform_probability = serializers.FloatField(help_text="N / M.")
+    uniform_share = serializers.FloatField(help_text="The floor of active sampling, as a share.")
+    uncertainty_source = serializers.ChoiceField(["repeats", "swaps", "none"])
+    uncertainty_source_text = serializers.CharField()
+    forecast = WidthForecastSerializer()
+
+
 class CalibrationQueueOutSerializer(QueueSerializer):
     sampling = serializers.CharField(read_only=True)
     calibrates = serializers.IntegerField(source="calibrates_id", read_only=True)
@@ -107,7 +136,7 @@ class CalibrationPreviewApi(ProjectScopedMixin, APIView):
 
     read_role = Role.LEAD
 
-    @extend_schema(parameters=[CalibrationPlanSerializer])
+    @extend_schema(parameters=[CalibrationPlanSerializer], responses=CalibrationPlanOutSerializer)
     def get(self, request: Request, project_slug: str) -> Response:
         data = CalibrationPlanSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,11 +25,59 @@ PARAMETERS = [
 ]
 
 
+class LevelSerializer(serializers.Serializer[Any]):
+    judge_low = serializers.FloatField()
+    judge_high = serializers.FloatField()
+    n_judged = serializers.IntegerField()
+    n_rated = serializers.IntegerField()
+    human_mean = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+
+
+class ResidualSerializer(serializers.Serializer[Any]):
+    output_id = serializers.IntegerField()
+    judge = serializers.FloatField()
+    human = serializers.FloatField(help_text="The mean of the output's human ratings.")
+    reviewers = serializers.IntegerField()
+    residual = serializers.FloatField(help_text="Human label minus judge score.")
+
+
+class MeanResidualSerializer(serializers.Serializer[Any]):
+    mean = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField()
+    se = serializers.FloatField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+
+
+class CriterionCalibrationSerializer(serializers.Serializer[Any]):
+    criterion = serializers.CharField()
+    scale = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    n_judged = serializers.IntegerField()
+    n_rated = serializers.IntegerField()
+    levels = LevelSerializer(many=True)
+    binned = serializers.BooleanField()
+    mean_residual = MeanResidualSerializer()
+    residuals = ResidualSerializer(many=True)
+    confidence = serializers.FloatField()
+
+
+class JudgeCalibrationSerializer(serializers.Serializer[Any]):
+    judge = serializers.CharField()
+    judge_version = serializers.IntegerField()
+    judge_label = serializers.CharField()
+    prompt_version_id = serializers.IntegerField(allow_null=True)
+    criteria = serializers.DictField(child=CriterionCalibrationSerializer())
+
+
 class JudgeCalibrationApi(LeadScopedMixin, APIView):
     """A judge version's calibration per criterion: the curve with counts, the bias and the
     largest residuals (human label minus judge score), each naming its output."""
 
-    @extend_schema(parameters=PARAMETERS, responses={200: dict})
+    @extend_schema(parameters=PARAMETERS, responses=JudgeCalibrationSerializer)
     def get(self, request: Request, project_slug: str, name: str) -> Response:
         judge = judge_get(project=self.project, name=name)
         if judge is None:
