@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from llmops_core.metrics.ppi import calibration, scored_outputs
 from llmops_core.models import ModelOutput, Project, Role
@@ -201,3 +203,21 @@ def test_the_judge_report_links_to_its_versions_calibration(
     assert link in html
     page = client.get(f"/p/{project.slug}/judges/quality/calibration/", {"version": judge.number})
     assert page.status_code == 200 and page.content.decode().count('data-testid="levels"') == 3
+
+
+def test_the_query_count_does_not_grow_with_the_outputs(
+    api_as: Callable[[Any], Any], lead: Any, reviewer: Any, project: Project, world: Any
+) -> None:
+    _, judge, _ = world
+    url = API.format(slug=project.slug, name=judge.config.name)
+    client = api_as(lead)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    more = version_outputs(make_version(project, 40))
+    judge_scores(judge, more, [1 + i % 5 for i in range(40)])
+    human_scores(project, more[:30], [1 + (i * 2) % 5 for i in range(30)], reviewer)
+    with CaptureQueriesContext(connection) as large:
+        body = client.get(url, {"top": 40}).json()
+    assert body["criteria"]["fluency"]["n_rated"] == 42
+    assert len(body["criteria"]["fluency"]["residuals"]) == 40
+    assert len(large) == len(small) <= 20
