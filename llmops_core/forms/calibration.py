@@ -14,10 +14,16 @@ class CalibrationChoiceForm(forms.Form):
     """Which judge version, of which prompt version's outputs, on which criteria (GET)."""
 
     version = forms.IntegerField(
-        min_value=1, required=False, help_text="Judge version number; empty: the newest."
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Judge version number; empty: the newest.",
     )
     prompt_version = forms.IntegerField(
-        min_value=1, required=False, help_text="Only this prompt version's outputs (its id)."
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="Only this prompt version's outputs (its id).",
     )
     criterion = forms.CharField(max_length=64, required=False)
     top = forms.IntegerField(min_value=1, max_value=MAX_TOP, required=False, initial=20)

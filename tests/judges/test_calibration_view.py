@@ -11,6 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from llmops_core.charts import render
+from llmops_core.charts.calibration import calibration_curve_chart
 from llmops_core.metrics.ppi import calibration, scored_outputs
 from llmops_core.models import ModelOutput, Project, Role
 from llmops_core.services.judges.reports import judge_report_compute, judge_report_request
@@ -221,3 +223,21 @@ def test_the_query_count_does_not_grow_with_the_outputs(
     assert body["criteria"]["fluency"]["n_rated"] == 42
     assert len(body["criteria"]["fluency"]["residuals"]) == 40
     assert len(large) == len(small) <= 20
+
+
+def test_the_chart_escapes_a_hostile_criterion_name() -> None:
+    level = {
+        "judge_low": 1.0,
+        "judge_high": 1.0,
+        "n_judged": 3,
+        "n_rated": 2,
+        "human_mean": 1.5,
+        "low": 1.0,
+        "high": 2.0,
+        "reason": None,
+    }
+    data = {"criterion": HOSTILE, "scale": [1, 5], "binned": False, "levels": [level]}
+    svg = render(calibration_curve_chart(data), "svg").decode()
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    empty = render(calibration_curve_chart({"criterion": HOSTILE, "levels": []}), "svg")
+    assert b"No output has both" in empty
