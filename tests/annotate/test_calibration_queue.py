@@ -328,3 +328,28 @@ def test_active_sampling_follows_swapped_pairwise_verdicts(lead: Any, project: P
     assert all(
         stored[ids[i]] == pytest.approx(probabilities[i]) for i in range(6) if ids[i] in stored
     )
+
+
+def test_a_failure_after_the_queue_is_made_leaves_nothing_behind(
+    lead: Any, project: Project, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue, its items and their probabilities are one transaction."""
+    version, judge, _ = world
+
+    def broken(*args: Any) -> None:
+        raise DomainError("the database went away mid-draw")
+
+    monkeypatch.setattr("annotate.services.calibration._store_probabilities", broken)
+    with pytest.raises(DomainError, match="mid-draw"):
+        calibration_queue_create(
+            version=version,
+            judge_version=judge,
+            criterion="fluency",
+            budget=5,
+            name="half",
+            rubric_version=default_rubric(project),
+            seed=1,
+        )
+    assert not Queue.objects.filter(name="half").exists()
+    assert not QueueItem.objects.filter(queue__name="half").exists()
+    assert not AuditEvent.objects.filter(action="queue.create", after__name="half").exists()
