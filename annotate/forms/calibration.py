@@ -43,6 +43,7 @@ class CalibrationPlanForm(forms.Form):
     )
     judge_version = JudgeVersionField(
         queryset=JudgeVersion.objects.none(),
+        empty_label=None,  # the newest version of the first judge, until the lead picks
         label="Judge",
         help_text="The frame is the version's outputs this judge scored on the criterion.",
     )
