@@ -241,3 +241,19 @@ def test_the_chart_escapes_a_hostile_criterion_name() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     empty = render(calibration_curve_chart({"criterion": HOSTILE, "levels": []}), "svg")
     assert b"No output has both" in empty
+
+
+def test_the_page_can_show_one_prompt_versions_outputs(
+    client: Client, lead: Any, project: Project, world: Any
+) -> None:
+    version, judge, _ = world
+    other = make_version(project, 3)
+    judge_scores(judge, version_outputs(other), [5, 5, 5])
+    client.force_login(lead)
+    page = PAGE.format(slug=project.slug, name=judge.config.name)
+    every = client.get(page, {"criterion": "fluency"}).content.decode()
+    assert "19 outputs judged, 12 of them rated" in every
+    one = client.get(page, {"criterion": "fluency", "prompt_version": version.pk})
+    html = one.content.decode()
+    assert "16 outputs judged, 12 of them rated" in html
+    assert f'<option value="{version.pk}" selected>' in html

@@ -22,11 +22,12 @@ from llmops_core.selectors.judge_calibration import (
     CriterionCalibration,
     judge_calibration_curves,
 )
-from llmops_core.selectors.judges import judge_get, judge_version_list
+from llmops_core.selectors.judges import judge_get, judge_version_list, prompt_version_choices
 from llmops_core.views.charts import chart_response
 from llmops_core.views.judges.configs import lead_project
 
 CHART_KIND = "judge_calibration:curve"
+MAX_PROMPT_VERSIONS = 200  # listed in the page's select; any other is reachable by its id
 
 
 def _judge(request: HttpRequest, project_slug: str, name: str) -> tuple[Project, JudgeConfig]:
@@ -60,6 +61,7 @@ def judge_calibration_view(request: HttpRequest, project_slug: str, name: str) -
         "judge": judge,
         "form": form,
         "versions": judge_version_list(judge=judge),
+        "prompt_versions": prompt_version_choices(project=project)[:MAX_PROMPT_VERSIONS],
         "sections": [],
     }
     if not form.is_valid():
