@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotate.views import builder, controls, pairwise, queues
+from annotate.views import builder, calibration, controls, pairwise, queues
 
 Q = "p/<slug:project_slug>/queues/<int:pk>/"
 
@@ -12,6 +12,16 @@ urlpatterns = [
         "p/<slug:project_slug>/queues/new/preview/",
         builder.queue_new_preview,
         name="queue-new-preview",
+    ),
+    path(
+        "p/<slug:project_slug>/queues/new/calibration/",
+        calibration.calibration_queue_new,
+        name="calibration-queue-new",
+    ),
+    path(
+        "p/<slug:project_slug>/queues/new/calibration/preview/",
+        calibration.calibration_queue_preview,
+        name="calibration-queue-preview",
     ),
     path(Q, queues.queue_detail, name="queue-detail"),
     path(Q + "rate/", queues.rate, name="queue-rate"),

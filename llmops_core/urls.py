@@ -26,6 +26,7 @@ from llmops_core.views import drift as drift_views
 from llmops_core.views import people as people_views
 from llmops_core.views import reports as report_views
 from llmops_core.views import users as user_views
+from llmops_core.views.judges import calibration as judge_calibration
 from llmops_core.views.judges import configs as judge_configs
 from llmops_core.views.judges import reports as judge_reports
 from llmops_core.views.judges import runs as judge_runs
@@ -128,6 +129,12 @@ urlpatterns = [
     path(J, judge_configs.judge_detail, name="judge-detail"),
     path(J + "versions/new/", judge_configs.judge_version_new, name="judge-version-new"),
     path(J + "runs/new/", judge_configs.judge_run_new, name="judge-run-new"),
+    path(J + "calibration/", judge_calibration.judge_calibration_view, name="judge-calibration"),
+    path(
+        J + "calibration/chart.<str:fmt>",
+        judge_calibration.judge_calibration_chart,
+        name="judge-calibration-chart",
+    ),
     path(JR, judge_runs.judge_run_view, name="judge-run"),
     path(JR + "cancel/", judge_runs.judge_run_cancel_view, name="judge-run-cancel"),
     path(JR + "calls/", judge_runs.judge_run_calls, name="judge-run-calls"),

@@ -408,6 +408,7 @@ def _calls(w: DoorWorld) -> dict[str, Callable[[], Any]]:
         "export_rubric_version_ids": lambda: door.export_rubric_version_ids(flt),
         "flag_and_skip_counts": lambda: door.flag_and_skip_counts(flt),
         "gold_scores": lambda: door.gold_scores(flt),
+        "human_ratings": lambda: door.human_ratings(project_id=w.project.pk, criterion="fluency"),
         "item_ratings_for_user": lambda: door.item_ratings_for_user(
             user=w.lead, project=w.project, item_id=w.item_id
         ),

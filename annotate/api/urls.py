@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotate.api import queues, rating, review
+from annotate.api import calibration, queues, rating, review
 
 P = "projects/<slug:project_slug>/"
 Q = P + "queues/<int:pk>/"
@@ -10,6 +10,16 @@ I = Q + "items/<int:item_id>/"  # noqa: E741
 
 urlpatterns = [
     path(P + "queues/", queues.QueueListApi.as_view(), name="api-queues"),
+    path(
+        P + "calibration-queues/",
+        calibration.CalibrationQueueCreateApi.as_view(),
+        name="api-calibration-queues",
+    ),
+    path(
+        P + "calibration-queues/preview/",
+        calibration.CalibrationPreviewApi.as_view(),
+        name="api-calibration-queue-preview",
+    ),
     path(Q, queues.QueueDetailApi.as_view(), name="api-queue"),
     path(Q + "items/", queues.QueueItemsApi.as_view(), name="api-queue-items"),
     path(Q + "state/", queues.QueueStateApi.as_view(), name="api-queue-state"),

@@ -12,9 +12,11 @@ that owns a read:
 * ``exports``: annotation tables streamed for exports;
 * ``preferences``: blind side-by-side preferences;
 * ``outputs``: which outputs are rated or queued, and each output's queues and labels;
-* ``designs``: the calibration queues of a prompt version and their inclusion probabilities.
+* ``designs``: the calibration queues of a prompt version and their inclusion probabilities;
+* ``calibration``: human ratings on one criterion as arrays, beside a judge's scores.
 """
 
+from annotate.selectors.calibration import HumanRatings, human_ratings
 from annotate.selectors.designs import CalibrationDesign, calibration_designs
 from annotate.selectors.exports import (
     AnnotationRow,
@@ -66,6 +68,7 @@ from annotate.selectors.ratings import (
 __all__ = [
     "AnnotationRow",
     "CalibrationDesign",
+    "HumanRatings",
     "ItemRatings",
     "OutputFlags",
     "OutputLabel",
@@ -88,6 +91,7 @@ __all__ = [
     "export_rubric_version_ids",
     "flag_and_skip_counts",
     "gold_scores",
+    "human_ratings",
     "item_ratings_for_user",
     "output_ids_queued",
     "output_ids_rated",

@@ -181,6 +181,11 @@ def queue_add_outputs(*, queue: Queue, output_ids: Iterable[int]) -> int:
         raise QueueNotOpen(f'queue "{queue.name}" is archived: unarchive and reopen it first')
     if queue.status == QueueStatus.CLOSED:
         raise QueueNotOpen(f'queue "{queue.name}" is closed: reopen it to add outputs')
+    if queue.sampling:
+        raise DomainError(
+            f'queue "{queue.name}" is a calibration sample: an output added by hand has no '
+            "known inclusion probability; create a new calibration queue instead"
+        )
     Queue.objects.select_for_update().filter(pk=queue.pk).first()
     entries = _entries(queue, list(dict.fromkeys(output_ids)))
     top, after = _last_entry(queue)
@@ -272,6 +277,11 @@ def queue_update(*, queue: Queue, changes: Mapping[str, Any], actor: User | None
     queue = Queue.objects.select_for_update().get(pk=queue.pk)
     queue_writable_check(queue=queue)
     before = {name: getattr(queue, name) for name in changes}
+    if queue.sampling and changes.get("seed", queue.seed) != queue.seed:
+        raise DomainError(
+            f'field "seed": queue "{queue.name}" is a calibration sample and its seed is the '
+            "seed of its draw, which stays recorded"
+        )
     for name, value in changes.items():
         setattr(queue, name, value)
     _check_overlap(queue.overlap, queue.max_overlap)

@@ -19,6 +19,7 @@ from llmops_core.api import users as u
 from llmops_core.api import versions as ver
 from llmops_core.api import views as v
 from llmops_core.api.judges import views as jv
+from llmops_core.api.judges.calibration import JudgeCalibrationApi
 from llmops_core.api.langfuse import views as lf
 
 P = "projects/<slug:project_slug>/"
@@ -106,6 +107,11 @@ urlpatterns = [
         P + "judges/<slug:name>/versions/",
         jv.JudgeVersionListApi.as_view(),
         name="api-judge-versions",
+    ),
+    path(
+        P + "judges/<slug:name>/calibration/",
+        JudgeCalibrationApi.as_view(),
+        name="api-judge-calibration",
     ),
     path(P + "judge-runs/", jv.JudgeRunListApi.as_view(), name="api-judge-runs"),
     path(JR, jv.JudgeRunDetailApi.as_view(), name="api-judge-run"),

@@ -62,6 +62,8 @@ def pages(w: World) -> list[str]:
         reverse("judge-report-download", args=[slug, w.report.pk, "metrics.csv"]),
         reverse("judge-report-chart", args=[slug, w.report.pk, "bias", "svg"]),
         reverse("judge-report-item", args=[slug, w.report.pk, w.item_id]),
+        reverse("judge-calibration", args=[slug, "quality"]),
+        reverse("judge-calibration-chart", args=[slug, "quality", "svg"]) + "?criterion=fluency",
     ]
 
 
@@ -88,6 +90,7 @@ def api_urls(w: World) -> list[str]:
         reverse("api-judge-run-calls", kwargs={**kw, "pk": w.run.pk}),
         reverse("api-judge-reports", kwargs=kw),
         reverse("api-judge-report", kwargs={**kw, "pk": w.report.pk}),
+        reverse("api-judge-calibration", kwargs={**kw, "name": "quality"}),
     ]
 
 

@@ -129,6 +129,7 @@ def pk(attribute: str) -> Callable[[World], int]:
 INGEST_KEY_ONLY = "sessions and tokens are not credentials here; a project's ingest key is"
 EMPTY_FORM = (400, "the role check passed; the empty form is refused")
 EMPTY_BODY = (400, "the role check passed; the empty body is refused")
+EMPTY_QUERY = (400, "the role check passed; the plan's empty query is refused")
 NAME = {"name": TEMPLATE}
 REPORT = {"pk": pk("report")}
 JUDGE = {"name": lambda w: w.judge.name}
@@ -307,6 +308,10 @@ RULES: dict[str, Rule] = {
     "judge-report-item": page(
         GET=LEADS, kwargs={**JUDGE_REPORT, "item_id": lambda w: w.mine.item_id}
     ),
+    "judge-calibration": page(GET=LEADS, kwargs=JUDGE),
+    "judge-calibration-chart": page(
+        GET=LEADS, kwargs={**JUDGE, "fmt": "svg"}, query="?criterion=fluency"
+    ),
     # --- prompt versions, gate, promotions -----------------------------------------------
     "version-compare": page(GET=LEADS, kwargs=NAME),
     "version-compare-request": page(
@@ -337,6 +342,8 @@ RULES: dict[str, Rule] = {
     # --- queues and rating ---------------------------------------------------------------
     "queue-new": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
     "queue-new-preview": page(GET=LEADS),
+    "calibration-queue-new": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
+    "calibration-queue-preview": page(GET=LEADS, ok={"GET": EMPTY_QUERY, "HEAD": EMPTY_QUERY}),
     "queue-detail": page(GET=QUEUE_READERS, kwargs=QUEUE),
     "queue-rate": page(GET=QUEUE_REVIEWER, kwargs=QUEUE),
     "queue-adjudicate": page(GET=ADJUDICATORS, kwargs=QUEUE),
@@ -439,6 +446,9 @@ RULES: dict[str, Rule] = {
     "api-judge-run-calls": api(GET=LEADS, kwargs=JUDGE_RUN),
     "api-judge-reports": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-judge-report": api(GET=LEADS, kwargs=JUDGE_REPORT),
+    "api-judge-calibration": api(GET=LEADS, kwargs=JUDGE),
+    "api-calibration-queues": api(POST=LEADS, ok={"POST": EMPTY_BODY}),
+    "api-calibration-queue-preview": api(GET=LEADS, ok={"GET": EMPTY_QUERY, "HEAD": EMPTY_QUERY}),
     # --- API: versions, gate, promotions -------------------------------------------------
     "api-version-scorecard": api(GET=LEADS, POST=LEADS, kwargs=V1),
     "api-version-comparison": api(GET=LEADS, POST=LEADS, kwargs=V2),
