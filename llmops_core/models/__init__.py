@@ -1,6 +1,7 @@
 """Domain models of the LLMOps core, split by subdomain."""
 
 from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
+from llmops_core.models.feedback import Feedback, FeedbackKind, FeedbackSource
 from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
 from llmops_core.models.health import Heartbeat
@@ -57,6 +58,9 @@ __all__ = [
     "ExportFormat",
     "ExportJob",
     "ExportKind",
+    "Feedback",
+    "FeedbackKind",
+    "FeedbackSource",
     "GenerationRun",
     "Heartbeat",
     "ImportFormat",
