@@ -28,6 +28,7 @@ from annotate.selectors import (
 from llmops_core.forms.outputs import OutputFilterForm, filter_query
 from llmops_core.models import ModelOutput, Role
 from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.selectors.feedback import output_feedback
 from llmops_core.selectors.outputs import (
     output_judge_score_rows,
     output_judge_scores,
@@ -149,5 +150,6 @@ def output_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
         "labels": labels,
         "summary": label_summary(labels),
         "judge": output_judge_score_rows(output_id=output.pk),
+        "feedback": output_feedback(output_id=output.pk),
     }
     return render(request, "llmops_core/outputs/detail.html", context)

@@ -1,0 +1,186 @@
+"""Reads of end-user feedback: per output, per prompt version, for the outputs filter, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from llmops_core.models import Feedback, FeedbackKind
+
+OUTPUT_FEEDBACK_LIMIT = 100
+# The outputs filter's choices: which feedback an output must have.
+FILTER_CHOICES = {
+    "any": Q(),
+    "down": Q(thumb=False),
+    "up": Q(thumb=True),
+    "comment": ~Q(comment=""),
+    "correction": ~Q(correction=""),
+}
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """A version's (or an output's) feedback in numbers; rates are None with a reason."""
+
+    n: int
+    up: int
+    down: int
+    scores: int
+    score_mean: float | None
+    comments: int
+    corrections: int
+
+    @property
+    def thumbs(self) -> int:
+        return self.up + self.down
+
+    @property
+    def down_rate(self) -> float | None:
+        """Return the share of thumbs that were down (None when there are no thumbs)."""
+        return self.down / self.thumbs if self.thumbs else None
+
+    @property
+    def down_rate_reason(self) -> str:
+        return "" if self.thumbs else "no thumbs up or down yet"
+
+
+_AGGREGATES: dict[str, Any] = {
+    "n": Count("id"),
+    "up": Count("id", filter=Q(thumb=True)),
+    "down": Count("id", filter=Q(thumb=False)),
+    "scores": Count("id", filter=Q(kind=FeedbackKind.SCORE)),
+    "score_mean": Avg("score", filter=Q(kind=FeedbackKind.SCORE)),
+    "comments": Count("id", filter=~Q(comment="")),
+    "corrections": Count("id", filter=~Q(correction="")),
+}
+
+
+def _summary(row: dict[str, Any]) -> FeedbackSummary:
+    return FeedbackSummary(**{name: row[name] for name in _AGGREGATES})
+
+
+def feedback_summaries(*, version_ids: Sequence[int]) -> dict[int, FeedbackSummary]:
+    """Return the feedback of each prompt version's outputs (versions without any left out)."""
+    rows = (
+        Feedback.objects.filter(output__prompt_version_id__in=list(version_ids))
+        .values("output__prompt_version_id")
+        .order_by()
+        .annotate(**_AGGREGATES)
+    )
+    return {row["output__prompt_version_id"]: _summary(row) for row in rows}
+
+
+def feedback_summary(*, version_id: int) -> FeedbackSummary:
+    """Return the feedback of a prompt version's outputs (zeros when there is none)."""
+    empty = FeedbackSummary(0, 0, 0, 0, None, 0, 0)
+    return feedback_summaries(version_ids=[version_id]).get(version_id, empty)
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One piece of feedback as the output page shows it."""
+
+    kind: str
+    name: str
+    thumb: bool | None
+    score: float | None
+    scale_min: float | None
+    scale_max: float | None
+    comment: str
+    correction: str
+    source: str
+    end_user_id: str
+    given_at: datetime
+
+
+def output_feedback(
+    *, output_id: int, limit: int = OUTPUT_FEEDBACK_LIMIT
+) -> tuple[list[FeedbackRow], int]:
+    """Return an output's latest feedback (at most ``limit``) and how much it has in all."""
+    qs = Feedback.objects.filter(output_id=output_id)
+    rows = [
+        FeedbackRow(
+            kind=f.kind,
+            name=f.name,
+            thumb=f.thumb,
+            score=f.score,
+            scale_min=f.scale_min,
+            scale_max=f.scale_max,
+            comment=f.comment,
+            correction=f.correction,
+            source=f.get_source_display(),
+            end_user_id=f.end_user_id,
+            given_at=f.client_created_at or f.created_at,
+        )
+        for f in qs.order_by("-created_at", "-id")[:limit]
+    ]
+    total = len(rows) if len(rows) < limit else qs.count()
+    return rows, total
+
+
+def feedback_output_ids(*, project_id: int, which: str) -> QuerySet[Feedback]:
+    """Return (as a subquery) the ids of the project's outputs with feedback of kind ``which``."""
+    return (
+        Feedback.objects.filter(FILTER_CHOICES[which], project_id=project_id)
+        .exclude(output__isnull=True)
+        .values("output_id")
+    )
+
+
+def feedback_for_outputs(*, output_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Return each output's feedback as plain dicts, oldest first (for exports)."""
+    rows = (
+        Feedback.objects.filter(output_id__in=list(output_ids))
+        .order_by("output_id", "created_at", "id")
+        .values_list(
+            "output_id",
+            "kind",
+            "name",
+            "thumb",
+            "score",
+            "scale_min",
+            "scale_max",
+            "comment",
+            "correction",
+            "source",
+            "end_user_id",
+            "client_created_at",
+            "created_at",
+        )
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for (
+        output_id,
+        kind,
+        name,
+        thumb,
+        score,
+        low,
+        high,
+        comment,
+        fix,
+        source,
+        user,
+        at,
+        made,
+    ) in rows:
+        found.setdefault(output_id, []).append(
+            {
+                "kind": kind,
+                "name": name,
+                "thumb": None if thumb is None else ("up" if thumb else "down"),
+                "score": score,
+                "scale_min": low,
+                "scale_max": high,
+                "comment": comment,
+                "correction": fix,
+                "source": source,
+                "end_user_id": user,
+                "given_at": (at or made).isoformat(),
+            }
+        )
+    return found
