@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from llmops_core.models import IngestKey, ModelOutput, Project
 from llmops_core.services.ingest_keys import ingest_key_create
 from tests.factories import ModelOutputFactory
+from tests.traces.conftest import sender  # noqa: F401 (the traces tests' fixture, reused)
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_A, SPAN_B = "00f067aa0ba902b7", "00f067aa0ba902b8"
