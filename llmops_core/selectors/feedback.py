@@ -59,7 +59,7 @@ _AGGREGATES: dict[str, Any] = {
 }
 
 
-def _summary(row: dict[str, Any]) -> FeedbackSummary:
+def _summary(row: Any) -> FeedbackSummary:
     return FeedbackSummary(**{name: row[name] for name in _AGGREGATES})
 
 
@@ -122,7 +122,7 @@ def output_feedback(
     return rows, total
 
 
-def feedback_output_ids(*, project_id: int, which: str) -> QuerySet[Feedback]:
+def feedback_output_ids(*, project_id: int, which: str) -> QuerySet[Feedback, Any]:
     """Return (as a subquery) the ids of the project's outputs with feedback of kind ``which``."""
     return (
         Feedback.objects.filter(FILTER_CHOICES[which], project_id=project_id)

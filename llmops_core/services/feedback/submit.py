@@ -140,10 +140,10 @@ def _resolve(project: Project, addresses: list[Address]) -> list[int]:
     )
     traces = {a.trace_id for a in addresses if a.trace_id}
     by_trace: dict[str, list[tuple[str, int]]] = {}
-    for trace, span, pk in (
+    for trace, span, output_id in (
         outputs.filter(trace_id__in=traces).values_list("trace_id", "span_id", "pk").order_by("pk")
     ):
-        by_trace.setdefault(trace, []).append((span, pk))
+        by_trace.setdefault(trace, []).append((span, output_id))
     found = []
     for number, address in enumerate(addresses, start=1):
         pk: int | None = None
