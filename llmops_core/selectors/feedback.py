@@ -132,55 +132,24 @@ def feedback_output_ids(*, project_id: int, which: str) -> QuerySet[Feedback, An
 
 
 def feedback_for_outputs(*, output_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Return each output's feedback as plain dicts, oldest first (for exports)."""
+    """Return each output's feedback as plain dicts, oldest first (for exports).
+
+    The end user's id stays out: exports leave the workbench, and it names a person.
+    """
+    fields = ("kind", "name", "score", "scale_min", "scale_max", "comment", "correction", "source")
     rows = (
         Feedback.objects.filter(output_id__in=list(output_ids))
         .order_by("output_id", "created_at", "id")
-        .values_list(
-            "output_id",
-            "kind",
-            "name",
-            "thumb",
-            "score",
-            "scale_min",
-            "scale_max",
-            "comment",
-            "correction",
-            "source",
-            "end_user_id",
-            "client_created_at",
-            "created_at",
-        )
+        .values("output_id", "thumb", "client_created_at", "created_at", *fields)
     )
     found: dict[int, list[dict[str, Any]]] = {}
-    for (
-        output_id,
-        kind,
-        name,
-        thumb,
-        score,
-        low,
-        high,
-        comment,
-        fix,
-        source,
-        user,
-        at,
-        made,
-    ) in rows:
-        found.setdefault(output_id, []).append(
+    for row in rows:
+        thumb = row["thumb"]
+        found.setdefault(row["output_id"], []).append(
             {
-                "kind": kind,
-                "name": name,
+                **{name: row[name] for name in fields},
                 "thumb": None if thumb is None else ("up" if thumb else "down"),
-                "score": score,
-                "scale_min": low,
-                "scale_max": high,
-                "comment": comment,
-                "correction": fix,
-                "source": source,
-                "end_user_id": user,
-                "given_at": (at or made).isoformat(),
+                "given_at": (row["client_created_at"] or row["created_at"]).isoformat(),
             }
         )
     return found

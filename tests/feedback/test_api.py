@@ -111,6 +111,11 @@ def test_an_output_of_another_project_is_not_found(app: App, project: Project) -
         ({"type": "score", "value": "NaN"}, 'row 2, field "value": NaN is not a finite'),
         ({"type": "comment", "comment": "  "}, 'row 2, field "comment": comment feedback needs'),
         ({"value": "up", "timestamp": "yesterday"}, 'row 2, field "timestamp":'),
+        (
+            {"value": "up", "timestamp": "0001-01-01T00:00:00+14:00"},
+            'row 2, field "timestamp": 0001-01-01T00:00:00+14:00 is outside the years',
+        ),
+        ({"value": 9, "scale_max": 5}, 'row 2, field "value": 9 is outside the scale (to 5)'),
         ({"value": "up", "comment": 5}, 'row 2, field "comment": give text'),
         (
             {"value": "up", "scale_min": 5, "scale_max": 1},
@@ -139,6 +144,7 @@ def test_bad_input_is_400_naming_row_and_field_and_nothing_is_written(
         ({"external_id": "ticket-1", "span_id": SPAN_A, "value": "up"}, "span_id goes with"),
         ({"trace_id": "xyz", "value": "up"}, 'row 1, field "trace_id": give 32 hexadecimal'),
         ({"output_id": "7", "value": "up"}, "is not an output id"),
+        ({"output_id": 2**64, "value": "up"}, "is not an output id"),
         ("thumbs up", "row 1: give an object"),
     ],
 )

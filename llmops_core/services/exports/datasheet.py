@@ -49,7 +49,8 @@ DEFINITIONS = {
     "feedback_down": "Of that feedback, thumbs down.",
     "feedback": "The end-user feedback itself, oldest first: kind (thumbs, score, comment, "
     "correction), thumb (up or down), score with its scale, comment, correction, source (api, "
-    "otlp, langfuse), end_user_id and given_at (the client's time, else when it arrived).",
+    "otlp, langfuse) and given_at (the client's time, else when it arrived); never the end "
+    "user's id.",
 }
 
 

@@ -21,6 +21,7 @@ from llmops_core.models import Feedback, ModelOutput, Project
 from llmops_core.services.feedback.values import FeedbackInvalid, FeedbackValues, feedback_values
 
 MAX_ROWS = 1000
+ID_MAX = 2**63 - 1  # a BigAutoField
 _TRACE = re.compile(r"^[0-9a-f]{32}$")
 _SPAN = re.compile(r"^[0-9a-f]{16}$")
 ADDRESS_KEYS = ("output_id", "external_id", "trace_id", "span_id")
@@ -94,7 +95,7 @@ def _address(raw: dict[str, Any], row: int) -> Address:
         raise _row_error(row, "span_id", "span_id goes with trace_id")
     if key == "output_id":
         value = raw["output_id"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ID_MAX:
             raise _row_error(row, "output_id", f"{str(value)[:40]!r} is not an output id")
         return Address(output_id=value)
     if key == "external_id":

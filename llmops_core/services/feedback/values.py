@@ -23,6 +23,8 @@ DOWN = {"down", "thumbs_down", "thumbsdown", "-1", "negative", "dislike", "bad",
 MAX_TEXT = 20_000
 MAX_SHORT = 255
 SCORE_LIMIT = 1e12
+# Years a client's timestamp may name: a time zone shift stays a valid datetime.
+EARLIEST, LATEST = 1900, 9000
 KINDS = [k.value for k in FeedbackKind]
 
 
@@ -92,6 +94,8 @@ def _thumb(value: Any) -> bool:
 def _kind(raw: dict[str, Any]) -> str:
     kind = raw.get("type")
     if kind is None or kind == "":
+        if any(raw.get(key) is not None for key in ("scale", "scale_min", "scale_max")):
+            return FeedbackKind.SCORE
         if raw.get("value") is not None:
             value = raw["value"]
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -130,6 +134,8 @@ def _when(raw: dict[str, Any]) -> datetime | None:
         parsed = None
     if parsed is None:
         raise FeedbackInvalid("timestamp", f"{value[:40]!r} is not an ISO 8601 date and time")
+    if not EARLIEST <= parsed.year <= LATEST:
+        raise FeedbackInvalid("timestamp", f"{value[:40]} is outside the years {EARLIEST}-{LATEST}")
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
