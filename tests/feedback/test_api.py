@@ -185,8 +185,8 @@ def test_a_wrong_or_revoked_ingest_key_is_401(app: App, outputs: Outputs, projec
     assert not Feedback.objects.exists()
 
 
-def test_an_ingest_key_acts_for_its_own_project_only(app: App, make_member: Any) -> None:
-    other = ProjectFactory()
+def test_an_ingest_key_acts_for_its_own_project_only(app: App, outputs: Outputs) -> None:
+    other = ProjectFactory()  # ticket-1 is an output of the key's project, not of this one
     response = post(app.client(), other, {"external_id": "ticket-1", "value": "up"})
     assert response.status_code == 404 and not Feedback.objects.exists()
 
