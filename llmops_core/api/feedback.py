@@ -4,7 +4,10 @@
 Applications send feedback with the project's ingest key (``Authorization: Bearer <secret>``
 or ``Basic base64(public:secret)``, as for traces); people and scripts may send it too, with
 an API token or a session, as leads. A key acts for its own project only: another project's
-slug answers 404, as for a non-member.
+slug answers 404, as for a non-member. Langfuse's score API takes what the Langfuse SDK's
+``create_score`` sends (``langfuse/_task_manager/score_consumer.py``,
+``langfuse/api/scores/types/``: a list of ``CreateScoreRequest``, answered 202 ``{"message":
+"Accepted"}`` or 207 ``{"accepted", "rejected", "errors"}``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
@@ -21,9 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops_core.api.authentication import ApiTokenAuthentication, IngestKeyAuthentication
+from llmops_core.api.errors import with_detail
 from llmops_core.api.langfuse.views import LangfuseApiView
 from llmops_core.api.parsers import SafeJSONParser
 from llmops_core.api.views import ProjectScopedMixin
+from llmops_core.errors import DomainError
 from llmops_core.models import FeedbackKind, FeedbackSource, IngestKey, Role
 from llmops_core.permissions import ProjectRolePermission
 from llmops_core.services.feedback import (
@@ -31,6 +36,15 @@ from llmops_core.services.feedback import (
     FeedbackTargetMissing,
     feedback_submit,
 )
+from llmops_core.services.feedback.submit import MAX_ROWS
+
+# Langfuse's score data types, as feedback kinds.
+SCORE_KINDS = {
+    "NUMERIC": FeedbackKind.SCORE,
+    "BOOLEAN": FeedbackKind.THUMBS,
+    "TEXT": FeedbackKind.COMMENT,
+    "CORRECTION": FeedbackKind.CORRECTION,
+}
 
 
 class FeedbackInSerializer(serializers.Serializer[Any]):
@@ -135,46 +149,88 @@ class FeedbackCreateApi(ProjectScopedMixin, APIView):
 
 
 class LangfuseScoreSerializer(serializers.Serializer[Any]):
-    """Langfuse's ``CreateScoreRequest`` (the fields stored here)."""
+    """Langfuse's ``CreateScoreRequest`` (the fields stored here; others are ignored)."""
 
-    id = serializers.CharField(required=False, help_text="Idempotency key.")
+    id = serializers.CharField(required=False, allow_null=True, help_text="Idempotency key.")
     traceId = serializers.CharField()
     observationId = serializers.CharField(required=False, allow_null=True)
     name = serializers.CharField()
-    value = serializers.JSONField(help_text="A number; BOOLEAN: 1 (up) or 0 (down).")
-    dataType = serializers.ChoiceField(
-        choices=["NUMERIC", "BOOLEAN", "CATEGORICAL"], required=False, allow_null=True
+    value = serializers.JSONField(
+        help_text="NUMERIC: a number; BOOLEAN: 1 (up) or 0 (down); TEXT, CORRECTION: text."
     )
-    comment = serializers.CharField(required=False, allow_null=True)
+    dataType = serializers.ChoiceField(
+        choices=[*SCORE_KINDS, "CATEGORICAL"], required=False, allow_null=True
+    )
+    comment = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    timestamp = serializers.CharField(required=False, allow_null=True)
 
 
-class LangfuseScoreResponseSerializer(serializers.Serializer[Any]):
-    id = serializers.CharField()
+# "errors" is a Serializer attribute, so the answer's serializer is built from a dict.
+LangfuseScoreResponseSerializer = inline_serializer(
+    name="LangfuseScoreResponse",
+    fields={
+        "id": serializers.CharField(required=False, help_text="One score sent: its id."),
+        "message": serializers.CharField(required=False, help_text='A list: "Accepted".'),
+        "accepted": serializers.IntegerField(required=False, help_text="207: scores stored."),
+        "rejected": serializers.IntegerField(required=False, help_text="207: scores refused."),
+        "errors": serializers.ListField(child=serializers.DictField(), required=False),
+    },
+)
 
 
 def langfuse_score_row(data: dict[str, Any]) -> dict[str, Any]:
-    """Return a Langfuse score as a feedback row: BOOLEAN is thumbs, a number is a score."""
+    """Return a Langfuse score as a feedback row (``SCORE_KINDS`` says which kind)."""
     kind = str(data.get("dataType") or "").upper()
+    value = data.get("value")
     if kind == "CATEGORICAL":
         raise serializers.ValidationError(
             {"dataType": "categorical scores are not stored; send NUMERIC or BOOLEAN"}
         )
-    value = data.get("value")
-    if kind != "BOOLEAN" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise serializers.ValidationError({"value": "give a number (or dataType BOOLEAN)"})
-    return {
+    if not kind:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise serializers.ValidationError({"value": "give a number (or a dataType)"})
+        kind = "NUMERIC"
+    row = {
         "trace_id": data.get("traceId"),
         "span_id": data.get("observationId") or None,
-        "type": FeedbackKind.THUMBS if kind == "BOOLEAN" else FeedbackKind.SCORE,
-        "value": value,
+        "type": SCORE_KINDS[kind],
         "name": data.get("name"),
         "comment": data.get("comment") or None,
         "id": data.get("id") or None,
+        "timestamp": data.get("timestamp") or None,
     }
+    if kind in ("TEXT", "CORRECTION"):
+        field = "comment" if kind == "TEXT" else "correction"
+        if row["comment"] and kind == "TEXT":
+            raise serializers.ValidationError({"comment": "a TEXT score's text is its value"})
+        row[field] = value
+    else:
+        row["value"] = value
+    return row
+
+
+def _score(project: Any, data: Any) -> FeedbackResult:
+    score = LangfuseScoreSerializer(data=data)
+    score.is_valid(raise_exception=True)
+    row = langfuse_score_row(dict(score.validated_data))
+    (result,) = feedback_submit(
+        project=project, rows=[row], source=FeedbackSource.LANGFUSE, pending=True
+    )
+    return result
+
+
+def _message(exc: Exception) -> str:
+    detail = getattr(exc, "detail", None)
+    return with_detail(detail)["detail"] if detail is not None else str(exc)
 
 
 class LangfuseScoreCreateApi(LangfuseApiView):
-    """Take a score the Langfuse way (``POST /api/public/scores``) as end-user feedback."""
+    """Take scores the Langfuse way (``POST /api/public/scores``) as end-user feedback.
+
+    One score answers ``{"id"}``; a list (what the Langfuse SDK sends) is taken score by
+    score, as Langfuse does: 202 when all were stored, else 207 with the counts and why. A
+    score for a span not stored yet waits for it.
+    """
 
     parser_classes = [SafeJSONParser]
 
@@ -182,11 +238,27 @@ class LangfuseScoreCreateApi(LangfuseApiView):
         operation_id="langfuse_scores_create",
         tags=["langfuse"],
         request=LangfuseScoreSerializer,
-        responses={200: LangfuseScoreResponseSerializer},
+        responses={
+            200: LangfuseScoreResponseSerializer,
+            202: LangfuseScoreResponseSerializer,
+            207: LangfuseScoreResponseSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
-        data = LangfuseScoreSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        row = langfuse_score_row(dict(data.validated_data))
-        (result,) = _submit(self.key.project, row, FeedbackSource.LANGFUSE)
-        return Response({"id": result.client_id or str(result.id)})
+        project = self.key.project
+        if not isinstance(request.data, list):
+            result = _score(project, request.data)
+            return Response({"id": result.client_id or str(result.id)})
+        if not request.data or len(request.data) > MAX_ROWS:
+            raise serializers.ValidationError(f"send 1 to {MAX_ROWS} scores")
+        errors = []
+        for index, data in enumerate(request.data):
+            try:
+                _score(project, data)
+            except (serializers.ValidationError, DomainError) as exc:
+                errors.append({"index": index, "message": _message(exc)})
+        if not errors:
+            return Response({"message": "Accepted"}, status=status.HTTP_202_ACCEPTED)
+        accepted = len(request.data) - len(errors)
+        body = {"accepted": accepted, "rejected": len(errors), "errors": errors}
+        return Response(body, status=status.HTTP_207_MULTI_STATUS)

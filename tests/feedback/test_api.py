@@ -266,7 +266,6 @@ def test_langfuse_scores_become_feedback(app: App, outputs: Outputs) -> None:
     ("body", "status", "message"),
     [
         ({"traceId": TRACE, "name": "x", "value": 1}, 400, "give span_id"),
-        ({"traceId": "f" * 32, "name": "x", "value": 1}, 404, "no output with trace_id"),
         (
             {"traceId": LONE_TRACE, "name": "x", "value": "good", "dataType": "CATEGORICAL"},
             400,
@@ -274,6 +273,12 @@ def test_langfuse_scores_become_feedback(app: App, outputs: Outputs) -> None:
         ),
         ({"traceId": LONE_TRACE, "name": "x", "value": "high"}, 400, "give a number"),
         ({"name": "x", "value": 1}, 400, "traceId"),
+        ({"traceId": "not-hex", "name": "x", "value": 1}, 400, "give 32 hexadecimal digits"),
+        (
+            {"traceId": LONE_TRACE, "name": "x", "value": "ok", "dataType": "TEXT", "comment": "y"},
+            400,
+            "a TEXT score's text is its value",
+        ),
     ],
 )
 def test_langfuse_score_refusals_use_langfuses_shape(
@@ -283,3 +288,45 @@ def test_langfuse_score_refusals_use_langfuses_shape(
     assert response.status_code == status
     assert message in str(response.json()["message"]) + str(response.json()["error"])
     assert not Feedback.objects.exists()
+
+
+def test_a_score_for_a_span_not_stored_yet_waits_for_it(app: App, project: Project) -> None:
+    from tests.factories import ModelOutputFactory
+
+    body = {
+        "traceId": "f" * 32,
+        "observationId": SPAN_A,
+        "name": "x",
+        "value": 1,
+        "dataType": "BOOLEAN",
+    }
+    assert scores(app, body).status_code == 200
+    waiting = Feedback.objects.get()
+    assert waiting.output is None and (waiting.trace_id, waiting.span_id) == ("f" * 32, SPAN_A)
+    from llmops_core.services.feedback import feedback_pending_attach
+
+    output = ModelOutputFactory(project=project, trace_id="f" * 32, span_id=SPAN_A)
+    assert feedback_pending_attach(project_id=project.pk, output_ids=[output.pk]) == 1
+    waiting.refresh_from_db()
+    assert waiting.output == output
+
+
+def test_a_list_of_scores_is_taken_score_by_score_as_langfuse_does(
+    app: App, outputs: Outputs
+) -> None:
+    good = {"traceId": LONE_TRACE, "name": "fix", "value": "Say 42.", "dataType": "CORRECTION"}
+    text = {"traceId": LONE_TRACE, "name": "why", "value": "Too terse.", "dataType": "TEXT"}
+    accepted = scores(app, [good, text])
+    assert accepted.status_code == 202 and accepted.json() == {"message": "Accepted"}
+    bad = {"traceId": TRACE, "name": "x", "value": 1}  # two outputs in that trace
+    partial = scores(app, [bad, {**good, "id": "s-2"}])
+    assert partial.status_code == 207
+    body = partial.json()
+    assert (body["accepted"], body["rejected"]) == (1, 1)
+    assert body["errors"][0]["index"] == 0 and "give span_id" in body["errors"][0]["message"]
+    kinds = list(Feedback.objects.order_by("pk").values_list("kind", "correction", "comment"))
+    assert kinds == [
+        ("correction", "Say 42.", ""),
+        ("comment", "", "Too terse."),
+        ("correction", "Say 42.", ""),
+    ]

@@ -60,7 +60,7 @@ class FeedbackResult:
 
     row: int
     id: int
-    output_id: int
+    output_id: int | None  # None: waiting for its span (``pending``)
     client_id: str
     created: bool
 
@@ -126,8 +126,11 @@ def _parse(rows: Sequence[Any]) -> list[tuple[Address, FeedbackValues]]:
     return parsed
 
 
-def _resolve(project: Project, addresses: list[Address]) -> list[int]:
-    """Return the output id of each address (one query per way of naming), or raise."""
+def _resolve(project: Project, addresses: list[Address], *, pending: bool) -> list[int | None]:
+    """Return the output id of each address (one query per way of naming), or raise.
+
+    With ``pending``, a span (or trace) not stored yet gives None: the feedback waits for it.
+    """
     outputs = ModelOutput.objects.filter(project=project)
     by_id = set(
         outputs.filter(pk__in={a.output_id for a in addresses if a.output_id}).values_list(
@@ -145,7 +148,7 @@ def _resolve(project: Project, addresses: list[Address]) -> list[int]:
         outputs.filter(trace_id__in=traces).values_list("trace_id", "span_id", "pk").order_by("pk")
     ):
         by_trace.setdefault(trace, []).append((span, output_id))
-    found = []
+    found: list[int | None] = []
     for number, address in enumerate(addresses, start=1):
         pk: int | None = None
         if address.output_id is not None:
@@ -165,7 +168,7 @@ def _resolve(project: Project, addresses: list[Address]) -> list[int]:
                     "outputs; give span_id to say which one the feedback is about",
                 )
             pk = candidates[0][1] if candidates else None
-        if pk is None:
+        if pk is None and not (pending and address.trace_id):
             raise FeedbackTargetMissing(
                 f"row {number}: no output with {address.describe()} in project "
                 f"{project.slug} (is the span or import stored yet?)",
@@ -198,11 +201,17 @@ def feedback_row(
     )
 
 
-def feedback_submit(*, project: Project, rows: Sequence[Any], source: str) -> list[FeedbackResult]:
-    """Check, resolve and store feedback rows; return what happened to each, in row order."""
+def feedback_submit(
+    *, project: Project, rows: Sequence[Any], source: str, pending: bool = False
+) -> list[FeedbackResult]:
+    """Check, resolve and store feedback rows; return what happened to each, in row order.
+
+    ``pending``: feedback about a span not stored yet waits for it (``spans``) instead of
+    refusing the request; Langfuse's score API does so, as scores often outrun their traces.
+    """
     parsed = _parse(rows)
     addresses = [address for address, _ in parsed]
-    output_ids = _resolve(project, addresses)
+    output_ids = _resolve(project, addresses, pending=pending)
     try:
         return _write(project, parsed, output_ids, source)
     except IntegrityError:
@@ -214,7 +223,7 @@ def feedback_submit(*, project: Project, rows: Sequence[Any], source: str) -> li
 def _write(
     project: Project,
     parsed: list[tuple[Address, FeedbackValues]],
-    output_ids: list[int],
+    output_ids: list[int | None],
     source: str,
 ) -> list[FeedbackResult]:
     ids = {values.client_id for _, values in parsed if values.client_id}
