@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
@@ -153,3 +153,28 @@ def feedback_for_outputs(*, output_ids: Sequence[int]) -> dict[int, list[dict[st
             }
         )
     return found
+
+
+def feedback_down_rate(project: Any, end: datetime, window: timedelta, flt: Any) -> float | None:
+    """Return the share of thumbs that were down among feedback received in [end - window, end).
+
+    The signature of an alert metric (``services.alerts.metrics``): ``flt`` narrows to a prompt
+    version (``prompt_version_id``) and a model (``model_name``) when it names them. None when
+    the window holds no thumbs. Feedback still waiting for its span counts once attached.
+    Runs on the ``(project, created_at)`` index.
+    """
+    qs = Feedback.objects.filter(
+        project=project,
+        created_at__gte=end - window,
+        created_at__lt=end,
+        thumb__isnull=False,
+        output__isnull=False,
+    )
+    version = getattr(flt, "prompt_version_id", None)
+    if version is not None:
+        qs = qs.filter(output__prompt_version_id=version)
+    model = getattr(flt, "model_name", "")
+    if model:
+        qs = qs.filter(output__model_name=model)
+    counts = qs.aggregate(n=Count("id"), down=Count("id", filter=Q(thumb=False)))
+    return counts["down"] / counts["n"] if counts["n"] else None
