@@ -122,6 +122,26 @@ def output_feedback(
     return rows, total
 
 
+@dataclass(frozen=True)
+class FeedbackCounts:
+    """An output's feedback in the outputs list: thumbs up, thumbs down, everything."""
+
+    up: int
+    down: int
+    n: int
+
+
+def feedback_counts(*, output_ids: Sequence[int]) -> dict[int, FeedbackCounts]:
+    """Return the feedback counts of each output that has feedback (one query)."""
+    rows = (
+        Feedback.objects.filter(output_id__in=list(output_ids))
+        .values("output_id")
+        .order_by()
+        .annotate(up=_AGGREGATES["up"], down=_AGGREGATES["down"], n=_AGGREGATES["n"])
+    )
+    return {row["output_id"]: FeedbackCounts(row["up"], row["down"], row["n"]) for row in rows}
+
+
 def feedback_output_ids(*, project_id: int, which: str) -> QuerySet[Feedback, Any]:
     """Return (as a subquery) the ids of the project's outputs with feedback of kind ``which``."""
     return (

@@ -96,6 +96,20 @@ def test_the_outputs_page_offers_the_option(
     assert page.status_code == 200 and "End-user feedback" in html
     assert '<option value="correction" selected>has a correction</option>' in html
     assert "1 output" in html
+    assert "👍 0 · 👎 1 · 2 in all" in html  # the correction and the thumbs down of "fix"
+
+
+def test_the_outputs_list_reads_a_pages_feedback_in_one_query(
+    rows: dict[str, ModelOutput], project: Project, lead: Any, client: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"/p/{project.slug}/outputs/").content.decode()
+    assert sum("llmops_core_feedback" in q["sql"] for q in queries.captured_queries) == 1
+    assert html.count("👎 1") == 2 and "👍 1 · 👎 0" in html
 
 
 def test_a_queue_built_from_the_filter_takes_every_thumbs_down(
