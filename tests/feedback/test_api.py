@@ -330,3 +330,11 @@ def test_a_list_of_scores_is_taken_score_by_score_as_langfuse_does(
         ("comment", "", "Too terse."),
         ("correction", "Say 42.", ""),
     ]
+
+
+def test_a_score_of_another_observation_is_about_the_traces_only_output(
+    app: App, outputs: Outputs
+) -> None:
+    body = {"traceId": LONE_TRACE, "observationId": "9" * 16, "name": "x", "value": 3}
+    assert scores(app, body).status_code == 200
+    assert Feedback.objects.get().output == outputs.lone

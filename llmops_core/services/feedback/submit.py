@@ -158,6 +158,10 @@ def _resolve(project: Project, addresses: list[Address], *, pending: bool) -> li
         elif address.span_id:
             spans = dict(by_trace.get(address.trace_id, []))
             pk = spans.get(address.span_id)
+            if pk is None and pending and len(spans) == 1:
+                # A score of another observation of the trace (an agent step, say): as with
+                # spans, it is about the trace's one LLM output.
+                pk = next(iter(spans.values()))
         else:
             candidates = by_trace.get(address.trace_id, [])
             if len(candidates) > 1:
