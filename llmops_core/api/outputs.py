@@ -60,5 +60,11 @@ FILTER_PARAMETERS = [
     OpenApiParameter(
         "import_id", INT, description="The outputs the rows of this import stand for."
     ),
+    OpenApiParameter(
+        "feedback",
+        STR,
+        enum=["any", "down", "up", "comment", "correction"],
+        description="Has end-user feedback: any, thumbs down, thumbs up, a comment, a correction.",
+    ),
 ]
 assert [p.name for p in FILTER_PARAMETERS] == list(PARAMS)

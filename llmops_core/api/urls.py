@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from llmops_core.api import alerts as al
 from llmops_core.api import drift as dr
 from llmops_core.api import exports as ex
+from llmops_core.api import feedback as fb
 from llmops_core.api import generation as gen
 from llmops_core.api import imports as imp
 from llmops_core.api import ingest_keys as ik
@@ -57,6 +58,8 @@ urlpatterns = [
     ),
     path(P + "outputs/", v.OutputListApi.as_view(), name="api-outputs"),
     path(P + "outputs/<int:pk>/", v.OutputDetailApi.as_view(), name="api-output"),
+    path(P + "feedback/", fb.FeedbackCreateApi.as_view(), name="api-feedback"),
+    path("public/scores", fb.LangfuseScoreCreateApi.as_view(), name="api-langfuse-scores"),
     path(P + "ingest-keys/", ik.IngestKeyListApi.as_view(), name="api-ingest-keys"),
     path(P + "ingest-keys/<int:pk>/", ik.IngestKeyRevokeApi.as_view(), name="api-ingest-key"),
     path(P + "alert-rules/", al.AlertRuleListApi.as_view(), name="api-alert-rules"),

@@ -19,6 +19,7 @@ from django.utils.datastructures import MultiValueDict
 
 from annotate.selectors import queue_rows_for_user
 from llmops_core.models import Project
+from llmops_core.selectors.feedback import FILTER_CHOICES
 from llmops_core.selectors.outputs import (
     CriterionScale,
     OutputFilter,
@@ -46,12 +47,21 @@ PARAMS = (
     "judge_min",
     "judge_max",
     "import_id",
+    "feedback",
 )
 # Days a filter may name: far enough from the calendar's ends that a time zone shift or the
 # day after stays a valid datetime.
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 DATE = forms.DateInput(attrs={"type": "date"})
 MULTI = forms.SelectMultiple(attrs={"size": 4})
+FEEDBACK_CHOICES = [
+    ("", "either"),
+    ("any", "any feedback"),
+    ("down", "thumbs down"),
+    ("up", "thumbs up"),
+    ("comment", "has a comment"),
+    ("correction", "has a correction"),
+]
 
 
 def _multi(label: str, help_text: str, what: str) -> forms.MultipleChoiceField:
@@ -94,6 +104,14 @@ class OutputFilterForm(forms.Form):
         required=False,
         min_value=1,
         help_text="The outputs the rows of this import (its number) stand for.",
+    )
+
+    feedback = forms.ChoiceField(
+        label="End-user feedback",
+        required=False,
+        choices=FEEDBACK_CHOICES,
+        help_text="Feedback the application sent about the output.",
+        error_messages={"invalid_choice": f"%(value)s is not one of {', '.join(FILTER_CHOICES)}"},
     )
 
     def __init__(
@@ -205,6 +223,7 @@ class OutputFilterForm(forms.Form):
             judge_max=data.get("judge_max"),
             judge_criterion_ids=self.scales[name].ids if name else (),
             import_id=data.get("import_id"),
+            feedback=data.get("feedback") or "",
         )
 
     def error_lines(self) -> list[str]:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('llmops_core', '0019_rollups'),
+        ('llmops_core', '0021_feedback'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,6 +10,7 @@ from llmops_core.models.alerts import (
     NoData,
 )
 from llmops_core.models.exports import ExportFormat, ExportJob, ExportKind
+from llmops_core.models.feedback import Feedback, FeedbackKind, FeedbackSource
 from llmops_core.models.gates import ReleaseGate
 from llmops_core.models.generation import GenerationRun
 from llmops_core.models.health import Heartbeat
@@ -73,6 +74,9 @@ __all__ = [
     "ExportFormat",
     "ExportJob",
     "ExportKind",
+    "Feedback",
+    "FeedbackKind",
+    "FeedbackSource",
     "GenerationRun",
     "Heartbeat",
     "ImportFormat",

@@ -31,6 +31,7 @@ from llmops_core.models import (
     PromptTemplate,
     PromptVersion,
 )
+from llmops_core.selectors.feedback import feedback_output_ids
 from llmops_core.selectors.projects import output_list
 
 
@@ -52,6 +53,8 @@ class OutputFilter:
     judge_max: int | None = None
     # The outputs the rows of this import stand for (created by it or already there).
     import_id: int | None = None
+    # End-user feedback the output must have: "any", "down", "up", "comment", "correction".
+    feedback: str = ""
     # The criteria named ``judge_criterion`` in the project's rubrics (resolved by the form).
     judge_criterion_ids: tuple[int, ...] = field(default=(), compare=False)
 
@@ -71,6 +74,7 @@ class OutputFilter:
                 self.no_queue,
                 self.judge_criterion,
                 self.import_id is not None,
+                self.feedback,
             )
         )
 
@@ -136,6 +140,8 @@ def outputs_filter(*, project: Project, flt: OutputFilter) -> QuerySet[ModelOutp
     if flt.import_id is not None:
         rows = ImportJobOutput.objects.filter(job_id=flt.import_id, job__project_id=project.pk)
         qs = qs.filter(pk__in=rows.values("output_id"))
+    if flt.feedback:
+        qs = qs.filter(pk__in=feedback_output_ids(project_id=project.pk, which=flt.feedback))
     if flt.judge_criterion:
         qs = qs.annotate(judge_score=_latest_judge_score(flt.judge_criterion_ids)).filter(
             judge_score__isnull=False

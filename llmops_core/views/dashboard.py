@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from annotate.selectors import queue_rows_for_user
 from llmops_core.models import PromptTemplate, PromptVersion, Role
 from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.selectors.feedback import feedback_summaries
 from llmops_core.selectors.operations import versions_operations
 from llmops_core.selectors.projects import prompt_template_list
 from llmops_core.selectors.prompts import (
@@ -103,6 +104,18 @@ def _template_card(
     }
 
 
+def _with_feedback(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each card's production version and candidates their end-user feedback (one query)."""
+    ids = [c["production"].pk for c in cards if c["production"]]
+    ids += [v["version"].pk for c in cards for v in c["candidates"]]
+    feedback = feedback_summaries(version_ids=ids)
+    for card in cards:
+        card["feedback"] = feedback.get(card["production"].pk) if card["production"] else None
+        for candidate in card["candidates"]:
+            candidate["feedback"] = feedback.get(candidate["version"].pk)
+    return cards
+
+
 @login_required
 @require_safe
 def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
@@ -135,10 +148,12 @@ def project_dashboard(request: HttpRequest, project_slug: str) -> HttpResponse:
             )
     context = {
         "project": project,
-        "cards": [
-            _template_card(project.slug, t, versions[t.pk], cards, comparisons, operations)
-            for t in templates
-        ],
+        "cards": _with_feedback(
+            [
+                _template_card(project.slug, t, versions[t.pk], cards, comparisons, operations)
+                for t in templates
+            ]
+        ),
         "queues": queues,
         "reports": reports,
         "costs": project_costs(project=project),

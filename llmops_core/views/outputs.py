@@ -28,6 +28,7 @@ from annotate.selectors import (
 from llmops_core.forms.outputs import OutputFilterForm, filter_query
 from llmops_core.models import ModelOutput, Role
 from llmops_core.permissions import project_for_request, signed_in
+from llmops_core.selectors.feedback import FeedbackCounts, feedback_counts, output_feedback
 from llmops_core.selectors.outputs import (
     output_judge_score_rows,
     output_judge_scores,
@@ -59,14 +60,16 @@ class OutputRow:
     labels: int
     queues: list[OutputQueueRow]
     judge: dict[str, int]
+    feedback: FeedbackCounts | None = None
 
 
 def _rows(outputs: list[ModelOutput]) -> list[OutputRow]:
-    """Return the page's outputs with labels, queues and judge scores (three queries)."""
+    """Return the page's outputs with labels, queues, judge scores and feedback (four queries)."""
     ids = [o.pk for o in outputs]
     labels = output_label_counts(output_ids=ids)
     queues = output_queues(output_ids=ids)
     judge = output_judge_scores(output_ids=ids)
+    feedback = feedback_counts(output_ids=ids)
     return [
         OutputRow(
             output=o,
@@ -74,6 +77,7 @@ def _rows(outputs: list[ModelOutput]) -> list[OutputRow]:
             labels=labels.get(o.pk, 0),
             queues=queues.get(o.pk, []),
             judge=judge.get(o.pk, {}),
+            feedback=feedback.get(o.pk),
         )
         for o in outputs
     ]
@@ -149,5 +153,6 @@ def output_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRespo
         "labels": labels,
         "summary": label_summary(labels),
         "judge": output_judge_score_rows(output_id=output.pk),
+        "feedback": output_feedback(output_id=output.pk),
     }
     return render(request, "llmops_core/outputs/detail.html", context)

@@ -408,6 +408,8 @@ RULES: dict[str, Rule] = {
     "api-alerts": api(GET=LEADS),
     "api-alert-acknowledge": api(POST=LEADS, kwargs=ALERT_EVENT),
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
+    # People send end-user feedback as leads; applications with an ingest key (tests/feedback).
+    "api-feedback": api(POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
     "api-import-outputs": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
@@ -475,6 +477,7 @@ RULES: dict[str, Rule] = {
         roles=("anonymous",),
         why=INGEST_KEY_ONLY,
     ),
+    "api-langfuse-scores": api(POST=frozenset(), roles=("anonymous",), why=INGEST_KEY_ONLY),
     # --- API: datasets and generation ----------------------------------------------------
     "api-datasets": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
     "api-dataset-rows": api(GET=LEADS, kwargs={"pk": pk("dataset")}),

@@ -7,7 +7,8 @@ every (output, criterion) unit, so a million ratings cost a few hundred numpy ca
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +53,8 @@ class OutputSummary:
     n_reviewers: int
     agreement: float | None
     disagreement: float | None
+    # End-user feedback on the output (``selectors.feedback.feedback_for_outputs``).
+    feedback: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def output_id(self) -> int:

@@ -44,6 +44,13 @@ DEFINITIONS = {
     "A-vs-B choices).",
     "messages": "Chat turns: the prompt version's system message and rendered template, then "
     "the output as the assistant turn.",
+    "feedback_n": "End-user feedback the application sent about the output (any kind).",
+    "feedback_up": "Of that feedback, thumbs up.",
+    "feedback_down": "Of that feedback, thumbs down.",
+    "feedback": "The end-user feedback itself, oldest first: kind (thumbs, score, comment, "
+    "correction), thumb (up or down), score with its scale, comment, correction, source (api, "
+    "otlp, langfuse) and given_at (the client's time, else when it arrived); never the end "
+    "user's id.",
 }
 
 

@@ -20,6 +20,7 @@ from llmops_core.selectors.exports import (
     export_pairwise_preference_rows,
     export_rating_count,
 )
+from llmops_core.selectors.feedback import feedback_for_outputs
 from llmops_core.services.exports.consensus import OutputSummary, summarise_block
 from llmops_core.services.exports.context import ExportContext, export_context
 from llmops_core.services.exports.preferences import pair_row, pairwise_pairs, score_gap_pairs
@@ -124,6 +125,9 @@ class ExportRun:
                 scales=context.scales,
                 versions=context.versions,
             )
+            feedback = feedback_for_outputs(output_ids=[s.output_id for s in summaries])
+            for summary in summaries:
+                summary.feedback = feedback.get(summary.output_id, [])
             self.stats.read(summaries)
             kept = [summary for summary in summaries if self._passes(summary)]
             self.stats.keep(kept, context.criteria_by_id)

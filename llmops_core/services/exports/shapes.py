@@ -24,6 +24,13 @@ S, I, F, B, T, J, M = (  # noqa: E741
     ColumnType.JSON,
     ColumnType.MESSAGES,
 )
+# End-user feedback: counts on every row, and on consensus and SFT rows the feedback itself.
+FEEDBACK_COUNT_COLUMNS = [
+    Column("feedback_n", I),
+    Column("feedback_up", I),
+    Column("feedback_down", I),
+]
+FEEDBACK_COLUMNS = [*FEEDBACK_COUNT_COLUMNS, Column("feedback", J)]
 OUTPUT_COLUMNS = [
     Column("output_id", I),
     Column("external_id", S),
@@ -56,6 +63,7 @@ RATING_COLUMNS = [
     Column("is_gold", B),
     Column("gold_score", F),
     Column("adjudicated_score", F),
+    *FEEDBACK_COUNT_COLUMNS,
 ]
 CRITERION_SUFFIXES = [
     ("mean", F),
@@ -76,6 +84,7 @@ SFT_COLUMNS = [
     Column("scores", J),
     Column("n_reviewers", I),
     Column("agreement", F),
+    *FEEDBACK_COLUMNS,
 ]
 
 PREFERENCE_COLUMNS = [
@@ -124,6 +133,7 @@ def consensus_columns(criteria: list[str]) -> list[Column]:
         Column("disagreement", F),
         Column("flag_count", I),
         Column("flags", J),
+        *FEEDBACK_COLUMNS,
     ]
 
 
@@ -137,6 +147,19 @@ def columns_for(context: ExportContext) -> list[Column]:
     if kind == "preferences":
         return PREFERENCE_COLUMNS
     return SFT_COLUMNS
+
+
+def feedback_fields(summary: OutputSummary, *, listed: bool) -> dict[str, Any]:
+    """Return the feedback columns of an output: counts, and with ``listed`` the list itself."""
+    feedback = summary.feedback
+    fields: dict[str, Any] = {
+        "feedback_n": len(feedback),
+        "feedback_up": sum(1 for f in feedback if f["thumb"] == "up"),
+        "feedback_down": sum(1 for f in feedback if f["thumb"] == "down"),
+    }
+    if listed:
+        fields["feedback"] = feedback
+    return fields
 
 
 def output_fields(summary: OutputSummary) -> dict[str, Any]:
@@ -156,7 +179,7 @@ def output_fields(summary: OutputSummary) -> dict[str, Any]:
 
 def raw_label_rows(summary: OutputSummary, context: ExportContext) -> Iterator[dict[str, Any]]:
     """Yield one row per rating of the output (annotation fields are built once each)."""
-    output = output_fields(summary)
+    output = {**output_fields(summary), **feedback_fields(summary, listed=False)}
     annotations = summary.source.annotations
     bases: dict[int, dict[str, Any]] = {}
     for rating in summary.source.ratings:
@@ -232,6 +255,7 @@ def consensus_row(summary: OutputSummary, context: ExportContext) -> dict[str, A
             "disagreement": summary.disagreement,
             "flag_count": summary.flag_count,
             "flags": list(flags.names) if flags else [],
+            **feedback_fields(summary, listed=True),
         }
     )
     return row
@@ -271,4 +295,5 @@ def sft_row(summary: OutputSummary, context: ExportContext) -> dict[str, Any] | 
         "scores": summary.scores(),
         "n_reviewers": summary.n_reviewers,
         "agreement": summary.agreement,
+        **feedback_fields(summary, listed=True),
     }

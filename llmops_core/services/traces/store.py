@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from llmops_core.hashing import canonical_json
 from llmops_core.io.otlp.decode import OtlpError, decode_request, inflate
+from llmops_core.io.otlp.feedback import SpanFeedback, carries_feedback, span_feedback
 from llmops_core.io.otlp.mapping import MappedOutput, map_span
 from llmops_core.io.otlp.spans import span_views
 from llmops_core.models import JobStatus, OutputSource, PromptVersion, SpanBatch
+from llmops_core.services.feedback import span_feedback_store
 from llmops_core.services.jobs import job_claim
 from llmops_core.services.output_rows import output_rows_insert
 from llmops_core.services.traces.links import outputs_ingested
@@ -25,8 +27,8 @@ logger = logging.getLogger(__name__)
 PromptRef = tuple[str, int]
 
 
-def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
-    """Return the batch's LLM spans mapped, and how many spans were not LLM calls."""
+def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int, list[SpanFeedback]]:
+    """Return the batch's LLM spans mapped, how many were not LLM calls, and their feedback."""
     data = inflate(
         bytes(batch.body or b""),
         content_encoding="gzip" if batch.gzipped else "",
@@ -34,6 +36,7 @@ def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
     )
     request = decode_request(data, encoding=batch.encoding)
     outputs: list[MappedOutput] = []
+    feedback: list[SpanFeedback] = []
     dropped = 0
     views = span_views(
         request,
@@ -48,7 +51,9 @@ def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
             dropped += 1
         else:
             outputs.append(mapped)
-    return outputs, dropped
+        if carries_feedback(view):
+            feedback += span_feedback(view, is_output=mapped is not None)
+    return outputs, dropped, feedback
 
 
 def prompt_versions_known(*, project_id: int, refs: set[PromptRef]) -> dict[PromptRef, int]:
@@ -130,7 +135,7 @@ def _store(batch_id: int) -> None:
     """Map the batch and store its outputs; the one transaction is at the end."""
     batch = SpanBatch.objects.get(pk=batch_id)
     try:
-        outputs, dropped = _mapped(batch)
+        outputs, dropped, feedback = _mapped(batch)
     except OtlpError as exc:  # accepted once, so only a changed limit can bring this
         _fail(batch_id, f"the stored batch can no longer be read: {exc}")
         return
@@ -143,6 +148,7 @@ def _store(batch_id: int) -> None:
     with transaction.atomic():
         created = output_rows_insert(rows)
         outputs_ingested(project_id=batch.project_id, output_ids=created)
+        span_feedback_store(project_id=batch.project_id, items=feedback, created=created)
         done = SpanBatch.objects.filter(pk=batch_id, status=JobStatus.RUNNING).update(
             status=JobStatus.SUCCEEDED,
             body=None,

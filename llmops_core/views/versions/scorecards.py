@@ -19,6 +19,7 @@ from llmops_core.models import JobStatus, Report, Role
 from llmops_core.models import ReportKind as Kind
 from llmops_core.permissions import project_for_request
 from llmops_core.selectors.drift_judges import scorecard_judge_stale_reasons
+from llmops_core.selectors.feedback import feedback_summary
 from llmops_core.selectors.operations import version_operations
 from llmops_core.selectors.prompts import (
     label_version,
@@ -64,6 +65,7 @@ def version_scorecard(
         "poll_url": _poll_url(project, latest),
         "charts": _charts(project, done, Kind.SCORECARD),
         "queues": queue_output_counts(prompt_version_id=version.pk),
+        "feedback": feedback_summary(version_id=version.pk),
         "outputs_url": reverse("api-outputs", args=[project.slug])
         + f"?prompt_version_id={version.pk}",
         "production": label_version(template=template),
