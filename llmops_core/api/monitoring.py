@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +26,58 @@ PARAMETERS = [
 ]
 
 
+class FiguresSerializer(serializers.Serializer):
+    """The figures of a set of roll-ups; a figure with nothing to compute it from is null."""
+
+    requests = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    error_rate = serializers.FloatField(allow_null=True)
+    error_pct = serializers.FloatField(allow_null=True)
+    tokens_in = serializers.IntegerField(allow_null=True)
+    tokens_out = serializers.IntegerField(allow_null=True)
+    cost = serializers.FloatField(allow_null=True)
+    cost_mean = serializers.FloatField(allow_null=True)
+    latency_mean_ms = serializers.FloatField(allow_null=True)
+    latency_p50_ms = serializers.FloatField(allow_null=True)
+    latency_p95_ms = serializers.FloatField(allow_null=True)
+    latency_p99_ms = serializers.FloatField(allow_null=True)
+    errors_by_type = serializers.DictField(child=serializers.IntegerField())
+
+
+class PeriodSerializer(FiguresSerializer):
+    period = serializers.DateTimeField(help_text="The period's start (UTC).")
+
+
+class GroupSerializer(FiguresSerializer):
+    version_id = serializers.IntegerField(allow_null=True, help_text="Null: no prompt version.")
+    prompt = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField(allow_null=True)
+    model = serializers.CharField()
+
+
+class MonitoringFiltersSerializer(serializers.Serializer):
+    version = serializers.IntegerField(allow_null=True)
+    model = serializers.CharField(allow_null=True)
+
+
+class MonitoringSerializer(serializers.Serializer):
+    """The monitoring answer: totals, one row per period with outputs, the busiest groups."""
+
+    granularity = serializers.ChoiceField(choices=["hour", "day", "week"])
+    from_ = serializers.DateTimeField()
+    to = serializers.DateTimeField()
+    filters = MonitoringFiltersSerializer()
+    totals = FiguresSerializer(allow_null=True, help_text="Null when the window has no output.")
+    series = PeriodSerializer(many=True)
+    groups = GroupSerializer(many=True)
+    groups_total = serializers.IntegerField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # a Python keyword, so declared with a trailing _
+        return fields
+
+
 class MonitoringApi(ProjectScopedMixin, APIView):
     """Requests, errors by type, tokens, cost and latency percentiles, over time (leads).
 
@@ -35,7 +88,7 @@ class MonitoringApi(ProjectScopedMixin, APIView):
     model = OutputRollup
     read_role = Role.LEAD
 
-    @extend_schema(parameters=PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=PARAMETERS, responses={200: MonitoringSerializer})
     def get(self, request: Request, project_slug: str) -> Response:
         form = MonitoringForm(request.query_params)
         if not form.is_valid():
