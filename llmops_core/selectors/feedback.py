@@ -198,3 +198,21 @@ def feedback_down_rate(project: Any, end: datetime, window: timedelta, flt: Any)
         qs = qs.filter(output__model_name=model)
     counts = qs.aggregate(n=Count("id"), down=Count("id", filter=Q(thumb=False)))
     return counts["down"] / counts["n"] if counts["n"] else None
+
+
+def feedback_down_flags(*, output_ids: Sequence[int]) -> list[int]:
+    """Return 1 for each output with a thumbs down, else 0, in the order of ``output_ids``.
+
+    A drift signal (``services.drift.signals``): the share of outputs that got a thumbs down.
+    Read in chunks, so a window of a million outputs stays within a database's parameter limit.
+    """
+    ids = [int(i) for i in output_ids]
+    down: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        down.update(
+            Feedback.objects.filter(output_id__in=chunk, thumb=False)
+            .values_list("output_id", flat=True)
+            .distinct()
+        )
+    return [1 if i in down else 0 for i in ids]

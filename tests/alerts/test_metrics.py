@@ -159,3 +159,46 @@ def test_a_metric_is_added_in_one_line(project: Project) -> None:
         assert value("constant", project) == 0.5
     finally:
         METRICS.pop("constant")
+
+
+def test_feedback_down_rate_is_thumbs_down_over_thumbs_in_the_window(project: Project) -> None:
+    from llmops_core.models import Feedback, FeedbackKind, FeedbackSource
+
+    outputs = outputs_at(project, [5, 6, 7, 8])
+    for i, (output, thumb) in enumerate(zip(outputs, [False, False, True, None], strict=True)):
+        Feedback.objects.create(
+            project=project,
+            output=output,
+            kind=FeedbackKind.THUMBS if thumb is not None else FeedbackKind.COMMENT,
+            thumb=thumb,
+            comment="" if thumb is not None else "meh",
+            source=FeedbackSource.API,
+            client_id=f"c{i}",
+        )
+    Feedback.objects.filter(project=project).update(created_at=END - timedelta(minutes=5))
+    assert value("feedback_down_rate", project) == pytest.approx(2 / 3)
+    assert value("feedback_down_rate", project, window=timedelta(seconds=1)) is None
+
+
+def test_drift_signals_counts_the_newest_finished_reports_drifted_signals(
+    project: Project,
+) -> None:
+    from llmops_core.models import JobStatus, Report, ReportKind
+
+    assert value("drift_signals", project) is None  # no report: no data, never 0
+
+    def report(minutes: int, drifted: list[bool]) -> None:
+        signals = {f"s{i}": {"drifted": d} for i, d in enumerate(drifted)}
+        Report.objects.create(
+            project=project,
+            kind=ReportKind.DRIFT,
+            status=JobStatus.SUCCEEDED,
+            finished_at=END - timedelta(minutes=minutes),
+            results={"windows": {"after": {}}, "drift": {"signals": signals}},
+        )
+
+    report(30, [True, True, False])
+    report(10, [False, True, False])
+    assert value("drift_signals", project) == 1.0
+    assert value("drift_signals", project, window=timedelta(minutes=20)) == 1.0
+    assert value("drift_signals", project, MetricFilter(prompt_version_id=5)) is None

@@ -149,3 +149,29 @@ def test_human_and_judge_scores_drift_per_criterion_and_the_judge_agrees(
     assert done.results["judge_notes"] == {"relevance": "the judge agrees"}
     sentence = next(s for s in done.results["sentences"] if s.startswith("Scores for"))
     assert sentence.endswith("; the judge agrees.") and "fell from" in sentence
+
+
+def test_more_thumbs_down_from_end_users_is_a_drift_signal(project: Project) -> None:
+    from llmops_core.models import Feedback, FeedbackKind, FeedbackSource
+
+    rng = np.random.default_rng(9)
+    outputs_between(project, since=NOW - timedelta(days=14), n=400, rng=rng, prefix="b")
+    after = outputs_between(project, since=NOW - timedelta(days=7), n=400, rng=rng, prefix="a")
+    Feedback.objects.bulk_create(
+        Feedback(
+            project=project,
+            output_id=o.pk,
+            kind=FeedbackKind.THUMBS,
+            thumb=False,
+            source=FeedbackSource.API,
+            client_id=f"fb-{o.pk}",
+        )
+        for o in after[:120]
+    )
+    report, _ = drift_report_request(project=project, requested_by=None, spec=weeks_spec())
+    done = drift_report_compute(report_id=report.pk)
+    assert done is not None and done.status == JobStatus.SUCCEEDED, done and done.error
+    signal = done.results["drift"]["signals"]["feedback_down_rate"]
+    assert signal["drifted"] is True
+    assert signal["mean_before"] == 0 and signal["mean_after"] == pytest.approx(0.3)
+    assert any(s.startswith("Thumbs down from end users rose") for s in done.results["sentences"])

@@ -25,7 +25,7 @@ WORDINGS: Final = {
 RATE_SUBJECTS: Final = {
     "refusal_rate": "Refusals",
     "error_rate": "Errors",
-    "feedback_rate": "End-user feedback",
+    "feedback_down_rate": "Thumbs down from end users",
 }
 
 

@@ -4,6 +4,7 @@ The public door; see ``metrics`` (the registry), ``evaluate`` (state machine and
 ``delivery`` (sending and retries) and ``webhooks`` (egress check and signature).
 """
 
+from llmops_core.services.alerts import extra_metrics  # noqa: F401  (registers its metrics)
 from llmops_core.services.alerts.delivery import alert_delivery_attempt, alert_payload
 from llmops_core.services.alerts.evaluate import (
     alert_delivery_publish,

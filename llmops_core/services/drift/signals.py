@@ -19,6 +19,7 @@ import numpy as np
 from llmops_core.metrics.drift import SCORE_PREFIX
 from llmops_core.metrics.drift.signal import JUDGE_PREFIX
 from llmops_core.selectors.drift import WindowNumbers
+from llmops_core.selectors.feedback import feedback_down_flags
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ SIGNALS: Final[dict[str, Reader]] = {
     "cost": lambda w: w.numbers.column("cost"),
     "error_rate": lambda w: w.numbers.column("error"),
     "refusal_rate": lambda w: w.numbers.column("refusal"),
+    "feedback_down_rate": lambda w: np.asarray(
+        feedback_down_flags(output_ids=w.ids.tolist()), dtype=np.float64
+    ),
 }
 
 
