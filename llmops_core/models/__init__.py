@@ -42,6 +42,13 @@ from llmops_core.models.prompts import (
 )
 from llmops_core.models.references import ReferenceMetric, ReferenceScore
 from llmops_core.models.reports import Report, ReportKind
+from llmops_core.models.routing import (
+    JudgeState,
+    RoutedOutput,
+    RoutingRule,
+    RoutingRuleDay,
+    RoutingRuleRevision,
+)
 from llmops_core.models.rubrics import Criterion, Rubric, RubricVersion
 from llmops_core.models.tokens import ApiToken
 
@@ -70,6 +77,7 @@ __all__ = [
     "JudgePairVerdict",
     "JudgeRun",
     "JudgeScore",
+    "JudgeState",
     "JudgeVersion",
     "LLMCacheEntry",
     "LLMCall",
@@ -93,6 +101,10 @@ __all__ = [
     "Report",
     "ReportKind",
     "Role",
+    "RoutedOutput",
+    "RoutingRule",
+    "RoutingRuleDay",
+    "RoutingRuleRevision",
     "Rubric",
     "RubricVersion",
     "SpanBatch",

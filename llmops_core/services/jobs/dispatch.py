@@ -43,6 +43,7 @@ class JobKind(enum.StrEnum):
     GENERATION_RUN_STEP = "generation_run_step"
     GENERATION_QUEUE = "generation_queue"  # the annotation app queues a run's outputs
     SPAN_BATCH = "span_batch"  # map a received OTLP batch's spans to model outputs
+    ROUTING_JUDGE = "routing_judge"  # a routing rule's pending outputs to its judge
 
 
 TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
@@ -56,8 +57,11 @@ TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
         JobKind.GENERATION_RUN_STEP: "llmops_core.tasks.generation.generation_run_step_task",
         JobKind.GENERATION_QUEUE: "annotate.tasks.generation_outputs_to_queue_task",
         JobKind.SPAN_BATCH: "llmops_core.tasks.traces.span_batch_process_task",
+        JobKind.ROUTING_JUDGE: "annotate.tasks.routing_judge_task",
     }
 )
+# Not a job of one row: route new outputs (project id, first id, last id) through the rules.
+ROUTING_APPLY_TASK: Final = "annotate.tasks.routing_apply_task"
 
 _REPORT_JOBS: Final[Mapping[str, JobKind]] = MappingProxyType(
     {
