@@ -123,7 +123,7 @@ def test_the_list_says_what_the_rule_did_today(
     ids = arrive(10, prompt_version=version)
     arrive(5, prefix="other")  # another version's outputs: not matched
     queue_add_outputs(queue=queue, output_ids=ids[:3])
-    _route(project, ids + [ids[-1] + 5])
+    _route(project, [*ids, ids[-1] + 5])
     row = routing_rule_rows(project=project)[0]
     assert row.summary == (
         f"sent 7 of 10 outputs of support v{version.number} to queue Support QA; "

@@ -159,6 +159,19 @@ def _invitation(w: World) -> tuple[Any, str]:
     return invitation_create(actor=w.users["staff"])
 
 
+def _routing_rule(w: World) -> int:
+    """Return the pk of a routing rule to the world's queue (made inside the case)."""
+    from llmops_core.models import RoutingRule
+
+    rule, _ = RoutingRule.objects.get_or_create(
+        project=w.project, name="matrix-rule", defaults={"queue": w.queue}
+    )
+    return rule.pk
+
+
+ROUTING_RULE = {"pk": _routing_rule}
+
+
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
@@ -196,6 +209,13 @@ RULES: dict[str, Rule] = {
         kwargs={"pk": pk("ingest_key")},
         ok={"POST": (302, "revoked; back to the ingest keys page")},
     ),
+    "routing-rules": page(GET=LEADS),
+    "routing-rule-new": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
+    "routing-rule-edit": page(GET=LEADS, POST=LEADS, kwargs=ROUTING_RULE, ok={"POST": EMPTY_FORM}),
+    "routing-rule-pause": page(
+        POST=LEADS, kwargs=ROUTING_RULE, ok={"POST": (302, "paused; back to the rules")}
+    ),
+    "routing-rule-history": page(GET=LEADS, kwargs=ROUTING_RULE),
     # The OTLP receivers take a project's ingest key, never a session: to them every role is
     # anonymous, and nobody gets in without a key (tests/traces cover keys and encodings).
     "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
@@ -329,6 +349,10 @@ RULES: dict[str, Rule] = {
     "api-output": api(GET=LEADS, kwargs={"pk": lambda w: w.mine.item.output_id}),
     "api-ingest-keys": api(GET=LEADS, POST=LEADS, body={"POST": {"name": "matrix"}}),
     "api-ingest-key": api(DELETE=LEADS, kwargs={"pk": pk("ingest_key")}),
+    "api-routing-rules": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
+    "api-routing-rule": api(GET=LEADS, PATCH=LEADS, DELETE=LEADS, kwargs=ROUTING_RULE),
+    "api-routing-rule-pause": api(POST=LEADS, kwargs=ROUTING_RULE),
+    "api-routing-rule-resume": api(POST=LEADS, kwargs=ROUTING_RULE),
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     "api-imports": api(GET=LEADS, POST=LEADS, form_body=True, ok={"POST": EMPTY_BODY}),
     "api-import": api(GET=LEADS, kwargs={"pk": pk("import_job")}),
