@@ -53,22 +53,19 @@ class RoutingRuleForm(forms.Form):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         queues = Queue.objects.filter(project=project, archived_at__isnull=True).order_by("name")
-        self.fields["queue"].choices = (
-            [("", "—")]
-            + [  # type: ignore[attr-defined]
-                (str(pk), name) for pk, name in queues.values_list("pk", "name")[:500]
-            ]
-        )
         judges = JudgeVersion.objects.filter(
             config__project=project, mode=JudgeMode.POINTWISE
         ).order_by("config__name", "-number")
-        self.fields["judge_version"].choices = (
-            [("", "—")]
-            + [  # type: ignore[attr-defined]
-                (str(pk), f"{name} v{number}")
-                for pk, name, number in judges.values_list("pk", "config__name", "number")[:500]
-            ]
-        )
+        queue_field, judge_field = self.fields["queue"], self.fields["judge_version"]
+        assert isinstance(queue_field, forms.ChoiceField)
+        assert isinstance(judge_field, forms.ChoiceField)
+        queue_field.choices = [("", "—")] + [
+            (str(pk), name) for pk, name in queues.values_list("pk", "name")[:500]
+        ]
+        judge_field.choices = [("", "—")] + [
+            (str(pk), f"{name} v{number}")
+            for pk, name, number in judges.values_list("pk", "config__name", "number")[:500]
+        ]
 
     def clean_filter(self) -> Any:
         text = (self.cleaned_data.get("filter") or "").strip()

@@ -81,7 +81,8 @@ class RoutingRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="routingrule_unique_name"),
             models.CheckConstraint(
-                condition=models.Q(queue__isnull=False) | models.Q(judge_version__isnull=False),
+                condition=models.Q(queue_id__isnull=False)
+                | models.Q(judge_version_id__isnull=False),
                 name="routingrule_has_target",
             ),
             models.CheckConstraint(

@@ -56,6 +56,7 @@ def routing_apply(*, project_id: int, first_id: int, last_id: int) -> int:
 
 def _to_queue(rule: RoutingRule, ids: list[int], probability: float | None) -> dict[int, str]:
     """Add ``ids`` to the rule's queue; return each output's result (sent or why skipped)."""
+    assert rule.queue_id is not None
     queue = Queue.objects.select_for_update().get(pk=rule.queue_id)
     if queue.is_archived or queue.status == QueueStatus.CLOSED:
         return dict.fromkeys(ids, SKIP_CLOSED)
@@ -85,7 +86,8 @@ def _draws(
     """Return a decision row per output and the ids drawn (the day cap applied)."""
     rate = 1.0 if rule.rate_percent is None else float(rule.rate_percent) / 100
     probability = rule.probability
-    rows, drawn = [], []
+    rows: list[RoutedOutput] = []
+    drawn: list[int] = []
     for pk in ids:
         draw = sample_draw(rule.seed, pk)
         hit = rate >= 1 or draw < rate
