@@ -37,25 +37,43 @@ class JudgeDay:
     not_judged_in_runs: int
 
 
-def routing_judge_day(*, rule: RoutingRule, date: dt.date) -> JudgeDay:
-    """Return what the rule's judge runs of ``date`` spent, and what a budget stop left out."""
-    run_ids = set(
-        RoutedOutput.objects.filter(rule=rule, date=date, judge_run__isnull=False)
-        .values_list("judge_run_id", flat=True)
+def routing_judge_days(*, rule_ids: list[int], date: dt.date) -> dict[int, JudgeDay]:
+    """Return each rule's judging on ``date``, in three queries whatever the number of rules."""
+    pairs = (
+        RoutedOutput.objects.filter(rule_id__in=rule_ids, date=date, judge_run__isnull=False)
+        .values_list("rule_id", "judge_run_id")
         .distinct()
     )
-    paid = LLMCall.objects.filter(run_kind=JUDGE_RUNS.name, run_id__in=run_ids).aggregate(
-        paid=Sum("cost")
-    )["paid"]
-    reached: dt.datetime | None = None
-    left = 0
-    stopped = JudgeRun.objects.filter(
-        pk__in=run_ids, status=JobStatus.CANCELLED, error__startswith=BUDGET_NOTE
+    runs_of: dict[int, set[int]] = {pk: set() for pk in rule_ids}
+    for rule_id, run_id in pairs:
+        runs_of[rule_id].add(run_id)
+    every = set().union(*runs_of.values()) if runs_of else set()
+    paid = dict(
+        LLMCall.objects.filter(run_kind=JUDGE_RUNS.name, run_id__in=every)
+        .values("run_id")
+        .annotate(paid=Sum("cost"))
+        .values_list("run_id", "paid")
     )
-    for finished, total, done in stopped.values_list("finished_at", "total_calls", "done_calls"):
-        left += max(0, total - done)
-        reached = finished if reached is None or (finished and finished < reached) else reached
-    return JudgeDay(spend=paid or Decimal(0), reached_at=reached, not_judged_in_runs=left)
+    stopped = {
+        pk: (finished, max(0, total - done))
+        for pk, finished, total, done in JudgeRun.objects.filter(
+            pk__in=every, status=JobStatus.CANCELLED, error__startswith=BUDGET_NOTE
+        ).values_list("pk", "finished_at", "total_calls", "done_calls")
+    }
+    found = {}
+    for rule_id, runs in runs_of.items():
+        ends = [stopped[r] for r in runs if r in stopped]
+        found[rule_id] = JudgeDay(
+            spend=sum((paid.get(r) or Decimal(0) for r in runs), Decimal(0)),
+            reached_at=min((at for at, _ in ends if at is not None), default=None),
+            not_judged_in_runs=sum(left for _, left in ends),
+        )
+    return found
+
+
+def routing_judge_day(*, rule: RoutingRule, date: dt.date) -> JudgeDay:
+    """Return what the rule's judge runs of ``date`` spent, and what a budget stop left out."""
+    return routing_judge_days(rule_ids=[rule.pk], date=date)[rule.pk]
 
 
 @dataclass(frozen=True)
@@ -162,10 +180,9 @@ def _summary(rule: RoutingRule, day: RoutingRuleDay | None, matches: str) -> str
     return "; ".join([text, *skipped]) + paused
 
 
-def _judge_note(rule: RoutingRule, day: RoutingRuleDay | None, date: dt.date) -> str:
-    if rule.judge_version is None or day is None:
+def _judge_note(rule: RoutingRule, day: RoutingRuleDay | None, state: JudgeDay | None) -> str:
+    if rule.judge_version is None or day is None or state is None:
         return ""
-    state = routing_judge_day(rule=rule, date=date)
     spend = f"${state.spend.quantize(Decimal('0.0001'))} spent today"
     if rule.judge_day_budget is None:
         return spend
@@ -183,6 +200,8 @@ def routing_rule_rows(*, project: Project, limit: int = PAGE) -> list[RuleRow]:
     today = timezone.localdate()
     days = {d.rule_id: d for d in RoutingRuleDay.objects.filter(rule__in=rules, date=today)}
     versions = _versions(rules)
+    judged = [r.pk for r in rules if r.judge_version_id is not None and r.pk in days]
+    states = routing_judge_days(rule_ids=judged, date=today) if judged else {}
     rows = []
     for rule in rules:
         day = days.get(rule.pk)
@@ -192,7 +211,7 @@ def routing_rule_rows(*, project: Project, limit: int = PAGE) -> list[RuleRow]:
                 rule=rule,
                 day=day,
                 summary=_summary(rule, day, matches),
-                judge_note=_judge_note(rule, day, today),
+                judge_note=_judge_note(rule, day, states.get(rule.pk)),
                 matches=matches,
                 rate=rule_rate_text(rule),
             )

@@ -231,3 +231,42 @@ def test_the_list_api_costs_the_same_few_queries_for_many_rules(
     with django_assert_max_num_queries(6):
         response = api.get(_list_url(project))
     assert response.status_code == 200 and response.json()["count"] == 30
+
+
+def test_the_list_page_costs_the_same_queries_for_one_rule_or_many(
+    project: Project,
+    lead: Any,
+    queue: Queue,
+    client: Client,
+    make_judge: Callable[..., Any],
+    django_assert_max_num_queries: Callable[[int], Any],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from llmops_core.models import RoutingRuleDay
+
+    judge = make_judge()
+    client.force_login(lead)
+    url = reverse("routing-rules", kwargs={"project_slug": project.slug})
+
+    def add(n: int) -> None:
+        for i in range(n):
+            rule = RoutingRule.objects.create(
+                project=project,
+                name=f"r{RoutingRule.objects.count()}-{i}",
+                queue=queue,
+                judge_version=judge,
+                judge_day_budget=5,
+                filter={"prompt_version_id": [1]},
+            )
+            RoutingRuleDay.objects.create(rule=rule, date=timezone.localdate(), seen=3)
+
+    add(1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    add(20)
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(url)
+    assert page.content.decode().count("of a $5.00 cap") == 21
