@@ -77,7 +77,15 @@ def test_the_day_budget_stops_judging_and_the_list_says_when_and_how_many(
     routing_judge_dispatch(rule_id=rule.pk)
     run = JudgeRun.objects.get()
     assert run.parameters["budget"] == "0.01"
-    run = _finish(run, fast)
+    # Small chunks and a budget check at every result, as tests/judges checks the budget stop.
+    exact = StepOptions(
+        chunk_size=10,
+        policy=fast.policy,
+        prices=fast.prices,
+        sleep=fast.sleep,
+        cancel_poll_seconds=0,
+    )
+    run = _finish(run, exact)
     assert run.status == "cancelled" and run.error.startswith("stopped at its budget"), run.error
     spent = sum(LLMCall.objects.values_list("cost", flat=True), Decimal(0))
     per_call = spent / run.done_calls

@@ -113,7 +113,7 @@ def _draws(
 @transaction.atomic
 def _apply_chunk(rule_id: int, ids: list[int]) -> int:
     rule = (
-        RoutingRule.objects.select_for_update()
+        RoutingRule.objects.select_for_update(of=("self",))
         .select_related("project")
         .filter(pk=rule_id, paused=False)
         .first()

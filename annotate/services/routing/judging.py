@@ -87,7 +87,7 @@ def routing_judge_dispatch(*, rule_id: int) -> bool:
     Return whether outputs still wait (the caller looks again a little later).
     """
     rule = (
-        RoutingRule.objects.select_for_update()
+        RoutingRule.objects.select_for_update(of=("self",))
         .select_related("project", "judge_version")
         .filter(pk=rule_id)
         .first()

@@ -187,7 +187,7 @@ def routing_rule_update(
 
     Fields left out of ``data`` keep their values. An edit that changes nothing writes nothing.
     """
-    locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    locked = RoutingRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
     before = routing_rule_definition(locked)
     current = {
         "name": locked.name,
@@ -227,7 +227,7 @@ def routing_rule_update(
 @transaction.atomic
 def routing_rule_pause(*, rule: RoutingRule, paused: bool, actor: User | None) -> RoutingRule:
     """Pause (``paused``) or resume the rule; outputs arriving while paused are not routed."""
-    locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    locked = RoutingRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
     if locked.paused == paused:
         return locked
     locked.paused = paused
@@ -247,7 +247,7 @@ def routing_rule_pause(*, rule: RoutingRule, paused: bool, actor: User | None) -
 @transaction.atomic
 def routing_rule_delete(*, rule: RoutingRule, actor: User | None) -> None:
     """Delete the rule, its revisions and counters; queued items and judge runs stay."""
-    locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    locked = RoutingRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
     audit_record(
         actor=actor,
         action="routing_rule.delete",
