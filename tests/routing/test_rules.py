@@ -101,6 +101,7 @@ BAD = [
     ({"queue": "QUEUE", "filter": ["x"]}, "give an object"),
     ({"queue": "QUEUE", "judge_version": 999999}, "is not a judge version"),
     ({"queue": "QUEUE", "surprise": 1}, "not a field of a rule"),
+    ({"queue": "QUEUE", "filter": {"queue": ["none"]}}, '"queue" cannot narrow a rule'),
     ({"queue": "QUEUE", "rate_percent": "ten"}, "rate_percent"),
 ]
 

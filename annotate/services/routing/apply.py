@@ -9,6 +9,7 @@ makes a re-run or a retried task route nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Sequence
 
@@ -24,6 +25,7 @@ from llmops_core.errors import DomainError
 from llmops_core.models import JudgeState, RoutedOutput, RoutingRule, RoutingRuleDay
 from llmops_core.services.jobs import JobKind, job_enqueue
 
+logger = logging.getLogger(__name__)
 CHUNK = 2000
 MAX_RANGE = 1_000_000
 SKIP_CAP = "day cap reached"
@@ -46,8 +48,10 @@ def routing_apply(*, project_id: int, first_id: int, last_id: int) -> int:
     for rule in rules.select_related("project", "updated_by"):
         try:
             flt = rule_filter_parse(rule.filter, project=rule.project, user=rule.updated_by)
-        except DomainError:
-            continue  # a value the filter names was deleted since; the rule matches nothing
+        except DomainError as exc:
+            # A value the filter names was deleted since: the rule matches nothing until edited.
+            logger.warning("routing rule %s skipped: %s", rule.pk, exc)
+            continue
         ids = rule_filter_ids(project=rule.project, flt=flt, first_id=first_id, last_id=last_id)
         for start in range(0, len(ids), CHUNK):
             made += _apply_chunk(rule.pk, ids[start : start + CHUNK])

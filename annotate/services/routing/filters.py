@@ -120,6 +120,11 @@ def rule_filter_clean(value: Any, *, project: Project, user: User | None) -> dic
         value = {}
     if not isinstance(value, dict):
         raise DomainError('field "filter": give an object such as {"model": ["m1"]}')
+    if "queue" in value:
+        raise DomainError(
+            'field "filter": "queue" cannot narrow a rule: which queues new outputs join is what '
+            "rules decide"
+        )
     unknown = sorted(k for k in value if k not in PARAMS and k not in EXTRA)
     if unknown:
         raise DomainError(
