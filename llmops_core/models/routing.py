@@ -50,10 +50,10 @@ class RoutingRule(models.Model):
     )
     # String reference: the annotation app owns queues; the core only points at them.
     queue = models.ForeignKey(
-        "annotate.Queue", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "annotate.Queue", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     judge_version = models.ForeignKey(
-        JudgeVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        JudgeVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     judge_day_budget = models.DecimalField(
         max_digits=10,
