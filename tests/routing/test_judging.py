@@ -10,7 +10,15 @@ import pytest
 
 from annotate.selectors.routing import routing_judge_day, routing_rule_rows
 from annotate.services.routing import routing_apply, routing_judge_dispatch, routing_rule_create
-from llmops_core.models import JudgeRun, JudgeScore, LLMCall, Project, RoutedOutput, RoutingRule
+from llmops_core.models import (
+    JudgeRun,
+    JudgeScore,
+    LLMCall,
+    Project,
+    RoutedOutput,
+    RoutingRule,
+    RoutingRuleDay,
+)
 from llmops_core.services.judges.runs import judge_run_step
 from llmops_core.services.llm_runs import StepOptions, StepOutcome
 from tests.support.openai_server import LocalOpenAIServer
@@ -46,7 +54,9 @@ def test_judged_outputs_get_scores_and_a_second_run_waits_for_the_first(
     rule = _rule(project, lead, make_judge())
     ids = arrive(12)
     _route(project, ids)
-    assert routing_judge_dispatch(rule_id=rule.pk) is False
+    rule.refresh_from_db()
+    assert rule.judge_polled_at is not None  # routing started a dispatcher
+    assert routing_judge_dispatch(rule_id=rule.pk) is True  # look again: the run is under way
     run = JudgeRun.objects.get()
     assert run.parameters["output_ids"] == ids
     more = arrive(5, prefix="more")
@@ -54,9 +64,14 @@ def test_judged_outputs_get_scores_and_a_second_run_waits_for_the_first(
     assert routing_judge_dispatch(rule_id=rule.pk) is True  # the first run is under way
     assert JudgeRun.objects.count() == 1
     assert _finish(run, fast).status == "succeeded"
-    assert routing_judge_dispatch(rule_id=rule.pk) is False
+    assert routing_judge_dispatch(rule_id=rule.pk) is True
     second = JudgeRun.objects.exclude(pk=run.pk).get()
     assert _finish(second, fast).status == "succeeded"
+    assert routing_judge_dispatch(rule_id=rule.pk) is False  # nothing waits, nothing runs
+    rule.refresh_from_db()
+    assert rule.judge_polled_at is None
+    day = RoutingRuleDay.objects.get(rule=rule)
+    assert day.spend == sum(LLMCall.objects.values_list("cost", flat=True), Decimal(0)) > 0
     assert set(JudgeScore.objects.values_list("output_id", flat=True)) == {*ids, *more}
     assert llm_server.request_count == 17
     # Routing the same outputs again sends nothing more to the judge.
@@ -100,6 +115,8 @@ def test_the_day_budget_stops_judging_and_the_list_says_when_and_how_many(
     ) == {"over_budget"}
     state = routing_judge_day(rule=rule, date=run.created_at.date())
     assert state.spend == spent and state.reached_at == run.finished_at
+    day = RoutingRuleDay.objects.get(rule=rule)
+    assert day.spend == spent and day.judge_cap_reached_at is not None
     row = routing_rule_rows(project=project)[0]
     not_judged = 80 - run.done_calls + 10
     assert row.judge_note.startswith("cap of $0.01 reached at ")

@@ -144,11 +144,7 @@ def _apply_chunk(rule_id: int, ids: list[int]) -> int:
                 sent_queue += 1
             else:
                 skipped[result] += 1
-    pending_before = True
     if rule.judge_version_id is not None and drawn:
-        pending_before = RoutedOutput.objects.filter(
-            rule=rule, judge_state=JudgeState.PENDING
-        ).exists()
         state = JudgeState.PENDING if _judge_open(rule, day) else JudgeState.OVER_BUDGET
         for pk in drawn:
             by_id[pk].judge_state = state
@@ -164,7 +160,8 @@ def _apply_chunk(rule_id: int, ids: list[int]) -> int:
     day.skipped = {k: day.skipped.get(k, 0) + skipped.get(k, 0) for k in {*day.skipped, *skipped}}
     day.save(update_fields=["seen", "sampled", "sent_to_queue", "sent_to_judge", "skipped"])
     polled = rule.judge_polled_at
-    lost = polled is None or timezone.now() - polled > POLL_LOST_AFTER
-    if sent_judge and (not pending_before or lost):
+    if sent_judge and (polled is None or timezone.now() - polled > POLL_LOST_AFTER):
+        # No dispatcher is looking (or its message was lost): start one.
+        RoutingRule.objects.filter(pk=rule.pk).update(judge_polled_at=timezone.now())
         job_enqueue(JobKind.ROUTING_JUDGE, rule.pk)
     return len(ids)

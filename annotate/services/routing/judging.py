@@ -27,7 +27,6 @@ from llmops_core.models import (
     RoutingRule,
     RoutingRuleDay,
 )
-from llmops_core.services.jobs import JobKind, job_enqueue
 from llmops_core.services.judges.runs import judge_run_create
 
 MAX_RUN = 50_000
@@ -76,15 +75,26 @@ def _dispatch_day(rule: RoutingRule, date: dt.date, ids: list[int]) -> None:
     RoutedOutput.objects.filter(rule=rule, output_id__in=ids).update(
         judge_state=JudgeState.SENT, judge_run=run
     )
-    day, _ = RoutingRuleDay.objects.get_or_create(rule=rule, date=date)
-    RoutingRuleDay.objects.filter(pk=day.pk).update(spend=state.spend)
+
+
+def _record_days(rule: RoutingRule) -> None:
+    """Write the judge spend (and when the cap was reached) of the rule's last two days."""
+    today = timezone.localdate()
+    for day in RoutingRuleDay.objects.filter(rule=rule, date__gte=today - dt.timedelta(days=1)):
+        state = routing_judge_day(rule=rule, date=day.date)
+        day.spend = state.spend
+        day.judge_cap_reached_at = day.judge_cap_reached_at or state.reached_at
+        day.save(update_fields=["spend", "judge_cap_reached_at"])
 
 
 @transaction.atomic
 def routing_judge_dispatch(*, rule_id: int) -> bool:
     """Start a judge run over the rule's pending outputs unless one is under way.
 
-    Return whether outputs still wait (the caller looks again a little later).
+    Return whether to look again a little later: outputs still wait, or a run is under way
+    (its spend is written to the day once it has finished). A rule has one dispatcher at a
+    time: ``judge_polled_at`` is set while one is looking and cleared when it stops, under the
+    rule's lock, and routing starts a dispatcher only when none is looking.
     """
     rule = (
         RoutingRule.objects.select_for_update(of=("self",))
@@ -94,21 +104,16 @@ def routing_judge_dispatch(*, rule_id: int) -> bool:
     )
     if rule is None:
         return False
-    RoutingRule.objects.filter(pk=rule.pk).update(judge_polled_at=timezone.now())
     pending = RoutedOutput.objects.filter(rule=rule, judge_state=JudgeState.PENDING)
-    if not pending.exists():
-        return False
     if rule.judge_version is None:
         pending.update(judge_state=JudgeState.NONE)  # the judge was taken off the rule
-        return False
-    if _run_in_flight(rule):
-        return True
-    rows = list(pending.order_by("output_id").values_list("date", "output_id")[:MAX_RUN])
-    date = min(d for d, _ in rows)
-    _dispatch_day(rule, date, [pk for d, pk in rows if d == date])
-    return pending.exists()
-
-
-def routing_judge_schedule(*, rule_id: int) -> None:
-    """Start the rule's dispatcher after the commit."""
-    job_enqueue(JobKind.ROUTING_JUDGE, rule_id)
+    in_flight = _run_in_flight(rule)
+    _record_days(rule)
+    if not in_flight and pending.exists():
+        rows = list(pending.order_by("output_id").values_list("date", "output_id")[:MAX_RUN])
+        date = min(d for d, _ in rows)
+        _dispatch_day(rule, date, [pk for d, pk in rows if d == date])
+        in_flight = _run_in_flight(rule)
+    more = in_flight or pending.exists()
+    RoutingRule.objects.filter(pk=rule.pk).update(judge_polled_at=timezone.now() if more else None)
+    return more
