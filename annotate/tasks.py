@@ -7,7 +7,7 @@ from django.conf import settings
 
 from annotate.services.assignment import assignment_expire_stale
 from annotate.services.generation_hooks import generation_outputs_to_queue
-from annotate.services.routing import routing_apply, routing_judge_dispatch
+from annotate.services.routing import routing_apply, routing_catch_up, routing_judge_dispatch
 from llmops_core.services.jobs import TRANSIENT_ERRORS
 
 
@@ -50,3 +50,9 @@ def routing_judge_task(rule_id: int) -> None:
     """Start a judge run over rule ``rule_id``'s waiting outputs; look again while one runs."""
     if routing_judge_dispatch(rule_id=rule_id):
         routing_judge_task.apply_async((rule_id,), countdown=settings.ROUTING_JUDGE_POLL_SECONDS)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def routing_catch_up_task() -> int:
+    """Route recent outputs a lost routing task missed; restart lost judge dispatchers."""
+    return routing_catch_up()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from annotate.models import Queue, QueueItem
 from annotate.selectors.routing import routing_rule_rows
@@ -163,3 +165,32 @@ def test_each_filter_key_selects_the_outputs_it_names(
     _route(project, ids)
     assert QueueItem.objects.filter(queue=queue, output_id__in=ids).count() == (2 if matched else 0)
     assert RoutedOutput.objects.filter(rule=rule).count() == (2 if matched else 0)
+
+
+def test_the_catch_up_sweep_routes_what_a_lost_task_missed_and_nothing_older_than_the_rule(
+    project: Project,
+    lead: Any,
+    queue: Queue,
+    arrive: Callable[..., list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from annotate.services.routing import routing_catch_up
+    from llmops_core.models import ModelOutput
+
+    before = arrive(3, prefix="before")
+
+    ModelOutput.objects.filter(pk__in=before).update(
+        created_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    rule = _rule(project, lead, queue=queue.pk)
+    missed = arrive(5)  # as if the routing task's message had been lost
+    enqueued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(
+        "annotate.services.routing.apply.job_enqueue", lambda *args: enqueued.append(args)
+    )
+    assert routing_catch_up() == 5
+    assert set(QueueItem.objects.filter(queue=queue).values_list("output_id", flat=True)) == set(
+        missed
+    )
+    assert routing_catch_up() == 0  # each output is decided once
+    assert _day(rule).seen == 5 and enqueued == []

@@ -142,3 +142,31 @@ def test_a_rule_that_both_queues_and_judges_draws_one_sample_for_both(
     assert routing_rule_rows(project=project)[0].summary == (
         f"sent {n} of 60 outputs to queue Support QA; {n} sent to judge quality v1"
     )
+
+
+def test_the_catch_up_sweep_restarts_a_dispatcher_that_was_lost(
+    project: Project,
+    lead: Any,
+    make_judge: Callable[..., Any],
+    arrive: Callable[..., list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from annotate.services.routing import routing_catch_up
+
+    enqueued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(
+        "annotate.services.routing.apply.job_enqueue", lambda *args: enqueued.append(args)
+    )
+    rule = _rule(project, lead, make_judge())
+    _route(project, arrive(4))
+    assert len(enqueued) == 1  # routing started the dispatcher
+    routing_catch_up()
+    assert len(enqueued) == 1  # it is looking: nothing to restart
+    old = timezone.now() - dt.timedelta(minutes=5)
+    RoutingRule.objects.filter(pk=rule.pk).update(judge_polled_at=old)  # its message was lost
+    routing_catch_up()
+    assert [args[1] for args in enqueued] == [rule.pk, rule.pk]

@@ -6,7 +6,7 @@ drawn for a judge to judge runs within the day's budget; ``filters`` and ``sampl
 filter and the seeded draw they share.
 """
 
-from annotate.services.routing.apply import routing_apply
+from annotate.services.routing.apply import routing_apply, routing_catch_up
 from annotate.services.routing.judging import routing_judge_day, routing_judge_dispatch
 from annotate.services.routing.rules import (
     routing_rule_create,
@@ -18,6 +18,7 @@ from annotate.services.routing.rules import (
 
 __all__ = [
     "routing_apply",
+    "routing_catch_up",
     "routing_judge_day",
     "routing_judge_dispatch",
     "routing_rule_create",

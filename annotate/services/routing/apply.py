@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from annotate.models import Queue, QueueItem, QueueStatus
@@ -22,7 +23,13 @@ from annotate.services.queues import queue_add_outputs
 from annotate.services.routing.filters import rule_filter_ids, rule_filter_parse
 from annotate.services.routing.sampler import sample_draw
 from llmops_core.errors import DomainError
-from llmops_core.models import JudgeState, RoutedOutput, RoutingRule, RoutingRuleDay
+from llmops_core.models import (
+    JudgeState,
+    ModelOutput,
+    RoutedOutput,
+    RoutingRule,
+    RoutingRuleDay,
+)
 from llmops_core.services.jobs import JobKind, job_enqueue
 
 logger = logging.getLogger(__name__)
@@ -34,12 +41,16 @@ SKIP_CLOSED = "queue closed"
 SENT = "sent"
 # A dispatcher that has not looked for this long is presumed lost, and a new one is started.
 POLL_LOST_AFTER = dt.timedelta(seconds=60)
+CATCH_UP_MINUTES = 10
 
 
-def routing_apply(*, project_id: int, first_id: int, last_id: int) -> int:
+def routing_apply(
+    *, project_id: int, first_id: int, last_id: int, catching_up: bool = False
+) -> int:
     """Route the project's outputs ``first_id..last_id`` through every active rule.
 
-    Return how many (rule, output) decisions were made.
+    Return how many (rule, output) decisions were made. ``catching_up`` (the sweep) leaves
+    out outputs older than the rule, which the hook would never have given it.
     """
     if first_id > last_id or last_id - first_id > MAX_RANGE:
         raise DomainError(f"outputs {first_id}..{last_id} is not a range this task routes")
@@ -52,7 +63,13 @@ def routing_apply(*, project_id: int, first_id: int, last_id: int) -> int:
             # A value the filter names was deleted since: the rule matches nothing until edited.
             logger.warning("routing rule %s skipped: %s", rule.pk, exc)
             continue
-        ids = rule_filter_ids(project=rule.project, flt=flt, first_id=first_id, last_id=last_id)
+        ids = rule_filter_ids(
+            project=rule.project,
+            flt=flt,
+            first_id=first_id,
+            last_id=last_id,
+            not_before=rule.created_at if catching_up else None,
+        )
         for start in range(0, len(ids), CHUNK):
             made += _apply_chunk(rule.pk, ids[start : start + CHUNK])
     return made
@@ -165,3 +182,35 @@ def _apply_chunk(rule_id: int, ids: list[int]) -> int:
         RoutingRule.objects.filter(pk=rule.pk).update(judge_polled_at=timezone.now())
         job_enqueue(JobKind.ROUTING_JUDGE, rule.pk)
     return len(ids)
+
+
+def routing_catch_up(*, minutes: int = CATCH_UP_MINUTES) -> int:
+    """Route the last ``minutes`` of outputs again, and restart lost judge dispatchers.
+
+    What the hook scheduled is normally done already (each output is decided once per rule,
+    so this costs lookups, not decisions); this recovers a routing task whose message was
+    lost, and a dispatcher that stopped while outputs waited. Return the decisions made.
+    """
+    since = timezone.now() - dt.timedelta(minutes=minutes)
+    made = 0
+    projects = RoutingRule.objects.filter(paused=False).values_list("project_id", flat=True)
+    for project_id in sorted(set(projects)):
+        bounds = ModelOutput.objects.filter(project_id=project_id, created_at__gte=since).aggregate(
+            low=Min("id"), high=Max("id")
+        )
+        if bounds["low"] is not None:
+            made += routing_apply(
+                project_id=project_id,
+                first_id=bounds["low"],
+                last_id=bounds["high"],
+                catching_up=True,
+            )
+    stale = timezone.now() - POLL_LOST_AFTER
+    waiting = RoutedOutput.objects.filter(judge_state=JudgeState.PENDING).values("rule_id")
+    lost = RoutingRule.objects.filter(pk__in=waiting).filter(
+        Q(judge_polled_at__isnull=True) | Q(judge_polled_at__lt=stale)
+    )
+    for rule_id in list(lost.values_list("pk", flat=True)):
+        RoutingRule.objects.filter(pk=rule_id).update(judge_polled_at=timezone.now())
+        job_enqueue(JobKind.ROUTING_JUDGE, rule_id)
+    return made

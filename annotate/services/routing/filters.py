@@ -11,6 +11,7 @@ keeps them the same on SQLite and PostgreSQL (JSON containment differs between t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -172,9 +173,21 @@ def _row_matches(flt: RuleFilter, tags: Any, metadata: Any, status: str, length:
     return flt.length_max is None or length <= flt.length_max
 
 
-def rule_filter_ids(*, project: Project, flt: RuleFilter, first_id: int, last_id: int) -> list[int]:
-    """Return the ids in ``first_id..last_id`` of the project's outputs matching, oldest first."""
+def rule_filter_ids(
+    *,
+    project: Project,
+    flt: RuleFilter,
+    first_id: int,
+    last_id: int,
+    not_before: dt.datetime | None = None,
+) -> list[int]:
+    """Return the ids in ``first_id..last_id`` of the project's outputs matching, oldest first.
+
+    ``not_before`` leaves out outputs created before it.
+    """
     qs = outputs_filter(project=project, flt=flt.shared).filter(pk__gte=first_id, pk__lte=last_id)
+    if not_before is not None:
+        qs = qs.filter(created_at__gte=not_before)
     if not flt.narrows_rows:
         return list(qs.order_by("id").values_list("id", flat=True))
     rows: Iterable[tuple[int, Any, Any, str, int]] = (
