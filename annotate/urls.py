@@ -2,11 +2,18 @@
 
 from django.urls import path
 
-from annotate.views import builder, calibration, controls, pairwise, queues
+from annotate.views import builder, calibration, controls, pairwise, queues, routing
 
 Q = "p/<slug:project_slug>/queues/<int:pk>/"
 
+R = "p/<slug:project_slug>/routing/"
+
 urlpatterns = [
+    path(R, routing.routing_rule_list, name="routing-rules"),
+    path(R + "new/", routing.routing_rule_new, name="routing-rule-new"),
+    path(R + "<int:pk>/", routing.routing_rule_edit, name="routing-rule-edit"),
+    path(R + "<int:pk>/pause/", routing.routing_rule_pause_view, name="routing-rule-pause"),
+    path(R + "<int:pk>/history/", routing.routing_rule_history, name="routing-rule-history"),
     path("p/<slug:project_slug>/queues/new/", builder.queue_new, name="queue-new"),
     path(
         "p/<slug:project_slug>/queues/new/preview/",

@@ -31,6 +31,11 @@ def beat_schedule(*, heartbeat_seconds: int) -> dict[str, dict[str, object]]:
             "task": "llmops_core.tasks.jobs.jobs_resume_stale_task",
             "schedule": 60.0,
         },
+        # Route recent outputs a lost routing task missed; restart lost judge dispatchers.
+        "routing-catch-up": {
+            "task": "annotate.tasks.routing_catch_up_task",
+            "schedule": 60.0,
+        },
         # Delete export files past EXPORT_RETENTION_DAYS (the records stay), and parts folders of
         # parallel exports whose processes were all killed.
         "exports-expire": {

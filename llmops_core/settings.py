@@ -362,6 +362,8 @@ LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "60"))
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 5)
 LLM_RUN_CHUNK_SIZE = env_int("LLM_RUN_CHUNK_SIZE", 200)
 LLM_RUN_STALE_SECONDS = env_int("LLM_RUN_STALE_SECONDS", 120)
+# Seconds between looks of a routing rule's judge dispatcher while its judge run is under way.
+ROUTING_JUDGE_POLL_SECONDS = env_int("ROUTING_JUDGE_POLL_SECONDS", 5)
 
 # Alerts ----------------------------------------------------------------------------------------
 # Links in alert messages point here (workers have no request to build them from).

@@ -2,13 +2,27 @@
 
 from django.urls import path
 
-from annotate.api import calibration, queues, rating, review
+from annotate.api import calibration, queues, rating, review, routing
 
 P = "projects/<slug:project_slug>/"
 Q = P + "queues/<int:pk>/"
 I = Q + "items/<int:item_id>/"  # noqa: E741
 
+R = P + "routing-rules/"
+
 urlpatterns = [
+    path(R, routing.RoutingRuleListApi.as_view(), name="api-routing-rules"),
+    path(R + "<int:pk>/", routing.RoutingRuleDetailApi.as_view(), name="api-routing-rule"),
+    path(
+        R + "<int:pk>/pause/",
+        routing.RoutingRulePauseApi.as_view(paused=True),
+        name="api-routing-rule-pause",
+    ),
+    path(
+        R + "<int:pk>/resume/",
+        routing.RoutingRulePauseApi.as_view(paused=False),
+        name="api-routing-rule-resume",
+    ),
     path(P + "queues/", queues.QueueListApi.as_view(), name="api-queues"),
     path(
         P + "calibration-queues/",

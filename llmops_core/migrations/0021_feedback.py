@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('llmops_core', '0019_rollups'),
+        ('llmops_core', '0020_routing_rules'),
     ]
 
     operations = [

@@ -53,6 +53,13 @@ from llmops_core.models.prompts import (
 )
 from llmops_core.models.references import ReferenceMetric, ReferenceScore
 from llmops_core.models.reports import Report, ReportKind
+from llmops_core.models.routing import (
+    JudgeState,
+    RoutedOutput,
+    RoutingRule,
+    RoutingRuleDay,
+    RoutingRuleRevision,
+)
 from llmops_core.models.rubrics import Criterion, Rubric, RubricVersion
 from llmops_core.models.tokens import ApiToken
 
@@ -90,6 +97,7 @@ __all__ = [
     "JudgePairVerdict",
     "JudgeRun",
     "JudgeScore",
+    "JudgeState",
     "JudgeVersion",
     "LLMCacheEntry",
     "LLMCall",
@@ -117,6 +125,10 @@ __all__ = [
     "Report",
     "ReportKind",
     "Role",
+    "RoutedOutput",
+    "RoutingRule",
+    "RoutingRuleDay",
+    "RoutingRuleRevision",
     "Rubric",
     "RubricVersion",
     "SpanBatch",

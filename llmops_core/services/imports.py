@@ -33,6 +33,7 @@ from llmops_core.services.import_links import import_links_insert
 from llmops_core.services.import_prompts import MissingVersion, PromptResolver
 from llmops_core.services.monitoring import rollups_add
 from llmops_core.services.output_rows import output_rows_insert
+from llmops_core.services.routing import routing_schedule
 
 RowSource = Callable[[], Iterable["ImportRow | list[RowError]"]]
 MAX_KEPT_ERRORS = 1000
@@ -169,6 +170,7 @@ def _insert_batch(
             values.append(_row_values(project, row, version, created_at))
         created_ids = output_rows_insert(values)
         rollups_add(project_id=project.pk, output_ids=created_ids)
+        routing_schedule(project_id=project.pk, output_ids=created_ids)
         if job_id is not None:
             import_links_insert(
                 job_id=job_id,

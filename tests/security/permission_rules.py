@@ -202,6 +202,20 @@ def _alert_event(w: World) -> Any:
 ALERT_RULE = {"pk": lambda w: _alert_rule(w).pk}
 ALERT_EVENT = {"pk": lambda w: _alert_event(w).pk}
 
+
+def _routing_rule(w: World) -> int:
+    """Return the pk of a routing rule to the world's queue (made inside the case)."""
+    from llmops_core.models import RoutingRule
+
+    rule, _ = RoutingRule.objects.get_or_create(
+        project=w.project, name="matrix-rule", defaults={"queue": w.queue}
+    )
+    return rule.pk
+
+
+ROUTING_RULE = {"pk": _routing_rule}
+
+
 RULES: dict[str, Rule] = {
     # --- accounts and home ---------------------------------------------------------------
     "home": page(GET=LOGGED_IN),
@@ -251,6 +265,13 @@ RULES: dict[str, Rule] = {
         kwargs=ALERT_EVENT,
         ok={"POST": (302, "acknowledged; back to the rule's history")},
     ),
+    "routing-rules": page(GET=LEADS),
+    "routing-rule-new": page(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_FORM}),
+    "routing-rule-edit": page(GET=LEADS, POST=LEADS, kwargs=ROUTING_RULE, ok={"POST": EMPTY_FORM}),
+    "routing-rule-pause": page(
+        POST=LEADS, kwargs=ROUTING_RULE, ok={"POST": (302, "paused; back to the rules")}
+    ),
+    "routing-rule-history": page(GET=LEADS, kwargs=ROUTING_RULE),
     # The OTLP receivers take a project's ingest key, never a session: to them every role is
     # anonymous, and nobody gets in without a key (tests/traces cover keys and encodings).
     "otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
@@ -407,6 +428,10 @@ RULES: dict[str, Rule] = {
     ),
     "api-alerts": api(GET=LEADS),
     "api-alert-acknowledge": api(POST=LEADS, kwargs=ALERT_EVENT),
+    "api-routing-rules": api(GET=LEADS, POST=LEADS, ok={"POST": EMPTY_BODY}),
+    "api-routing-rule": api(GET=LEADS, PATCH=LEADS, DELETE=LEADS, kwargs=ROUTING_RULE),
+    "api-routing-rule-pause": api(POST=LEADS, kwargs=ROUTING_RULE),
+    "api-routing-rule-resume": api(POST=LEADS, kwargs=ROUTING_RULE),
     "api-otlp-traces": api(POST=frozenset(), roles=("anonymous",), why=OTLP_WHY),
     # People send end-user feedback as leads; applications with an ingest key (tests/feedback).
     "api-feedback": api(POST=LEADS, ok={"POST": EMPTY_BODY}),

@@ -47,6 +47,7 @@ class JobKind(enum.StrEnum):
     ALERT_DELIVERY = "alert_delivery"  # send (or retry) one alert delivery
     DRIFT_REPORT = "drift_report"
     JUDGE_STALENESS = "judge_staleness"  # re-check a judge version against fresh ratings
+    ROUTING_JUDGE = "routing_judge"  # a routing rule's pending outputs to its judge
 
 
 TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
@@ -64,8 +65,11 @@ TASKS: Final[Mapping[JobKind, str]] = MappingProxyType(
         JobKind.ALERT_DELIVERY: "llmops_core.tasks.alerts.alert_delivery_send_task",
         JobKind.DRIFT_REPORT: "llmops_core.tasks.drift.drift_report_compute_task",
         JobKind.JUDGE_STALENESS: "llmops_core.tasks.drift.judge_staleness_check_task",
+        JobKind.ROUTING_JUDGE: "annotate.tasks.routing_judge_task",
     }
 )
+# Not a job of one row: route new outputs (project id, first id, last id) through the rules.
+ROUTING_APPLY_TASK: Final = "annotate.tasks.routing_apply_task"
 
 _REPORT_JOBS: Final[Mapping[str, JobKind]] = MappingProxyType(
     {

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from llmops_core.models import ModelOutput, PromptVersion
 from llmops_core.services.monitoring import rollups_add
+from llmops_core.services.routing import routing_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def outputs_ingested(*, project_id: int, output_ids: Sequence[int]) -> None:
     if not output_ids:
         return
     rollups_add(project_id=project_id, output_ids=output_ids)
+    routing_schedule(project_id=project_id, output_ids=output_ids)
     # A range, not a list of ids: cheaper, and an unresolved row of another insert that falls
     # inside it only gets linked a little earlier.
     refs = list(
