@@ -30,7 +30,7 @@ class FiguresSerializer(serializers.Serializer):
     """The figures of a set of roll-ups; a figure with nothing to compute it from is null."""
 
     requests = serializers.IntegerField()
-    errors = serializers.IntegerField()
+    errors = serializers.IntegerField()  # type: ignore[assignment]  # the metaclass moves it
     error_rate = serializers.FloatField(allow_null=True)
     error_pct = serializers.FloatField(allow_null=True)
     tokens_in = serializers.IntegerField(allow_null=True)
