@@ -23,6 +23,12 @@ from llmops_core.services.traces.links import outputs_ingested
 
 logger = logging.getLogger(__name__)
 PromptRef = tuple[str, int]
+# A task whose batch is stored goes on with batches still waiting, oldest first, up to this
+# many in all: when batches queue up the worker stores instead of waiting for the broker's next
+# message (the filesystem transport polls once a second), and those messages, when they come,
+# find their batch done. One at a time, so a killed worker holds only the batch it was in.
+BATCHES_PER_TASK = 16
+CLAIM_CANDIDATES = 4
 
 
 def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int]:
@@ -112,9 +118,35 @@ def span_batch_process(*, batch_id: int) -> bool:
     Claims the batch (so a second message is a no-op), maps its spans, then inserts the
     outputs, calls ``outputs_ingested`` and marks the batch done in one transaction: killed
     before the commit, nothing is kept and the sweep dispatches it again; after, it is done.
+    Then it takes the oldest batches still waiting, one at a time (see ``BATCHES_PER_TASK``).
     """
+    stored = _claim_and_store(batch_id)
+    for _ in range(BATCHES_PER_TASK - 1):
+        waiting = span_batch_claim_next()
+        if waiting is None:
+            break
+        _store_claimed(waiting)
+    return stored
+
+
+def span_batch_claim_next() -> int | None:
+    """Claim the oldest batch waiting for a worker and return its id (None: none waits)."""
+    candidates = SpanBatch.objects.filter(status=JobStatus.PENDING).order_by("pk")
+    # Another worker may claim a candidate first: its claim wins and this one tries the next.
+    for pk in candidates.values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+        if job_claim(model=SpanBatch, job_id=pk):
+            return pk
+    return None
+
+
+def _claim_and_store(batch_id: int) -> bool:
     if not job_claim(model=SpanBatch, job_id=batch_id):
         return False
+    _store_claimed(batch_id)
+    return True
+
+
+def _store_claimed(batch_id: int) -> None:
     try:
         _store(batch_id)
     except (OperationalError, InterfaceError):
@@ -123,7 +155,6 @@ def span_batch_process(*, batch_id: int) -> bool:
             status=JobStatus.PENDING
         )
         raise
-    return True
 
 
 def _store(batch_id: int) -> None:
