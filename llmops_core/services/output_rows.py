@@ -100,7 +100,7 @@ def _insert_postgresql(rows: Sequence[Sequence[Any]]) -> list[int]:
     connection.ensure_connection()
     # A server-binding cursor (Django's own binds on the client), wrapped as Django wraps its
     # cursors, so the statement is logged and counted like any other.
-    raw = psycopg.Cursor(connection.connection)
+    raw: Any = psycopg.Cursor(connection.connection)  # the stubs want a CursorWrapper here
     cursor = (
         connection.make_debug_cursor(raw)
         if connection.queries_logged
