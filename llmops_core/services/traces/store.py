@@ -75,7 +75,35 @@ def _sqlite_time(value: datetime | None) -> Any:
 
 def _json(value: Any) -> str:
     # Metadata and tags need no canonical form (nothing hashes them): orjson is much faster.
-    return orjson.dumps(value, default=str).decode()
+    text = orjson.dumps(value, default=str).decode()
+    return orjson.dumps(_nul_free(value), default=str).decode() if _JSON_NUL in text else text
+
+
+# PostgreSQL stores no NUL character, in text or in jsonb (where JSON writes it "\u0000"): a span
+# that carries one would fail its whole batch on every try, so NUL becomes U+FFFD, on SQLite too.
+_NUL, _JSON_NUL = "\x00", "\\u0000"
+_TEXT_FIELDS = ("output_text", "model_name", "session_id", "end_user_id", "error_type")
+_TEXT_FIELDS += ("error_message", "prompt_name")
+
+
+def _nul_free(value: Any) -> Any:
+    """Return ``value`` (JSON-like) with every NUL in its strings and keys replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.replace(_NUL, "\ufffd")
+    if isinstance(value, list):
+        return [_nul_free(item) for item in value]
+    if isinstance(value, dict):
+        return {_nul_free(key): _nul_free(item) for key, item in value.items()}
+    return value
+
+
+def _storable(out: MappedOutput) -> MappedOutput:
+    """Replace NUL in the output's text fields in place; return it."""
+    for name in _TEXT_FIELDS:
+        text = getattr(out, name)
+        if _NUL in text:
+            setattr(out, name, _nul_free(text))
+    return out
 
 
 def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, int]) -> list[Any]:
@@ -86,8 +114,11 @@ def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, 
     now = ops.adapt_datetimefield_value(timezone.now())
     otlp = OutputSource.OTLP.value
     rows = []
-    for out in outputs:
+    for out in map(_storable, outputs):
         input_json = canonical_json(out.input)
+        if _JSON_NUL in input_json:  # rare: only then walk the input
+            out.input = _nul_free(out.input)
+            input_json = canonical_json(out.input)
         version_id = known.get((out.prompt_name, out.prompt_version or 0))
         cost = ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None
         rows.append(
