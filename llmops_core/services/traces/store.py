@@ -82,8 +82,10 @@ def _json(value: Any) -> str:
 # PostgreSQL stores no NUL character, in text or in jsonb (where JSON writes it "\u0000"): a span
 # that carries one would fail its whole batch on every try, so NUL becomes U+FFFD, on SQLite too.
 _NUL, _JSON_NUL = "\x00", "\\u0000"
-_TEXT_FIELDS = ("output_text", "model_name", "session_id", "end_user_id", "error_type")
-_TEXT_FIELDS += ("error_message", "prompt_name")
+_TEXT_FIELDS = (
+    *("output_text", "model_name", "session_id", "end_user_id"),
+    *("error_type", "error_message", "prompt_name"),
+)
 
 
 def _nul_free(value: Any) -> Any:
