@@ -1,15 +1,19 @@
 """Traces in: OTLP protobuf batches from concurrent clients against gunicorn and a Celery worker.
 
-``python -m bench.ingest [--quick] [--spans N] [--rate SPANS_PER_S]`` starts gunicorn and a
-real Celery worker on a throwaway database (SQLite by default; PostgreSQL when
-``DATABASE_URL`` names one), creates a project and an ingest key, and has ``--clients`` (4)
-threads send batches of ``--batch`` (512) LLM spans (GenAI attributes: model, tokens, input
-and output messages, session, user) to ``/v1/traces``, paced to ``--rate`` spans a second
-in total (0: as fast as they are answered). A 503 is retried after its ``Retry-After``, as an
-exporter does. It prints spans acknowledged per second, the p50/p95/p99 acknowledgement time
-of a batch, the lag from the last acknowledgement until every span is stored as a model
-output, and the resident memory of the web and worker processes after the first tenth of the
-batches and at the end. The last line is one JSON object.
+``python -m bench.ingest [--quick] [--spans N] [--rate SPANS_PER_S]`` starts gunicorn (2
+gthread workers of 2 threads, preloaded as ``bench.support.gunicorn_config`` says) and a real
+Celery worker (``--worker-concurrency`` 4 processes, as in the README's production set-up) on
+a throwaway database (SQLite by default; PostgreSQL when ``DATABASE_URL`` names a server: the
+bench database is ``--database-name`` there), creates a project and an ingest key, and has
+``--clients`` (4) threads send batches of ``--batch`` (512) LLM spans (GenAI attributes:
+model, tokens, input and output messages, session, user) to ``/v1/traces``, paced to
+``--rate`` spans a second in total (0: as fast as they are answered). A 503 is retried after
+its ``Retry-After``, as an exporter does. It prints spans acknowledged per second, the
+p50/p95/p99 acknowledgement time of a batch, the lag from the last acknowledgement until every
+span is stored as a model output, the CPU each process spent per span, and the resident memory
+of the web and worker processes after the first tenth of the batches and at the end
+(``--spans 1000000``, the default, is the memory run; ``--quick`` sends 20,480). The last line
+is one JSON object.
 
 The broker is kombu's filesystem transport in the run's folder unless ``--redis-url`` is
 given (that Redis database is flushed at the end).
@@ -231,8 +235,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--wait", type=float, default=600, help="seconds to wait for the lag")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=2)
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--worker-concurrency", type=int, default=4, help="the README's production worker: 4"
+    )
     parser.add_argument("--redis-url", default="", help="broker (flushed); default: filesystem")
+    parser.add_argument(
+        "--database-name",
+        default="llmops_bench_ingest",
+        help="PostgreSQL: the throwaway database (dropped first), on DATABASE_URL's server",
+    )
     args = parser.parse_args(argv)
     args.spans = args.spans or (QUICK if args.quick else FULL)["spans"]
     return args
@@ -244,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
     configure(var_dir, args.redis_url or "filesystem://")
-    database = BenchDatabase("ingest")
+    database = BenchDatabase(args.database_name, prefix="")
     sys.path.insert(0, str(ROOT))
     servers: list[ServerProcess] = []
     load_before = round(os.getloadavg()[0], 2)

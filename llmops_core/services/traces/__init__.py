@@ -6,6 +6,7 @@
   import's plain-SQL path (idempotent by project, trace id and span id), call
   ``outputs_ingested`` with the new rows' ids, and mark the batch done, in one transaction;
   a worker killed on any line leaves the batch to the stale-job sweep, and nothing twice.
+  It goes on with the oldest batches still waiting, one claim at a time, up to a cap.
 * ``outputs_ingested``: the one function every path that creates model outputs from spans
   calls, inside its transaction, with the ids it created.
 * ``prompt_refs_link``: outputs that named a prompt version not registered then are linked

@@ -25,6 +25,12 @@ from llmops_core.services.traces.links import outputs_ingested
 
 logger = logging.getLogger(__name__)
 PromptRef = tuple[str, int]
+# A task whose batch is stored goes on with batches still waiting, oldest first, up to this
+# many in all: when batches queue up the worker stores instead of waiting for the broker's next
+# message (the filesystem transport polls once a second), and those messages, when they come,
+# find their batch done. One at a time, so a killed worker holds only the batch it was in.
+BATCHES_PER_TASK = 16
+CLAIM_CANDIDATES = 4
 
 
 def _mapped(batch: SpanBatch) -> tuple[list[MappedOutput], int, list[SpanFeedback]]:
@@ -74,7 +80,37 @@ def _sqlite_time(value: datetime | None) -> Any:
 
 def _json(value: Any) -> str:
     # Metadata and tags need no canonical form (nothing hashes them): orjson is much faster.
-    return orjson.dumps(value, default=str).decode()
+    text = orjson.dumps(value, default=str).decode()
+    return orjson.dumps(_nul_free(value), default=str).decode() if _JSON_NUL in text else text
+
+
+# PostgreSQL stores no NUL character, in text or in jsonb (where JSON writes it "\u0000"): a span
+# that carries one would fail its whole batch on every try, so NUL becomes U+FFFD, on SQLite too.
+_NUL, _JSON_NUL = "\x00", "\\u0000"
+_TEXT_FIELDS = (
+    *("output_text", "model_name", "session_id", "end_user_id"),
+    *("error_type", "error_message", "prompt_name"),
+)
+
+
+def _nul_free(value: Any) -> Any:
+    """Return ``value`` (JSON-like) with every NUL in its strings and keys replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.replace(_NUL, "\ufffd")
+    if isinstance(value, list):
+        return [_nul_free(item) for item in value]
+    if isinstance(value, dict):
+        return {_nul_free(key): _nul_free(item) for key, item in value.items()}
+    return value
+
+
+def _storable(out: MappedOutput) -> MappedOutput:
+    """Replace NUL in the output's text fields in place; return it."""
+    for name in _TEXT_FIELDS:
+        text = getattr(out, name)
+        if _NUL in text:
+            setattr(out, name, _nul_free(text))
+    return out
 
 
 def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, int]) -> list[Any]:
@@ -85,8 +121,11 @@ def _rows(batch: SpanBatch, outputs: list[MappedOutput], known: dict[PromptRef, 
     now = ops.adapt_datetimefield_value(timezone.now())
     otlp = OutputSource.OTLP.value
     rows = []
-    for out in outputs:
+    for out in map(_storable, outputs):
         input_json = canonical_json(out.input)
+        if _JSON_NUL in input_json:  # rare: only then walk the input
+            out.input = _nul_free(out.input)
+            input_json = canonical_json(out.input)
         version_id = known.get((out.prompt_name, out.prompt_version or 0))
         cost = ops.adapt_decimalfield_value(out.cost, 14, 8) if out.cost is not None else None
         rows.append(
@@ -117,9 +156,35 @@ def span_batch_process(*, batch_id: int) -> bool:
     Claims the batch (so a second message is a no-op), maps its spans, then inserts the
     outputs, calls ``outputs_ingested`` and marks the batch done in one transaction: killed
     before the commit, nothing is kept and the sweep dispatches it again; after, it is done.
+    Then it takes the oldest batches still waiting, one at a time (see ``BATCHES_PER_TASK``).
     """
+    stored = _claim_and_store(batch_id)
+    for _ in range(BATCHES_PER_TASK - 1):
+        waiting = span_batch_claim_next()
+        if waiting is None:
+            break
+        _store_claimed(waiting)
+    return stored
+
+
+def span_batch_claim_next() -> int | None:
+    """Claim the oldest batch waiting for a worker and return its id (None: none waits)."""
+    candidates = SpanBatch.objects.filter(status=JobStatus.PENDING).order_by("pk")
+    # Another worker may claim a candidate first: its claim wins and this one tries the next.
+    for pk in candidates.values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+        if job_claim(model=SpanBatch, job_id=pk):
+            return pk
+    return None
+
+
+def _claim_and_store(batch_id: int) -> bool:
     if not job_claim(model=SpanBatch, job_id=batch_id):
         return False
+    _store_claimed(batch_id)
+    return True
+
+
+def _store_claimed(batch_id: int) -> None:
     try:
         _store(batch_id)
     except (OperationalError, InterfaceError):
@@ -128,7 +193,6 @@ def span_batch_process(*, batch_id: int) -> bool:
             status=JobStatus.PENDING
         )
         raise
-    return True
 
 
 def _store(batch_id: int) -> None:
