@@ -213,6 +213,8 @@ def summary_lines(r: dict[str, Any]) -> list[str]:
         f"RSS web {r['web_rss_mb_start']} -> {r['web_rss_mb_end']} MB, worker "
         f"{r['worker_rss_mb_start']} -> {r['worker_rss_mb_end']} MB; load average "
         f"{r['load_1m_before']} before, {r['load_1m_after']} after",
+        f"monitoring page over these outputs: p50 {r['monitoring']['page_p50_ms']} ms, p95 "
+        f"{r['monitoring']['page_p95_ms']} ms; API p95 {r['monitoring']['api_p95_ms']} ms",
     ]
 
 
@@ -275,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
         web.wait_ready(lambda: "bench.ingest: views loaded" in web.log_text(), timeout=90)
         worker.wait_ready(lambda: " ready." in worker.log_text(), timeout=90)
         result = run(args, port, secret, project_id, servers)
+        # The monitoring page over what was just ingested (roll-ups kept as spans arrived).
+        from bench.monitoring import monitoring_timings
+
+        result["monitoring"] = monitoring_timings(project_id, rounds=10)
         result.update(
             database=connection.vendor,
             load_1m_before=load_before,
