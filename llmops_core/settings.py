@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "QueueOrderEnum": "annotate.models.queues.QueueOrder",
         "AssignmentStatusEnum": "annotate.models.labels.AssignmentStatus",
         "AlertStateEnum": "llmops_core.models.alerts.AlertState",
+        "FeedbackKindEnum": "llmops_core.models.feedback.FeedbackKind",
+        "PromptTypeEnum": ["text", "chat"],  # the Langfuse prompt API's prompt types
     },
 }
 

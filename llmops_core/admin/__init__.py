@@ -1,6 +1,6 @@
 """Admin registrations for every model of the LLMOps core (importing registers them)."""
 
-from llmops_core.admin import content, operations, people
+from llmops_core.admin import content, operations, people, watch
 from llmops_core.admin.base import AuditedAdmin, AuditedUserAdmin, AuditMixin, project_of
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "operations",
     "people",
     "project_of",
+    "watch",
 ]
