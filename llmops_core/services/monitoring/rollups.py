@@ -77,8 +77,12 @@ class Sums:
             sums[8] += latency
             self.latency[(key, latency_bin(latency))] += 1
 
-    def write(self, project_id: int) -> None:
-        """Add these sums to the stored roll-ups (hour, day and week) of project ``project_id``."""
+    def write(self, project_id: int, *, subtract: bool = False) -> None:
+        """Add these sums to the stored roll-ups (hour, day and week) of project ``project_id``.
+
+        With ``subtract``, take them away instead (the rows must be stored: they were added
+        when the outputs were), and delete the rows left counting nothing.
+        """
         rollups: dict[tuple[Any, ...], list[Any]] = {}
         errors: dict[tuple[Any, ...], int] = defaultdict(int)
         latency: dict[tuple[Any, ...], int] = defaultdict(int)
@@ -101,11 +105,33 @@ class Sums:
             [project_id, *key, *sums[:6], adapt(sums[6], 20, 8), *sums[7:]]
             for key, sums in sorted(rollups.items())
         ]
-        _upsert(OutputRollup, KEY, SUMS, rows)
         named = [[project_id, *key, count] for key, count in sorted(errors.items())]
-        _upsert(OutputRollupError, (*KEY, "error_type"), ("count",), named)
         binned = [[project_id, *key, count] for key, count in sorted(latency.items())]
-        _upsert(OutputRollupLatency, (*KEY, "bin"), ("count",), binned)
+        write = _subtract if subtract else _upsert
+        write(OutputRollup, KEY, SUMS, rows)
+        write(OutputRollupError, (*KEY, "error_type"), ("count",), named)
+        write(OutputRollupLatency, (*KEY, "bin"), ("count",), binned)
+        if subtract:
+            OutputRollup.objects.filter(project_id=project_id, requests=0).delete()
+            for model in (OutputRollupError, OutputRollupLatency):
+                model.objects.filter(project_id=project_id, count=0).delete()
+
+
+def _subtract(
+    model: type[Model], key: Sequence[str], sums: Sequence[str], rows: list[list[Any]]
+) -> None:
+    """Take the sums of ``rows`` (key then sums) away from the stored rows of their keys."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    takes = ", ".join(f"{quote(c)} = {quote(c)} - %s" for c in sums)
+    where = " AND ".join(f"{quote(c)} = %s" for c in key)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {takes} WHERE {where}",  # noqa: S608
+            [[*row[len(key) :], *row[: len(key)]] for row in rows],
+        )
 
 
 def _upsert(
@@ -146,6 +172,26 @@ def rollups_add(*, project_id: int, output_ids: Sequence[int]) -> int:
             sums.add(record)
     sums.write(project_id)
     return sum(s[0] for s in sums.rollups.values())
+
+
+def rollups_relink(*, project_id: int, output_ids: Sequence[int]) -> int:
+    """Move outputs just linked to a prompt version from "no version" to it; return how many.
+
+    Call it in the transaction that linked them (``traces.prompt_refs_link``): their counts
+    leave the roll-ups of no version and join those of their version.
+    """
+    ids = list(output_ids)
+    before, after = Sums(), Sums()
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = ModelOutput.objects.filter(
+            project_id=project_id, pk__in=ids[start : start + IDS_PER_QUERY]
+        ).values_list(*FIELDS)
+        for record in rows:
+            after.add(record)
+            before.add((*record[:2], None, *record[3:]))  # as added: with no version
+    before.write(project_id, subtract=True)
+    after.write(project_id)
+    return sum(s[0] for s in after.rollups.values())
 
 
 def _project_outputs(project_id: int) -> Iterable[Sequence[Any]]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from llmops_core.models import ModelOutput, PromptVersion
-from llmops_core.services.monitoring import rollups_add
+from llmops_core.services.monitoring import rollups_add, rollups_relink
 from llmops_core.services.routing import routing_schedule
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,21 @@ def prompt_refs_link(*, project_id: int, name: str, number: int) -> int:
     )
     if version is None:
         return 0
-    return ModelOutput.objects.filter(
-        project_id=project_id,
-        prompt_version__isnull=True,
-        prompt_ref_name=name,
-        prompt_ref_version=number,
-    ).update(prompt_version_id=version)
+    # One UPDATE … RETURNING: the ids are exactly the rows this call linked, so a concurrent
+    # call for the same reference cannot move the same outputs' monitoring counts twice.
+    quote = connection.ops.quote_name
+    table = quote(ModelOutput._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {quote('prompt_version_id')} = %s "  # noqa: S608
+            f"WHERE {quote('project_id')} = %s AND {quote('prompt_version_id')} IS NULL "
+            f"AND {quote('prompt_ref_name')} = %s AND {quote('prompt_ref_version')} = %s "
+            f"RETURNING {quote('id')}",
+            [version, project_id, name, number],
+        )
+        linked = [row[0] for row in cursor.fetchall()]
+        rollups_relink(project_id=project_id, output_ids=linked)
+    return len(linked)
 
 
 def _link_after_commit(project_id: int, refs: list[tuple[str, int]]) -> None:
