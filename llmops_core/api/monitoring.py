@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.forms.monitoring import MonitoringForm
 from llmops_core.models import OutputRollup, Role
+from llmops_core.selectors.feedback import feedback_in_window
 from llmops_core.selectors.monitoring import monitoring_report
 
 PARAMETERS = [
@@ -60,6 +61,23 @@ class MonitoringFiltersSerializer(serializers.Serializer):
     model = serializers.CharField(allow_null=True)
 
 
+class FeedbackRowSerializer(serializers.Serializer):
+    """End-user feedback given in the window on one prompt version's outputs."""
+
+    version_id = serializers.IntegerField(allow_null=True, help_text="Null: no prompt version.")
+    prompt = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField(allow_null=True)
+    n = serializers.IntegerField()
+    up = serializers.IntegerField()
+    down = serializers.IntegerField()
+    down_rate = serializers.FloatField(allow_null=True, help_text="Null with no thumbs.")
+    down_rate_reason = serializers.CharField()
+    scores = serializers.IntegerField()
+    score_mean = serializers.FloatField(allow_null=True)
+    comments = serializers.IntegerField()
+    corrections = serializers.IntegerField()
+
+
 class MonitoringSerializer(serializers.Serializer):
     """The monitoring answer: totals, one row per period with outputs, the busiest groups."""
 
@@ -71,6 +89,7 @@ class MonitoringSerializer(serializers.Serializer):
     series = PeriodSerializer(many=True)
     groups = GroupSerializer(many=True)
     groups_total = serializers.IntegerField()
+    feedback = FeedbackRowSerializer(many=True, help_text="End-user feedback given in the window.")
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -93,7 +112,16 @@ class MonitoringApi(ProjectScopedMixin, APIView):
         form = MonitoringForm(request.query_params)
         if not form.is_valid():
             raise ValidationError(_errors(form))
-        return Response(monitoring_report(project=self.project, window=form.window))
+        window = form.window
+        report = monitoring_report(project=self.project, window=window)
+        report["feedback"] = feedback_in_window(
+            project_id=self.project.pk,
+            start=window.start,
+            end=window.end,
+            version=window.version,
+            model=window.model,
+        )
+        return Response(report)
 
 
 def _errors(form: MonitoringForm) -> dict[str, Any]:

@@ -216,3 +216,57 @@ def feedback_down_flags(*, output_ids: Sequence[int]) -> list[int]:
             .distinct()
         )
     return [1 if i in down else 0 for i in ids]
+
+
+def feedback_in_window(
+    *,
+    project_id: int,
+    start: datetime,
+    end: datetime,
+    version: int | None = None,
+    model: str | None = None,
+) -> list[dict[str, Any]]:
+    """Return the feedback given in ``[start, end)`` per prompt version, busiest first.
+
+    For the monitoring page and API: ``version`` 0 keeps outputs of no version, a model name
+    keeps that model's outputs. One grouped query on the ``(project, created_at)`` index;
+    feedback still waiting for its span is left out until it is attached.
+    """
+    qs = Feedback.objects.filter(
+        project_id=project_id, created_at__gte=start, created_at__lt=end, output__isnull=False
+    )
+    if version == 0:
+        qs = qs.filter(output__prompt_version__isnull=True)
+    elif version is not None:
+        qs = qs.filter(output__prompt_version_id=version)
+    if model:
+        qs = qs.filter(output__model_name=model)
+    rows = (
+        qs.values(
+            "output__prompt_version_id",
+            "output__prompt_version__template__name",
+            "output__prompt_version__number",
+        )
+        .order_by()
+        .annotate(**_AGGREGATES)
+    )
+    found = []
+    for row in rows:
+        summary = _summary(row)
+        found.append(
+            {
+                "version_id": row["output__prompt_version_id"],
+                "prompt": row["output__prompt_version__template__name"],
+                "version": row["output__prompt_version__number"],
+                "n": summary.n,
+                "up": summary.up,
+                "down": summary.down,
+                "down_rate": summary.down_rate,
+                "down_rate_reason": summary.down_rate_reason,
+                "scores": summary.scores,
+                "score_mean": summary.score_mean,
+                "comments": summary.comments,
+                "corrections": summary.corrections,
+            }
+        )
+    return sorted(found, key=lambda r: (-r["n"], r["prompt"] or "", r["version"] or 0))

@@ -19,6 +19,7 @@ from llmops_core.forms.monitoring import RANGES, MonitoringForm
 from llmops_core.io.writers import neutralise
 from llmops_core.models import Project, PromptVersion, Role
 from llmops_core.permissions import project_for_request
+from llmops_core.selectors.feedback import feedback_in_window
 from llmops_core.selectors.monitoring import monitoring_report, monitoring_rows, project_models
 from llmops_core.views.charts import chart_response
 
@@ -56,7 +57,15 @@ def monitoring_page(request: HttpRequest, project_slug: str) -> HttpResponse:
     }
     if not form.is_valid():
         return render(request, "llmops_core/monitoring.html", context, status=400)
-    context["report"] = monitoring_report(project=project, window=form.window)
+    window = form.window
+    context["report"] = monitoring_report(project=project, window=window)
+    context["feedback"] = feedback_in_window(
+        project_id=project.pk,
+        start=window.start,
+        end=window.end,
+        version=window.version,
+        model=window.model,
+    )
     return render(request, "llmops_core/monitoring.html", context)
 
 
