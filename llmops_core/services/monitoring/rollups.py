@@ -113,8 +113,8 @@ class Sums:
         write(OutputRollupLatency, (*KEY, "bin"), ("count",), binned)
         if subtract:
             OutputRollup.objects.filter(project_id=project_id, requests=0).delete()
-            for model in (OutputRollupError, OutputRollupLatency):
-                model.objects.filter(project_id=project_id, count=0).delete()
+            OutputRollupError.objects.filter(project_id=project_id, count=0).delete()
+            OutputRollupLatency.objects.filter(project_id=project_id, count=0).delete()
 
 
 def _subtract(
