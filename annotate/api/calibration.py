@@ -12,14 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotate.api.queues import MAX_ID, QueueSerializer
+from annotate.api.queues import MAX_ID, QueueSerializer, QueueSettingsSerializer
 from annotate.forms.calibration import MAX_BUDGET
-from annotate.models import Queue, QueueSampling
+from annotate.models import QueueSampling
 from annotate.selectors.calibration import calibration_plan
-from annotate.serializers import MAX_LEASE_SECONDS
 from annotate.services.calibration import calibration_queue_create
-from annotate.services.queues import MAX_SEED
-from llmops_core.api.fields import TextBoxField, column_integer
 from llmops_core.api.views import ProjectScopedMixin
 from llmops_core.models import JudgeVersion, Project, PromptVersion, Role, RubricVersion
 from llmops_core.permissions import signed_in
@@ -45,26 +42,9 @@ class CalibrationPlanSerializer(serializers.Serializer[Any]):
     )
 
 
-class CalibrationQueueSerializer(CalibrationPlanSerializer):
-    name = serializers.CharField(max_length=200)
+class CalibrationQueueSerializer(QueueSettingsSerializer, CalibrationPlanSerializer):
     rubric_version_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     overlap = serializers.IntegerField(min_value=1, max_value=50, default=1)
-    max_overlap = serializers.IntegerField(
-        min_value=1, max_value=50, required=False, allow_null=True, default=None
-    )
-    disagreement_threshold = column_integer(
-        Queue, "disagreement_threshold", min_value=1, required=False, allow_null=True, default=None
-    )
-    blind = serializers.BooleanField(default=True)
-    guidelines = TextBoxField(allow_blank=True, default="")
-    lease_seconds = column_integer(
-        Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
-    )
-    gold_every = column_integer(Queue, "gold_every", min_value=2, default=10)
-    seed = serializers.IntegerField(
-        min_value=0, max_value=MAX_SEED, required=False, allow_null=True, default=None
-    )
-    reviewers = serializers.ListField(child=serializers.CharField(), default=list)
 
 
 class WidthForecastSerializer(serializers.Serializer[Any]):

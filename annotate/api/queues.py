@@ -109,10 +109,13 @@ def filter_field() -> serializers.DictField:
     )
 
 
-class QueueWriteSerializer(OutputChoiceSerializer):
+class QueueSettingsSerializer(serializers.Serializer[Any]):
+    """A new queue's name and design, shared by queue and calibration-queue creation.
+
+    Subclasses declare ``rubric_version_id`` and ``overlap`` (their defaults differ).
+    """
+
     name = serializers.CharField(max_length=200)
-    rubric_version_id = serializers.IntegerField()
-    overlap = serializers.IntegerField(min_value=1, max_value=50, default=3)
     max_overlap = serializers.IntegerField(
         min_value=1, max_value=50, required=False, allow_null=True, default=None
     )
@@ -125,11 +128,16 @@ class QueueWriteSerializer(OutputChoiceSerializer):
         Queue, "lease_seconds", min_value=10, max_value=MAX_LEASE_SECONDS, default=900
     )
     gold_every = column_integer(Queue, "gold_every", min_value=2, default=10)
-    order = serializers.ChoiceField(QueueOrder.choices, default=QueueOrder.RANDOM)
     seed = serializers.IntegerField(
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True, default=None
     )
     reviewers = serializers.ListField(child=serializers.CharField(), default=list)
+
+
+class QueueWriteSerializer(QueueSettingsSerializer, OutputChoiceSerializer):
+    rubric_version_id = serializers.IntegerField()
+    overlap = serializers.IntegerField(min_value=1, max_value=50, default=3)
+    order = serializers.ChoiceField(QueueOrder.choices, default=QueueOrder.RANDOM)
     prompt_version_id = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
     )
