@@ -209,12 +209,8 @@ def feedback_down_flags(*, output_ids: Sequence[int]) -> list[int]:
     ids = [int(i) for i in output_ids]
     down: set[int] = set()
     for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        down.update(
-            Feedback.objects.filter(output_id__in=chunk, thumb=False)
-            .values_list("output_id", flat=True)
-            .distinct()
-        )
+        counts = feedback_counts(output_ids=ids[start : start + 5000])
+        down.update(output for output, count in counts.items() if count.down)
     return [1 if i in down else 0 for i in ids]
 
 
